@@ -1,0 +1,131 @@
+/**
+ * The backend contract: storage plus a small exhaustive table of primitives. Everything else
+ * (softmax, losses, every gradient, optimizers) is composed above it, once, in @nn/tensor and the
+ * packages built on it.
+ *
+ * Conventions every backend follows:
+ * - Sizes, strides and offsets are in elements, never bytes.
+ * - Inputs are `View`s: a buffer plus shape, strides and offset. A stride of 0 is a broadcast
+ *   dimension. Elementwise inputs arrive already broadcast to the output's shape.
+ * - Outputs are fresh, contiguous, row-major buffers allocated by the caller with `alloc`;
+ *   kernels only write into them. Only `copyInto` writes through a strided view.
+ * - Execution may be asynchronous: a kernel may enqueue work and return at once. `read` waits.
+ */
+import type { DataArray, DType } from '../dtype.js';
+
+export interface View<B = unknown> {
+  readonly buffer: B;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+export const UNARY_OPS = [
+  'neg', 'abs', 'sign', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'reciprocal',
+  'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'erf', 'floor', 'ceil', 'round',
+] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+
+export const ARITH_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const;
+export const COMPARE_OPS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
+export const BINARY_OPS = [...ARITH_OPS, ...COMPARE_OPS] as const;
+export type ArithOp = (typeof ARITH_OPS)[number];
+export type CompareOp = (typeof COMPARE_OPS)[number];
+export type BinaryOp = ArithOp | CompareOp;
+
+export const REDUCE_OPS = ['sum', 'prod', 'max', 'min', 'argmax', 'argmin'] as const;
+export type ReduceOp = (typeof REDUCE_OPS)[number];
+
+export type RandomKind = 'uniform' | 'normal' | 'bits';
+
+/** Activations a fused routine may apply. */
+export type FusedActivation = 'none' | 'relu' | 'tanh' | 'sigmoid' | 'gelu';
+
+/**
+ * The primitive table. A backend must provide every member: a missing one is a compile error,
+ * never a run-time "kernel not registered".
+ */
+export interface Primitives<B> {
+  /** out[i] = op(x[i]). Float ops receive float inputs; neg/abs/sign also int32. */
+  unary(op: UnaryOp, x: View<B>, out: View<B>): void;
+  /** out[i] = a[i] op b[i]; a and b are broadcast to out's shape. Comparisons write bool (0/1). */
+  binary(op: BinaryOp, a: View<B>, b: View<B>, out: View<B>): void;
+  /** out[i] = cond[i] ? a[i] : b[i]; all broadcast to out's shape. */
+  where(cond: View<B>, a: View<B>, b: View<B>, out: View<B>): void;
+  /**
+   * Reduces x over `axes` (sorted, unique, non-empty for argmax/argmin: exactly one axis).
+   * out holds x.shape without the reduced axes. sum of no elements is 0, prod is 1; max/min
+   * of no elements is not called. argmax/argmin write int32, first index on ties; NaN wins.
+   */
+  reduce(op: ReduceOp, x: View<B>, axes: readonly number[], out: View<B>): void;
+  /**
+   * Batched matrix product: a is [batch, M, K], b is [batch, K, N], out is [batch, M, N].
+   * Operands may be transposed or broadcast views (any strides, batch stride 0 allowed).
+   */
+  matmul(a: View<B>, b: View<B>, out: View<B>): void;
+  /** Materializes a view into a contiguous buffer of the same dtype. */
+  copy(src: View<B>, out: View<B>): void;
+  /** Writes src (same shape, same dtype) through the strided view dst. */
+  copyInto(dst: View<B>, src: View<B>): void;
+  /**
+   * torch.gather: out[..., i, ...] = x[..., indices[..., i, ...], ...] along `axis`.
+   * out has indices' shape; indices are int32 and already validated to be in range.
+   */
+  gather(x: View<B>, indices: View<B>, axis: number, out: View<B>): void;
+  /**
+   * torch.scatter_add out of place: out = x, then out[..., indices[...], ...] += updates[...]
+   * along `axis`. indices and updates share a shape; out has x's shape.
+   */
+  scatterAdd(x: View<B>, indices: View<B>, updates: View<B>, axis: number, out: View<B>): void;
+  /** Converts dtype. float -> int truncates toward zero; anything -> bool is (x != 0). */
+  cast(x: View<B>, out: View<B>): void;
+  /** Sets every element of out. */
+  fill(out: View<B>, value: number): void;
+  /** out[i] = start + i * step. */
+  iota(out: View<B>, start: number, step: number): void;
+  /**
+   * Counter-based random numbers (Philox-4x32-10, see ../rng.ts for the bit-exact definition).
+   * Element i uses the stream of (key, counter + floor(i / 4)), word i % 4.
+   */
+  random(kind: RandomKind, key: readonly [number, number], counter: number, out: View<B>): void;
+}
+
+/** Optional fused routines. If absent, @nn/tensor composes them from primitives. */
+export interface FusedRoutines<B> {
+  /** out = act(x @ w^T + bias); x [M, K], w [N, K], bias [N] or null, out [M, N]. */
+  linear?(x: View<B>, w: View<B>, bias: View<B> | null, act: FusedActivation, out: View<B>): void;
+}
+
+export interface MemoryInfo {
+  /** Bytes held in live buffers. */
+  bytes: number;
+  /** Number of live buffers. */
+  buffers: number;
+}
+
+export interface Storage<B> {
+  /** A buffer for `size` elements of `dtype` (contents undefined). */
+  alloc(size: number, dtype: DType): B;
+  /** Copies data (whose dtype matches the buffer's) into the buffer from element 0. */
+  write(buffer: B, data: DataArray): void;
+  /** Resolves with the buffer's contents once pending work has finished. */
+  read(buffer: B, dtype: DType, size: number): Promise<DataArray>;
+  /** Synchronous read, for backends that can (cpu, wasm). */
+  readSync?(buffer: B, dtype: DType, size: number): DataArray;
+  free(buffer: B): void;
+  memory(): MemoryInfo;
+}
+
+export interface Backend<B = unknown> extends Storage<B>, Primitives<B> {
+  readonly name: string;
+  /** dtypes this backend can store; float32, int32 and bool are required. */
+  readonly dtypes: readonly DType[];
+  readonly fused: FusedRoutines<B>;
+  /** Waits for all enqueued work. */
+  sync?(): Promise<void>;
+  /** Releases device resources. */
+  dispose?(): void;
+}
+
+export type Primitive = keyof Primitives<unknown>;
