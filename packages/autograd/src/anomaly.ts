@@ -1,0 +1,37 @@
+/** Anomaly mode: names the first op whose forward output or backward gradient holds NaN or Inf. */
+import { NNError, type Tensor } from '@nn/tensor';
+
+export const anomaly = { enabled: false };
+
+export class AnomalyError extends NNError {
+  override name = 'AnomalyError';
+}
+
+/** Throws naming the op if t holds NaN/Inf (reads synchronously; a debugging aid). */
+export function checkFinite(op: string, phase: 'forward' | 'backward', t: Tensor): void {
+  if (t.backend.readSync === undefined) return;
+  const data = t.dataSync();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!Number.isFinite(v)) {
+      const what = phase === 'forward' ? 'output' : 'gradient for an input';
+      throw new AnomalyError(`anomaly: op '${op}' produced ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Inf' : '-Inf'} in its ${phase} ${what} (shape [${t.shape.join(',')}], element ${i})`);
+    }
+  }
+}
+
+/** Turns anomaly detection on or off globally (like torch.autograd.set_detect_anomaly). */
+export function setDetectAnomaly(on: boolean): void {
+  anomaly.enabled = on;
+}
+
+/** Runs fn with anomaly detection on. */
+export function detectAnomaly<R>(fn: () => R): R {
+  const prev = anomaly.enabled;
+  anomaly.enabled = true;
+  try {
+    return fn();
+  } finally {
+    anomaly.enabled = prev;
+  }
+}

@@ -1,0 +1,22 @@
+/** Gradient norms per parameter, for spotting exploding or vanishing gradients. */
+import type { Tensor } from '@nn/tensor';
+
+export interface GradNormEntry {
+  name: string;
+  /** L2 norm of the gradient, or null if the parameter has no gradient yet. */
+  norm: number | null;
+}
+
+/** L2 norm of each parameter's .grad (reads values synchronously; a diagnostic). */
+export function gradNorms(params: Iterable<[string, Tensor]> | Tensor[]): GradNormEntry[] {
+  const entries: [string, Tensor][] = Array.isArray(params)
+    ? (params as unknown[]).map((p, i) => (Array.isArray(p) ? (p as [string, Tensor]) : [String(i), p as Tensor]))
+    : [...params];
+  return entries.map(([name, p]) => {
+    if (p.grad === null) return { name, norm: null };
+    const d = p.grad.dataSync();
+    let s = 0;
+    for (let i = 0; i < d.length; i++) s += d[i] * d[i];
+    return { name, norm: Math.sqrt(s) };
+  });
+}

@@ -1,0 +1,238 @@
+/**
+ * The tape: @nn/tensor's dispatcher calls `record` for ops on tensors that require grad (or carry
+ * tangents); backward walks the recorded nodes in reverse topological order applying VJP rules.
+ */
+import * as T from '@nn/tensor';
+import { type BackwardOptions, type DiffOp, NNError, type Tensor, autograd, installAutograd, tidy, keep } from '@nn/tensor';
+import { anomaly, checkFinite } from './anomaly.js';
+import { GradNode, LeafNode, OpNode, type VjpFn } from './node.js';
+import type { RuleContext } from './rules/context.js';
+import { JVP } from './rules/jvp.js';
+import { VJP } from './rules/vjp.js';
+
+/** The node a tensor contributes through: its op node, or (for a leaf) a lazily made LeafNode. */
+function nodeOf(t: Tensor): GradNode | null {
+  if (!t.requiresGrad) return null;
+  if (t._node === null) t._node = new LeafNode(t);
+  return t._node as GradNode;
+}
+
+function record(op: DiffOp, inputs: readonly Tensor[], params: unknown, output: Tensor): void {
+  if (autograd.forwardLevels > 0) recordTangent(op, inputs, params, output);
+  if (!autograd.gradEnabled) return;
+  let any = false;
+  const needs = inputs.map((t) => {
+    const r = t.requiresGrad;
+    any ||= r;
+    return r;
+  });
+  if (!any) return;
+  attachNode(op, params, inputs, output, needs, null);
+  if (anomaly.enabled) checkFinite(op, 'forward', output);
+}
+
+export function attachNode(op: DiffOp | 'custom', params: unknown, inputs: readonly Tensor[], output: Tensor, needs: boolean[], custom: VjpFn | null): void {
+  const parents = inputs.map(nodeOf);
+  const saved = inputs.map((t) => t._share());
+  const out = output._share(); // before the node is set: a node-less view of the storage
+  const node = new OpNode(op, params, saved, out, parents, needs, custom);
+  output._node = node;
+  output.requiresGrad = true;
+}
+
+/** Forward mode: computes the output's tangent from the inputs' tangents. */
+function recordTangent(op: DiffOp, inputs: readonly Tensor[], params: unknown, output: Tensor): void {
+  const tangents = inputs.map((t) => t._tangent);
+  if (tangents.every((t) => t === null)) return;
+  const ctx: RuleContext<any> = { inputs, params, output: () => output };
+  // Rules run with forward mode paused, so their own ops are not differentiated again here.
+  autograd.forwardLevels--;
+  try {
+    output._tangent = T.tidy(() => (JVP[op] as any)(ctx, tangents, (t: Tensor) => t));
+  } finally {
+    autograd.forwardLevels++;
+  }
+}
+
+/** Reconnects a node's saved output to the node itself (for rules that use the output). */
+function outputOf(node: OpNode): Tensor {
+  const o = node.out._share();
+  node.retain();
+  o._node = node;
+  o.requiresGrad = true;
+  return o;
+}
+
+/** Reverse topological order of the nodes reachable from root, keeping only those leading to a target. */
+function topoOrder(root: GradNode, isTarget: (n: GradNode) => boolean): OpNode[] {
+  const order: OpNode[] = [];
+  const state = new Map<GradNode, boolean>(); // node -> leads to a target
+  const stack: [GradNode, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [node, i] = top;
+    if (i === 0 && state.has(node)) {
+      stack.pop();
+      continue;
+    }
+    const parents = node instanceof OpNode ? node.parents : [];
+    if (i < parents.length) {
+      top[1]++;
+      const p = parents[i];
+      if (p !== null && !state.has(p)) stack.push([p, 0]);
+      continue;
+    }
+    stack.pop();
+    let leads = isTarget(node);
+    for (const p of parents) if (p !== null && state.get(p)) leads = true;
+    state.set(node, leads);
+    if (leads && node instanceof OpNode) order.push(node);
+  }
+  return order.reverse();
+}
+
+export interface GradRequest {
+  roots: Tensor[];
+  /** Cotangents for the roots (default: ones for scalar roots). */
+  gradients?: (Tensor | undefined)[];
+  /** Tensors to differentiate with respect to; 'leaves' accumulates into .grad of every leaf. */
+  targets: Tensor[] | 'leaves';
+  retainGraph: boolean;
+  createGraph: boolean;
+}
+
+/**
+ * The engine behind backward(), grad() and friends. Returns the gradient of each target (null if
+ * it does not depend on the roots), or accumulates into leaves' .grad.
+ */
+export function computeGrads(req: GradRequest): (Tensor | null)[] {
+  const { roots, targets, createGraph } = req;
+  const retainGraph = req.retainGraph || createGraph;
+  roots.forEach((r, i) => {
+    r._check('backward');
+    if (!r.requiresGrad || r._node === null) {
+      throw new NNError(`backward: tensor ${i} (shape [${r.shape.join(',')}]) does not require grad and has no grad_fn; ` +
+        'set requiresGrad on an input (tensor(..., { requiresGrad: true }) or x.requiresGrad_()) before computing it');
+    }
+  });
+  const targetNodes = targets === 'leaves' ? null : targets.map((t, i) => {
+    const n = nodeOf(t);
+    if (n === null) throw new NNError(`grad: input ${i} does not require grad, so it cannot be differentiated with respect to`);
+    return n;
+  });
+  const targetSet = targetNodes === null ? null : new Set(targetNodes);
+  const isTarget = targetSet === null ? (n: GradNode) => n.isLeaf : (n: GradNode) => targetSet.has(n);
+
+  const prevEnabled = autograd.gradEnabled;
+  autograd.gradEnabled = createGraph;
+  try {
+    return tidy(() => {
+      const grads = new Map<GradNode, Tensor>();
+      const accumulate = (node: GradNode, g: Tensor) => {
+        const prev = grads.get(node);
+        grads.set(node, prev === undefined ? g : T.add(prev, g));
+      };
+      roots.forEach((r, i) => {
+        const given = req.gradients?.[i];
+        if (given !== undefined && given !== null) {
+          if (given.shape.length !== r.shape.length || given.shape.some((d, k) => d !== r.shape[k])) {
+            throw new NNError(`backward: gradient shape [${given.shape.join(',')}] does not match the tensor's shape [${r.shape.join(',')}]`);
+          }
+          accumulate(r._node as GradNode, given);
+        } else {
+          if (r.size !== 1) {
+            throw new NNError(`backward: grad can be implicitly created only for scalar outputs; the tensor has shape [${r.shape.join(',')}], pass a gradient`);
+          }
+          accumulate(r._node as GradNode, T.onesLike(r));
+        }
+      });
+      const orders = roots.map((r) => topoOrder(r._node as GradNode, isTarget));
+      const order = roots.length === 1 ? orders[0] : mergeOrders(orders);
+      for (const node of order) {
+        const g = grads.get(node);
+        if (g === undefined) continue;
+        if (node.freed) {
+          throw new NNError('backward: trying to backward through the graph a second time (its saved tensors were freed); ' +
+            'pass { retainGraph: true } to the first backward() if you need to backward twice');
+        }
+        if (!isTarget(node)) grads.delete(node);
+        const inputGrads = applyVjp(node, g);
+        node.parents.forEach((p, i) => {
+          const gi = inputGrads[i];
+          if (p === null || gi === null || gi === undefined) return;
+          if (anomaly.enabled) checkFinite(node.op, 'backward', gi);
+          accumulate(p, gi);
+        });
+        if (!retainGraph) node.freeSaved();
+      }
+      if (targetNodes !== null) return targetNodes.map((n) => grads.get(n) ?? null);
+      // Accumulate into leaves' .grad (outside every scope, so they outlive this call).
+      for (const [node, g] of grads) {
+        if (!(node instanceof LeafNode)) continue;
+        const leaf = node.tensor;
+        if (leaf.isDisposed) continue;
+        const value = createGraph ? g : g.detach();
+        if (leaf.grad === null) leaf.grad = keep(value === g ? T.contiguous(g) : value);
+        else {
+          const sum = keep(T.add(leaf.grad, value));
+          leaf.grad.dispose();
+          leaf.grad = sum;
+        }
+      }
+      return [];
+    }).map((g) => (g === null ? null : g));
+  } finally {
+    autograd.gradEnabled = prevEnabled;
+  }
+}
+
+function mergeOrders(orders: OpNode[][]): OpNode[] {
+  // A combined reverse topological order: re-sort the union by each node's depth from the roots.
+  const all = new Set<OpNode>();
+  for (const o of orders) for (const n of o) all.add(n);
+  const indeg = new Map<OpNode, number>();
+  for (const n of all) indeg.set(n, 0);
+  for (const n of all) for (const p of n.parents) if (p instanceof OpNode && all.has(p)) indeg.set(p, indeg.get(p)! + 1);
+  const ready = [...all].filter((n) => indeg.get(n) === 0);
+  const out: OpNode[] = [];
+  while (ready.length > 0) {
+    const n = ready.pop()!;
+    out.push(n);
+    for (const p of n.parents) {
+      if (!(p instanceof OpNode) || !all.has(p)) continue;
+      const d = indeg.get(p)! - 1;
+      indeg.set(p, d);
+      if (d === 0) ready.push(p);
+    }
+  }
+  return out;
+}
+
+function applyVjp(node: OpNode, g: Tensor): (Tensor | null)[] {
+  if (node.custom !== null) return node.custom(node, g);
+  let out: Tensor | null = null;
+  const ctx: RuleContext<any> = {
+    inputs: node.saved,
+    params: node.params,
+    output: () => (out ??= outputOf(node)),
+  };
+  try {
+    return (VJP[node.op as DiffOp] as any)(ctx, g, (t: Tensor) => t, node.needsGrad);
+  } finally {
+    if (out !== null) (out as Tensor)._unshare();
+  }
+}
+
+function backward(t: Tensor, gradient: Tensor | undefined, options: BackwardOptions): void {
+  computeGrads({
+    roots: [t],
+    gradients: [gradient],
+    targets: 'leaves',
+    retainGraph: options.retainGraph ?? false,
+    createGraph: options.createGraph ?? false,
+  });
+}
+
+installAutograd({ record, backward });
+
+export { outputOf };

@@ -1,0 +1,10 @@
+import type { Tensor } from '@nn/tensor';
+
+/** What a rule sees: the op's inputs and output (graph-connected, so rules are differentiable). */
+export interface RuleContext<P> {
+  readonly inputs: readonly Tensor[];
+  /** The op's output (computed lazily in backward; rules that use it avoid recomputation). */
+  output(): Tensor;
+  readonly params: P;
+  /** Tensors a rule creates are freed by the engine; use `t` to register temporaries. */
+}

@@ -1,0 +1,156 @@
+/**
+ * Elementwise kernels (unary, binary, where, cast, copy, copyInto), generated from the shared
+ * elementwise table with `new Function`: one specialized loop per op and dtype combination, so
+ * the hot loops hold the op inline and see a single typed-array type at every access.
+ */
+import type { BinaryOp, UnaryOp } from '../backend/contract.js';
+import { BINARY_TABLE, JS_HELPERS, UNARY_TABLE } from '../backend/elementwise-table.js';
+import { type CpuView, dtypeIndex } from './buffer.js';
+import { collapse, flatStep, IDX, MAX_RANK, SH, ST } from './strides.js';
+
+/** Writes op(inputs) into out; all views share out's shape (inputs already broadcast). */
+export type ElementwiseKernel = (
+  out: CpuView,
+  x0: CpuView,
+  x1: CpuView | null,
+  x2: CpuView | null,
+) => void;
+
+/**
+ * Source of a kernel over inputs named `names` (bound to locals before `expr` runs). Two paths:
+ * a flat loop when out is contiguous and every input is contiguous or a broadcast scalar, and an
+ * odometer over the collapsed shape whose inner loop walks the last dim by its stride.
+ */
+function kernelSource(names: readonly string[], expr: string): string {
+  const ins = names.map((_, k) => k);
+  const each = (f: (k: number) => string, sep = ' '): string => ins.map(f).join(sep);
+  const loads = (index: (k: number) => string): string =>
+    each((k) => `const ${names[k]} = B${k}[${index(k)}];`);
+  const strides = each((k) => `x${k}.strides`, ', ');
+  const nullPad = ', null'.repeat(3 - ins.length);
+  const M = MAX_RANK;
+  return `'use strict';
+return function kernel(out, x0, x1, x2) {
+  const shape = out.shape;
+  const rank = shape.length;
+  let n = 1;
+  for (let d = 0; d < rank; d++) n *= shape[d];
+  if (n === 0) return;
+  const O = out.buffer, oo = out.offset, so = flatStep(shape, out.strides);
+  ${each((k) => `const B${k} = x${k}.buffer, o${k} = x${k}.offset, s${k} = flatStep(shape, x${k}.strides);`, '\n  ')}
+  if (so === 1 && ${each((k) => `s${k} >= 0`, ' && ')}) {
+    if (${each((k) => `s${k} === 1`, ' && ')}) {
+      for (let i = 0; i < n; i++) { ${loads((k) => `o${k} + i`)} O[oo + i] = (${expr}); }
+    } else {
+      let ${each((k) => `i${k} = o${k}`, ', ')};
+      for (let i = 0; i < n; i++) {
+        ${loads((k) => `i${k}`)} O[oo + i] = (${expr}); ${each((k) => `i${k} += s${k};`)}
+      }
+    }
+    return;
+  }
+  const r = collapse(shape, ${ins.length + 1}, out.strides, ${strides}${nullPad});
+  const last = r - 1, inner = SH[last], rows = n / inner;
+  const to = ST[last], ${each((k) => `t${k} = ST[${(k + 1) * M} + last]`, ', ')};
+  for (let d = 0; d < last; d++) IDX[d] = 0;
+  let po = oo, ${each((k) => `p${k} = o${k}`, ', ')};
+  for (let row = 0; row < rows; row++) {
+    let io = po, ${each((k) => `i${k} = p${k}`, ', ')};
+    for (let j = 0; j < inner; j++) {
+      ${loads((k) => `i${k}`)} O[io] = (${expr}); io += to; ${each((k) => `i${k} += t${k};`)}
+    }
+    for (let d = last - 1; d >= 0; d--) {
+      po += ST[d]; ${each((k) => `p${k} += ST[${(k + 1) * M} + d];`)}
+      if (++IDX[d] < SH[d]) break;
+      IDX[d] = 0;
+      po -= ST[d] * SH[d]; ${each((k) => `p${k} -= ST[${(k + 1) * M} + d] * SH[d];`)}
+    }
+  }
+};`;
+}
+
+const SCOPE = { ...JS_HELPERS, flatStep, collapse, SH, ST, IDX };
+const SCOPE_NAMES = Object.keys(SCOPE);
+const SCOPE_VALUES = Object.values(SCOPE);
+
+function compile(names: readonly string[], expr: string): ElementwiseKernel {
+  const factory = new Function(...SCOPE_NAMES, kernelSource(names, expr));
+  return factory(...SCOPE_VALUES) as ElementwiseKernel;
+}
+
+/** Kernels cached per key (op) and dtype combination index. */
+type Cache = Record<string, (ElementwiseKernel | undefined)[]>;
+
+function cached(cache: Cache, key: string, slot: number, make: () => ElementwiseKernel) {
+  let row = cache[key];
+  if (row === undefined) {
+    row = [];
+    cache[key] = row;
+  }
+  let kernel = row[slot];
+  if (kernel === undefined) {
+    kernel = make();
+    row[slot] = kernel;
+  }
+  return kernel;
+}
+
+const unaryCache: Cache = {};
+const binaryCache: Cache = {};
+const whereCache: Cache = {};
+const castCache: Cache = {};
+
+export function unary(op: UnaryOp, x: CpuView, out: CpuView): void {
+  const slot = dtypeIndex(x.dtype) * 4 + dtypeIndex(out.dtype);
+  const kernel = cached(unaryCache, op, slot, () => {
+    const entry = UNARY_TABLE[op];
+    const int = entry.jsInt !== undefined && x.dtype === 'int32' && out.dtype === 'int32';
+    return compile(['a'], int ? (entry.jsInt as string) : entry.js);
+  });
+  kernel(out, x, null, null);
+}
+
+export function binary(op: BinaryOp, a: CpuView, b: CpuView, out: CpuView): void {
+  const slot = (dtypeIndex(a.dtype) * 4 + dtypeIndex(b.dtype)) * 4 + dtypeIndex(out.dtype);
+  const kernel = cached(binaryCache, op, slot, () => {
+    const entry = BINARY_TABLE[op];
+    const int =
+      entry.jsInt !== undefined &&
+      a.dtype === 'int32' &&
+      b.dtype === 'int32' &&
+      out.dtype === 'int32';
+    return compile(['a', 'b'], int ? (entry.jsInt as string) : entry.js);
+  });
+  kernel(out, a, b, null);
+}
+
+export function where(cond: CpuView, a: CpuView, b: CpuView, out: CpuView): void {
+  const slot =
+    ((dtypeIndex(cond.dtype) * 4 + dtypeIndex(a.dtype)) * 4 + dtypeIndex(b.dtype)) * 4 +
+    dtypeIndex(out.dtype);
+  // NaN conditions count as true, like any nonzero value.
+  const kernel = cached(whereCache, 'where', slot, () => compile(['c', 'a', 'b'], 'c !== 0 ? a : b'));
+  kernel(out, cond, a, b);
+}
+
+/**
+ * dtype conversion through the typed-array store: float -> int32 truncates toward zero (NaN -> 0),
+ * float64 -> float32 rounds to nearest, bool -> number is 0/1; -> bool is (x != 0, NaN -> 1).
+ */
+export function cast(x: CpuView, out: CpuView): void {
+  const slot = dtypeIndex(x.dtype) * 4 + dtypeIndex(out.dtype);
+  const kernel = cached(castCache, 'cast', slot, () =>
+    compile(['a'], out.dtype === 'bool' && x.dtype !== 'bool' ? 'a !== 0 ? 1 : 0' : 'a'),
+  );
+  kernel(out, x, null, null);
+}
+
+/** Materializes src into the contiguous out (same dtype). */
+export function copy(src: CpuView, out: CpuView): void {
+  cast(src, out);
+}
+
+/** Writes src through the strided view dst (same shape and dtype). */
+export function copyInto(dst: CpuView, src: CpuView): void {
+  cast(src, dst);
+}

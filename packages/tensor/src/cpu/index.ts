@@ -1,0 +1,35 @@
+/**
+ * The pure-TypeScript cpu backend. Buffers are plain typed arrays; kernels are specialized loops
+ * generated per op and dtype combination (see elementwise.ts, reduce.ts) plus a packed GEMM.
+ * Everything runs synchronously, so `read` resolves at once.
+ */
+import type { Backend } from '../backend/contract.js';
+import { type CpuBuffer, createStorage } from './buffer.js';
+import { binary, cast, copy, copyInto, unary, where } from './elementwise.js';
+import { linear, matmul } from './matmul.js';
+import { fill, gather, iota, random, scatterAdd } from './movement.js';
+import { reduce } from './reduce.js';
+
+export type { CpuBuffer, CpuView } from './buffer.js';
+
+export function createCpuBackend(): Backend<CpuBuffer> {
+  return {
+    name: 'cpu',
+    dtypes: ['float32', 'int32', 'bool', 'float64'],
+    ...createStorage(),
+    unary,
+    binary,
+    where,
+    reduce,
+    matmul,
+    copy,
+    copyInto,
+    gather,
+    scatterAdd,
+    cast,
+    fill,
+    iota,
+    random,
+    fused: { linear },
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * @nn/tensor: tensors with broadcasting, the backend contract, and the pure-TypeScript cpu backend.
+ */
+export { Tensor, isTensor } from './tensor.js';
+export type { DType, DataArray } from './dtype.js';
+export { NNError, ShapeError, DTypeError, ValueRangeError, DisposedError, BackendError } from './errors.js';
+export { memory, tidy, scope, keep, type MemorySummary } from './memory.js';
+export { registerBackend, setBackend, getBackend, listBackends } from './registry.js';
+export { createCpuBackend } from './cpu/index.js';
+export type {
+  Backend, View, Primitives, FusedRoutines, Storage as BackendStorage, MemoryInfo, Primitive,
+  UnaryOp, BinaryOp, ArithOp, CompareOp, ReduceOp, RandomKind, FusedActivation,
+} from './backend/contract.js';
+export { UNARY_OPS, BINARY_OPS, ARITH_OPS, COMPARE_OPS, REDUCE_OPS } from './backend/contract.js';
+export { philox4x32, fillRandom } from './rng.js';
+export type { DiffOp, OpParams, ParamsOf, ReduceParams, StructuralOp } from './ops/op-types.js';
+export { autograd, installAutograd, type AutogradHooks, type BackwardOptions, type GradNodeRef } from './hooks.js';
+export type { Scalar, TensorLike } from './ops/core.js';
+export type { CreateOptions, NestedArray } from './ops/creation.js';
+export type { VarOptions, Dims } from './ops/reduce.js';
+export {
+  tensor, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye,
+  rand, randn, randint, randperm, manualSeed, getRngState, setRngState,
+} from './ops/creation.js';
+export {
+  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge,
+  neg, abs, sign, exp, expm1, log, log1p, sqrt, rsqrt, reciprocal, square, sin, cos, tanh, sigmoid,
+  relu, erf, floor, ceil, round, leakyRelu, elu, gelu, softplus, silu, clamp, where, cast, unary,
+} from './ops/elementwise.js';
+export {
+  sum, mean, prod, max, min, argmax, argmin, variance, variance as var_, std, logsumexp, softmax, logSoftmax,
+} from './ops/reduce.js';
+export { matmul, linear } from './ops/linalg.js';
+export {
+  reshape, flatten, squeeze, unsqueeze, transpose, permute, expand, slice, narrow, split, pad,
+  concat, stack, contiguous, clone, gather, indexSelect, scatterAdd, oneHot, sliceView, padWindow,
+  type PadSpec,
+} from './ops/movement.js';
+export { broadcastShapes, sizeOf, contiguousStrides, isContiguous } from './shape.js';
+export { formatTensor } from './format.js';

@@ -1,0 +1,210 @@
+/**
+ * Deterministic memory: buffers are ref-counted `Storage`s shared by tensor views; tensors are
+ * freed by `dispose()`, `using`, or the scope (`tidy` / `scope`) they were created in. A
+ * FinalizationRegistry frees storage of tensors that were dropped outside any scope, as a safety
+ * net only.
+ */
+import type { Backend } from './backend/contract.js';
+import type { DType } from './dtype.js';
+import { bytesPerElement } from './dtype.js';
+import { NNError } from './errors.js';
+import type { Tensor } from './tensor.js';
+
+export class Storage {
+  refs = 1;
+  constructor(
+    readonly backend: Backend,
+    readonly buffer: unknown,
+    readonly dtype: DType,
+    readonly size: number,
+  ) {}
+  retain(): void {
+    this.refs++;
+  }
+  release(): void {
+    if (--this.refs === 0) this.backend.free(this.buffer);
+  }
+}
+
+/** Autograd's internal shared references (views saved for backward), for leak diagnostics. */
+export const untrackedCount = { n: 0 };
+
+interface Counts {
+  tensors: number;
+  bytes: number;
+}
+const liveByBackend = new Map<string, Counts>();
+
+function counts(backend: string): Counts {
+  let c = liveByBackend.get(backend);
+  if (c === undefined) liveByBackend.set(backend, (c = { tensors: 0, bytes: 0 }));
+  return c;
+}
+
+export interface MemorySummary {
+  /** Live (undisposed) tensors across backends, including autograd's saved references. */
+  tensors: number;
+  /** Tensors autograd holds for backward (freed with the graph). */
+  saved: number;
+  /** Per backend: live tensors, and buffers/bytes the backend itself reports. */
+  backends: Record<string, { tensors: number; buffers: number; bytes: number }>;
+}
+
+const backendsSeen = new Map<string, Backend>();
+
+/** Live tensors and bytes per backend, for leak tests and diagnostics. */
+export function memory(): MemorySummary {
+  const out: MemorySummary = { tensors: 0, saved: untrackedCount.n, backends: {} };
+  for (const [name, b] of backendsSeen) {
+    const c = counts(name);
+    const m = b.memory();
+    out.tensors += c.tensors;
+    out.backends[name] = { tensors: c.tensors, buffers: m.buffers, bytes: m.bytes };
+  }
+  return out;
+}
+
+/** Frees storage of tensors garbage-collected without dispose (outside any scope). */
+const registry = new FinalizationRegistry<{ storage: Storage; backend: string }>((held) => {
+  counts(held.backend).tensors--;
+  held.storage.release();
+});
+
+// --- scopes -------------------------------------------------------------------------------
+
+class Scope {
+  readonly tensors: Tensor[] = [];
+}
+
+interface ScopeStack {
+  scopes: Scope[];
+}
+
+const globalStack: ScopeStack = { scopes: [] };
+/** Set once `scope()` first runs in an environment with AsyncLocalStorage (Node, Deno, Bun). */
+let asyncStacks: { getStore(): ScopeStack | undefined; run<R>(s: ScopeStack, f: () => R): R } | null = null;
+let asyncStacksTried = false;
+
+function currentStack(): ScopeStack {
+  return (asyncStacks !== null ? asyncStacks.getStore() : undefined) ?? globalStack;
+}
+
+/** Called by the Tensor constructor for every tensor handed to users. */
+export function trackTensor(t: Tensor, backend: string): void {
+  counts(backend).tensors++;
+  const stack = currentStack().scopes;
+  if (stack.length > 0) stack[stack.length - 1].tensors.push(t);
+  else registry.register(t, { storage: t.storage, backend }, t);
+}
+
+/** Called by Tensor.dispose. */
+export function untrackTensor(t: Tensor, backend: string): void {
+  counts(backend).tensors--;
+  registry.unregister(t);
+}
+
+export function noteBackend(b: Backend): void {
+  if (!backendsSeen.has(b.name)) backendsSeen.set(b.name, b);
+}
+
+/** Collects the tensors inside a returned value (tensor, array, plain object, Map). */
+function collect(value: unknown, into: Set<Tensor>, isTensor: (v: unknown) => v is Tensor): void {
+  if (value === null || typeof value !== 'object') return;
+  if (isTensor(value)) {
+    into.add(value);
+    if (value._tangent !== null) into.add(value._tangent); // a forward-mode tangent lives with its primal
+    return;
+  }
+  if (Array.isArray(value)) for (const v of value) collect(v, into, isTensor);
+  else if (value instanceof Map) for (const v of value.values()) collect(v, into, isTensor);
+  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, into, isTensor);
+}
+
+let isTensorFn: (v: unknown) => v is Tensor = (_v): _v is Tensor => false;
+export function setTensorCheck(f: (v: unknown) => v is Tensor): void {
+  isTensorFn = f;
+}
+
+function closeScope(stack: ScopeStack, scope: Scope, result: unknown): void {
+  const top = stack.scopes.pop();
+  if (top !== scope) throw new NNError('scope: scopes closed out of order (an un-awaited scope()?)');
+  const keep = new Set<Tensor>();
+  collect(result, keep, isTensorFn);
+  const parent = stack.scopes[stack.scopes.length - 1];
+  for (const t of scope.tensors) {
+    if (keep.has(t)) {
+      if (parent !== undefined) parent.tensors.push(t);
+      else if (!t.isDisposed) registry.register(t, { storage: t.storage, backend: t.backend.name }, t);
+    } else if (!t.isDisposed) t.dispose();
+  }
+}
+
+/**
+ * Runs fn and disposes every tensor it created, except those in its return value (a tensor, or
+ * tensors inside arrays, plain objects and Maps). Synchronous: for async code use `scope`.
+ */
+export function tidy<R>(fn: () => R): R {
+  const stack = currentStack();
+  const scope = new Scope();
+  stack.scopes.push(scope);
+  let result: R;
+  try {
+    result = fn();
+  } catch (e) {
+    closeScope(stack, scope, undefined);
+    throw e;
+  }
+  if (result instanceof Promise) {
+    closeScope(stack, scope, undefined);
+    throw new NNError('tidy: fn returned a Promise; use `await scope(async () => ...)` for async code');
+  }
+  closeScope(stack, scope, result);
+  return result;
+}
+
+function initAsyncStacks(): void {
+  asyncStacksTried = true;
+  const proc = (globalThis as { process?: { getBuiltinModule?: (m: string) => any } }).process;
+  const hooks = proc?.getBuiltinModule?.('node:async_hooks');
+  if (hooks?.AsyncLocalStorage) asyncStacks = new hooks.AsyncLocalStorage();
+}
+
+/**
+ * Async-safe scope: like `tidy`, but fn may be async. Where AsyncLocalStorage exists (Node),
+ * concurrent scopes each track only their own tensors; in browsers scopes share one stack, so
+ * run concurrent async scopes one at a time there.
+ */
+export async function scope<R>(fn: () => Promise<R> | R): Promise<R> {
+  if (!asyncStacksTried) initAsyncStacks();
+  const parentStack = currentStack();
+  // Each async scope gets its own stack whose bottom is the parent's scopes (so kept tensors move up).
+  const stack: ScopeStack = asyncStacks !== null ? { scopes: [...parentStack.scopes] } : parentStack;
+  const own = new Scope();
+  stack.scopes.push(own);
+  const runIn = <T>(f: () => T): T => (asyncStacks !== null ? asyncStacks.run(stack, f) : f());
+  let result: R;
+  try {
+    result = await runIn(fn);
+  } catch (e) {
+    closeScope(stack, own, undefined);
+    throw e;
+  }
+  closeScope(stack, own, result);
+  return result;
+}
+
+/** Removes a tensor from the scope that would dispose it, so it outlives the scope. */
+export function keep<T extends Tensor>(t: T): T {
+  for (const s of currentStack().scopes) {
+    const i = s.tensors.indexOf(t);
+    if (i >= 0) {
+      s.tensors.splice(i, 1);
+      registry.register(t, { storage: t.storage, backend: t.backend.name }, t);
+    }
+  }
+  return t;
+}
+
+export function bytesOf(dtype: DType, size: number): number {
+  return bytesPerElement(dtype) * size;
+}

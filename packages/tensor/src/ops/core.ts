@@ -1,0 +1,121 @@
+/** Dispatch helpers shared by every op: allocation, views, validation, recording. */
+import type { Backend, View } from '../backend/contract.js';
+import type { DType } from '../dtype.js';
+import { promoteTypes } from '../dtype.js';
+import { BackendError, DTypeError, NNError } from '../errors.js';
+import { autograd } from '../hooks.js';
+import { Storage } from '../memory.js';
+import { getBackend } from '../registry.js';
+import { contiguousStrides, sizeOf } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import type { DiffOp, ParamsOf } from './op-types.js';
+
+export type Scalar = number | boolean;
+export type TensorLike = Tensor | Scalar;
+
+/** A fresh contiguous tensor (uninitialized) on a backend. */
+export function empty(backend: Backend, shape: readonly number[], dtype: DType): Tensor {
+  const size = sizeOf(shape);
+  if (!backend.dtypes.includes(dtype)) {
+    throw new DTypeError(`backend '${backend.name}' does not support dtype ${dtype} (supported: ${backend.dtypes.join(', ')})`);
+  }
+  const storage = new Storage(backend, backend.alloc(size, dtype), dtype, size);
+  return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
+}
+
+/** A view over x's storage with another shape/strides/offset (no copy). */
+export function makeView(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
+  x.storage.retain();
+  return new Tensor(x.storage, shape, strides, offset, x.dtype);
+}
+
+/** A plain View object (no Tensor, no tracking) for kernel arguments such as broadcast inputs. */
+export function rawView(x: View, shape: readonly number[], strides: readonly number[], offset = x.offset): View {
+  return { buffer: x.buffer, dtype: x.dtype, shape, strides, offset };
+}
+
+/** Checks inputs are alive and on one backend; returns that backend. */
+export function backendOf(op: string, a: Tensor, b?: Tensor, c?: Tensor): Backend {
+  a._check(op);
+  const be = a.storage.backend;
+  for (const t of [b, c]) {
+    if (t === undefined) continue;
+    t._check(op);
+    if (t.storage.backend !== be) {
+      throw new BackendError(`${op}: tensors are on different backends ('${be.name}' and '${t.storage.backend.name}'); move one with .to('${be.name}')`);
+    }
+  }
+  return be;
+}
+
+/** Whether the dispatcher must tell autograd about an op on these inputs. */
+export function needsRecord(a: Tensor, b?: Tensor, c?: Tensor): boolean {
+  if (autograd.hooks === null) return false;
+  if (autograd.gradEnabled && (a.requiresGrad || (b !== undefined && b.requiresGrad) || (c !== undefined && c.requiresGrad))) return true;
+  return autograd.forwardLevels > 0 && (a._tangent !== null || (b !== undefined && b._tangent !== null) || (c !== undefined && c._tangent !== null));
+}
+
+export function record<K extends DiffOp>(op: K, inputs: readonly Tensor[], params: ParamsOf<K>, output: Tensor): void {
+  autograd.hooks!.record(op, inputs, params, output);
+}
+
+/** The dtype a JS scalar takes next to a tensor of dtype `like` (PyTorch's rule). */
+export function scalarDType(v: Scalar, like: DType): DType {
+  if (typeof v === 'boolean') return like;
+  if (like === 'bool') return Number.isInteger(v) ? 'int32' : 'float32';
+  if (like === 'int32' && !Number.isInteger(v)) return 'float32';
+  return like;
+}
+
+/** A 0-d tensor holding v on a backend. */
+export function scalarTensor(backend: Backend, v: Scalar, dtype: DType): Tensor {
+  const t = empty(backend, [], dtype);
+  backend.fill(t, typeof v === 'boolean' ? (v ? 1 : 0) : v);
+  return t;
+}
+
+/** Turns the operands of a binary op into tensors of one dtype on one backend. */
+export function coerceOperands(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor, Tensor[]] {
+  const temps: Tensor[] = [];
+  let ta: Tensor;
+  let tb: Tensor;
+  if (a instanceof Tensor && b instanceof Tensor) {
+    backendOf(op, a, b);
+    ta = a;
+    tb = b;
+  } else if (a instanceof Tensor) {
+    backendOf(op, a);
+    checkScalar(op, b);
+    tb = scalarTensor(a.storage.backend, b as Scalar, scalarDType(b as Scalar, a.dtype));
+    temps.push(tb);
+    ta = a;
+  } else if (b instanceof Tensor) {
+    backendOf(op, b);
+    checkScalar(op, a);
+    ta = scalarTensor(b.storage.backend, a, scalarDType(a, b.dtype));
+    temps.push(ta);
+    tb = b;
+  } else {
+    checkScalar(op, a);
+    checkScalar(op, b);
+    const be = getBackend();
+    ta = scalarTensor(be, a, typeof a === 'boolean' ? 'bool' : Number.isInteger(a) ? 'int32' : 'float32');
+    tb = scalarTensor(be, b, scalarDType(b, ta.dtype));
+    temps.push(ta, tb);
+  }
+  return [ta, tb, temps];
+}
+
+function checkScalar(op: string, v: unknown): void {
+  if (typeof v !== 'number' && typeof v !== 'boolean') {
+    throw new NNError(`${op}: expected a Tensor, number or boolean operand, got ${v === null ? 'null' : typeof v}`);
+  }
+}
+
+export function resultType(a: DType, b: DType): DType {
+  return promoteTypes(a, b);
+}
+
+export function disposeAll(ts: Tensor[]): void {
+  for (const t of ts) t.dispose();
+}

@@ -1,0 +1,300 @@
+/** Creating tensors: from data, constants, ranges, random numbers; and reading them back. */
+import type { Backend, RandomKind } from '../backend/contract.js';
+import { type DataArray, type DType, allocArray, dtypeOfArray, isFloat } from '../dtype.js';
+import { BackendError, DTypeError, NNError, ShapeError, ValueRangeError, fmtShape } from '../errors.js';
+import { getBackend } from '../registry.js';
+import { blocksUsed } from '../rng.js';
+import { checkShapeArg, isContiguous, sizeOf } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { empty } from './core.js';
+import { add, cast, floor, mul } from './elementwise.js';
+import { clone, reshape } from './movement.js';
+
+export interface CreateOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+  /** Backend name (default: the current backend). */
+  backend?: string;
+}
+
+export type NestedArray = number | boolean | readonly NestedArray[];
+
+function target(o: CreateOptions | undefined): Backend {
+  return getBackend(o?.backend);
+}
+
+function finish(t: Tensor, o: CreateOptions | undefined): Tensor {
+  if (o?.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+function checkDType(op: string, dtype: unknown): void {
+  if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool' && dtype !== 'float64') {
+    throw new DTypeError(`${op}: unknown dtype ${String(dtype)} (valid: float32, int32, bool, float64)`);
+  }
+}
+
+/** A tensor from nested arrays, a scalar, or a typed array (with `shape` for typed arrays). */
+export function tensor(data: NestedArray | DataArray, options?: CreateOptions & { shape?: readonly number[] }): Tensor {
+  if (options?.dtype !== undefined) checkDType('tensor', options.dtype);
+  let flat: DataArray | number[];
+  let shape: number[];
+  let inferred: DType;
+  if (ArrayBuffer.isView(data)) {
+    if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array || data instanceof Float64Array)) {
+      throw new DTypeError('tensor: typed arrays must be Float32Array, Int32Array, Uint8Array (bool) or Float64Array');
+    }
+    flat = data;
+    inferred = dtypeOfArray(data);
+    shape = [data.length];
+  } else {
+    shape = [];
+    flat = [];
+    const kinds = { bool: false, int: false, float: false };
+    flatten(data, 0, shape, flat, kinds, []);
+    inferred = kinds.float ? 'float32' : kinds.int ? 'int32' : kinds.bool ? 'bool' : 'float32';
+  }
+  if (options?.shape !== undefined) {
+    checkShapeArg('tensor', options.shape);
+    if (sizeOf(options.shape) !== flat.length) {
+      throw new ShapeError(`tensor: shape ${fmtShape(options.shape)} needs ${sizeOf(options.shape)} elements but the data has ${flat.length}`);
+    }
+    shape = [...options.shape];
+  }
+  const dtype = options?.dtype ?? inferred;
+  const be = target(options);
+  const t = empty(be, shape, dtype);
+  let arr: DataArray;
+  if (ArrayBuffer.isView(flat) && dtypeOfArray(flat) === dtype) arr = flat;
+  else {
+    arr = allocArray(dtype, flat.length);
+    for (let i = 0; i < flat.length; i++) arr[i] = flat[i];
+  }
+  be.write(t.buffer, arr);
+  return finish(t, options);
+}
+
+function flatten(
+  v: NestedArray, depth: number, shape: number[], out: number[],
+  kinds: { bool: boolean; int: boolean; float: boolean }, path: number[],
+): void {
+  if (Array.isArray(v)) {
+    if (depth === shape.length) {
+      if (out.length > 0) throw new ShapeError(`tensor: ragged nested array: element at [${path.join(',')}] is an array where a number was expected`);
+      shape.push(v.length);
+    } else if (shape[depth] !== v.length) {
+      throw new ShapeError(`tensor: ragged nested array: element at [${path.join(',')}] has length ${v.length}, expected ${shape[depth]}`);
+    }
+    for (let i = 0; i < v.length; i++) flatten(v[i], depth + 1, shape, out, kinds, [...path, i]);
+    return;
+  }
+  if (depth !== shape.length) throw new ShapeError(`tensor: ragged nested array: element at [${path.join(',')}] is a number where an array of length ${shape[depth]} was expected`);
+  if (typeof v === 'boolean') {
+    kinds.bool = true;
+    out.push(v ? 1 : 0);
+  } else if (typeof v === 'number') {
+    if (Number.isInteger(v) && Math.abs(v) <= 2147483647) kinds.int = true;
+    else kinds.float = true;
+    out.push(v);
+  } else {
+    throw new DTypeError(`tensor: element at [${path.join(',')}] is ${v === null ? 'null' : typeof v}; only numbers and booleans are allowed`);
+  }
+}
+
+export function full(shape: readonly number[], value: number | boolean, options?: CreateOptions): Tensor {
+  checkShapeArg('full', shape);
+  if (options?.dtype !== undefined) checkDType('full', options.dtype);
+  const dtype = options?.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+  const be = target(options);
+  const t = empty(be, shape, dtype);
+  be.fill(t, typeof value === 'boolean' ? Number(value) : value);
+  return finish(t, options);
+}
+
+export const zeros = (shape: readonly number[], options?: CreateOptions): Tensor => full(shape, 0, options);
+export const ones = (shape: readonly number[], options?: CreateOptions): Tensor => full(shape, 1, options);
+export const zerosLike = (x: Tensor, options?: CreateOptions): Tensor =>
+  full(x.shape, 0, { dtype: x.dtype, backend: x.backend.name, ...options });
+export const onesLike = (x: Tensor, options?: CreateOptions): Tensor =>
+  full(x.shape, 1, { dtype: x.dtype, backend: x.backend.name, ...options });
+export const fullLike = (x: Tensor, value: number, options?: CreateOptions): Tensor =>
+  full(x.shape, value, { dtype: x.dtype, backend: x.backend.name, ...options });
+
+/** arange(end) or arange(start, end, step): int32 when all arguments are integers, like PyTorch. */
+export function arange(start: number, end?: number, step = 1, options?: CreateOptions): Tensor {
+  if (end === undefined) {
+    end = start;
+    start = 0;
+  }
+  for (const [k, v] of [['start', start], ['end', end], ['step', step]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueRangeError(`arange: ${k} must be a finite number, got ${String(v)}`);
+  }
+  if (step === 0) throw new ValueRangeError('arange: step must be non-zero');
+  if ((end - start) * step < 0) throw new ValueRangeError(`arange: step ${step} moves away from end (start ${start}, end ${end})`);
+  const n = Math.max(Math.ceil((end - start) / step), 0);
+  const dtype = options?.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32');
+  const be = target(options);
+  const t = empty(be, [n], dtype);
+  be.iota(t, start, step);
+  return finish(t, options);
+}
+
+export function linspace(start: number, end: number, steps: number, options?: CreateOptions): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new ValueRangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  const be = target(options);
+  const t = empty(be, [steps], options?.dtype ?? 'float32');
+  be.iota(t, start, step);
+  return finish(t, options);
+}
+
+export function eye(n: number, m = n, options?: CreateOptions): Tensor {
+  for (const v of [n, m]) if (!Number.isInteger(v) || v < 0) throw new ValueRangeError(`eye: sizes must be non-negative integers, got ${n}, ${m}`);
+  const arr = allocArray(options?.dtype ?? 'float32', n * m);
+  for (let i = 0; i < Math.min(n, m); i++) arr[i * m + i] = 1;
+  return tensor(arr, { ...options, shape: [n, m] });
+}
+
+// --- random --------------------------------------------------------------------------------
+
+/** The global generator: a Philox key and the next unused block counter. */
+const rng = { key: [0x2545f491, 0x4f6cdd1d] as [number, number], counter: 0 };
+
+/** Makes every later random op reproducible, on every backend. */
+export function manualSeed(seed: number): void {
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new ValueRangeError(`manualSeed: seed must be a non-negative safe integer, got ${seed}`);
+  rng.key = [seed % 4294967296 >>> 0, Math.floor(seed / 4294967296) >>> 0];
+  rng.counter = 0;
+}
+
+/** Generator state, to save and restore (e.g. in checkpoints). */
+export function getRngState(): { key: [number, number]; counter: number } {
+  return { key: [...rng.key], counter: rng.counter };
+}
+export function setRngState(s: { key: readonly [number, number]; counter: number }): void {
+  rng.key = [s.key[0] >>> 0, s.key[1] >>> 0];
+  rng.counter = s.counter;
+}
+
+function randomTensor(op: string, kind: RandomKind, shape: readonly number[], dtype: DType, options?: CreateOptions): Tensor {
+  checkShapeArg(op, shape);
+  const be = target(options);
+  const t = empty(be, shape, dtype);
+  be.random(kind, rng.key, rng.counter, t);
+  rng.counter += blocksUsed(kind, t.size);
+  return t;
+}
+
+/** Uniform on [0, 1). */
+export function rand(shape: readonly number[], options?: CreateOptions): Tensor {
+  const dtype = options?.dtype ?? 'float32';
+  if (!isFloat(dtype)) throw new DTypeError(`rand: dtype must be floating point, got ${dtype}`);
+  return finish(randomTensor('rand', 'uniform', shape, dtype, options), options);
+}
+
+/** Standard normal. */
+export function randn(shape: readonly number[], options?: CreateOptions): Tensor {
+  const dtype = options?.dtype ?? 'float32';
+  if (!isFloat(dtype)) throw new DTypeError(`randn: dtype must be floating point, got ${dtype}`);
+  return finish(randomTensor('randn', 'normal', shape, dtype, options), options);
+}
+
+/** Integers uniform in [low, high). */
+export function randint(low: number, high: number, shape: readonly number[], options?: CreateOptions): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw new ValueRangeError(`randint: needs integers low < high, got low=${low}, high=${high}`);
+  }
+  if (high - low > 2 ** 24) throw new ValueRangeError(`randint: range ${high - low} exceeds 2^24 (float32 uniform resolution)`);
+  const u = randomTensor('randint', 'uniform', shape, 'float32', options);
+  const scaled = mul(u, high - low);
+  const fl = floor(scaled);
+  const shifted = add(fl, low);
+  const r = cast(shifted, options?.dtype ?? 'int32');
+  for (const t of [u, scaled, fl, shifted]) t.dispose();
+  return r;
+}
+
+/** A random permutation of 0..n-1 (int32), from the seeded generator. */
+export function randperm(n: number, options?: CreateOptions): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new ValueRangeError(`randperm: n must be a non-negative integer, got ${n}`);
+  const u = randomTensor('randperm', 'bits', [n], 'int32', options);
+  const bits = readSyncOrThrow('randperm', u);
+  u.dispose();
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  // Fisher-Yates driven by the Philox stream (same permutation on every backend).
+  for (let i = n - 1; i > 0; i--) {
+    const j = (bits[i] >>> 0) % (i + 1);
+    const tmp = perm[i];
+    perm[i] = perm[j];
+    perm[j] = tmp;
+  }
+  return tensor(perm, options);
+}
+
+// --- reading -------------------------------------------------------------------------------
+
+function dense(t: Tensor): Tensor {
+  t._check('data');
+  return t.offset === 0 && t.size === t.storage.size && isContiguous(t.shape, t.strides) ? t : clone(t);
+}
+
+export async function readData(t: Tensor): Promise<DataArray> {
+  const d = dense(t);
+  try {
+    return await d.backend.read(d.buffer, d.dtype, d.size);
+  } finally {
+    if (d !== t) d.dispose();
+  }
+}
+
+function readSyncOrThrow(op: string, t: Tensor): DataArray {
+  const be = t.backend;
+  if (be.readSync === undefined) {
+    throw new BackendError(`${op}: backend '${be.name}' cannot read synchronously; use \`await t.data()\``);
+  }
+  const d = dense(t);
+  try {
+    return be.readSync(d.buffer, d.dtype, d.size);
+  } finally {
+    if (d !== t) d.dispose();
+  }
+}
+
+export function readDataSync(t: Tensor): DataArray {
+  return readSyncOrThrow('dataSync', t);
+}
+
+export function toNested(t: Tensor, data: DataArray): unknown {
+  const conv = t.dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
+  if (t.ndim === 0) return conv(data[0]);
+  let at = 0;
+  const build = (d: number): unknown[] => {
+    const n = t.shape[d];
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = d === t.ndim - 1 ? conv(data[at++]) : build(d + 1);
+    return out;
+  };
+  return build(0);
+}
+
+export function toBackend(t: Tensor, name: string): Tensor {
+  const be = getBackend(name);
+  const data = readSyncOrThrow('to', t);
+  return copyTo(t, be, data);
+}
+
+export async function toBackendAsync(t: Tensor, name: string): Promise<Tensor> {
+  const be = getBackend(name);
+  return copyTo(t, be, await readData(t));
+}
+
+function copyTo(t: Tensor, be: Backend, data: DataArray): Tensor {
+  if (!be.dtypes.includes(t.dtype)) throw new DTypeError(`to: backend '${be.name}' does not support ${t.dtype}`);
+  const out = empty(be, t.shape, t.dtype);
+  be.write(out.buffer, data);
+  if (t.requiresGrad && t.isLeaf) out.requiresGrad_(true);
+  return out;
+}
+
+export { NNError, reshape };

@@ -1,0 +1,6 @@
+export * from './core.js';
+export * from './creation.js';
+export * from './elementwise.js';
+export * from './linalg.js';
+export * from './movement.js';
+export * from './reduce.js';
