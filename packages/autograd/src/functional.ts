@@ -62,7 +62,7 @@ function checkScalarOut(op: string, y: unknown): Tensor {
  */
 export function valueAndGrad<A extends Tensor[]>(f: (...args: A) => Tensor, argnums: number | number[] = 0) {
   const nums = typeof argnums === 'number' ? [argnums] : argnums;
-  return (...args: A): [Tensor, Tensor | Tensor[]] => {
+  return (...args: A): [Tensor, Tensor | Tensor[]] => T.tidy(() => {
     for (const i of nums) if (i < 0 || i >= args.length) throw new NNError(`grad: argnum ${i} is out of range for ${args.length} argument(s)`);
     const createGraph = nested(args, nums);
     const inputs = prepareArgs(args, nums);
@@ -74,8 +74,8 @@ export function valueAndGrad<A extends Tensor[]>(f: (...args: A) => Tensor, argn
     const grads = gs.map((g, k) => g ?? T.zerosLike(targets[k]));
     for (const i of nums) inputs[i].dispose();
     const value = createGraph ? y : detachInto(y);
-    return [value, typeof argnums === 'number' ? grads[0] : grads];
-  };
+    return [value, typeof argnums === 'number' ? grads[0] : grads] as [Tensor, Tensor | Tensor[]];
+  });
 }
 
 function detachInto(y: Tensor): Tensor {
@@ -110,7 +110,7 @@ export function jvp(f: (...args: Tensor[]) => Tensor, primals: Tensor[], tangent
   autograd.forwardLevels++;
   let y: Tensor;
   try {
-    y = f(...inputs);
+    y = T.tidy(() => f(...inputs)); // frees f's intermediates; y keeps its tangent
   } finally {
     autograd.forwardLevels--;
   }
@@ -122,10 +122,10 @@ export function jvp(f: (...args: Tensor[]) => Tensor, primals: Tensor[], tangent
 
 /** The Jacobian of f at x by reverse mode, shape [...out.shape, ...x.shape]. */
 export function jacrev(f: (x: Tensor) => Tensor) {
-  return (x: Tensor): Tensor => {
+  return (x: Tensor): Tensor => T.tidy(() => {
     const createGraph = nested([x], [0]);
     const input = prepareArgs([x], [0])[0];
-    const y = enableGrad(() => f(input));
+    const y = T.tidy(() => enableGrad(() => f(input)));
     const rows: Tensor[] = [];
     for (let i = 0; i < y.size; i++) {
       const onehot = T.reshape(T.oneHot(T.tensor([i], { backend: y.backend.name }), y.size).cast(y.dtype), y.shape);
@@ -133,18 +133,16 @@ export function jacrev(f: (x: Tensor) => Tensor) {
         ? computeGrads({ roots: [y], gradients: [onehot], targets: [input], retainGraph: true, createGraph })
         : [null];
       rows.push(g ?? T.zerosLike(input));
-      onehot.dispose();
     }
     const stacked = rows.length > 0 ? T.stack(rows, 0) : T.zeros([0, ...x.shape], { dtype: x.dtype });
     const jac = T.reshape(stacked, [...y.shape, ...x.shape]);
-    for (const t of [stacked, ...rows, y, input]) t.dispose();
     return jac;
-  };
+  });
 }
 
 /** The Jacobian of f at x by forward mode, shape [...out.shape, ...x.shape]. */
 export function jacfwd(f: (x: Tensor) => Tensor) {
-  return (x: Tensor): Tensor => {
+  return (x: Tensor): Tensor => T.tidy(() => {
     const cols: Tensor[] = [];
     let outShape: readonly number[] = [];
     for (let j = 0; j < x.size; j++) {
@@ -152,13 +150,11 @@ export function jacfwd(f: (x: Tensor) => Tensor) {
       const [y, t] = jvp(f, [x], [e]);
       outShape = y.shape;
       cols.push(T.reshape(t, [y.size]));
-      for (const d of [y, t, e]) d.dispose();
     }
     const m = cols.length > 0 ? T.stack(cols, 1) : T.zeros([0, 0], { dtype: x.dtype });
     const jac = T.reshape(m, [...outShape, ...x.shape]);
-    for (const c of [m, ...cols]) c.dispose();
     return jac;
-  };
+  });
 }
 
 /** The Hessian of a scalar f at x: forward-over-reverse (jacfwd of grad), shape [...x.shape, ...x.shape]. */

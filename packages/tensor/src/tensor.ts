@@ -149,7 +149,7 @@ export class Tensor implements View {
     this.storage.retain();
     const t = new Tensor(this.storage, this.shape, this.strides, this.offset, this.dtype, false);
     t.requiresGrad = this.requiresGrad;
-    t._tangent = this._tangent; // not owned: _unshare drops it without disposing
+    if (this._tangent !== null) t._tangent = this._tangent._share();
     if (this._node !== null) {
       this._node.retain();
       t._node = this._node;
@@ -161,7 +161,10 @@ export class Tensor implements View {
     if (this._disposed) return;
     this._disposed = true;
     untrackedCount.n--;
-    this._tangent = null;
+    if (this._tangent !== null) {
+      this._tangent._unshare();
+      this._tangent = null;
+    }
     this.storage.release();
     if (this._node !== null) {
       this._node.release();

@@ -138,22 +138,22 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   checkNumber('leakyRelu', 'negativeSlope', negativeSlope);
-  const pos = relu(x);
-  const negPart = minimum(x, 0);
-  const scaled = mul(negPart, negativeSlope);
-  const y = add(pos, scaled);
-  disposeAll([pos, negPart, scaled]);
+  const pos = gt(x, 0);
+  const scaled = mul(x, negativeSlope);
+  const y = where(pos, x, scaled);
+  disposeAll([pos, scaled]);
   return y;
 }
 
 export function elu(x: Tensor, alpha = 1): Tensor {
   checkNumber('elu', 'alpha', alpha);
-  const neg = minimum(x, 0);
-  const em1 = expm1(neg);
+  // expm1 of min(x, 0): the unselected branch stays finite, so its gradient is 0, not NaN.
+  const pos = gt(x, 0);
+  const negPart = minimum(x, 0);
+  const em1 = expm1(negPart);
   const scaled = mul(em1, alpha);
-  const pos = relu(x);
-  const y = add(pos, scaled);
-  disposeAll([neg, em1, scaled, pos]);
+  const y = where(pos, x, scaled);
+  disposeAll([pos, negPart, em1, scaled]);
   return y;
 }
 
@@ -204,11 +204,23 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   if (!hasMin && !hasMax) throw new ValueRangeError('clamp: give at least one of min and max');
   if (hasMin) checkNumber('clamp', 'min', min);
   if (hasMax) checkNumber('clamp', 'max', max);
-  // PyTorch clamps with min first, then max (so min > max gives max everywhere).
-  const lo = hasMin ? maximum(x, min) : x;
-  const hi = hasMax ? minimum(lo, max) : lo;
-  if (hasMin && hasMax) lo.dispose();
-  return hi;
+  // PyTorch's semantics: min applied first (so min > max gives max), NaN kept, and the
+  // gradient passes where min <= x <= max (boundaries included).
+  let y = x;
+  const temps: Tensor[] = [];
+  if (hasMin) {
+    const below = lt(x, min);
+    temps.push(below);
+    y = where(below, min, y);
+  }
+  if (hasMax) {
+    const above = gt(y, max);
+    temps.push(above);
+    if (y !== x) temps.push(y);
+    y = where(above, max, y);
+  }
+  disposeAll(temps);
+  return y;
 }
 
 function checkNumber(op: string, name: string, v: unknown): asserts v is number {
