@@ -5,7 +5,7 @@
 import * as T from '@nn/tensor';
 import { type BackwardOptions, type DiffOp, NNError, type Tensor, autograd, installAutograd, tidy, keep } from '@nn/tensor';
 import { anomaly, checkFinite } from './anomaly.js';
-import { GradNode, LeafNode, OpNode, type VjpFn } from './node.js';
+import { type GradNode, LeafNode, OpNode, type VjpFn } from './node.js';
 import type { RuleContext } from './rules/context.js';
 import { JVP } from './rules/jvp.js';
 import { VJP } from './rules/vjp.js';
@@ -48,7 +48,7 @@ function recordTangent(op: DiffOp, inputs: readonly Tensor[], params: unknown, o
   // Rules run with forward mode paused, so their own ops are not differentiated again here.
   autograd.forwardLevels--;
   try {
-    output._tangent = T.tidy(() => (JVP[op] as any)(ctx, tangents, (t: Tensor) => t));
+    output._tangent = T.tidy(() => (JVP[op] as any)(ctx, tangents));
   } finally {
     autograd.forwardLevels++;
   }
@@ -217,7 +217,7 @@ function applyVjp(node: OpNode, g: Tensor): (Tensor | null)[] {
     output: () => (out ??= outputOf(node)),
   };
   try {
-    return (VJP[node.op as DiffOp] as any)(ctx, g, (t: Tensor) => t, node.needsGrad);
+    return (VJP[node.op as DiffOp] as any)(ctx, g, node.needsGrad);
   } finally {
     if (out !== null) (out as Tensor)._unshare();
   }

@@ -3,7 +3,7 @@ import type { DataArray, DType } from './dtype.js';
 import { DisposedError, NNError } from './errors.js';
 import { formatTensor } from './format.js';
 import { autograd, type BackwardOptions, type GradNodeRef, requireAutograd } from './hooks.js';
-import { Storage, setTensorCheck, trackTensor, untrackTensor, untrackedCount } from './memory.js';
+import { type Storage, setTensorCheck, trackTensor, untrackTensor, untrackedCount } from './memory.js';
 import * as ops from './ops/index.js';
 import type { Scalar, TensorLike } from './ops/core.js';
 import type { PadSpec } from './ops/movement.js';

@@ -6,5 +6,5 @@ export interface RuleContext<P> {
   /** The op's output (computed lazily in backward; rules that use it avoid recomputation). */
   output(): Tensor;
   readonly params: P;
-  /** Tensors a rule creates are freed by the engine; use `t` to register temporaries. */
+  // Rules run inside a tidy scope in the engine, so their temporaries need no disposal.
 }

@@ -11,59 +11,59 @@ import type { RuleContext } from './context.js';
 export type ElementwiseOp = UnaryOp | ArithOp | 'where';
 type Ctx = RuleContext<unknown>;
 /** Returns v * d out / d input_i, or null where the partial is identically zero. */
-export type Partial = (ctx: Ctx, i: number, v: Tensor, tmp: (t: Tensor) => Tensor) => Tensor | null;
+export type Partial = (ctx: Ctx, i: number, v: Tensor) => Tensor | null;
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 /** A unary partial v * f'(x), given f'(x) from x and the output y. */
 const unaryPartial =
-  (deriv: (x: Tensor, y: () => Tensor, tmp: (t: Tensor) => Tensor) => Tensor): Partial =>
-  (ctx, _i, v, tmp) => T.mul(v, deriv(ctx.inputs[0], () => ctx.output(), tmp));
+  (deriv: (x: Tensor, y: () => Tensor) => Tensor): Partial =>
+  (ctx, _i, v) => T.mul(v, deriv(ctx.inputs[0], () => ctx.output()));
 
 const zero: Partial = () => null;
 
 export const PARTIALS: { [K in ElementwiseOp]: Partial } = {
   neg: (_c, _i, v) => T.neg(v),
-  abs: unaryPartial((x, _y, tmp) => tmp(T.sign(x))),
+  abs: unaryPartial((x) => T.sign(x)),
   sign: zero,
   floor: zero,
   ceil: zero,
   round: zero,
   exp: unaryPartial((_x, y) => y()),
-  expm1: unaryPartial((_x, y, tmp) => tmp(T.add(y(), 1))),
+  expm1: unaryPartial((_x, y) => T.add(y(), 1)),
   log: (ctx, _i, v) => T.div(v, ctx.inputs[0]),
-  log1p: (ctx, _i, v, tmp) => T.div(v, tmp(T.add(ctx.inputs[0], 1))),
-  sqrt: (ctx, _i, v, tmp) => T.div(v, tmp(T.mul(ctx.output(), 2))),
-  rsqrt: unaryPartial((_x, y, tmp) => tmp(T.mul(tmp(T.pow(y(), 3)), -0.5))),
-  reciprocal: unaryPartial((_x, y, tmp) => tmp(T.neg(tmp(T.mul(y(), y()))))),
-  sin: unaryPartial((x, _y, tmp) => tmp(T.cos(x))),
-  cos: unaryPartial((x, _y, tmp) => tmp(T.neg(tmp(T.sin(x))))),
-  tanh: unaryPartial((_x, y, tmp) => tmp(T.sub(1, tmp(T.mul(y(), y()))))),
-  sigmoid: unaryPartial((_x, y, tmp) => tmp(T.mul(y(), tmp(T.sub(1, y()))))),
-  relu: (ctx, _i, v, tmp) => T.where(tmp(T.gt(ctx.inputs[0], 0)), v, 0),
-  erf: unaryPartial((x, _y, tmp) => tmp(T.mul(tmp(T.exp(tmp(T.neg(tmp(T.mul(x, x)))))), TWO_OVER_SQRT_PI))),
+  log1p: (ctx, _i, v) => T.div(v, T.add(ctx.inputs[0], 1)),
+  sqrt: (ctx, _i, v) => T.div(v, T.mul(ctx.output(), 2)),
+  rsqrt: unaryPartial((_x, y) => T.mul(T.pow(y(), 3), -0.5)),
+  reciprocal: unaryPartial((_x, y) => T.neg(T.mul(y(), y()))),
+  sin: unaryPartial((x) => T.cos(x)),
+  cos: unaryPartial((x) => T.neg(T.sin(x))),
+  tanh: unaryPartial((_x, y) => T.sub(1, T.mul(y(), y()))),
+  sigmoid: unaryPartial((_x, y) => T.mul(y(), T.sub(1, y()))),
+  relu: (ctx, _i, v) => T.where(T.gt(ctx.inputs[0], 0), v, 0),
+  erf: unaryPartial((x) => T.mul(T.exp(T.neg(T.mul(x, x))), TWO_OVER_SQRT_PI)),
 
   add: (_c, _i, v) => v,
   sub: (_c, i, v) => (i === 0 ? v : T.neg(v)),
   mul: (ctx, i, v) => T.mul(v, ctx.inputs[1 - i]),
-  div: (ctx, i, v, tmp) => {
+  div: (ctx, i, v) => {
     const [, b] = ctx.inputs;
     if (i === 0) return T.div(v, b);
-    return T.neg(tmp(T.div(tmp(T.mul(v, ctx.output())), b)));
+    return T.neg(T.div(T.mul(v, ctx.output()), b));
   },
-  pow: (ctx, i, v, tmp) => {
+  pow: (ctx, i, v) => {
     const [a, b] = ctx.inputs;
     if (i === 0) {
       // b * a^(b-1), and 0 where b == 0 (avoids 0 * inf at a == 0), as PyTorch.
-      const d = tmp(T.mul(b, tmp(T.pow(a, tmp(T.sub(b, 1))))));
-      return T.mul(v, tmp(T.where(tmp(T.eq(b, 0)), 0, d)));
+      const d = T.mul(b, T.pow(a, T.sub(b, 1)));
+      return T.mul(v, T.where(T.eq(b, 0), 0, d));
     }
     // out * log(a), and 0 where a == 0 (the limit PyTorch uses for b >= 0).
-    const d = tmp(T.mul(ctx.output(), tmp(T.log(a))));
-    return T.mul(v, tmp(T.where(tmp(T.eq(a, 0)), 0, d)));
+    const d = T.mul(ctx.output(), T.log(a));
+    return T.mul(v, T.where(T.eq(a, 0), 0, d));
   },
-  maximum: (ctx, i, v, tmp) => tieSplit(ctx, i, v, tmp, T.gt),
-  minimum: (ctx, i, v, tmp) => tieSplit(ctx, i, v, tmp, T.lt),
+  maximum: (ctx, i, v) => tieSplit(ctx, i, v, T.gt),
+  minimum: (ctx, i, v) => tieSplit(ctx, i, v, T.lt),
   where: (ctx, i, v) => {
     if (i === 0) return null;
     const cond = ctx.inputs[0];
@@ -72,12 +72,12 @@ export const PARTIALS: { [K in ElementwiseOp]: Partial } = {
 };
 
 /** maximum/minimum: the winner takes the gradient; ties split it evenly (PyTorch's rule). */
-function tieSplit(ctx: Ctx, i: number, v: Tensor, tmp: (t: Tensor) => Tensor, wins: (a: Tensor, b: Tensor) => Tensor): Tensor {
+function tieSplit(ctx: Ctx, i: number, v: Tensor, wins: (a: Tensor, b: Tensor) => Tensor): Tensor {
   const [a, b] = ctx.inputs;
   const mine = i === 0 ? a : b;
   const other = i === 0 ? b : a;
-  const w = tmp(T.where(tmp(wins(mine, other)), 1, tmp(T.where(tmp(T.eq(mine, other)), 0.5, 0))));
-  return T.mul(v, i === 0 ? tmp(T.cast(w, a.dtype)) : tmp(T.cast(w, b.dtype)));
+  const w = T.where(wins(mine, other), 1, T.where(T.eq(mine, other), 0.5, 0));
+  return T.mul(v, i === 0 ? T.cast(w, a.dtype) : T.cast(w, b.dtype));
 }
 
 export const ELEMENTWISE_OPS = new Set<string>(Object.keys(PARTIALS));

@@ -5,42 +5,41 @@ import type { RuleContext } from './context.js';
 import { type ElementwiseOp, PARTIALS } from './elementwise.js';
 import { extremumShare, prodPartial } from './vjp.js';
 
-type Tmp = (t: Tensor) => Tensor;
 /** The output's tangent from the inputs' tangents (null: not given, i.e. zero). */
-export type JvpRule<K extends DiffOp> = (ctx: RuleContext<ParamsOf<K>>, tangents: readonly (Tensor | null)[], tmp: Tmp) => Tensor;
+export type JvpRule<K extends DiffOp> = (ctx: RuleContext<ParamsOf<K>>, tangents: readonly (Tensor | null)[]) => Tensor;
 
-const orZeros = (t: Tensor | null, like: Tensor, tmp: Tmp): Tensor => t ?? tmp(T.zerosLike(like));
+const orZeros = (t: Tensor | null, like: Tensor): Tensor => t ?? T.zerosLike(like);
 
 function elementwiseJvp(op: ElementwiseOp): JvpRule<any> {
   const partial = PARTIALS[op];
-  return (ctx, tangents, tmp) => {
+  return (ctx, tangents) => {
     const outShape = ctx.output().shape;
     let acc: Tensor | null = null;
     tangents.forEach((t, i) => {
       if (t === null) return;
-      const p = partial(ctx, i, t, tmp);
+      const p = partial(ctx, i, t);
       if (p === null) return;
-      if (p !== t) tmp(p);
-      acc = acc === null ? p : tmp(T.add(acc, p));
+      if (p !== t) p;
+      acc = acc === null ? p : T.add(acc, p);
     });
     const a = acc as Tensor | null;
     if (a === null) return T.zeros(outShape, { dtype: ctx.output().dtype, backend: ctx.output().backend.name });
     // The result must be a fresh tensor of the output's shape.
     return a.shape.length === outShape.length && a.shape.every((d, i) => d === outShape[i]) && !tangents.includes(a)
       ? T.clone(a)
-      : T.contiguous(tmp(T.expand(a, outShape)));
+      : T.contiguous(T.expand(a, outShape));
   };
 }
 
 const STRUCTURAL: { [K in StructuralOp]: JvpRule<K> } = {
   where: elementwiseJvp('where'),
   sum: (ctx, [t]) => T.sum(t!, ctx.params.axes, ctx.params.keepdim),
-  amax: (ctx, [t], tmp) => T.sum(tmp(T.mul(t!, extremumShare(ctx, tmp))), ctx.params.axes, ctx.params.keepdim),
-  amin: (ctx, [t], tmp) => T.sum(tmp(T.mul(t!, extremumShare(ctx, tmp))), ctx.params.axes, ctx.params.keepdim),
-  prod: (ctx, [t], tmp) => T.sum(tmp(T.mul(t!, prodPartial(ctx, tmp))), ctx.params.axes, ctx.params.keepdim),
-  matmul: (ctx, [ta, tb], tmp) => {
+  amax: (ctx, [t]) => T.sum(T.mul(t!, extremumShare(ctx)), ctx.params.axes, ctx.params.keepdim),
+  amin: (ctx, [t]) => T.sum(T.mul(t!, extremumShare(ctx)), ctx.params.axes, ctx.params.keepdim),
+  prod: (ctx, [t]) => T.sum(T.mul(t!, prodPartial(ctx)), ctx.params.axes, ctx.params.keepdim),
+  matmul: (ctx, [ta, tb]) => {
     const [a, b] = ctx.inputs;
-    if (ta !== null && tb !== null) return T.add(tmp(T.matmul(ta, b)), tmp(T.matmul(a, tb)));
+    if (ta !== null && tb !== null) return T.add(T.matmul(ta, b), T.matmul(a, tb));
     return ta !== null ? T.matmul(ta, b) : T.matmul(a, tb!);
   },
   reshape: (ctx, [t]) => T.reshape(t!, ctx.params.shape),
@@ -48,11 +47,11 @@ const STRUCTURAL: { [K in StructuralOp]: JvpRule<K> } = {
   expand: (ctx, [t]) => T.expand(t!, ctx.params.shape),
   slice: (ctx, [t]) => T.sliceView(t!, ctx.params.starts, ctx.params.steps, ctx.params.shape),
   pad: (ctx, [t]) => T.padWindow(t!, ctx.params.starts, ctx.params.steps, ctx.params.shape, 0),
-  concat: (ctx, tangents, tmp) => T.concat(ctx.inputs.map((x, i) => orZeros(tangents[i], x, tmp)), ctx.params.axis),
+  concat: (ctx, tangents) => T.concat(ctx.inputs.map((x, i) => orZeros(tangents[i], x)), ctx.params.axis),
   copy: (_ctx, [t]) => T.clone(t!),
   gather: (ctx, [t]) => T.gather(t!, ctx.params.axis, ctx.inputs[1]),
-  scatterAdd: (ctx, [tx, , tu], tmp) =>
-    T.scatterAdd(orZeros(tx, ctx.inputs[0], tmp), ctx.params.axis, ctx.inputs[1], orZeros(tu, ctx.inputs[2], tmp)),
+  scatterAdd: (ctx, [tx, , tu]) =>
+    T.scatterAdd(orZeros(tx, ctx.inputs[0]), ctx.params.axis, ctx.inputs[1], orZeros(tu, ctx.inputs[2])),
   cast: (ctx, [t]) => T.cast(t!, ctx.params.dtype),
 };
 

@@ -4,7 +4,7 @@ import type { DType } from '../dtype.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError, ValueRangeError } from '../errors.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import {
   type Scalar,
   type TensorLike,
@@ -163,7 +163,10 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
     throw new ValueRangeError(`gelu: approximate must be 'none' or 'tanh', got ${String(approximate)}`);
   }
   const temps: Tensor[] = [];
-  const t = (v: Tensor) => (temps.push(v), v);
+  const t = (v: Tensor): Tensor => {
+    temps.push(v);
+    return v;
+  };
   let inner: Tensor;
   if (approximate === 'none') inner = t(erf(t(mul(x, Math.SQRT1_2))));
   else {
@@ -180,7 +183,10 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
   checkNumber('softplus', 'beta', beta);
   checkNumber('softplus', 'threshold', threshold);
   const temps: Tensor[] = [];
-  const t = (v: Tensor) => (temps.push(v), v);
+  const t = (v: Tensor): Tensor => {
+    temps.push(v);
+    return v;
+  };
   const bx = beta === 1 ? x : t(mul(x, beta));
   // Stable: max(bx, 0) + log1p(exp(-|bx|))
   const tail = t(log1p(t(exp(t(neg(t(abs(bx))))))));

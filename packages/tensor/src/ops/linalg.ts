@@ -4,8 +4,8 @@ import { DTypeError, ShapeError, ValueRangeError, fmtShape } from '../errors.js'
 import { broadcastShapes, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf, disposeAll, empty, needsRecord, rawView, record } from './core.js';
-import { add, cast, gelu, relu, sigmoid, tanh } from './elementwise.js';
-import { reshape, squeeze, transpose, unsqueeze } from './movement.js';
+import { add, gelu, relu, sigmoid, tanh } from './elementwise.js';
+import { squeeze, transpose, unsqueeze } from './movement.js';
 
 /** Matrix product: dot for 1-D x 1-D, matrix-vector, and batched with broadcast batch dims. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -36,7 +36,6 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 function matmul2d(a: Tensor, b: Tensor): Tensor {
   const be = a.storage.backend;
   const m = a.shape[a.ndim - 2];
-  const k = a.shape[a.ndim - 1];
   const n = b.shape[b.ndim - 1];
   const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
   const out = empty(be, [...batch, m, n], a.dtype);
@@ -54,7 +53,7 @@ function batchedView(x: Tensor, batch: readonly number[], temps: Tensor[]): View
   const r = x.shape[x.ndim - 2];
   const c = x.shape[x.ndim - 1];
   const lead = batch.length - (x.ndim - 2);
-  const bStrides = batch.map((d, i) => {
+  const bStrides = batch.map((_d, i) => {
     const j = i - lead;
     return j < 0 || x.shape[j] === 1 ? 0 : x.strides[j];
   });
@@ -116,4 +115,3 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null, activat
   return y;
 }
 
-export { cast, reshape };

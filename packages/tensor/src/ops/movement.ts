@@ -1,7 +1,7 @@
 /** Movement ops. Views (reshape of contiguous, permute, expand, slice) share storage; the rest copy. */
 import { DTypeError, ShapeError, ValueRangeError, fmtShape } from '../errors.js';
 import { checkShapeArg, contiguousStrides, isContiguous, normAxis, sizeOf } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { backendOf, disposeAll, empty, makeView, needsRecord, rawView, record } from './core.js';
 import { cast } from './elementwise.js';
 import { broadcastView } from './elementwise.js';
