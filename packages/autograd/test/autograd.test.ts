@@ -150,6 +150,13 @@ describe('backward semantics (as PyTorch)', () => {
     close(arr(jf), want);
   });
 
+  it('in-place writes to a leaf that requires grad are allowed only inside noGrad', () => {
+    const p = T.tensor([1, 2], { dtype: 'float32', requiresGrad: true });
+    expect(() => p.copy_(T.zeros([2]))).toThrow(/^copy_: a tensor that requires grad cannot be modified in place.*noGrad/);
+    noGrad(() => p.copy_(T.tensor([5, 6], { dtype: 'float32' })));
+    expect(arr(p)).toEqual([5, 6]);
+  });
+
   it('customGrad uses the given backward', () => {
     const clipGrad = customGrad(
       (x: Tensor) => T.mul(x, 1),

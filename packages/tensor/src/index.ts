@@ -33,7 +33,7 @@ export {
 export { matmul, linear } from './ops/linalg.js';
 export {
   reshape, flatten, squeeze, unsqueeze, transpose, permute, expand, slice, narrow, split, pad,
-  concat, stack, contiguous, clone, gather, indexSelect, scatterAdd, oneHot, sliceView, padWindow,
+  concat, stack, contiguous, clone, copy_, gather, indexSelect, scatterAdd, oneHot, sliceView, padWindow,
   type PadSpec,
 } from './ops/movement.js';
 export { broadcastShapes, sizeOf, contiguousStrides, isContiguous } from './shape.js';

@@ -252,6 +252,8 @@ export class Tensor implements View {
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return ops.scatterAdd(this, dim, index, src); }
   contiguous(): Tensor { return ops.contiguous(this); }
   clone(): Tensor { return ops.clone(this); }
+  /** Writes src (broadcast, cast) into this tensor's elements in place; returns this. */
+  copy_(src: Tensor | number): this { ops.copy_(this, src); return this; }
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
   oneHot(numClasses?: number): Tensor { return ops.oneHot(this, numClasses); }
   where(cond: Tensor, other: Scalar | Tensor): Tensor { return ops.where(cond, this, other); }

@@ -73,6 +73,17 @@ describe('views', () => {
   });
 });
 
+describe('in-place copy_', () => {
+  it('broadcasts and casts the source into the destination, through views', () => {
+    const t = T.zeros([2, 3]);
+    t.copy_(T.tensor([1, 2, 3]));
+    expect(t.arraySync()).toEqual([[1, 2, 3], [1, 2, 3]]);
+    t.transpose().slice(0, 1, 2).copy_(7);
+    expect(t.arraySync()).toEqual([[1, 7, 3], [1, 7, 3]]);
+    expect(() => t.copy_(T.zeros([3, 3]))).toThrow(/^copy_: shapes \[3,3\] and \[2,3\] cannot be broadcast/);
+  });
+});
+
 describe('printing like PyTorch', () => {
   it('formats floats, ints, bools and large tensors', () => {
     expect(T.tensor([[1, 2], [3, 4]], { dtype: 'float32' }).toString()).toBe('tensor([[1., 2.],\n        [3., 4.]])');

@@ -1,7 +1,8 @@
 /** Movement ops. Views (reshape of contiguous, permute, expand, slice) share storage; the rest copy. */
 import { DTypeError, ShapeError, ValueRangeError, fmtShape } from '../errors.js';
-import { checkShapeArg, contiguousStrides, isContiguous, normAxis, sizeOf } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { autograd } from '../hooks.js';
+import { broadcastShapes, checkShapeArg, contiguousStrides, isContiguous, normAxis, sizeOf } from '../shape.js';
+import { Tensor } from '../tensor.js';
 import { backendOf, disposeAll, empty, makeView, needsRecord, rawView, record } from './core.js';
 import { cast } from './elementwise.js';
 import { broadcastView } from './elementwise.js';
@@ -290,6 +291,36 @@ export function clone(x: Tensor): Tensor {
   be.copy(x, out);
   if (needsRecord(x)) record('copy', [x], {}, out);
   return out;
+}
+
+/**
+ * In-place copy of src (broadcast, cast) into dst's elements; returns dst. Not recorded by autograd:
+ * a leaf that requires grad may be written only while gradients are off (inside noGrad), as in
+ * PyTorch's `with torch.no_grad(): p.copy_(...)`.
+ */
+export function copy_(dst: Tensor, src: Tensor | number): Tensor {
+  const be = backendOf('copy_', dst, src instanceof Tensor ? src : undefined);
+  if (dst.requiresGrad && autograd.gradEnabled && autograd.hooks !== null) {
+    throw new ValueRangeError('copy_: a tensor that requires grad cannot be modified in place while gradients are recorded; wrap the update in noGrad(() => ...)');
+  }
+  if (typeof src === 'number') {
+    if (isContiguous(dst.shape, dst.strides) && dst.offset === 0 && dst.size === dst.storage.size) be.fill(dst, src);
+    else {
+      const s = empty(be, [], dst.dtype);
+      be.fill(s, src);
+      be.copyInto(dst, broadcastView(s, dst.shape));
+      s.dispose();
+    }
+    return dst;
+  }
+  const shape = broadcastShapes('copy_', src.shape, dst.shape);
+  if (shape.length !== dst.ndim || shape.some((d, i) => d !== dst.shape[i])) {
+    throw new ShapeError(`copy_: source shape ${fmtShape(src.shape)} cannot be broadcast to the destination shape ${fmtShape(dst.shape)}`);
+  }
+  const s = src.dtype === dst.dtype ? src : cast(src, dst.dtype);
+  be.copyInto(dst, broadcastView(s, dst.shape));
+  if (s !== src) s.dispose();
+  return dst;
 }
 
 // --- indexing --------------------------------------------------------------------------------
