@@ -1,0 +1,92 @@
+/**
+ * Initializers (torch.nn.init): fill a tensor in place from the seeded generator. Weights use
+ * PyTorch's [out, in, ...] layout, so fan in = size(1) * receptive field, fan out = size(0) * it.
+ */
+import * as T from '@nn/tensor';
+import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
+import { noGrad } from '@nn/autograd';
+
+export type Nonlinearity =
+  | 'linear' | 'identity' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu'
+  | 'conv1d' | 'conv2d' | 'conv3d';
+
+/** The recommended gain for a nonlinearity (param: leaky_relu's negative slope, default 0.01). */
+export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+  switch (nonlinearity) {
+    case 'linear': case 'identity': case 'sigmoid': case 'conv1d': case 'conv2d': case 'conv3d':
+      return 1;
+    case 'tanh':
+      return 5 / 3;
+    case 'relu':
+      return Math.SQRT2;
+    case 'leaky_relu': {
+      const slope = param ?? 0.01;
+      if (typeof slope !== 'number' || Number.isNaN(slope)) throw new ValueRangeError(`calculateGain: negative slope ${param} is not a number`);
+      return Math.sqrt(2 / (1 + slope * slope));
+    }
+    case 'selu':
+      return 3 / 4;
+    default:
+      throw new ValueRangeError(`calculateGain: unsupported nonlinearity '${String(nonlinearity)}' (valid: linear, identity, sigmoid, tanh, relu, leaky_relu, selu, conv1d/2d/3d)`);
+  }
+}
+
+export function calculateFanInAndFanOut(t: Tensor): [number, number] {
+  if (t.ndim < 2) throw new ShapeError(`init: fan in and fan out need a tensor of at least 2 dims, got shape [${t.shape.join(',')}]`);
+  const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
+  return [t.shape[1] * receptive, t.shape[0] * receptive];
+}
+
+function fill(t: Tensor, make: () => Tensor): Tensor {
+  noGrad(() => T.tidy(() => void t.copy_(make())));
+  return t;
+}
+
+export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
+  if (!(a <= b)) throw new ValueRangeError(`uniform_: needs a <= b, got a=${a}, b=${b}`);
+  return fill(t, () => T.add(T.mul(T.rand(t.shape, { dtype: t.dtype, backend: t.backend.name }), b - a), a));
+}
+
+export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
+  if (!(std >= 0)) throw new ValueRangeError(`normal_: std must be >= 0, got ${std}`);
+  return fill(t, () => T.add(T.mul(T.randn(t.shape, { dtype: t.dtype, backend: t.backend.name }), std), mean));
+}
+
+export const constant_ = (t: Tensor, value: number): Tensor => fill(t, () => T.full([], value, { dtype: t.dtype, backend: t.backend.name }));
+export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
+export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
+
+export function xavierUniform_(t: Tensor, gain = 1): Tensor {
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const a = gain * Math.sqrt(6 / (fanIn + fanOut));
+  return uniform_(t, -a, a);
+}
+
+export function xavierNormal_(t: Tensor, gain = 1): Tensor {
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
+}
+
+export interface KaimingOptions {
+  /** Negative slope of the leaky ReLU after this layer (default 0). */
+  a?: number;
+  mode?: 'fan_in' | 'fan_out';
+  nonlinearity?: Nonlinearity;
+}
+
+function kaimingStd(t: Tensor, { a = 0, mode = 'fan_in', nonlinearity = 'leaky_relu' }: KaimingOptions): number {
+  if (mode !== 'fan_in' && mode !== 'fan_out') throw new ValueRangeError(`kaiming: mode must be 'fan_in' or 'fan_out', got '${String(mode)}'`);
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const fan = mode === 'fan_in' ? fanIn : fanOut;
+  if (fan === 0) return 0;
+  return calculateGain(nonlinearity, a) / Math.sqrt(fan);
+}
+
+export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
+  const bound = Math.sqrt(3) * kaimingStd(t, options);
+  return uniform_(t, -bound, bound);
+}
+
+export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
+  return normal_(t, 0, kaimingStd(t, options));
+}
