@@ -16,10 +16,45 @@ export type ElementwiseKernel = (
   x2: CpuView | null,
 ) => void;
 
+const UNROLL = 8;
+
+/**
+ * The flat loops: one branch per combination of contiguous (step 1) and scalar (step 0) inputs,
+ * scalars loaded once before the loop. Unrolled by UNROLL: V8 re-checks every typed array (map,
+ * length, base) after each loop back-edge's interrupt check, so fewer back-edges per element
+ * roughly halves the cost.
+ */
+function flatBranches(names: readonly string[], expr: string): string {
+  const branches: string[] = [];
+  for (let mask = (1 << names.length) - 1; mask >= 0; mask--) {
+    const contiguous = names.map((_, k) => (mask & (1 << k)) !== 0);
+    const cond = names.map((_, k) => `s${k} === ${contiguous[k] ? 1 : 0}`).join(' && ');
+    const scalars = names
+      .flatMap((name, k) => (contiguous[k] ? [] : [`const ${name} = B${k}[o${k}];`]))
+      .join(' ');
+    const loads = (offset: string) =>
+      names.flatMap((name, k) =>
+        contiguous[k] ? [`const ${name} = B${k}[o${k} + i${offset}];`] : [],
+      );
+    const body = (offset: string) =>
+      `{ ${[...loads(offset), `O[oo + i${offset}] = (${expr});`].join(' ')} }`;
+    const unrolled = Array.from({ length: UNROLL }, (_, u) => body(` + ${u}`)).join('\n        ');
+    branches.push(`if (${cond}) {
+      let i = 0;${scalars === '' ? '' : ` ${scalars}`}
+      for (; i + ${UNROLL - 1} < n; i += ${UNROLL}) {
+        ${unrolled}
+      }
+      for (; i < n; i++) ${body('')}
+      return;
+    }`);
+  }
+  return branches.join('\n    ');
+}
+
 /**
  * Source of a kernel over inputs named `names` (bound to locals before `expr` runs). Two paths:
- * a flat loop when out is contiguous and every input is contiguous or a broadcast scalar, and an
- * odometer over the collapsed shape whose inner loop walks the last dim by its stride.
+ * flat loops when out is contiguous and every input is contiguous or a broadcast scalar, and an
+ * odometer over the collapsed shape whose (unrolled) inner loop walks the last dim by its stride.
  */
 function kernelSource(names: readonly string[], expr: string): string {
   const ins = names.map((_, k) => k);
@@ -29,6 +64,10 @@ function kernelSource(names: readonly string[], expr: string): string {
   const strides = each((k) => `x${k}.strides`, ', ');
   const nullPad = ', null'.repeat(3 - ins.length);
   const M = MAX_RANK;
+  const unrolled = (index: (k: number, u: number) => string, outIndex: (u: number) => string) =>
+    Array.from({ length: UNROLL }, (_, u) =>
+      `{ ${loads((k) => index(k, u))} O[${outIndex(u)}] = (${expr}); }`,
+    ).join('\n      ');
   return `'use strict';
 return function kernel(out, x0, x1, x2) {
   const shape = out.shape;
@@ -37,17 +76,10 @@ return function kernel(out, x0, x1, x2) {
   for (let d = 0; d < rank; d++) n *= shape[d];
   if (n === 0) return;
   const O = out.buffer, oo = out.offset, so = flatStep(shape, out.strides);
-  ${each((k) => `const B${k} = x${k}.buffer, o${k} = x${k}.offset, s${k} = flatStep(shape, x${k}.strides);`, '\n  ')}
+  ${each((k) => `const B${k} = x${k}.buffer, o${k} = x${k}.offset;`)}
+  ${each((k) => `const s${k} = flatStep(shape, x${k}.strides);`)}
   if (so === 1 && ${each((k) => `s${k} >= 0`, ' && ')}) {
-    if (${each((k) => `s${k} === 1`, ' && ')}) {
-      for (let i = 0; i < n; i++) { ${loads((k) => `o${k} + i`)} O[oo + i] = (${expr}); }
-    } else {
-      let ${each((k) => `i${k} = o${k}`, ', ')};
-      for (let i = 0; i < n; i++) {
-        ${loads((k) => `i${k}`)} O[oo + i] = (${expr}); ${each((k) => `i${k} += s${k};`)}
-      }
-    }
-    return;
+    ${flatBranches(names, expr)}
   }
   const r = collapse(shape, ${ins.length + 1}, out.strides, ${strides}${nullPad});
   const last = r - 1, inner = SH[last], rows = n / inner;
@@ -56,7 +88,12 @@ return function kernel(out, x0, x1, x2) {
   let po = oo, ${each((k) => `p${k} = o${k}`, ', ')};
   for (let row = 0; row < rows; row++) {
     let io = po, ${each((k) => `i${k} = p${k}`, ', ')};
-    for (let j = 0; j < inner; j++) {
+    let j = 0;
+    for (; j + ${UNROLL - 1} < inner; j += ${UNROLL}) {
+      ${unrolled((k, u) => `i${k} + ${u} * t${k}`, (u) => `io + ${u} * to`)}
+      io += ${UNROLL} * to; ${each((k) => `i${k} += ${UNROLL} * t${k};`)}
+    }
+    for (; j < inner; j++) {
       ${loads((k) => `i${k}`)} O[io] = (${expr}); io += to; ${each((k) => `i${k} += t${k};`)}
     }
     for (let d = last - 1; d >= 0; d--) {
@@ -81,17 +118,19 @@ function compile(names: readonly string[], expr: string): ElementwiseKernel {
 /** Kernels cached per key (op) and dtype combination index. */
 type Cache = Record<string, (ElementwiseKernel | undefined)[]>;
 
-function cached(cache: Cache, key: string, slot: number, make: () => ElementwiseKernel) {
+// Lookup and store are separate (no `make` callback) so the hit path allocates nothing.
+function lookup(cache: Cache, key: string, slot: number): ElementwiseKernel | undefined {
+  const row = cache[key];
+  return row === undefined ? undefined : row[slot];
+}
+
+function store(cache: Cache, key: string, slot: number, kernel: ElementwiseKernel) {
   let row = cache[key];
   if (row === undefined) {
     row = [];
     cache[key] = row;
   }
-  let kernel = row[slot];
-  if (kernel === undefined) {
-    kernel = make();
-    row[slot] = kernel;
-  }
+  row[slot] = kernel;
   return kernel;
 }
 
@@ -100,27 +139,28 @@ const binaryCache: Cache = {};
 const whereCache: Cache = {};
 const castCache: Cache = {};
 
+function entryExpr(op: UnaryOp | BinaryOp, unaryOp: boolean, allInt32: boolean): string {
+  const entry = unaryOp ? UNARY_TABLE[op as UnaryOp] : BINARY_TABLE[op as BinaryOp];
+  return allInt32 && entry.jsInt !== undefined ? entry.jsInt : entry.js;
+}
+
 export function unary(op: UnaryOp, x: CpuView, out: CpuView): void {
   const slot = dtypeIndex(x.dtype) * 4 + dtypeIndex(out.dtype);
-  const kernel = cached(unaryCache, op, slot, () => {
-    const entry = UNARY_TABLE[op];
-    const int = entry.jsInt !== undefined && x.dtype === 'int32' && out.dtype === 'int32';
-    return compile(['a'], int ? (entry.jsInt as string) : entry.js);
-  });
+  let kernel = lookup(unaryCache, op, slot);
+  if (kernel === undefined) {
+    const int = x.dtype === 'int32' && out.dtype === 'int32';
+    kernel = store(unaryCache, op, slot, compile(['a'], entryExpr(op, true, int)));
+  }
   kernel(out, x, null, null);
 }
 
 export function binary(op: BinaryOp, a: CpuView, b: CpuView, out: CpuView): void {
   const slot = (dtypeIndex(a.dtype) * 4 + dtypeIndex(b.dtype)) * 4 + dtypeIndex(out.dtype);
-  const kernel = cached(binaryCache, op, slot, () => {
-    const entry = BINARY_TABLE[op];
-    const int =
-      entry.jsInt !== undefined &&
-      a.dtype === 'int32' &&
-      b.dtype === 'int32' &&
-      out.dtype === 'int32';
-    return compile(['a', 'b'], int ? (entry.jsInt as string) : entry.js);
-  });
+  let kernel = lookup(binaryCache, op, slot);
+  if (kernel === undefined) {
+    const int = a.dtype === 'int32' && b.dtype === 'int32' && out.dtype === 'int32';
+    kernel = store(binaryCache, op, slot, compile(['a', 'b'], entryExpr(op, false, int)));
+  }
   kernel(out, a, b, null);
 }
 
@@ -129,7 +169,9 @@ export function where(cond: CpuView, a: CpuView, b: CpuView, out: CpuView): void
     ((dtypeIndex(cond.dtype) * 4 + dtypeIndex(a.dtype)) * 4 + dtypeIndex(b.dtype)) * 4 +
     dtypeIndex(out.dtype);
   // NaN conditions count as true, like any nonzero value.
-  const kernel = cached(whereCache, 'where', slot, () => compile(['c', 'a', 'b'], 'c !== 0 ? a : b'));
+  const kernel =
+    lookup(whereCache, 'where', slot) ??
+    store(whereCache, 'where', slot, compile(['c', 'a', 'b'], 'c !== 0 ? a : b'));
   kernel(out, cond, a, b);
 }
 
@@ -139,9 +181,10 @@ export function where(cond: CpuView, a: CpuView, b: CpuView, out: CpuView): void
  */
 export function cast(x: CpuView, out: CpuView): void {
   const slot = dtypeIndex(x.dtype) * 4 + dtypeIndex(out.dtype);
-  const kernel = cached(castCache, 'cast', slot, () =>
-    compile(['a'], out.dtype === 'bool' && x.dtype !== 'bool' ? 'a !== 0 ? 1 : 0' : 'a'),
-  );
+  const toBool = out.dtype === 'bool' && x.dtype !== 'bool';
+  const kernel =
+    lookup(castCache, 'cast', slot) ??
+    store(castCache, 'cast', slot, compile(['a'], toBool ? 'a !== 0 ? 1 : 0' : 'a'));
   kernel(out, x, null, null);
 }
 

@@ -1,9 +1,9 @@
 /**
- * Matrix products. Large float products use a packed, register-blocked GEMM (Goto's loop order):
- * B is packed per (K block, N block) into 4-column panels and A per (M block, K block) into
- * 4-row panels, both as float64, so any strides (transposes, broadcast batches) cost only the
- * packing, and a 4x4 micro-kernel keeps its 16 accumulators in locals. Small products (and int32,
- * which must wrap exactly) use a plain dot-product loop whose per-call overhead is minimal.
+ * Matrix products. Float products use a packed, register-blocked GEMM (Goto's loop order): B is
+ * packed per (K block, N block) into 4-column panels and A per (M block, K block) into 4-row
+ * panels, both as float64, so any strides (transposes, broadcast batches) cost only the packing,
+ * and a 4x4 micro-kernel keeps its 16 accumulators in locals. Products with fewer than four rows
+ * or columns, and int32 (which must wrap exactly), use unpacked loops.
  */
 import type { FusedActivation } from '../backend/contract.js';
 import { JS_HELPERS, UNARY_TABLE } from '../backend/elementwise-table.js';
@@ -17,8 +17,6 @@ const NR = 4;
 const KC = 256; // K block: a 4-wide B panel (8 KiB) and a 4-tall A panel stay in L1
 const MC = 64; // M block: the packed A block (128 KiB) stays in L2
 const NC = 1024; // N block: bounds the packed B block (2 MiB)
-/** Below this many multiply-adds the packing costs more than it saves. */
-const BLOCKED_MIN_WORK = (globalThis as any).BMW ?? 48 * 48 * 48;
 
 const Ap = new Float64Array(MC * KC);
 let Bp = new Float64Array(KC * NR);
@@ -150,20 +148,40 @@ function blocked(
 type SmallKernel = (
   A: Arr, ao: number, sam: number, sak: number,
   B: Arr, bo: number, sbk: number, sbn: number,
-  C: Arr, co: number, M: number, N: number, K: number,
+  C: Arr, co: number, csm: number, csn: number, M: number, N: number, K: number,
 ) => void;
 
-/** A dot-product loop per output; int32 accumulates with exact 32-bit wrapping. */
+/**
+ * Unpacked loops for small or thin products: four outputs of a row at a time share each A load
+ * and run four independent accumulation chains. Output strides are parameters so a product with
+ * fewer than four columns can run transposed. int32 accumulates with exact 32-bit wrapping.
+ */
 function compileSmall(int: boolean): SmallKernel {
-  const step = int ? 'acc = (acc + Math.imul(A[pa], B[pb])) | 0;' : 'acc += A[pa] * B[pb];';
+  const fma = (s: string, b: string) =>
+    int ? `${s} = (${s} + Math.imul(a, ${b})) | 0;` : `${s} += a * ${b};`;
   const source = `'use strict';
-return function small(A, ao, sam, sak, B, bo, sbk, sbn, C, co, M, N, K) {
+return function small(A, ao, sam, sak, B, bo, sbk, sbn, C, co, csm, csn, M, N, K) {
+  const sb2 = 2 * sbn, sb3 = 3 * sbn;
   for (let i = 0; i < M; i++) {
-    const ar = ao + i * sam, cr = co + i * N;
-    for (let j = 0, bc = bo; j < N; j++, bc += sbn) {
-      let acc = 0;
-      for (let k = 0, pa = ar, pb = bc; k < K; k++, pa += sak, pb += sbk) { ${step} }
-      C[cr + j] = acc;
+    const ar = ao + i * sam, cr = co + i * csm;
+    let j = 0;
+    for (; j + 3 < N; j += 4) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0, pa = ar, pb = bo + j * sbn; k < K; k++, pa += sak, pb += sbk) {
+        const a = A[pa];
+        ${fma('s0', 'B[pb]')} ${fma('s1', 'B[pb + sbn]')}
+        ${fma('s2', 'B[pb + sb2]')} ${fma('s3', 'B[pb + sb3]')}
+      }
+      const c = cr + j * csn;
+      C[c] = s0; C[c + csn] = s1; C[c + 2 * csn] = s2; C[c + 3 * csn] = s3;
+    }
+    for (; j < N; j++) {
+      let s0 = 0;
+      for (let k = 0, pa = ar, pb = bo + j * sbn; k < K; k++, pa += sak, pb += sbk) {
+        const a = A[pa];
+        ${fma('s0', 'B[pb]')}
+      }
+      C[cr + j * csn] = s0;
     }
   }
 };`;
@@ -194,10 +212,14 @@ function gemm(
     return;
   }
   const float = cType === 'float32' || cType === 'float64';
-  if (float && M * N * K >= BLOCKED_MIN_WORK && M >= MR && N >= NR) {
+  // Measured: packing pays off even at 16x16x16 (the micro-kernel's independent chains win).
+  if (float && M >= MR && N >= NR) {
     blocked(A, ao, sam, sak, B, bo, sbk, sbn, C, co, M, N, K);
+  } else if (N >= NR || M < NR) {
+    small(aType, bType, cType)(A, ao, sam, sak, B, bo, sbk, sbn, C, co, N, 1, M, N, K);
   } else {
-    small(aType, bType, cType)(A, ao, sam, sak, B, bo, sbk, sbn, C, co, M, N, K);
+    // Fewer than four columns: C^T = B^T A^T, so the four-wide tiles run along M.
+    small(bType, aType, cType)(B, bo, sbn, sbk, A, ao, sak, sam, C, co, 1, N, N, M, K);
   }
 }
 
@@ -225,7 +247,9 @@ export function matmul(a: CpuView, b: CpuView, out: CpuView): void {
   }
 }
 
-type Epilogue = (C: Arr, co: number, M: number, N: number, bias: Arr, bo: number, bs: number) => void;
+type Epilogue = (
+  C: Arr, co: number, M: number, N: number, bias: Arr, bo: number, bs: number,
+) => void;
 
 const ACTIVATIONS: Readonly<Record<FusedActivation, string>> = {
   none: 'a',

@@ -52,7 +52,10 @@ export function gather(x: CpuView, indices: CpuView, axis: number, out: CpuView)
   }
 }
 
-/** torch.scatter_add out of place: out = x, then out[pos with pos[axis] = indices[pos]] += updates[pos]. */
+/**
+ * torch.scatter_add out of place: out = x, then
+ * out[pos with pos[axis] = indices[pos]] += updates[pos].
+ */
 export function scatterAdd(
   x: CpuView, indices: CpuView, updates: CpuView, axis: number, out: CpuView,
 ): void {

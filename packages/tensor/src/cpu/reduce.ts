@@ -130,6 +130,13 @@ function compile(op: ReduceOp, outDtype: DType): ReduceKernel {
     for (let k = 0; k < K; k++) O[oo + k] = A[k];
     return;
   }`;
+  // Unrolled by 4 where the update does not need the index (see elementwise.ts for why).
+  const unrolled =
+    t.combine === null
+      ? ''
+      : `for (; j + 3 < L; j += 4) {
+        ${[0, 1, 2, 3].map((u) => `{ const v = X[p + j + ${u}]; ${t.update} }`).join(' ')}
+      }`;
   const source = `'use strict';
 return function reduceKernel(X, xo, O, oo, kr, rr) {
   const L = RS[rr - 1], ls = RST[rr - 1];
@@ -138,7 +145,9 @@ return function reduceKernel(X, xo, O, oo, kr, rr) {
   if (rr === 1 && ls === 1 && kr === 1 && (KST[0] === L || nOut === 1)) {
     for (let o = 0, p = xo; o < nOut; o++, p += L) {
       ${t.init}
-      for (let j = 0; j < L; j++) { const v = X[p + j]; ${t.update} }
+      let j = 0;
+      ${unrolled}
+      for (; j < L; j++) { const v = X[p + j]; ${t.update} }
       O[oo + o] = ${t.result};
     }
     return;

@@ -71,23 +71,23 @@ export function collapse(
     if (r > 0) {
       const p = r - 1;
       let mergeable = ST[p] === s0[d] * n;
-      if (mergeable && nOps > 1) mergeable = ST[MAX_RANK + p] === (s1 as readonly number[])[d] * n;
-      if (mergeable && nOps > 2) mergeable = ST[2 * MAX_RANK + p] === (s2 as readonly number[])[d] * n;
-      if (mergeable && nOps > 3) mergeable = ST[3 * MAX_RANK + p] === (s3 as readonly number[])[d] * n;
+      if (mergeable && s1 !== null) mergeable = ST[MAX_RANK + p] === s1[d] * n;
+      if (mergeable && s2 !== null) mergeable = ST[2 * MAX_RANK + p] === s2[d] * n;
+      if (mergeable && s3 !== null) mergeable = ST[3 * MAX_RANK + p] === s3[d] * n;
       if (mergeable) {
         SH[p] *= n;
         ST[p] = s0[d];
-        if (nOps > 1) ST[MAX_RANK + p] = (s1 as readonly number[])[d];
-        if (nOps > 2) ST[2 * MAX_RANK + p] = (s2 as readonly number[])[d];
-        if (nOps > 3) ST[3 * MAX_RANK + p] = (s3 as readonly number[])[d];
+        if (s1 !== null) ST[MAX_RANK + p] = s1[d];
+        if (s2 !== null) ST[2 * MAX_RANK + p] = s2[d];
+        if (s3 !== null) ST[3 * MAX_RANK + p] = s3[d];
         continue;
       }
     }
     SH[r] = n;
     ST[r] = s0[d];
-    if (nOps > 1) ST[MAX_RANK + r] = (s1 as readonly number[])[d];
-    if (nOps > 2) ST[2 * MAX_RANK + r] = (s2 as readonly number[])[d];
-    if (nOps > 3) ST[3 * MAX_RANK + r] = (s3 as readonly number[])[d];
+    if (s1 !== null) ST[MAX_RANK + r] = s1[d];
+    if (s2 !== null) ST[2 * MAX_RANK + r] = s2[d];
+    if (s3 !== null) ST[3 * MAX_RANK + r] = s3[d];
     r++;
   }
   if (r === 0) {
