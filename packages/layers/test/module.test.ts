@@ -58,7 +58,7 @@ describe('Module', () => {
     const b = new MLP();
     const sd = a.stateDict();
     b.loadStateDict(sd);
-    expect(Array.from(b.layers.at(0).weight.dataSync())).toEqual(Array.from(a.layers.at(0).weight.dataSync()));
+    expect(Array.from((b.layers.at(0) as L.Linear).weight.dataSync())).toEqual(Array.from((a.layers.at(0) as L.Linear).weight.dataSync()));
     const before = Array.from(b.norm.weight!.dataSync());
     const bad = { ...sd, extra: T.zeros([1]), 'norm.weight': T.ones([3]).mul(5) };
     delete (bad as Record<string, Tensor>)['norm.bias'];
@@ -126,7 +126,7 @@ describe('layer semantics', () => {
     const bound = 1 / Math.sqrt(400);
     expect(Math.max(...w)).toBeLessThanOrEqual(bound);
     expect(Math.min(...w)).toBeGreaterThanOrEqual(-bound);
-    const variance = w.reduce((s, v) => s + v * v, 0) / w.length;
+    const variance = Array.from(w).reduce((s, v) => s + v * v, 0) / w.length;
     expect(variance).toBeCloseTo((bound * bound) / 3, 4);
   });
 
