@@ -1,0 +1,192 @@
+/** fit / evaluate / predict: the PyTorch training loop, once, with callbacks and a history. */
+import * as T from '@nn/tensor';
+import { NNError, type Tensor, ValueRangeError } from '@nn/tensor';
+import { noGrad } from '@nn/autograd';
+import type { Module } from '@nn/layers';
+import { type Batch, type Batches, batchSize, disposeBatch, splitBatch } from './batch.js';
+import { type Callback, type EpochLogs, ProgressBar, type TrainContext } from './callbacks.js';
+import { METRICS, type Metric } from './metrics.js';
+
+export type LossFn = (output: Tensor, target: Tensor) => Tensor;
+
+export interface OptimizerLike {
+  step(): void;
+  zeroGrad(options?: unknown): void;
+  paramGroups?: readonly { lr: number }[];
+}
+
+export interface SchedulerLike {
+  step(metric?: number): void;
+}
+
+export interface FitOptions {
+  train: Batches;
+  val?: Batches;
+  loss: LossFn;
+  optimizer: OptimizerLike;
+  scheduler?: SchedulerLike;
+  /** Step the scheduler after every epoch (default, as most PyTorch recipes) or every batch. */
+  schedulerInterval?: 'epoch' | 'step';
+  epochs: number;
+  /** Metrics by name ('accuracy', 'mse', 'top5') or as functions. */
+  metrics?: (string | [string, Metric])[];
+  callbacks?: Callback[];
+  /** A terminal progress bar (default: on in a TTY, off otherwise). */
+  progress?: boolean;
+}
+
+export interface History {
+  epochs: EpochLogs[];
+  /** Why training ended. */
+  stopped: 'completed' | 'callback';
+}
+
+function resolveMetrics(list: FitOptions['metrics'] = []): [string, Metric][] {
+  return list.map((m) => {
+    if (Array.isArray(m)) return m as [string, Metric];
+    const f = METRICS[m as string];
+    if (f === undefined) throw new ValueRangeError(`fit: unknown metric '${String(m)}' (known: ${Object.keys(METRICS).join(', ')}; or pass [name, fn])`);
+    return [m as string, f];
+  });
+}
+
+function lengthOf(b: Batches): number | null {
+  const n = (b as { length?: unknown }).length;
+  return typeof n === 'number' ? n : null;
+}
+
+/** Runs one pass; returns the example-weighted mean loss and metrics. */
+async function runEpoch(
+  data: Batches, metrics: [string, Metric][],
+  onBatch: ((x: Tensor, y: Tensor) => { loss: Tensor; output: Tensor }),
+  afterBatch?: (step: number, loss: number | null, n: number) => Promise<void>,
+): Promise<Record<string, number>> {
+  let count = 0;
+  let lossSum = 0;
+  let deviceSum: Tensor | null = null; // backends without synchronous reads: summed on device, read once
+  const sums = new Map<string, number>();
+  let step = 0;
+  for await (const batch of data as AsyncIterable<Batch>) {
+    const [x, y] = splitBatch(batch, 'fit');
+    const n = batchSize(x);
+    const l = T.tidy(() => {
+      const { loss, output } = onBatch(x, y);
+      for (const [name, f] of metrics) sums.set(name, (sums.get(name) ?? 0) + f(output, y) * n);
+      return loss;
+    });
+    // Reading the loss is cheap on synchronous backends; async ones read once per epoch instead.
+    const v = l.backend.readSync !== undefined ? l.item() : null;
+    if (v !== null) lossSum += v * n;
+    else {
+      const prev: Tensor | null = deviceSum;
+      deviceSum = T.keep(T.tidy(() => (prev === null ? T.mul(l, n) : T.add(prev, T.mul(l, n)))));
+      prev?.dispose();
+    }
+    count += n;
+    l.dispose();
+    disposeBatch(batch);
+    step++;
+    if (afterBatch) await afterBatch(step, v, n);
+  }
+  if (count === 0) throw new NNError('fit: a data set yielded no batches');
+  if (deviceSum !== null) {
+    const d: Tensor = deviceSum;
+    lossSum += (await d.data())[0];
+    d.dispose();
+  }
+  const out: Record<string, number> = { loss: lossSum / count };
+  for (const [name, s] of sums) out[name] = s / count;
+  return out;
+}
+
+/** Trains model for `epochs` epochs; returns the per-epoch history. */
+export async function fit(model: Module, options: FitOptions): Promise<History> {
+  const { train, val, loss, optimizer, scheduler, epochs, schedulerInterval = 'epoch' } = options;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new ValueRangeError(`fit: epochs must be a positive integer, got ${epochs}`);
+  if (schedulerInterval !== 'epoch' && schedulerInterval !== 'step') throw new ValueRangeError(`fit: schedulerInterval must be 'epoch' or 'step', got '${String(schedulerInterval)}'`);
+  const metrics = resolveMetrics(options.metrics);
+  const showBar = options.progress ?? (typeof process !== 'undefined' && process.stderr?.isTTY === true);
+  const callbacks: Callback[] = [...(showBar ? [new ProgressBar()] : []), ...(options.callbacks ?? [])];
+  const ctx: TrainContext = { model, epochs, stepsPerEpoch: lengthOf(train), stop: false };
+  const needsMetric = scheduler !== undefined && scheduler.constructor.name === 'ReduceLROnPlateau';
+  const history: History = { epochs: [], stopped: 'completed' };
+  for (const c of callbacks) await c.onTrainBegin?.(ctx);
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (const c of callbacks) await c.onEpochBegin?.(epoch, ctx);
+    const start = performance.now();
+    const lr = optimizer.paramGroups?.[0]?.lr;
+    model.train();
+    const trainLogs = await runEpoch(
+      train, metrics,
+      (x, y) => {
+        const output = model(x) as Tensor;
+        const l = loss(output, y);
+        l.backward();
+        optimizer.step();
+        optimizer.zeroGrad();
+        return { loss: l, output };
+      },
+      async (step, v, n) => {
+        if (scheduler !== undefined && schedulerInterval === 'step' && !needsMetric) scheduler.step();
+        for (const c of callbacks) await c.onBatchEnd?.(step, { loss: v, batchSize: n }, ctx);
+      },
+    );
+    const logs: EpochLogs = { epoch, ...trainLogs } as EpochLogs;
+    if (val !== undefined) {
+      const v = await evaluate(model, val, { loss, metrics: options.metrics });
+      for (const [k, value] of Object.entries(v)) logs[`val${k[0].toUpperCase()}${k.slice(1)}`] = value;
+    }
+    if (lr !== undefined) logs.lr = lr;
+    logs.seconds = (performance.now() - start) / 1000;
+    if (scheduler !== undefined && (schedulerInterval === 'epoch' || needsMetric)) {
+      if (needsMetric) scheduler.step(logs.valLoss ?? logs.loss);
+      else if (schedulerInterval === 'epoch') scheduler.step();
+    }
+    history.epochs.push(logs);
+    for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, ctx);
+    if (ctx.stop) {
+      history.stopped = 'callback';
+      break;
+    }
+  }
+  for (const c of callbacks) await c.onTrainEnd?.(ctx);
+  return history;
+}
+
+/** Mean loss (if a loss is given) and metrics over a data set, in eval mode without gradients. */
+export async function evaluate(
+  model: Module, data: Batches, { loss, metrics }: { loss?: LossFn; metrics?: FitOptions['metrics'] } = {},
+): Promise<Record<string, number>> {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    // noGrad per batch: a noGrad around an async function would end at its first await.
+    return await runEpoch(data, resolveMetrics(metrics), (x, y) =>
+      noGrad(() => {
+        const output = model(x) as Tensor;
+        return { loss: loss ? loss(output, y) : T.zeros([]), output };
+      }),
+    );
+  } finally {
+    model.train(wasTraining);
+  }
+}
+
+/** The model's outputs over a data set (inputs only, or [input, ...] batches), concatenated. */
+export async function predict(model: Module, data: Iterable<Tensor | Batch> | AsyncIterable<Tensor | Batch>): Promise<Tensor> {
+  const wasTraining = model.training;
+  model.eval();
+  const outs: Tensor[] = [];
+  try {
+    for await (const item of data as AsyncIterable<Tensor | Batch>) {
+      const x = T.isTensor(item) ? item : splitBatch(item as Batch, 'predict')[0];
+      outs.push(noGrad(() => model(x) as Tensor));
+      if (!T.isTensor(item)) disposeBatch(item as Batch);
+    }
+    if (outs.length === 0) throw new NNError('predict: the data set yielded no batches');
+    return T.concat(outs, 0);
+  } finally {
+    for (const o of outs) o.dispose();
+    model.train(wasTraining);
+  }
+}

@@ -1,0 +1,9 @@
+/** @nn/train: fit, evaluate, predict, metrics and callbacks. */
+export { fit, evaluate, predict, type FitOptions, type History, type LossFn, type OptimizerLike, type SchedulerLike } from './fit.js';
+export {
+  EarlyStopping, ModelCheckpoint, ProgressBar, ProgressEvents,
+  type Callback, type EpochLogs, type TrainContext, type ProgressEvent, type EarlyStoppingOptions, type ModelCheckpointOptions,
+} from './callbacks.js';
+export { accuracy, topK, mse, confusionMatrix, METRICS, type Metric } from './metrics.js';
+export { overfitBatch, type OverfitOptions, type OverfitReport } from './overfit.js';
+export type { Batch, Batches } from './batch.js';

@@ -1,0 +1,60 @@
+/** Metrics computed from a batch's model output and target; fit averages them weighted by batch size. */
+import * as T from '@nn/tensor';
+import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
+
+export type Metric = (output: Tensor, target: Tensor) => number;
+
+/**
+ * Fraction correct. Multi-class output [N, C] (logits or probabilities) against int32 labels [N]
+ * or one-hot/probability targets [N, C]; binary output [N] or [N, 1] against 0/1 targets, with
+ * the given threshold (0.5 for probabilities, 0 for logits).
+ */
+export function accuracy(output: Tensor, target: Tensor, { threshold = 0.5 }: { threshold?: number } = {}): number {
+  return T.tidy(() => {
+    const multi = output.ndim >= 2 && output.shape[output.ndim - 1] > 1;
+    let pred: Tensor;
+    let truth: Tensor;
+    if (multi) {
+      pred = T.argmax(output, -1);
+      truth = target.dtype === 'int32' ? target : T.argmax(target, -1);
+    } else {
+      pred = T.gt(T.reshape(output, [-1]), threshold);
+      truth = T.gt(T.reshape(target, [-1]), 0.5);
+    }
+    if (pred.size !== truth.size) throw new ShapeError(`accuracy: ${pred.size} predictions but ${truth.size} targets (output [${output.shape.join(',')}], target [${target.shape.join(',')}])`);
+    return T.mean(T.cast(T.eq(T.reshape(pred, [-1]), T.cast(T.reshape(truth, [-1]), pred.dtype)), 'float32')).item();
+  });
+}
+
+/** Fraction of rows whose target class is among the k highest scores. */
+export function topK(k: number): Metric {
+  if (!Number.isInteger(k) || k < 1) throw new ValueRangeError(`topK: k must be a positive integer, got ${k}`);
+  return (output, target) =>
+    T.tidy(() => {
+      if (output.ndim !== 2) throw new ShapeError(`topK: output must be [N, C], got [${output.shape.join(',')}]`);
+      // Rank of the target's score = number of classes scoring strictly higher.
+      const targetScore = T.gather(output, 1, T.unsqueeze(target, 1));
+      const higher = T.sum(T.cast(T.gt(output, targetScore), 'int32'), 1);
+      return T.mean(T.cast(T.lt(higher, k), 'float32')).item();
+    });
+}
+
+export function mse(output: Tensor, target: Tensor): number {
+  return T.tidy(() => T.mean(T.square(T.sub(output, T.reshape(target, output.shape)))).item());
+}
+
+/** counts[i][j] = number of examples of true class i predicted as class j. */
+export function confusionMatrix(output: Tensor, target: Tensor, numClasses: number): number[][] {
+  const pred = T.tidy(() => (output.ndim >= 2 ? T.argmax(output, -1) : T.cast(output, 'int32')));
+  const p = pred.dataSync();
+  const t = target.dataSync();
+  pred.dispose();
+  const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  for (let i = 0; i < p.length; i++) {
+    if (t[i] < 0 || t[i] >= numClasses || p[i] >= numClasses) throw new ValueRangeError(`confusionMatrix: class ${t[i]} or prediction ${p[i]} is outside 0..${numClasses - 1}`);
+    m[t[i]][p[i]]++;
+  }
+  return m;
+}
+
+export const METRICS: Record<string, Metric> = { accuracy, mse, top5: topK(5) };

@@ -1,0 +1,80 @@
+/**
+ * overfitBatch: the seeds' first sanity check. Train on a handful of examples; a healthy model and
+ * loop reach ~100% training accuracy. Reports a loss that does not fall, NaN/Inf gradients, and
+ * parameters whose gradients are all zero.
+ */
+import * as T from '@nn/tensor';
+import { type Tensor, ValueRangeError } from '@nn/tensor';
+import { noGrad } from '@nn/autograd';
+import type { Module } from '@nn/layers';
+import type { LossFn, OptimizerLike } from './fit.js';
+import { accuracy } from './metrics.js';
+
+export interface OverfitOptions {
+  x: Tensor;
+  y: Tensor;
+  loss: LossFn;
+  /** Defaults to plain gradient descent with `lr`. */
+  optimizer?: OptimizerLike;
+  lr?: number;
+  steps?: number;
+  /** Compute classification accuracy (default: when y is int32). */
+  classification?: boolean;
+}
+
+export interface OverfitReport {
+  ok: boolean;
+  initialLoss: number;
+  finalLoss: number;
+  accuracy: number | null;
+  problems: string[];
+}
+
+export function overfitBatch(model: Module, { x, y, loss, optimizer, lr = 0.1, steps = 300, classification }: OverfitOptions): OverfitReport {
+  const n = x.ndim === 0 ? 1 : x.shape[0];
+  if (n >= 30) throw new ValueRangeError(`overfitBatch: use fewer than 30 examples (got ${n}); the point is a batch the model can memorize`);
+  const named = model.namedParameters();
+  const sgd: OptimizerLike = optimizer ?? {
+    step: () => noGrad(() => {
+      for (const [, p] of named) if (p.grad !== null) T.tidy(() => void p.copy_(T.sub(p, T.mul(p.grad!, lr))));
+    }),
+    zeroGrad: () => model.zeroGrad(),
+  };
+  const problems = new Set<string>();
+  const everNonZero = new Set<string>();
+  model.train();
+  let initialLoss = Number.NaN;
+  let finalLoss = Number.NaN;
+  for (let i = 0; i < steps; i++) {
+    const v = T.tidy(() => {
+      const l = loss(model(x) as Tensor, y);
+      l.backward();
+      return l.item();
+    });
+    if (i === 0) initialLoss = v;
+    finalLoss = v;
+    if (!Number.isFinite(v)) {
+      problems.add(`the loss became ${v} at step ${i}`);
+      break;
+    }
+    for (const [name, p] of named) {
+      if (p.grad === null) continue;
+      const stats = T.tidy(() => [T.sum(T.cast(T.ne(p.grad!, p.grad!), 'int32')).item(), T.max(T.abs(p.grad!)).item()]);
+      if (stats[0] > 0 || !Number.isFinite(stats[1])) problems.add(`NaN/Inf gradient in ${name} at step ${i}`);
+      if (stats[1] > 0) everNonZero.add(name);
+    }
+    sgd.step();
+    sgd.zeroGrad();
+  }
+  for (const [name] of named) if (!everNonZero.has(name)) problems.add(`all-zero gradient for ${name} on every step (dead units or a detached path?)`);
+  if (!(finalLoss < initialLoss * 0.5)) problems.add(`the loss did not fall: ${initialLoss.toPrecision(4)} -> ${finalLoss.toPrecision(4)} in ${steps} steps (try a larger lr or more steps)`);
+  const isClass = classification ?? y.dtype === 'int32';
+  let acc: number | null = null;
+  if (isClass) {
+    model.eval();
+    acc = T.tidy(() => accuracy(noGrad(() => model(x) as Tensor), y));
+    model.train();
+    if (acc < 0.99) problems.add(`training accuracy is ${(acc * 100).toFixed(1)}%, not ~100%: the model cannot memorize ${n} examples`);
+  }
+  return { ok: problems.size === 0, initialLoss, finalLoss, accuracy: acc, problems: [...problems] };
+}
