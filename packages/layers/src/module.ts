@@ -28,10 +28,11 @@ export interface LoadOptions {
 
 // Instances are functions, so they are callable; the interface merges the call signature in.
 export interface Module {
-  // biome-ignore lint/suspicious/noExplicitAny: forward signatures vary by module
+  // biome-ignore lint/style/useShorthandFunctionType: declaration merging with the class needs an interface
   (...args: any[]): any;
 }
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: merged with the interface above; the constructor returns a callable
 export abstract class Module {
   /** True in training mode (Dropout drops, BatchNorm uses batch statistics). */
   training!: boolean;
@@ -50,7 +51,6 @@ export abstract class Module {
     return self as unknown as Module;
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: forward signatures vary by module
   abstract forward(...args: any[]): any;
 
   /**

@@ -4,7 +4,7 @@
  * header padded with spaces to a multiple of 8, little-endian data.
  */
 import * as T from '@nn/tensor';
-import { DTypeError, NNError, type Tensor } from '@nn/tensor';
+import { DTypeError, NNError } from '@nn/tensor';
 import { Module, type StateDict } from './module.js';
 
 export class SafetensorsError extends NNError {

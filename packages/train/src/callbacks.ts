@@ -166,7 +166,7 @@ const fmt = (v: number) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.to
 
 /** A terminal progress bar per epoch (cli-progress), then one summary line per epoch. */
 export class ProgressBar implements Callback {
-  // biome-ignore lint/suspicious/noExplicitAny: cli-progress is loaded lazily so browsers never import it
+  // cli-progress is loaded lazily, so browsers never import it.
   private bar: any = null;
   private epoch = 0;
   constructor(readonly options: { stream?: NodeJS.WritableStream } = {}) {}

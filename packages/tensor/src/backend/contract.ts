@@ -95,6 +95,35 @@ export interface Primitives<B> {
 export interface FusedRoutines<B> {
   /** out = act(x @ w^T + bias); x [M, K], w [N, K], bias [N] or null, out [M, N]. */
   linear?(x: View<B>, w: View<B>, bias: View<B> | null, act: FusedActivation, out: View<B>): void;
+  /**
+   * One Adam / AdamW step for one parameter, in place (PyTorch's single-tensor algorithm):
+   * g = maximize ? -grad : grad; decoupled ? param *= 1 - lr*weightDecay : g += weightDecay*param;
+   * expAvg = expAvg*beta1 + (1-beta1)*g; expAvgSq = expAvgSq*beta2 + ((1-beta2)*g)*g;
+   * maxExpAvgSq = max(maxExpAvgSq, expAvgSq) when amsgrad;
+   * param += (-lr/(1-beta1^step) * expAvg) / (sqrt(v)/sqrt(1-beta2^step) + eps), v = amsgrad ? maxExpAvgSq : expAvgSq.
+   * `step` is the already-incremented step count (1 on the first update). All views are
+   * contiguous, same shape and dtype; param, expAvg, expAvgSq and maxExpAvgSq are written.
+   * Results must match the composed tensor-op version (@nn/optim) within float rounding.
+   */
+  adam?(
+    param: View<B>, grad: View<B>, expAvg: View<B>, expAvgSq: View<B>, maxExpAvgSq: View<B> | null,
+    opts: {
+      lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
+      decoupled: boolean; amsgrad: boolean; maximize: boolean; step: number;
+    },
+  ): void;
+  /**
+   * One SGD step for one parameter, in place (PyTorch's algorithm): g = maximize ? -grad : grad;
+   * g += weightDecay*param; with momentum: buf = firstStep ? g : buf*momentum + (1-dampening)*g,
+   * g = nesterov ? g + momentum*buf : buf; param += -lr*g. momentumBuf is null when momentum is 0.
+   */
+  sgd?(
+    param: View<B>, grad: View<B>, momentumBuf: View<B> | null,
+    opts: {
+      lr: number; momentum: number; dampening: number; weightDecay: number;
+      nesterov: boolean; maximize: boolean; firstStep: boolean;
+    },
+  ): void;
 }
 
 export interface MemoryInfo {

@@ -6,6 +6,7 @@
 import type { Backend } from '../backend/contract.js';
 import { type CpuBuffer, createStorage } from './buffer.js';
 import { binary, cast, copy, copyInto, unary, where } from './elementwise.js';
+import { adam, sgd } from './fused-optim.js';
 import { linear, matmul } from './matmul.js';
 import { fill, gather, iota, random, scatterAdd } from './movement.js';
 import { reduce } from './reduce.js';
@@ -30,6 +31,6 @@ export function createCpuBackend(): Backend<CpuBuffer> {
     fill,
     iota,
     random,
-    fused: { linear },
+    fused: { linear, adam, sgd },
   };
 }

@@ -51,7 +51,7 @@ export function backendOf(op: string, a: Tensor, b?: Tensor, c?: Tensor): Backen
 /** Whether the dispatcher must tell autograd about an op on these inputs. */
 export function needsRecord(a: Tensor, b?: Tensor, c?: Tensor): boolean {
   if (autograd.hooks === null) return false;
-  if (autograd.gradEnabled && (a.requiresGrad || (b !== undefined && b.requiresGrad) || (c !== undefined && c.requiresGrad))) return true;
+  if (autograd.gradEnabled && (a.requiresGrad || b?.requiresGrad || c?.requiresGrad)) return true;
   return autograd.forwardLevels > 0 && (a._tangent !== null || (b !== undefined && b._tangent !== null) || (c !== undefined && c._tangent !== null));
 }
 
