@@ -103,8 +103,9 @@ export function untrackTensor(t: Tensor, backend: string): void {
   registry.unregister(t);
 }
 
+/** Records the backend instance registered under a name (a later registration replaces it). */
 export function noteBackend(b: Backend): void {
-  if (!backendsSeen.has(b.name)) backendsSeen.set(b.name, b);
+  backendsSeen.set(b.name, b);
 }
 
 /** Collects the tensors inside a returned value (tensor, array, plain object, Map). */

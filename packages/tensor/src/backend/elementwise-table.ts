@@ -3,7 +3,7 @@
  * semantics of every op (NaN handling, rounding, edge cases) are written down exactly once.
  *
  * - `js`: an expression over the doubles `a` (and `b`). It is evaluated where the helpers in
- *   `JS_HELPERS` are in scope under their keys (`erf`, `rint`).
+ *   `JS_HELPERS` are in scope under their keys (`erf`, `rint`, `ipow`).
  * - `jsInt`: optional override used when every operand and the result are int32 (exact wrapping).
  * - `wgsl`: optional f32 expression over `a` (and `b`) for a future WebGPU backend. Comparison
  *   entries are bool-valued there.
@@ -52,7 +52,7 @@ export const BINARY_TABLE: Readonly<Record<BinaryOp, ElementwiseEntry>> = {
   // a * b in doubles is inexact above 2^53; Math.imul wraps exactly like int32 hardware.
   mul: { js: 'a * b', jsInt: 'Math.imul(a, b)', wgsl: 'a * b' },
   div: { js: 'a / b', wgsl: 'a / b' },
-  pow: { js: 'Math.pow(a, b)', wgsl: 'pow(a, b)' },
+  pow: { js: 'Math.pow(a, b)', jsInt: 'ipow(a, b)', wgsl: 'pow(a, b)' },
   // torch.maximum / minimum propagate NaN from either side.
   maximum: { js: 'a > b || a !== a ? a : b', wgsl: 'max(a, b)' },
   minimum: { js: 'a < b || a !== a ? a : b', wgsl: 'min(a, b)' },
@@ -114,5 +114,20 @@ export function erf(x: number): number {
   return x < 0 ? -r : r;
 }
 
+/**
+ * Integer power with exact 32-bit wrapping (square and multiply with Math.imul). Negative
+ * exponents give 0 except for bases 1 and -1, the integer part of the true result.
+ */
+export function ipow(a: number, b: number): number {
+  if (b < 0) return a === 1 ? 1 : a === -1 ? (b & 1 ? -1 : 1) : 0;
+  let result = 1;
+  let base = a | 0;
+  for (let e = b; e > 0; e >>>= 1) {
+    if (e & 1) result = Math.imul(result, base);
+    base = Math.imul(base, base);
+  }
+  return result;
+}
+
 /** Helpers the `js` expressions may call, by the name they use. */
-export const JS_HELPERS = { erf, rint: roundHalfEven } as const;
+export const JS_HELPERS = { erf, rint: roundHalfEven, ipow } as const;

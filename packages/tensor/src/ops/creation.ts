@@ -68,7 +68,8 @@ export function tensor(data: NestedArray | DataArray, options?: CreateOptions & 
   if (ArrayBuffer.isView(flat) && dtypeOfArray(flat) === dtype) arr = flat;
   else {
     arr = allocArray(dtype, flat.length);
-    for (let i = 0; i < flat.length; i++) arr[i] = flat[i];
+    if (dtype === 'bool') for (let i = 0; i < flat.length; i++) arr[i] = flat[i] !== 0 ? 1 : 0; // NaN is true
+    else for (let i = 0; i < flat.length; i++) arr[i] = flat[i];
   }
   be.write(t.buffer, arr);
   return finish(t, options);

@@ -1,5 +1,6 @@
 /** matmul with torch.matmul semantics, and linear (optionally fused by the backend). */
 import type { FusedActivation, View } from '../backend/contract.js';
+import { isFloat } from '../dtype.js';
 import { DTypeError, ShapeError, ValueRangeError, fmtShape } from '../errors.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -98,7 +99,7 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null, activat
     throw new ShapeError(`linear: bias shape ${fmtShape(bias.shape)} must be [${w.shape[0]}]`);
   }
   const fused = be.fused.linear;
-  if (fused !== undefined && x.ndim === 2 && x.dtype === w.dtype && !needsRecord(x, w, bias ?? undefined)) {
+  if (fused !== undefined && x.ndim === 2 && isFloat(x.dtype) && x.dtype === w.dtype && (bias === null || bias.dtype === x.dtype) && !needsRecord(x, w, bias ?? undefined)) {
     const out = empty(be, [x.shape[0], w.shape[0]], x.dtype);
     fused(x, w, bias, activation, out);
     return out;

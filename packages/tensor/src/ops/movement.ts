@@ -385,6 +385,7 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   checkGatherShapes('scatterAdd', x, index, d);
   checkIndex('scatterAdd', index, x.shape[d] ?? 1, `dim ${dim} of size ${x.shape[d]}`);
   if (src.dtype !== x.dtype) throw new DTypeError(`scatterAdd: src dtype ${src.dtype} must match input dtype ${x.dtype}`);
+  if (x.dtype === 'bool') throw new DTypeError('scatterAdd: bool tensors cannot be summed; cast to int32 first');
   const srcView = index.shape.every((n, i) => n === src.shape[i]) ? src : sliceTo(src, index.shape);
   const out = empty(be, x.shape, x.dtype);
   be.scatterAdd(x, index, srcView, d, out);
