@@ -1,0 +1,261 @@
+/** CSV reader: numeric tables into a feature tensor and an optional label tensor. */
+import { type Tensor, ValueRangeError, tensor } from '@nn/tensor';
+import { type ByteSource, DataFormatError, maybeGunzip, readBytes } from './source.js';
+
+export interface CsvOptions {
+  /** Whether the first line (after skipLines) holds column names. 'auto' (default): it does if a field is not a number where the next line has one. */
+  header?: boolean | 'auto';
+  /** Feature columns, by name (needs a header) or 0-based index (negative counts from the end). Default: every column except the label. */
+  columns?: readonly (string | number)[];
+  /** The label column, by name or 0-based index (-1 = last). Default: none (y is null). */
+  labelColumn?: string | number;
+  /** Field separator, one character (default ','). */
+  delimiter?: string;
+  /** Lines to skip before the header / first row (default 0); they still count in line numbers. */
+  skipLines?: number;
+  /** dtype of x (default 'float32'). */
+  dtype?: 'float32' | 'float64' | 'int32';
+  /** dtype of y (default: int32 if every label is an integer or labels are names, else float32). */
+  labelDtype?: 'float32' | 'float64' | 'int32';
+}
+
+export interface CsvData {
+  /** Features, [rows, columns.length]. */
+  x: Tensor;
+  /** Labels, [rows], or null without labelColumn. */
+  y: Tensor | null;
+  /** Names of x's columns (0-based indices as strings when there is no header). */
+  columns: string[];
+  /** Name of the label column, or null. */
+  label: string | null;
+  /** For non-numeric labels: the sorted class names; y holds indices into this list. Else null. */
+  classes: string[] | null;
+}
+
+/** What readCsv reads: a path or URL, bytes (gzipped or not), or CSV text (a string with a line break). */
+export type CsvSource = ByteSource;
+
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+
+function fail(message: string): never {
+  throw new DataFormatError(`readCsv: ${message}`);
+}
+
+/** A number, or undefined when the text is not one. Accepts what Number() does plus nan / inf. */
+function parseNumber(s: string): number | undefined {
+  const t = s.trim();
+  if (t === '') return undefined;
+  const v = Number(t);
+  if (v === v) return v;
+  switch (t.toLowerCase()) {
+    case 'nan':
+      return Number.NaN;
+    case 'inf':
+    case '+inf':
+    case 'infinity':
+    case '+infinity':
+      return Number.POSITIVE_INFINITY;
+    case '-inf':
+    case '-infinity':
+      return Number.NEGATIVE_INFINITY;
+  }
+  return undefined;
+}
+
+interface Parsed {
+  records: string[][];
+  lines: number[];
+}
+
+/** RFC 4180 records: quoted fields may hold delimiters, line breaks and doubled quotes. */
+function parseRecords(text: string, start: number, firstLine: number, delim: number): Parsed {
+  const records: string[][] = [];
+  const lines: number[] = [];
+  const n = text.length;
+  let i = start;
+  let line = firstLine;
+  while (i < n) {
+    const recLine = line;
+    const fields: string[] = [];
+    for (;;) {
+      let field: string;
+      if (text.charCodeAt(i) === QUOTE) {
+        const openLine = line;
+        i++;
+        field = '';
+        for (;;) {
+          const q = text.indexOf('"', i);
+          if (q < 0) fail(`line ${openLine}, column ${fields.length + 1}: a quoted field is never closed (missing '"')`);
+          const chunk = text.slice(i, q);
+          for (let k = chunk.indexOf('\n'); k >= 0; k = chunk.indexOf('\n', k + 1)) line++;
+          field += chunk;
+          if (text.charCodeAt(q + 1) === QUOTE) {
+            field += '"';
+            i = q + 2;
+          } else {
+            i = q + 1;
+            break;
+          }
+        }
+        const c = text.charCodeAt(i);
+        if (i < n && c !== delim && c !== LF && c !== CR) {
+          fail(`line ${line}, column ${fields.length + 1}: unexpected '${text[i]}' after a closing quote (quote the whole field, doubling inner quotes)`);
+        }
+      } else {
+        let j = i;
+        while (j < n) {
+          const c = text.charCodeAt(j);
+          if (c === delim || c === LF || c === CR) break;
+          j++;
+        }
+        field = text.slice(i, j);
+        i = j;
+      }
+      fields.push(field);
+      if (i >= n) break;
+      const c = text.charCodeAt(i);
+      if (c === delim) {
+        i++;
+        continue;
+      }
+      i += c === CR && text.charCodeAt(i + 1) === LF ? 2 : 1;
+      line++;
+      break;
+    }
+    records.push(fields);
+    lines.push(recLine);
+  }
+  return { records, lines };
+}
+
+const isBlank = (r: string[]): boolean => r.length === 1 && r[0].trim() === '';
+
+/** Parses CSV text (synchronous); see `readCsv` for the options and errors. */
+export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
+  const { header = 'auto', delimiter = ',', skipLines = 0, dtype = 'float32' } = options;
+  if (typeof text !== 'string') throw new ValueRangeError('parseCsv: text must be a string');
+  if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+    throw new ValueRangeError(`readCsv: delimiter must be a single character other than '"' and line breaks, got ${JSON.stringify(delimiter)}`);
+  }
+  if (!Number.isInteger(skipLines) || skipLines < 0) throw new ValueRangeError(`readCsv: skipLines must be a non-negative integer, got ${String(skipLines)}`);
+  if (header !== true && header !== false && header !== 'auto') throw new ValueRangeError(`readCsv: header must be true, false or 'auto', got ${String(header)}`);
+  if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'int32') throw new ValueRangeError(`readCsv: dtype must be 'float32', 'float64' or 'int32', got ${String(dtype)}`);
+
+  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (let s = 0; s < skipLines && start < text.length; s++) {
+    let j = start;
+    while (j < text.length && text.charCodeAt(j) !== LF && text.charCodeAt(j) !== CR) j++;
+    start = j + (text.charCodeAt(j) === CR && text.charCodeAt(j + 1) === LF ? 2 : 1);
+  }
+  const { records, lines } = parseRecords(text, start, skipLines + 1, delimiter.charCodeAt(0));
+  // Trailing blank lines are allowed; blank lines elsewhere are errors (below).
+  let end = records.length;
+  while (end > 0 && isBlank(records[end - 1])) end--;
+  if (end === 0) fail(skipLines > 0 ? `no data after skipping ${skipLines} lines` : 'the input is empty');
+
+  const first = records[0];
+  const ncols = first.length;
+  let hasHeader: boolean;
+  if (header === 'auto') {
+    const second = end > 1 ? records[1] : null;
+    hasHeader = second !== null
+      ? first.some((f, j) => parseNumber(f) === undefined && j < second.length && parseNumber(second[j]) !== undefined)
+      : first.some((f) => parseNumber(f) === undefined);
+  } else hasHeader = header;
+  const names = hasHeader ? first.map((f) => f.trim()) : Array.from({ length: ncols }, (_, j) => String(j));
+
+  const resolve = (spec: string | number, what: string): number => {
+    if (typeof spec === 'number') {
+      if (!Number.isInteger(spec) || spec < -ncols || spec >= ncols) {
+        throw new ValueRangeError(`readCsv: ${what} ${spec} is out of range for ${ncols} columns (valid: 0 to ${ncols - 1}, or -1 to -${ncols} from the end)`);
+      }
+      return spec < 0 ? spec + ncols : spec;
+    }
+    if (typeof spec !== 'string') throw new ValueRangeError(`readCsv: ${what} must be a column name or a 0-based index, got ${String(spec)}`);
+    if (!hasHeader) throw new ValueRangeError(`readCsv: ${what} '${spec}' is a name, but the CSV has no header line; use a 0-based index`);
+    const j = names.indexOf(spec);
+    if (j < 0) throw new ValueRangeError(`readCsv: ${what} '${spec}' not found; the columns are ${names.map((s) => `'${s}'`).join(', ')}`);
+    return j;
+  };
+  const labelIdx = options.labelColumn === undefined ? -1 : resolve(options.labelColumn, 'labelColumn');
+  let featIdx: number[];
+  if (options.columns !== undefined) {
+    if (!Array.isArray(options.columns)) throw new ValueRangeError('readCsv: columns must be an array of column names or indices');
+    featIdx = options.columns.map((c) => resolve(c, 'column'));
+  } else featIdx = Array.from({ length: ncols }, (_, j) => j).filter((j) => j !== labelIdx);
+
+  const firstData = hasHeader ? 1 : 0;
+  const rows = end - firstData;
+  const nf = featIdx.length;
+  const X = dtype === 'float64' ? new Float64Array(rows * nf) : dtype === 'int32' ? new Int32Array(rows * nf) : new Float32Array(rows * nf);
+  const cellName = (line: number, j: number): string => `line ${line}, column ${j + 1}${hasHeader ? ` ('${names[j]}')` : ''}`;
+  const numbers = labelIdx >= 0 ? new Float64Array(rows) : null;
+  let categories: string[] | null = null;
+  let labelsAreInts = true;
+  for (let r = 0; r < rows; r++) {
+    const rec = records[firstData + r];
+    const line = lines[firstData + r];
+    if (rec.length !== ncols) {
+      if (isBlank(rec)) fail(`line ${line} is empty (expected ${ncols} fields)`);
+      fail(`line ${line} has ${rec.length} field${rec.length === 1 ? '' : 's'}, expected ${ncols} (as in line ${lines[0]})`);
+    }
+    for (let k = 0; k < nf; k++) {
+      const j = featIdx[k];
+      const v = parseNumber(rec[j]);
+      if (v === undefined) fail(`${cellName(line, j)}: '${rec[j]}' is not a number`);
+      if (dtype === 'int32' && !(Number.isInteger(v) && Math.abs(v) <= 2147483647)) fail(`${cellName(line, j)}: '${rec[j]}' is not an int32 integer (dtype 'int32')`);
+      X[r * nf + k] = v;
+    }
+    if (numbers !== null) {
+      const s = rec[labelIdx];
+      const v = categories === null ? parseNumber(s) : undefined;
+      if (r === 0 && v === undefined && s.trim() !== '') categories = [];
+      if (categories !== null) categories.push(s.trim());
+      else if (v === undefined) fail(`${cellName(line, labelIdx)}: '${s}' is not a number (the labels above are numbers)`);
+      else {
+        numbers[r] = v;
+        if (!Number.isInteger(v)) labelsAreInts = false;
+      }
+    }
+  }
+
+  let y: Tensor | null = null;
+  let classes: string[] | null = null;
+  const labelDtype = options.labelDtype;
+  if (labelDtype !== undefined && labelDtype !== 'float32' && labelDtype !== 'float64' && labelDtype !== 'int32') {
+    throw new ValueRangeError(`readCsv: labelDtype must be 'float32', 'float64' or 'int32', got ${String(labelDtype)}`);
+  }
+  if (numbers !== null) {
+    if (categories !== null) {
+      classes = [...new Set(categories)].sort();
+      const index = new Map(classes.map((c, i) => [c, i]));
+      for (let r = 0; r < rows; r++) numbers[r] = index.get(categories[r])!;
+      labelsAreInts = true;
+    }
+    const ld = labelDtype ?? (labelsAreInts ? 'int32' : 'float32');
+    if (ld === 'int32' && !labelsAreInts) {
+      const r = numbers.findIndex((v) => !Number.isInteger(v));
+      fail(`${cellName(lines[firstData + r], labelIdx)}: label '${records[firstData + r][labelIdx]}' is not an integer (labelDtype 'int32')`);
+    }
+    y = tensor(ld === 'int32' ? Int32Array.from(numbers) : ld === 'float64' ? numbers : Float32Array.from(numbers));
+  }
+  const x = tensor(X, { shape: [rows, nf] });
+  return { x, y, columns: featIdx.map((j) => names[j]), label: labelIdx >= 0 ? names[labelIdx] : null, classes };
+}
+
+/**
+ * Reads a numeric CSV table: `readCsv(source, { header, columns, labelColumn, delimiter, skipLines, dtype })`
+ * gives `{ x, y, columns, label, classes }`. The source is a path or URL (gzipped files are detected),
+ * bytes, or CSV text (any string containing a line break; use `parseCsv` for one-line text).
+ * Quoted fields (RFC 4180) may contain delimiters, line breaks and doubled quotes; a trailing empty
+ * line is fine. Errors name the 1-based line (counting skipped and header lines) and column:
+ * `readCsv: line 7, column 3 ('petal_length'): 'abc' is not a number`, or for a ragged row
+ * `readCsv: line 5 has 3 fields, expected 4 (as in line 1)`.
+ */
+export async function readCsv(source: CsvSource, options: CsvOptions = {}): Promise<CsvData> {
+  if (typeof source === 'string' && /[\r\n]/.test(source)) return parseCsv(source, options);
+  const bytes = await maybeGunzip('readCsv', await readBytes('readCsv', source));
+  return parseCsv(new TextDecoder().decode(bytes), options);
+}
