@@ -36,9 +36,19 @@ export function gather(x: CpuView, indices: CpuView, axis: number, out: CpuView)
   let xb = x.offset;
   let ib = indices.offset;
   let o = out.offset;
+  // An index constant along the last dim (indexSelect, embedding lookups) selects whole rows.
+  const rowCopy = iStep === 0 && last !== axis;
   for (let row = 0, rows = n / inner; row < rows; row++) {
-    for (let j = 0, xp = xb, ip = ib; j < inner; j++, xp += xStep, ip += iStep) {
-      O[o++] = X[xp + I[ip] * axisStride];
+    if (rowCopy) {
+      const base = xb + I[ib] * axisStride;
+      if (xStep === 1) {
+        O.set(X.subarray(base, base + inner), o);
+        o += inner;
+      } else for (let j = 0; j < inner; j++) O[o++] = X[base + j * xStep];
+    } else {
+      for (let j = 0, xp = xb, ip = ib; j < inner; j++, xp += xStep, ip += iStep) {
+        O[o++] = X[xp + I[ip] * axisStride];
+      }
     }
     for (let d = last - 1; d >= 0; d--) {
       const sx = d === axis ? 0 : xs[d];

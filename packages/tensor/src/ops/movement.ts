@@ -349,10 +349,16 @@ function checkGatherShapes(op: string, x: Tensor, index: Tensor, d: number): voi
 
 /** torch.gather: out[i][j] = x[i][index[i][j]] for dim = 1. */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  const be = backendOf('gather', x, index);
+  backendOf('gather', x, index);
   const d = normAxis('gather', dim, x.ndim);
   checkGatherShapes('gather', x, index, d);
   checkIndex('gather', index, x.shape[d] ?? 1, `dim ${dim} of size ${x.shape[d]}`);
+  return gatherChecked(x, d, index);
+}
+
+/** gather once the index is known to be valid. */
+function gatherChecked(x: Tensor, d: number, index: Tensor): Tensor {
+  const be = x.storage.backend;
   const out = empty(be, index.shape, x.dtype);
   be.gather(x, index, d, out);
   if (needsRecord(x)) record('gather', [x, index], { axis: d }, out);
@@ -364,12 +370,13 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   backendOf('indexSelect', x, index);
   const d = normAxis('indexSelect', dim, x.ndim);
   if (index.ndim !== 1) throw new ShapeError(`indexSelect: index must be 1-D, got shape ${fmtShape(index.shape)}`);
+  checkIndex('indexSelect', index, x.shape[d] ?? 1, `dim ${dim} of size ${x.shape[d]}`);
   const shape = [...x.shape];
   shape[d] = index.shape[0];
   const strides = x.shape.map((_, i) => (i === d ? index.strides[0] : 0));
   const idx = makeView(index, shape, strides, index.offset);
   try {
-    return gather(x, d, idx);
+    return gatherChecked(x, d, idx);
   } finally {
     idx.dispose();
   }
