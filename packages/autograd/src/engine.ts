@@ -166,21 +166,27 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
         if (!retainGraph) node.freeSaved();
       }
       if (targetNodes !== null) return targetNodes.map((n) => grads.get(n) ?? null);
-      // Accumulate into leaves' .grad (outside every scope, so they outlive this call).
+      // Accumulate into leaves' .grad (outside every scope, so they outlive this call). Each leaf
+      // gets storage of its own: a gradient that is a broadcast view or shared with another leaf
+      // (add passes one gradient to both inputs) is copied, so in-place updates stay separate.
+      const handedOut = new Set<unknown>();
       for (const [node, g] of grads) {
         if (!(node instanceof LeafNode)) continue;
         const leaf = node.tensor;
         if (leaf.isDisposed) continue;
         const value = createGraph ? g : g.detach();
-        if (leaf.grad === null) leaf.grad = keep(value === g ? T.contiguous(g) : value);
-        else {
+        if (leaf.grad === null) {
+          const owned = !handedOut.has(g.storage) && g.storage.refs <= 2 && g.offset === 0 && g.size === g.storage.size && T.isContiguous(g.shape, g.strides);
+          handedOut.add(g.storage);
+          leaf.grad = keep(owned ? (value === g ? T.contiguous(g) : value) : T.clone(value));
+        } else {
           const sum = keep(T.add(leaf.grad, value));
           leaf.grad.dispose();
           leaf.grad = sum;
         }
       }
       return [];
-    }).map((g) => (g === null ? null : g));
+    });
   } finally {
     autograd.gradEnabled = prevEnabled;
   }

@@ -95,6 +95,16 @@ describe('backward semantics (as PyTorch)', () => {
     expect(arr(w.grad!)).toEqual([6, 6, 6]);
   });
 
+  it('gives every leaf its own gradient storage (add hands one gradient to both inputs)', () => {
+    const a = T.tensor([1, 2, 3], { dtype: 'float32', requiresGrad: true });
+    const b = T.tensor([4, 5, 6], { dtype: 'float32', requiresGrad: true });
+    T.add(a, b).sum().backward();
+    expect(a.grad!.storage).not.toBe(b.grad!.storage);
+    noGrad(() => T.tidy(() => void a.grad!.copy_(T.mul(a.grad!, 0.5))));
+    expect(arr(b.grad!)).toEqual([1, 1, 1]);
+    expect(arr(a.grad!)).toEqual([0.5, 0.5, 0.5]);
+  });
+
   it('refuses a second backward through a freed graph, allows it with retainGraph', () => {
     const x = T.tensor([1, 2], { dtype: 'float32', requiresGrad: true });
     const y = x.exp().sum();
