@@ -4,7 +4,7 @@
  * produces exactly what `manualSeed(s)` followed by the same ops would, but without touching (or
  * depending on) the global generator's state.
  */
-import { fillRandom, getRngState, randperm, setRngState, ValueRangeError } from '@nn/tensor';
+import { fillRandom, getRngState, permutationFromBits, randperm, seedKey, setRngState, ValueRangeError } from '@nn/tensor';
 
 export function checkSeed(op: string, seed: unknown): number {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
@@ -19,7 +19,7 @@ export class PhiloxStream {
   counter: number;
 
   constructor(seed: number, counter = 0) {
-    this.key = [seed % 4294967296 >>> 0, Math.floor(seed / 4294967296) >>> 0];
+    this.key = seedKey(seed);
     this.counter = counter;
   }
 
@@ -49,16 +49,7 @@ export class PhiloxStream {
 
   /** A random permutation of 0..n-1: the same Fisher-Yates-on-Philox as `randperm`. */
   permutation(n: number): Int32Array {
-    const bits = this.bits(n);
-    const perm = new Int32Array(n);
-    for (let i = 0; i < n; i++) perm[i] = i;
-    for (let i = n - 1; i > 0; i--) {
-      const j = (bits[i] >>> 0) % (i + 1);
-      const tmp = perm[i];
-      perm[i] = perm[j];
-      perm[j] = tmp;
-    }
-    return perm;
+    return permutationFromBits(this.bits(n));
   }
 }
 

@@ -101,3 +101,22 @@ export function fillRandom(
 export function blocksUsed(kind: RandomKind, n: number): number {
   return kind === 'normal' ? Math.ceil(n / 2) : Math.ceil(n / 4);
 }
+
+/** The Philox key for a seed, as manualSeed uses it: [low 32 bits, high 32 bits]. */
+export function seedKey(seed: number): [number, number] {
+  return [seed % TWO_POW_32 >>> 0, Math.floor(seed / TWO_POW_32) >>> 0];
+}
+
+/** A permutation of 0..n-1 by Fisher-Yates driven by n random words (randperm's definition). */
+export function permutationFromBits(bits: ArrayLike<number>): Int32Array {
+  const n = bits.length;
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = (bits[i] >>> 0) % (i + 1);
+    const tmp = perm[i];
+    perm[i] = perm[j];
+    perm[j] = tmp;
+  }
+  return perm;
+}

@@ -3,7 +3,7 @@ import type { Backend, RandomKind } from '../backend/contract.js';
 import { type DataArray, type DType, allocArray, dtypeOfArray, isFloat } from '../dtype.js';
 import { BackendError, DTypeError, NNError, ShapeError, ValueRangeError, fmtShape } from '../errors.js';
 import { getBackend } from '../registry.js';
-import { blocksUsed } from '../rng.js';
+import { blocksUsed, permutationFromBits, seedKey } from '../rng.js';
 import { checkShapeArg, isContiguous, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { empty } from './core.js';
@@ -164,7 +164,7 @@ const rng = { key: [0x2545f491, 0x4f6cdd1d] as [number, number], counter: 0 };
 /** Makes every later random op reproducible, on every backend. */
 export function manualSeed(seed: number): void {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new ValueRangeError(`manualSeed: seed must be a non-negative safe integer, got ${seed}`);
-  rng.key = [seed % 4294967296 >>> 0, Math.floor(seed / 4294967296) >>> 0];
+  rng.key = seedKey(seed);
   rng.counter = 0;
 }
 
@@ -221,16 +221,8 @@ export function randperm(n: number, options?: CreateOptions): Tensor {
   const u = randomTensor('randperm', 'bits', [n], 'int32', options);
   const bits = readSyncOrThrow('randperm', u);
   u.dispose();
-  const perm = new Int32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
   // Fisher-Yates driven by the Philox stream (same permutation on every backend).
-  for (let i = n - 1; i > 0; i--) {
-    const j = (bits[i] >>> 0) % (i + 1);
-    const tmp = perm[i];
-    perm[i] = perm[j];
-    perm[j] = tmp;
-  }
-  return tensor(perm, options);
+  return tensor(permutationFromBits(bits), options);
 }
 
 // --- reading -------------------------------------------------------------------------------
