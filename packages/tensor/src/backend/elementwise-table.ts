@@ -5,63 +5,63 @@
  * - `js`: an expression over the doubles `a` (and `b`). It is evaluated where the helpers in
  *   `JS_HELPERS` are in scope under their keys (`erf`, `rint`, `ipow`).
  * - `jsInt`: optional override used when every operand and the result are int32 (exact wrapping).
- * - `wgsl`: optional f32 expression over `a` (and `b`) for a future WebGPU backend. Comparison
- *   entries are bool-valued there.
+ *
+ * Backends in other languages key their own forms by the same op names with exhaustive types
+ * (`Record<UnaryOp | BinaryOp, ...>`: the WGSL table in @nn/webgpu-backend, the generated
+ * AssemblyScript in @nn/wasm-backend), so a new op fails to compile until every backend has it.
  */
 import type { BinaryOp, UnaryOp } from './contract.js';
 
 export interface ElementwiseEntry {
   readonly js: string;
   readonly jsInt?: string;
-  readonly wgsl?: string;
 }
 
 export const UNARY_TABLE: Readonly<Record<UnaryOp, ElementwiseEntry>> = {
-  neg: { js: '-a', wgsl: '-a' },
-  abs: { js: 'Math.abs(a)', wgsl: 'abs(a)' },
+  neg: { js: '-a' },
+  abs: { js: 'Math.abs(a)' },
   // sign(+-0) keeps the zero, NaN stays NaN.
-  sign: { js: 'a > 0 ? 1 : a < 0 ? -1 : a', wgsl: 'sign(a)' },
-  exp: { js: 'Math.exp(a)', wgsl: 'exp(a)' },
+  sign: { js: 'a > 0 ? 1 : a < 0 ? -1 : a' },
+  exp: { js: 'Math.exp(a)' },
   expm1: { js: 'Math.expm1(a)' },
-  log: { js: 'Math.log(a)', wgsl: 'log(a)' },
+  log: { js: 'Math.log(a)' },
   log1p: { js: 'Math.log1p(a)' },
-  sqrt: { js: 'Math.sqrt(a)', wgsl: 'sqrt(a)' },
-  rsqrt: { js: '1 / Math.sqrt(a)', wgsl: 'inverseSqrt(a)' },
-  reciprocal: { js: '1 / a', wgsl: '1.0 / a' },
-  sin: { js: 'Math.sin(a)', wgsl: 'sin(a)' },
-  cos: { js: 'Math.cos(a)', wgsl: 'cos(a)' },
-  tanh: { js: 'Math.tanh(a)', wgsl: 'tanh(a)' },
+  sqrt: { js: 'Math.sqrt(a)' },
+  rsqrt: { js: '1 / Math.sqrt(a)' },
+  reciprocal: { js: '1 / a' },
+  sin: { js: 'Math.sin(a)' },
+  cos: { js: 'Math.cos(a)' },
+  tanh: { js: 'Math.tanh(a)' },
   // In double precision 1 / (1 + exp(-a)) never loses accuracy: exp(-a) overflowing to
   // Infinity gives the correct limit 0. f32 needs the two-sided form to avoid Inf / Inf.
   sigmoid: {
     js: '1 / (1 + Math.exp(-a))',
-    wgsl: 'select(exp(a) / (1.0 + exp(a)), 1.0 / (1.0 + exp(-a)), a >= 0.0)',
   },
   // NaN propagates (PyTorch: relu(NaN) = NaN); -0 becomes +0.
-  relu: { js: 'a > 0 || a !== a ? a : 0', wgsl: 'max(a, 0.0)' },
+  relu: { js: 'a > 0 || a !== a ? a : 0' },
   erf: { js: 'erf(a)' },
-  floor: { js: 'Math.floor(a)', wgsl: 'floor(a)' },
-  ceil: { js: 'Math.ceil(a)', wgsl: 'ceil(a)' },
+  floor: { js: 'Math.floor(a)' },
+  ceil: { js: 'Math.ceil(a)' },
   // Half to even, like torch.round (WGSL round is half to even too).
-  round: { js: 'rint(a)', wgsl: 'round(a)' },
+  round: { js: 'rint(a)' },
 };
 
 export const BINARY_TABLE: Readonly<Record<BinaryOp, ElementwiseEntry>> = {
-  add: { js: 'a + b', wgsl: 'a + b' },
-  sub: { js: 'a - b', wgsl: 'a - b' },
+  add: { js: 'a + b' },
+  sub: { js: 'a - b' },
   // a * b in doubles is inexact above 2^53; Math.imul wraps exactly like int32 hardware.
-  mul: { js: 'a * b', jsInt: 'Math.imul(a, b)', wgsl: 'a * b' },
-  div: { js: 'a / b', wgsl: 'a / b' },
-  pow: { js: 'Math.pow(a, b)', jsInt: 'ipow(a, b)', wgsl: 'pow(a, b)' },
+  mul: { js: 'a * b', jsInt: 'Math.imul(a, b)' },
+  div: { js: 'a / b' },
+  pow: { js: 'Math.pow(a, b)', jsInt: 'ipow(a, b)' },
   // torch.maximum / minimum propagate NaN from either side.
-  maximum: { js: 'a > b || a !== a ? a : b', wgsl: 'max(a, b)' },
-  minimum: { js: 'a < b || a !== a ? a : b', wgsl: 'min(a, b)' },
-  eq: { js: 'a === b ? 1 : 0', wgsl: 'a == b' },
-  ne: { js: 'a !== b ? 1 : 0', wgsl: 'a != b' },
-  lt: { js: 'a < b ? 1 : 0', wgsl: 'a < b' },
-  le: { js: 'a <= b ? 1 : 0', wgsl: 'a <= b' },
-  gt: { js: 'a > b ? 1 : 0', wgsl: 'a > b' },
-  ge: { js: 'a >= b ? 1 : 0', wgsl: 'a >= b' },
+  maximum: { js: 'a > b || a !== a ? a : b' },
+  minimum: { js: 'a < b || a !== a ? a : b' },
+  eq: { js: 'a === b ? 1 : 0' },
+  ne: { js: 'a !== b ? 1 : 0' },
+  lt: { js: 'a < b ? 1 : 0' },
+  le: { js: 'a <= b ? 1 : 0' },
+  gt: { js: 'a > b ? 1 : 0' },
+  ge: { js: 'a >= b ? 1 : 0' },
 };
 
 /** Round half to even (Math.round rounds half up). */

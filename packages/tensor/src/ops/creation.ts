@@ -3,7 +3,7 @@ import type { Backend, RandomKind } from '../backend/contract.js';
 import { type DataArray, type DType, allocArray, dtypeOfArray, isFloat } from '../dtype.js';
 import { BackendError, DTypeError, NNError, ShapeError, ValueRangeError, fmtShape } from '../errors.js';
 import { getBackend } from '../registry.js';
-import { blocksUsed, permutationFromBits, seedKey } from '../rng.js';
+import { blocksUsed, fillRandom, permutationFromBits, seedKey } from '../rng.js';
 import { checkShapeArg, isContiguous, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { empty } from './core.js';
@@ -218,10 +218,11 @@ export function randint(low: number, high: number, shape: readonly number[], opt
 /** A random permutation of 0..n-1 (int32), from the seeded generator. */
 export function randperm(n: number, options?: CreateOptions): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new ValueRangeError(`randperm: n must be a non-negative integer, got ${n}`);
-  const u = randomTensor('randperm', 'bits', [n], 'int32', options);
-  const bits = readSyncOrThrow('randperm', u);
-  u.dispose();
-  // Fisher-Yates driven by the Philox stream (same permutation on every backend).
+  // The shuffle runs on the host (Fisher-Yates over the Philox stream), so it needs no readback and
+  // gives the same permutation on every backend.
+  const bits = new Int32Array(n);
+  fillRandom('bits', rng.key, rng.counter, bits);
+  rng.counter += blocksUsed('bits', n);
   return tensor(permutationFromBits(bits), options);
 }
 

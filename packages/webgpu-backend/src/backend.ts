@@ -1,0 +1,187 @@
+/**
+ * The WebGPU backend: the contract's storage and primitive table over a GPUDevice.
+ *
+ * Storage: every dtype takes one 32-bit word per element (bool is a u32 that is 0 or 1), so
+ * moves (copy, copyInto, where, gather) are dtype-agnostic. float64 is not supported (not in
+ * `dtypes`). There is no `readSync`: reading waits for the GPU (`await t.data()`).
+ */
+/// <reference types="@webgpu/types" />
+import {
+  type Backend, BackendError, type DataArray, type DType, type FusedActivation, type RandomKind, type ReduceOp,
+  type BinaryOp, type UnaryOp,
+} from '@nn/tensor';
+import { type GView, sizeOf, WORD } from './kernels/common.js';
+import * as ew from './kernels/elementwise.js';
+import { fill, iota, random } from './kernels/fill.js';
+import { gather, scatterAdd } from './kernels/indexing.js';
+import { linear, matmul, type Tiling } from './kernels/matmul.js';
+import { adam, sgd } from './kernels/optim.js';
+import { reduce } from './kernels/reduce.js';
+import { type GpuBuffer, Runtime, type RuntimeOptions, type WebGPUMemoryInfo, type WebGPUStats } from './runtime.js';
+
+export type { GpuBuffer } from './runtime.js';
+
+export interface WebGPUBackend extends Backend<GpuBuffer> {
+  readonly device: GPUDevice;
+  /** Live and pooled bytes and buffers. */
+  memory(): WebGPUMemoryInfo;
+  /** Counters: submits, dispatches, buffers created, pipelines, reads, writes. */
+  stats(): WebGPUStats;
+  /** Submits recorded work now (normally automatic). */
+  flush(): void;
+  sync(): Promise<void>;
+  dispose(): void;
+}
+
+export interface WebGPUBackendOptions extends RuntimeOptions {
+  /** The name the backend registers under (default 'webgpu'). */
+  name?: string;
+  /**
+   * Matrix products: the shared-memory tiled kernel for products above 64^3 ('auto', default),
+   * or always / never (for tests and benchmarks).
+   */
+  matmulTiling?: Tiling;
+}
+
+const SUPPORTED: readonly DType[] = ['float32', 'int32', 'bool'];
+
+function checkDType(op: string, dtype: DType): void {
+  if (!SUPPORTED.includes(dtype)) {
+    throw new BackendError(`webgpu ${op}: dtype ${dtype} is not supported on WebGPU (float32, int32 and bool are); use the cpu backend for ${dtype}`);
+  }
+}
+
+/** A backend over an existing device (initWebGPU creates the device and registers the result). */
+export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOptions = {}): WebGPUBackend {
+  const rt = new Runtime(device, options);
+  const tiling = options.matmulTiling ?? 'auto';
+  const op = (name: string, ...views: GView[]): void => {
+    rt.check(name);
+    for (const v of views) checkDType(name, v.dtype);
+  };
+  return {
+    name: options.name ?? 'webgpu',
+    dtypes: SUPPORTED,
+    device,
+
+    alloc(size: number, dtype: DType): GpuBuffer {
+      checkDType('alloc', dtype);
+      return rt.alloc(Math.max(size, 1) * WORD);
+    },
+    write(buffer: GpuBuffer, data: DataArray): void {
+      if (data instanceof Float64Array) throw new BackendError('webgpu write: float64 data is not supported');
+      const words = data instanceof Uint8Array ? Uint32Array.from(data, (v) => (v !== 0 ? 1 : 0)) : data;
+      rt.write(buffer, words, data.length * WORD);
+    },
+    async read(buffer: GpuBuffer, dtype: DType, size: number): Promise<DataArray> {
+      checkDType('read', dtype);
+      const bytes = await rt.read(buffer, size * WORD);
+      if (dtype === 'float32') return new Float32Array(bytes);
+      if (dtype === 'int32') return new Int32Array(bytes);
+      return Uint8Array.from(new Uint32Array(bytes));
+    },
+    free(buffer: GpuBuffer): void {
+      rt.free(buffer);
+    },
+    memory: () => rt.memory(),
+    stats: () => ({ ...rt.stats }),
+    flush: () => rt.flush(),
+    sync: () => rt.sync(),
+    dispose: () => rt.dispose(),
+
+    unary(o: UnaryOp, x: GView, out: GView): void {
+      op(o, x, out);
+      ew.unary(rt, o, x, out);
+    },
+    binary(o: BinaryOp, a: GView, b: GView, out: GView): void {
+      op(o, a, b, out);
+      ew.binary(rt, o, a, b, out);
+    },
+    where(cond: GView, a: GView, b: GView, out: GView): void {
+      op('where', cond, a, b, out);
+      ew.where(rt, cond, a, b, out);
+    },
+    reduce(o: ReduceOp, x: GView, axes: readonly number[], out: GView): void {
+      op(o, x, out);
+      reduce(rt, o, x, axes, out);
+    },
+    matmul(a: GView, b: GView, out: GView): void {
+      op('matmul', a, b, out);
+      matmul(rt, a, b, out, tiling);
+    },
+    copy(src: GView, out: GView): void {
+      op('copy', src, out);
+      ew.copy(rt, src, out);
+    },
+    copyInto(dst: GView, src: GView): void {
+      op('copyInto', dst, src);
+      if (sizeOf(dst.shape) === 0) return;
+      if (dst.buffer === src.buffer) {
+        // One buffer cannot be bound for reading and writing in one dispatch: stage src.
+        const tmp = rt.alloc(Math.max(sizeOf(src.shape), 1) * WORD);
+        const contiguous = contiguousStrides(src.shape);
+        const staged: GView = { buffer: tmp, dtype: src.dtype, shape: src.shape, strides: contiguous, offset: 0 };
+        ew.copy(rt, src, staged);
+        ew.copy(rt, staged, dst);
+        rt.free(tmp);
+        return;
+      }
+      ew.copy(rt, src, dst);
+    },
+    gather(x: GView, indices: GView, axis: number, out: GView): void {
+      op('gather', x, indices, out);
+      gather(rt, x, indices, axis, out);
+    },
+    scatterAdd(x: GView, indices: GView, updates: GView, axis: number, out: GView): void {
+      op('scatterAdd', x, indices, updates, out);
+      scatterAdd(rt, x, indices, updates, axis, out);
+    },
+    cast(x: GView, out: GView): void {
+      op('cast', x, out);
+      ew.cast(rt, x, out);
+    },
+    fill(out: GView, value: number): void {
+      op('fill', out);
+      fill(rt, out, value);
+    },
+    iota(out: GView, start: number, step: number): void {
+      op('iota', out);
+      iota(rt, out, start, step);
+    },
+    random(kind: RandomKind, key: readonly [number, number], counter: number, out: GView): void {
+      op('random', out);
+      random(rt, kind, key, counter, out);
+    },
+    fused: {
+      linear(x: GView, w: GView, bias: GView | null, act: FusedActivation, out: GView): void {
+        op('linear', x, w, out);
+        if (x.shape[0] === 0 || w.shape[0] === 0) return;
+        linear(rt, x, w, bias, act, out, tiling);
+      },
+      adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, opts): void {
+        op('adam', param, grad, expAvg, expAvgSq);
+        floatOnly('adam', param);
+        adam(rt, param, grad, expAvg, expAvgSq, maxExpAvgSq, opts);
+      },
+      sgd(param, grad, momentumBuf, opts): void {
+        op('sgd', param, grad);
+        floatOnly('sgd', param);
+        sgd(rt, param, grad, momentumBuf, opts);
+      },
+    },
+  };
+}
+
+function floatOnly(op: string, v: GView): void {
+  if (v.dtype !== 'float32') throw new BackendError(`webgpu ${op}: parameters must be float32, got ${v.dtype}`);
+}
+
+function contiguousStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let k = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    s[d] = k;
+    k *= shape[d];
+  }
+  return s;
+}
