@@ -16,4 +16,4 @@ export {
   type Reduction, type ReductionOptions, type BCEOptions, type BCEWithLogitsOptions, type NLLOptions, type CrossEntropyOptions,
 } from './losses.js';
 export * as init from './init.js';
-export { toBytes, fromBytes, save, load, loadInto, SafetensorsError, type Metadata } from './safetensors.js';
+export { toBytes, toBytesAsync, fromBytes, save, load, loadInto, SafetensorsError, type Metadata } from './safetensors.js';

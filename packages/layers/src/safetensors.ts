@@ -4,7 +4,7 @@
  * header padded with spaces to a multiple of 8, little-endian data.
  */
 import * as T from '@nn/tensor';
-import { DTypeError, NNError } from '@nn/tensor';
+import { type DataArray, DTypeError, NNError, type Tensor } from '@nn/tensor';
 import { Module, type StateDict } from './module.js';
 
 export class SafetensorsError extends NNError {
@@ -18,23 +18,28 @@ const BYTES: Record<string, number> = { BOOL: 1, U8: 1, I8: 1, I16: 2, U16: 2, F
 
 export type Metadata = Record<string, string>;
 
-/** Serializes named tensors (a module's state dict by default) to safetensors bytes. */
-export function toBytes(source: Module | StateDict, metadata?: Metadata): Uint8Array {
-  const sd = source instanceof Module ? source.stateDict() : source;
+interface Entry {
+  name: string;
+  t: Tensor;
+  dtype: string;
+}
+
+function entriesOf(sd: StateDict): Entry[] {
   const entries = Object.entries(sd).map(([name, t]) => ({ name, t, dtype: TO_ST[t.dtype] }));
+  // The reference serializer's order: dtype descending (its enum order), then name.
   entries.sort((a, b) => DTYPE_ORDER.indexOf(b.dtype) - DTYPE_ORDER.indexOf(a.dtype) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return entries;
+}
+
+function serialize(entries: Entry[], data: DataArray[], metadata?: Metadata): Uint8Array {
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) header.__metadata__ = metadata;
   let offset = 0;
-  const chunks: Uint8Array[] = [];
-  for (const { name, t, dtype } of entries) {
-    const data = t.dataSync();
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes.length] };
-    chunks.push(bytes);
-    offset += bytes.length;
-  }
-  if (source instanceof Module) for (const t of Object.values(sd)) t.dispose();
+  const chunks = data.map((d) => new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+  entries.forEach(({ name, t, dtype }, i) => {
+    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + chunks[i].length] };
+    offset += chunks[i].length;
+  });
   let json = new TextEncoder().encode(JSON.stringify(header));
   const pad = (8 - (json.length % 8)) % 8;
   if (pad > 0) {
@@ -51,6 +56,28 @@ export function toBytes(source: Module | StateDict, metadata?: Metadata): Uint8A
     at += c.length;
   }
   return out;
+}
+
+/** Serializes named tensors (a module's state dict by default); reads synchronously (cpu, wasm). */
+export function toBytes(source: Module | StateDict, metadata?: Metadata): Uint8Array {
+  const sd = source instanceof Module ? source.stateDict() : source;
+  try {
+    const entries = entriesOf(sd);
+    return serialize(entries, entries.map((e) => e.t.dataSync()), metadata);
+  } finally {
+    if (source instanceof Module) for (const t of Object.values(sd)) t.dispose();
+  }
+}
+
+/** toBytes for any backend (reads asynchronously, e.g. from WebGPU). */
+export async function toBytesAsync(source: Module | StateDict, metadata?: Metadata): Promise<Uint8Array> {
+  const sd = source instanceof Module ? source.stateDict() : source;
+  try {
+    const entries = entriesOf(sd);
+    return serialize(entries, await Promise.all(entries.map((e) => e.t.data())), metadata);
+  } finally {
+    if (source instanceof Module) for (const t of Object.values(sd)) t.dispose();
+  }
 }
 
 interface HeaderEntry {
@@ -150,7 +177,7 @@ function nodeFs(): NodeFs {
 /** Writes a model (or state dict) to a path atomically: a temp file, then a rename. */
 export async function save(source: Module | StateDict, path: string, metadata?: Metadata): Promise<void> {
   const fs = nodeFs();
-  const bytes = toBytes(source, metadata);
+  const bytes = await toBytesAsync(source, metadata);
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   try {
     await fs.writeFile(tmp, bytes);

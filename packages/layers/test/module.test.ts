@@ -147,7 +147,7 @@ describe('safetensors files', () => {
     const m = new L.Linear(2, 2);
     await L.save(m, path);
     const original = readFileSync(path);
-    const poisoned = { weight: m.weight, bad: { dataSync: () => { throw new Error('disk full'); } } } as never;
+    const poisoned = { weight: m.weight, bad: { dtype: 'float32', shape: [1], data: () => Promise.reject(new Error('disk full')), dataSync: () => { throw new Error('disk full'); } } } as never;
     await expect(L.save(poisoned, path)).rejects.toThrow();
     expect(readFileSync(path).equals(original)).toBe(true);
     const m2 = new L.Linear(2, 2);

@@ -55,33 +55,51 @@ function lengthOf(b: Batches): number | null {
   return typeof n === 'number' ? n : null;
 }
 
+/** A running example-weighted sum, kept on the device when values are tensors (read once at the end). */
+class Sum {
+  private host = 0;
+  private device: Tensor | null = null;
+  add(v: number | Tensor, n: number): void {
+    if (typeof v === 'number') {
+      this.host += v * n;
+      return;
+    }
+    const prev = this.device;
+    this.device = T.keep(T.tidy(() => (prev === null ? T.mul(v, n) : T.add(prev, T.mul(v, n)))));
+    prev?.dispose();
+  }
+  async total(): Promise<number> {
+    if (this.device === null) return this.host;
+    const d = this.device;
+    this.device = null;
+    const v = (await d.data())[0];
+    d.dispose();
+    return this.host + v;
+  }
+}
+
 /** Runs one pass; returns the example-weighted mean loss and metrics. */
 async function runEpoch(
   data: Batches, metrics: [string, Metric][],
-  onBatch: ((x: Tensor, y: Tensor) => { loss: Tensor; output: Tensor }),
+  onBatch: (x: Tensor, y: Tensor) => { loss: Tensor; output: Tensor },
   afterBatch?: (step: number, loss: number | null, n: number) => Promise<void>,
 ): Promise<Record<string, number>> {
   let count = 0;
-  let lossSum = 0;
-  let deviceSum: Tensor | null = null; // backends without synchronous reads: summed on device, read once
-  const sums = new Map<string, number>();
+  const loss = new Sum();
+  const sums = new Map(metrics.map(([name]) => [name, new Sum()]));
   let step = 0;
   for await (const batch of data as AsyncIterable<Batch>) {
     const [x, y] = splitBatch(batch, 'fit');
     const n = batchSize(x);
     const l = T.tidy(() => {
-      const { loss, output } = onBatch(x, y);
-      for (const [name, f] of metrics) sums.set(name, (sums.get(name) ?? 0) + f(output, y) * n);
-      return loss;
+      const { loss: l, output } = onBatch(x, y);
+      for (const [name, f] of metrics) sums.get(name)!.add(f(output, y), n);
+      return l;
     });
-    // Reading the loss is cheap on synchronous backends; async ones read once per epoch instead.
+    // Reading the loss is cheap on synchronous backends (the progress bar shows it); async
+    // backends keep the sum on the device and read it once per epoch.
     const v = l.backend.readSync !== undefined ? l.item() : null;
-    if (v !== null) lossSum += v * n;
-    else {
-      const prev: Tensor | null = deviceSum;
-      deviceSum = T.keep(T.tidy(() => (prev === null ? T.mul(l, n) : T.add(prev, T.mul(l, n)))));
-      prev?.dispose();
-    }
+    loss.add(v ?? l, n);
     count += n;
     l.dispose();
     disposeBatch(batch);
@@ -89,13 +107,8 @@ async function runEpoch(
     if (afterBatch) await afterBatch(step, v, n);
   }
   if (count === 0) throw new NNError('fit: a data set yielded no batches');
-  if (deviceSum !== null) {
-    const d: Tensor = deviceSum;
-    lossSum += (await d.data())[0];
-    d.dispose();
-  }
-  const out: Record<string, number> = { loss: lossSum / count };
-  for (const [name, s] of sums) out[name] = s / count;
+  const out: Record<string, number> = { loss: (await loss.total()) / count };
+  for (const [name, s] of sums) out[name] = (await s.total()) / count;
   return out;
 }
 

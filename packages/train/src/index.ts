@@ -4,6 +4,6 @@ export {
   EarlyStopping, ModelCheckpoint, ProgressBar, ProgressEvents,
   type Callback, type EpochLogs, type TrainContext, type ProgressEvent, type EarlyStoppingOptions, type ModelCheckpointOptions,
 } from './callbacks.js';
-export { accuracy, topK, mse, confusionMatrix, METRICS, type Metric } from './metrics.js';
+export { accuracy, accuracyTensor, topK, mse, mseTensor, confusionMatrix, METRICS, type Metric } from './metrics.js';
 export { overfitBatch, type OverfitOptions, type OverfitReport } from './overfit.js';
 export type { Batch, Batches } from './batch.js';

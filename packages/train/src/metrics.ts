@@ -2,14 +2,25 @@
 import * as T from '@nn/tensor';
 import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
 
-export type Metric = (output: Tensor, target: Tensor) => number;
+/** A metric returns a number, or a 0-d tensor (fit then averages on the device and reads once per epoch). */
+export type Metric = (output: Tensor, target: Tensor) => number | Tensor;
 
 /**
  * Fraction correct. Multi-class output [N, C] (logits or probabilities) against int32 labels [N]
  * or one-hot/probability targets [N, C]; binary output [N] or [N, 1] against 0/1 targets, with
  * the given threshold (0.5 for probabilities, 0 for logits).
  */
-export function accuracy(output: Tensor, target: Tensor, { threshold = 0.5 }: { threshold?: number } = {}): number {
+export function accuracy(output: Tensor, target: Tensor, options: { threshold?: number } = {}): number {
+  const t = accuracyTensor(output, target, options);
+  try {
+    return t.item();
+  } finally {
+    t.dispose();
+  }
+}
+
+/** accuracy as a 0-d tensor, computed without reading back (any backend). */
+export function accuracyTensor(output: Tensor, target: Tensor, { threshold = 0.5 }: { threshold?: number } = {}): Tensor {
   return T.tidy(() => {
     const multi = output.ndim >= 2 && output.shape[output.ndim - 1] > 1;
     let pred: Tensor;
@@ -22,7 +33,7 @@ export function accuracy(output: Tensor, target: Tensor, { threshold = 0.5 }: { 
       truth = T.gt(T.reshape(target, [-1]), 0.5);
     }
     if (pred.size !== truth.size) throw new ShapeError(`accuracy: ${pred.size} predictions but ${truth.size} targets (output [${output.shape.join(',')}], target [${target.shape.join(',')}])`);
-    return T.mean(T.cast(T.eq(T.reshape(pred, [-1]), T.cast(T.reshape(truth, [-1]), pred.dtype)), 'float32')).item();
+    return T.mean(T.cast(T.eq(T.reshape(pred, [-1]), T.cast(T.reshape(truth, [-1]), pred.dtype)), 'float32'));
   });
 }
 
@@ -35,12 +46,21 @@ export function topK(k: number): Metric {
       // Rank of the target's score = number of classes scoring strictly higher.
       const targetScore = T.gather(output, 1, T.unsqueeze(target, 1));
       const higher = T.sum(T.cast(T.gt(output, targetScore), 'int32'), 1);
-      return T.mean(T.cast(T.lt(higher, k), 'float32')).item();
+      return T.mean(T.cast(T.lt(higher, k), 'float32'));
     });
 }
 
 export function mse(output: Tensor, target: Tensor): number {
-  return T.tidy(() => T.mean(T.square(T.sub(output, T.reshape(target, output.shape)))).item());
+  const t = mseTensor(output, target);
+  try {
+    return t.item();
+  } finally {
+    t.dispose();
+  }
+}
+
+export function mseTensor(output: Tensor, target: Tensor): Tensor {
+  return T.tidy(() => T.mean(T.square(T.sub(output, T.reshape(target, output.shape)))));
 }
 
 /** counts[i][j] = number of examples of true class i predicted as class j. */
@@ -57,4 +77,4 @@ export function confusionMatrix(output: Tensor, target: Tensor, numClasses: numb
   return m;
 }
 
-export const METRICS: Record<string, Metric> = { accuracy, mse, top5: topK(5) };
+export const METRICS: Record<string, Metric> = { accuracy: (o, t) => accuracyTensor(o, t), mse: mseTensor, top5: topK(5) };

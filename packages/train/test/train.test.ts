@@ -126,7 +126,7 @@ describe('metrics', () => {
   it('accuracy (multi-class and binary), topK, mse, confusionMatrix', () => {
     expect(accuracy(logits, labels)).toBe(0.5);
     expect(accuracy(T.tensor([0.9, 0.2, 0.6], { dtype: 'float32' }), T.tensor([1, 0, 0], { dtype: 'float32' }))).toBeCloseTo(2 / 3);
-    expect(topK(2)(logits, labels)).toBe(0.75);
+    expect((topK(2)(logits, labels) as T.Tensor).item()).toBe(0.75);
     expect(mse(T.tensor([1, 2], { dtype: 'float32' }), T.tensor([1, 4], { dtype: 'float32' }))).toBe(2);
     expect(confusionMatrix(logits, labels, 3)).toEqual([[1, 0, 0], [1, 1, 1], [0, 0, 0]]);
   });
