@@ -1,78 +1,51 @@
 /**
- * Terminal output for the demo: plain lines everywhere, and on an interactive terminal a live
- * status line (a text progress bar with the latest metrics) redrawn in place every epoch. Before
- * a regular line is printed the status line is erased, so the two never garble each other.
+ * Output of the demo: result lines go to `out` (stdout), errors to `err`, and the live progress
+ * bar (@nn/train's ProgressBar) to the `stderr` stream. Tests pass their own Io to capture all of it.
  */
 
-/** Where the demo writes. Tests pass their own functions to capture output. */
+/** A problem at run time (data not found, backend unavailable, bad data file): exit code 1. */
+export class DemoError extends Error {}
+
+/** Where the demo writes. */
 export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
-  /** A TTY stream for the live status line, or null for plain lines only. */
-  tty: NodeJS.WritableStream | null;
+  /** The stream the progress bar and its per-epoch summary lines are drawn on. */
+  stderr: NodeJS.WritableStream;
+  /** Whether `stderr` is a terminal: the progress bar is shown by default only then. */
+  stderrIsTTY: boolean;
 }
 
 export const processIo: Io = {
   out: (line) => console.log(line),
   err: (line) => console.error(line),
-  tty: process.stdout.isTTY ? process.stdout : null,
+  stderr: process.stderr,
+  stderrIsTTY: process.stderr.isTTY === true,
 };
 
-const CLEAR_LINE = '\r\x1b[2K';
-
-/** `[#######.............]` for done/total. */
-export function progressBar(done: number, total: number, width = 24): string {
-  const filled = total > 0 ? Math.round((Math.min(done, total) / total) * width) : width;
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-}
-
-export class Reporter {
-  private label: string | null = null;
-  private total = 0;
-  private shown = false;
-
-  constructor(private readonly io: Io) {}
-
-  line(text: string): void {
-    this.erase();
-    this.io.out(text);
-  }
-
-  /** Starts a live status line over `total` epochs (only on a TTY). */
-  startBar(label: string, total: number): void {
-    this.label = label;
-    this.total = total;
-  }
-
-  tick(value: number, metrics: string): void {
-    if (this.io.tty === null || this.label === null) return;
-    const width = String(this.total).length;
-    this.io.tty.write(`${CLEAR_LINE}  ${this.label} ${progressBar(value, this.total)} ${String(value).padStart(width)}/${this.total}  ${metrics}`);
-    this.shown = true;
-  }
-
-  stopBar(): void {
-    this.erase();
-    this.label = null;
-  }
-
-  private erase(): void {
-    if (this.shown && this.io.tty !== null) this.io.tty.write(CLEAR_LINE);
-    this.shown = false;
-  }
-}
-
-/** Lets other work (signals, I/O) run between synchronous training epochs. */
-export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Which epochs get a log line: the first, every `every`-th, and the last. */
-export function shouldLog(epoch: number, epochs: number, every: number): boolean {
-  return epoch === 1 || epoch === epochs || epoch % every === 0;
-}
-
-/** A plain-text table; the first row is the header, other columns are right-aligned. */
-export function table(rows: string[][], indent = '  '): string {
+/** A plain-text table: the first row is the header; `align` per column ('l' or 'r', default r but the first). */
+export function table(rows: string[][], { indent = '  ', align }: { indent?: string; align?: ('l' | 'r')[] } = {}): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  const fmt = (r: string[]) => indent + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('   ');
+  const side = (c: number) => align?.[c] ?? (c === 0 ? 'l' : 'r');
+  const fmt = (r: string[]) =>
+    (indent + r.map((cell = '', c) => (side(c) === 'l' ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('   ')).trimEnd();
   return [fmt(rows[0]), indent + widths.map((w) => '-'.repeat(w)).join('   '), ...rows.slice(1).map(fmt)].join('\n');
 }
+
+export const pct = (v: number | undefined, digits = 1): string => (v === undefined || !Number.isFinite(v) ? '-' : `${(v * 100).toFixed(digits)}%`);
+
+/** A loss or error value: 4 decimals, or 3 significant digits in exponent form when tiny. */
+export const num = (v: number | undefined): string => {
+  if (v === undefined) return '-';
+  if (!Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2);
+};
+
+/** A learning rate: 3 significant digits, in exponent form below 0.001. */
+export const lrText = (v: number | undefined): string => {
+  if (v === undefined) return '-';
+  return v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential(2) : String(Number(v.toPrecision(3)));
+};
+
+/** 1,234,567 */
+export const thousands = (n: number): string => n.toLocaleString('en-US');

@@ -1,0 +1,171 @@
+/**
+ * The 'wasm' backend object: storage on the heap (heap.ts), primitives as calls into the
+ * AssemblyScript kernels (assembly/) through a Runner (runner.ts), which splits large calls
+ * across the worker pool (threads.ts).
+ */
+import type {
+  Backend, BinaryOp, DataArray, DType, MemoryInfo, RandomKind, ReduceOp, UnaryOp, View,
+} from '@nn/tensor';
+import { adam, sgd } from './fused-optim.js';
+import type { Heap, WasmBuffer } from './heap.js';
+import {
+  BINARY_IDS, CAST_IDS, DEFAULT_THRESHOLDS, type Kernels, RANDOM_CODES, REDUCE_CODES, type SplitThresholds, TRANSCENDENTAL,
+  UNARY_IDS, WHERE_1, WHERE_4, need,
+} from './kernels.js';
+import { elemBytes, ptrOf, sizeOf, typeCode, writeIndexing, writeReduce } from './layout.js';
+import { linear, matmul } from './matmul.js';
+import { Runner } from './runner.js';
+import type { Pool } from './threads.js';
+
+const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
+
+function newArray(dtype: DType, size: number): DataArray {
+  if (dtype === 'float32') return new Float32Array(size);
+  if (dtype === 'int32') return new Int32Array(size);
+  if (dtype === 'bool') return new Uint8Array(size);
+  throw new TypeError(`wasm backend: dtype ${dtype} is not supported (float32, int32 and bool are)`);
+}
+
+export interface WasmBackend extends Backend<WasmBuffer> {
+  /** Threads computing (1 + workers). */
+  readonly threads: number;
+  /** Linear-memory footprint: heap top and the memory's size, in bytes. */
+  footprint(): { heapTop: number; memoryBytes: number };
+  /** Parts of calls offered to worker threads, and those the calling thread took back (none started them). */
+  threadStats(): { posted: number; takenBack: number };
+  /** Stops the worker threads; the backend cannot be used afterwards. */
+  dispose(): void;
+}
+
+export function createBackend(
+  name: string, ex: Kernels, heap: Heap, pool: Pool | null, thresholds: SplitThresholds = DEFAULT_THRESHOLDS,
+): WasmBackend {
+  const r = new Runner(name, ex, heap, pool, thresholds);
+  const { desc } = r;
+
+  const backend: WasmBackend = {
+    name,
+    dtypes: DTYPES,
+    threads: r.threads,
+
+    // --- storage -------------------------------------------------------------------------------
+    alloc(size: number, dtype: DType): WasmBuffer {
+      r.live();
+      typeCode(dtype);
+      return heap.alloc(size * elemBytes(dtype));
+    },
+    write(buffer: WasmBuffer, data: DataArray): void {
+      if (data.byteLength > buffer.size) {
+        throw new RangeError(`wasm backend: write of ${data.byteLength} bytes into a buffer of ${buffer.size}`);
+      }
+      heap.bytes().set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), buffer.ptr);
+    },
+    read(buffer: WasmBuffer, dtype: DType, size: number): Promise<DataArray> {
+      try {
+        return Promise.resolve(backend.readSync!(buffer, dtype, size));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    readSync(buffer: WasmBuffer, dtype: DType, size: number): DataArray {
+      const out = newArray(dtype, size);
+      const bytes = size * elemBytes(dtype);
+      new Uint8Array(out.buffer).set(heap.bytes().subarray(buffer.ptr, buffer.ptr + bytes));
+      return out;
+    },
+    free(buffer: WasmBuffer): void {
+      heap.free(buffer);
+    },
+    memory(): MemoryInfo {
+      return heap.info();
+    },
+    footprint: () => heap.footprint(),
+    threadStats: () => ({ ...(pool?.stats ?? { posted: 0, takenBack: 0 }) }),
+
+    // --- primitives ----------------------------------------------------------------------------
+    unary(op: UnaryOp, x: View, out: View): void {
+      const fid = need(UNARY_IDS[typeCode(x.dtype)][op], `unary ${op} on ${x.dtype}`);
+      r.map1(fid, x, out, TRANSCENDENTAL.has(op) ? thresholds.transcendental : thresholds.elementwise);
+    },
+    binary(op: BinaryOp, a: View, b: View, out: View): void {
+      const fid = need(BINARY_IDS[typeCode(a.dtype)][op], `binary ${op} on ${a.dtype}`);
+      r.map2(fid, a, b, out, op === 'pow' ? thresholds.transcendental : thresholds.elementwise);
+    },
+    where(cond: View, a: View, b: View, out: View): void {
+      r.elementwise('ew3', out.dtype === 'bool' ? WHERE_1 : WHERE_4, [out, cond, a, b], thresholds.elementwise);
+    },
+    reduce(op: ReduceOp, x: View, axes: readonly number[], out: View): void {
+      const nOut = sizeOf(out.shape);
+      if (nOut === 0) return;
+      const t = typeCode(x.dtype);
+      if (sizeOf(x.shape) === 0) {
+        ex.fill(ptrOf(out), nOut, typeCode(out.dtype), op === 'prod' ? 1 : 0);
+        return;
+      }
+      const fid = REDUCE_CODES[op] * 3 + t;
+      const s = r.scratchOf(nOut * 8);
+      writeReduce(r.words(), 0, x, axes, out);
+      const per = sizeOf(x.shape) / nOut;
+      r.split('reduce', nOut, Math.max(1, Math.ceil(thresholds.elementwise / per)), 4, (lo, hi) => [fid, desc, lo, hi, s + lo * 8]);
+    },
+    matmul: (a, b, out) => matmul(r, a, b, out),
+    copy(src: View, out: View): void {
+      r.copyInto(out, src);
+    },
+    copyInto: (dst, src) => r.copyInto(dst, src),
+    gather(x: View, indices: View, axis: number, out: View): void {
+      const n = sizeOf(indices.shape);
+      if (n === 0) return;
+      const e = elemBytes(x.dtype);
+      writeIndexing(r.words(), 0, indices.shape, axis, x.strides, e, indices.strides, null, 0, typeCode(x.dtype), ptrOf(x), ptrOf(indices), ptrOf(out));
+      r.split('gather', n, thresholds.elementwise, 16, (lo, hi) => [desc, lo, hi]);
+    },
+    scatterAdd(x: View, indices: View, updates: View, axis: number, out: View): void {
+      r.copyInto(out, x);
+      const n = sizeOf(indices.shape);
+      if (n === 0) return;
+      const e = elemBytes(x.dtype);
+      const os: number[] = [];
+      for (let d = out.shape.length - 1, s = 1; d >= 0; d--) {
+        os[d] = s;
+        s *= out.shape[d];
+      }
+      writeIndexing(r.words(), 0, indices.shape, axis, os, e, indices.strides, updates.strides, e, typeCode(x.dtype), ptrOf(out), ptrOf(indices), ptrOf(updates));
+      ex.scatterAdd(desc, n); // sequential: indices may repeat
+    },
+    cast(x: View, out: View): void {
+      r.map1(CAST_IDS[typeCode(x.dtype) * 3 + typeCode(out.dtype)], x, out, thresholds.elementwise);
+    },
+    fill(out: View, value: number): void {
+      const n = sizeOf(out.shape);
+      if (n > 0) ex.fill(ptrOf(out), n, typeCode(out.dtype), value);
+    },
+    iota(out: View, start: number, step: number): void {
+      const n = sizeOf(out.shape);
+      if (n > 0) ex.iota(ptrOf(out), n, typeCode(out.dtype), start, step);
+    },
+    random(kind: RandomKind, key: readonly [number, number], counter: number, out: View): void {
+      const n = sizeOf(out.shape);
+      if (n === 0) return;
+      const p = ptrOf(out);
+      const t = typeCode(out.dtype);
+      const k = RANDOM_CODES[kind];
+      r.split('random', n, thresholds.transcendental, 4, (lo, hi) => [p, lo, hi, t, k, key[0] | 0, key[1] | 0, counter]);
+    },
+    fused: {
+      linear: (x, w, bias, act, out) => linear(r, x, w, bias, act, out),
+      adam: (p, g, m, v, vm, o) => adam(r, p, g, m, v, vm, o),
+      sgd: (p, g, b, o) => sgd(r, p, g, b, o),
+    },
+
+    sync(): Promise<void> {
+      return Promise.resolve(); // every kernel finishes before its call returns
+    },
+    dispose(): void {
+      if (r.disposed) return;
+      r.disposed = true;
+      pool?.dispose();
+    },
+  };
+  return backend;
+}

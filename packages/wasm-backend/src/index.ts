@@ -1,0 +1,97 @@
+/**
+ * @nn/wasm-backend: the 'wasm' backend for @nn. AssemblyScript kernels with 128-bit SIMD, one
+ * allocator over linear memory, and (where SharedArrayBuffer is available) worker threads that
+ * share that memory and split large calls.
+ *
+ *   import { initWasm } from '@nn/wasm-backend';
+ *   await initWasm();          // creates and registers the backend named 'wasm'
+ *   setBackend('wasm');
+ */
+import { registerBackend } from '@nn/tensor';
+import { type WasmBackend, createBackend } from './backend.js';
+import { DEFAULT_THRESHOLDS, type Kernels, type SplitThresholds } from './kernels.js';
+import { Heap } from './heap.js';
+import { CONTROL_BYTES, Pool, nodeBuiltins, threadsUnavailable } from './threads.js';
+import { WASM_SINGLE, WASM_THREADS, compileKernels } from './wasm-files.js';
+
+export type { WasmBackend } from './backend.js';
+export type { SplitThresholds } from './kernels.js';
+export type { WasmBuffer } from './heap.js';
+
+export interface WasmOptions {
+  /**
+   * Threads computing, the calling one included (default: 2, or 1 on a single core). More than 1
+   * needs SharedArrayBuffer (browsers: a cross-origin isolated page); without it the backend runs
+   * on one thread and says so once.
+   */
+  threads?: number;
+}
+
+export interface CreateWasmOptions extends WasmOptions {
+  /** Backend name (default 'wasm'). */
+  name?: string;
+  /** Largest memory in 64 KiB pages (default 32768: 2 GiB). */
+  maxPages?: number;
+  /** When a call is split across threads (for benchmarks and tests). */
+  thresholds?: Partial<SplitThresholds>;
+}
+
+const INITIAL_PAGES = 32;
+let warned = false;
+
+/**
+ * A memory that may grow to maxPages, halving the limit while the engine refuses to reserve it
+ * (shared memories reserve their maximum up front; 32-bit and mobile browsers may lack 2 GiB).
+ */
+function createMemory(maxPages: number, shared: boolean): [WebAssembly.Memory, number] {
+  for (let max = maxPages; ; max = Math.floor(max / 2)) {
+    try {
+      return [new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: max, shared }), max];
+    } catch (e) {
+      if (max / 2 < INITIAL_PAGES * 4) throw e;
+    }
+  }
+}
+
+function defaultThreads(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  let cores = nav?.hardwareConcurrency;
+  const builtins = nodeBuiltins();
+  if (builtins !== null) cores = (builtins('node:os') as typeof import('node:os')).availableParallelism();
+  return Math.max(1, Math.min(2, cores ?? 1));
+}
+
+/** Creates a wasm backend without registering it (initWasm registers it as 'wasm'). */
+export async function createWasmBackend(options: CreateWasmOptions = {}): Promise<WasmBackend> {
+  let threads = options.threads ?? defaultThreads();
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`initWasm: threads must be a positive integer, got ${String(options.threads)}`);
+  }
+  const why = threads > 1 ? threadsUnavailable() : null;
+  if (why !== null) {
+    if (!warned) console.warn(`@nn/wasm-backend: running on one thread (${why})`);
+    warned = true;
+    threads = 1;
+  }
+  const shared = threads > 1;
+  const module = await compileKernels(shared ? WASM_THREADS : WASM_SINGLE);
+  const [memory, maxPages] = createMemory(options.maxPages ?? 32768, shared);
+  const imports = { env: { memory, abort: () => { throw new Error('wasm backend: kernel abort'); } } };
+  const instance = await WebAssembly.instantiate(module, imports);
+  const ex = instance.exports as unknown as Kernels;
+  const heap = new Heap(memory, ex.heapBase(), maxPages);
+  let pool: Pool | null = null;
+  if (threads > 1) {
+    const ctl: number[] = [];
+    for (let i = 1; i < threads; i++) ctl.push(heap.alloc(CONTROL_BYTES, true).ptr);
+    pool = await Pool.start(threads - 1, module, memory, ctl);
+  }
+  return createBackend(options.name ?? 'wasm', ex, heap, pool, { ...DEFAULT_THRESHOLDS, ...options.thresholds });
+}
+
+/** Creates the WebAssembly backend and registers it as 'wasm': then `setBackend('wasm')`. */
+export async function initWasm(options: WasmOptions = {}): Promise<WasmBackend> {
+  const backend = await createWasmBackend(options);
+  registerBackend(backend);
+  return backend;
+}

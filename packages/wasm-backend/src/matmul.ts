@@ -1,0 +1,71 @@
+/** matmul and fused linear: the blocked SIMD GEMM, split by batches, rows or columns across threads. */
+import type { FusedActivation, View } from '@nn/tensor';
+import { ACT_CODES } from './kernels.js';
+import { ptrOf } from './layout.js';
+import type { Runner } from './runner.js';
+
+/** Batched products; a [batch, M, K], b [batch, K, N], out [batch, M, N] as in the contract. */
+export function matmul(r: Runner, a: View, b: View, out: View): void {
+  const [batch, M, K] = a.shape;
+  const N = b.shape[2];
+  if (batch === 0 || M === 0 || N === 0) return;
+  let [sab, sam, sak] = a.strides;
+  const [sbb, sbk, sbn] = b.strides;
+  const A = ptrOf(a);
+  const B = ptrOf(b);
+  const C = ptrOf(out);
+  if (a.dtype !== 'float32') {
+    if (a.dtype !== 'int32') throw new TypeError(`wasm backend: matmul of ${a.dtype} is not supported`);
+    r.ex.bgemmI32(A, sab, sam, sak, B, sbb, sbk, sbn, C, M, N, K, 0, batch);
+    return;
+  }
+  // A shared B whose batches stack into rows of A is one taller product.
+  let rows = M;
+  let nb = batch;
+  if (batch > 1 && sbb === 0 && sab === M * sam) {
+    rows = batch * M;
+    nb = 1;
+    sab = 0;
+  }
+  if (r.pool === null || nb * rows * N * K < r.thresholds.matmul) {
+    r.ex.bgemm(A, sab, sam, sak, B, sbb, sbk, sbn, C, rows, N, K, 0, nb, r.workOf(0));
+  } else if (nb >= r.threads) {
+    r.split('bgemm', nb, 0, 1, (lo, hi, t) => [A, sab, sam, sak, B, sbb, sbk, sbn, C, rows, N, K, lo, hi, r.workOf(t)]);
+  } else {
+    for (let i = 0; i < nb; i++) gemm(r, A + i * sab * 4, sam, sak, B + i * sbb * 4, sbk, sbn, C + i * rows * N * 4, rows, N, K, 0, 0, 0);
+  }
+}
+
+/** One product C[M, N] = A @ B (then act(. + bias)), split by rows or columns across threads. */
+function gemm(
+  r: Runner, A: number, sam: number, sak: number, B: number, sbk: number, sbn: number, C: number,
+  M: number, N: number, K: number, bias: number, sbias: number, act: number,
+): void {
+  const byRows = M >= N;
+  const min = M * N * K < r.thresholds.matmul ? Number.POSITIVE_INFINITY : 0;
+  r.split('gemm', byRows ? M : N, min, byRows ? 4 : 8, (lo, hi, t) =>
+    byRows
+      ? [A, sam, sak, B, sbk, sbn, C, N, lo, hi, 0, N, K, r.workOf(t), bias, sbias, act]
+      : [A, sam, sak, B, sbk, sbn, C, N, 0, M, lo, hi, K, r.workOf(t), bias, sbias, act],
+  );
+}
+
+/** out[M, N] = act(x[M, K] @ w[N, K]^T + bias[N]), bias and activation applied per finished block. */
+export function linear(r: Runner, x: View, w: View, bias: View | null, act: FusedActivation, out: View): void {
+  const M = x.shape[0];
+  const K = x.shape[1];
+  const N = w.shape[0];
+  if (M === 0 || N === 0) return;
+  const code = ACT_CODES[act];
+  const bp = bias === null ? 0 : ptrOf(bias);
+  const bs = bias === null ? 0 : bias.strides[0];
+  // w^T as a [K, N] operand is w with its strides swapped.
+  if (x.dtype === 'float32') {
+    gemm(r, ptrOf(x), x.strides[0], x.strides[1], ptrOf(w), w.strides[1], w.strides[0], ptrOf(out), M, N, K, bp, bs, code);
+    return;
+  }
+  if (x.dtype !== 'int32') throw new TypeError(`wasm backend: linear of ${x.dtype} is not supported`);
+  const C = ptrOf(out);
+  r.ex.bgemmI32(ptrOf(x), 0, x.strides[0], x.strides[1], ptrOf(w), 0, w.strides[1], w.strides[0], C, M, N, K, 0, 1);
+  if (bias !== null || code !== 0) r.ex.epilogueI32(C, M, N, bp, bs, code);
+}
