@@ -1,9 +1,11 @@
 /**
  * Compute threads: workers (worker_threads in Node, Web Workers in browsers) that share the
  * backend's WebAssembly.Memory and run kernels on request. The owning thread splits a large call,
- * posts one part to each worker through its control block (a few words of shared memory, no
- * message passing), runs its own part, then waits for the others. Kernels stay synchronous, so
- * nothing is ever pending between calls.
+ * offers one part to each worker through its control block (a few words of shared memory, no
+ * message passing), runs its own part, then takes back any part no worker has started (a worker
+ * slow to wake) and waits for the rest. Kernels stay synchronous, so nothing is ever pending
+ * between calls. Synchronization is JavaScript's Atomics on the shared buffer: the kernels
+ * themselves need no atomic instructions, so both .wasm builds come from one source.
  */
 import { WORKER_SOURCE } from './worker-source.js';
 
