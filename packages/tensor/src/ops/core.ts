@@ -75,7 +75,8 @@ export function scalarTensor(backend: Backend, v: Scalar, dtype: DType): Tensor 
 }
 
 /** Turns the operands of a binary op into tensors of one dtype on one backend. */
-export function coerceOperands(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor, Tensor[]] {
+/** `on` is the backend for two scalar operands (e.g. where's condition's); default: the current one. */
+export function coerceOperands(op: string, a: TensorLike, b: TensorLike, on?: Backend): [Tensor, Tensor, Tensor[]] {
   const temps: Tensor[] = [];
   let ta: Tensor;
   let tb: Tensor;
@@ -98,7 +99,7 @@ export function coerceOperands(op: string, a: TensorLike, b: TensorLike): [Tenso
   } else {
     checkScalar(op, a);
     checkScalar(op, b);
-    const be = getBackend();
+    const be = on ?? getBackend();
     ta = scalarTensor(be, a, typeof a === 'boolean' ? 'bool' : Number.isInteger(a) ? 'int32' : 'float32');
     tb = scalarTensor(be, b, scalarDType(b, ta.dtype));
     temps.push(ta, tb);

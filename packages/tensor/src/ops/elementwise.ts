@@ -111,7 +111,7 @@ export const square = (x: Tensor): Tensor => mul(x, x);
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const be = backendOf('where', cond);
   if (cond.dtype !== 'bool') throw new DTypeError(`where: condition must be bool, got ${cond.dtype} (compare first, e.g. x.gt(0))`);
-  let [ta, tb, temps] = coerceOperands('where', a, b);
+  let [ta, tb, temps] = coerceOperands('where', a, b, be);
   backendOf('where', cond, ta, tb);
   const dtype = resultType(ta.dtype, tb.dtype);
   if (ta.dtype !== dtype) temps.push((ta = cast(ta, dtype)));
