@@ -41,7 +41,7 @@ export function checkGrad(
   const saved = T.getRngState();
   T.manualSeed(options.seed ?? 1234);
   const y0 = noGrad(() => f(...xs));
-  const w = T.cast(T.randn(y0.shape), dtype);
+  const w = T.cast(T.randn(y0.shape, { backend: be.name }), dtype);
   T.setRngState(saved);
   const scalarF = (...a: Tensor[]) => T.sum(T.mul(f(...a), w));
   const evalAt = (a: Tensor[]) => noGrad(() => scalarF(...a).item());
@@ -83,7 +83,7 @@ export function checkGrad(
   if (modes.includes('forward')) {
     // Directional derivative along a random tangent vs the numeric gradient's projection.
     T.manualSeed((options.seed ?? 1234) + 1);
-    const tangents = xs.map((x, i) => (diffIdx.includes(i) ? T.cast(T.randn(x.shape), dtype) : T.zerosLike(x)));
+    const tangents = xs.map((x, i) => (diffIdx.includes(i) ? T.cast(T.randn(x.shape, { backend: be.name }), dtype) : T.zerosLike(x)));
     T.setRngState(saved);
     const [yv, tv] = jvp(scalarF, xs, tangents);
     let want = 0;

@@ -134,7 +134,7 @@ export function jacrev(f: (x: Tensor) => Tensor) {
         : [null];
       rows.push(g ?? T.zerosLike(input));
     }
-    const stacked = rows.length > 0 ? T.stack(rows, 0) : T.zeros([0, ...x.shape], { dtype: x.dtype });
+    const stacked = rows.length > 0 ? T.stack(rows, 0) : T.zeros([0, ...x.shape], { dtype: x.dtype, backend: x.backend.name });
     const jac = T.reshape(stacked, [...y.shape, ...x.shape]);
     return jac;
   });
@@ -151,7 +151,7 @@ export function jacfwd(f: (x: Tensor) => Tensor) {
       outShape = y.shape;
       cols.push(T.reshape(t, [y.size]));
     }
-    const m = cols.length > 0 ? T.stack(cols, 1) : T.zeros([0, 0], { dtype: x.dtype });
+    const m = cols.length > 0 ? T.stack(cols, 1) : T.zeros([0, 0], { dtype: x.dtype, backend: x.backend.name });
     const jac = T.reshape(m, [...outShape, ...x.shape]);
     return jac;
   });

@@ -3,6 +3,7 @@ import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
 import * as L from '@nn/layers';
 import { Adam } from '@nn/optim';
+import { checkGrad, hessian } from '@nn/autograd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WasmBackend, createWasmBackend } from '../src/index.js';
 
@@ -33,6 +34,16 @@ function run(on: 'cpu' | 'wasm'): { losses: number[]; weights: number[] } {
   expect(model.parameters().every((p) => p.backend.name === on)).toBe(true);
   return { losses, weights };
 }
+
+describe('autograd on wasm', () => {
+  it('checkGrad (float32 differences, since wasm has no float64) and hessian run on wasm tensors', () => {
+    const x = T.tensor([0.3, -0.8, 1.1], { backend: 'wasm', dtype: 'float32' });
+    expect(checkGrad((t) => T.sum(T.mul(T.tanh(t), T.softmax(t, 0))), [x]).ok).toBe(true);
+    const h = hessian((t: Tensor) => T.sum(T.pow(t, 3)))(x);
+    expect(h.backend.name).toBe('wasm');
+    expect(Array.from(h.dataSync()).map((v) => Math.round(v * 1e4) / 1e4 + 0)).toEqual([1.8, 0, 0, 0, -4.8, 0, 0, 0, 6.6]);
+  });
+});
 
 describe('training on wasm', () => {
   it('Module.to moves parameters; 20 Adam steps match the cpu run', () => {
