@@ -37,4 +37,5 @@ export {
   type PadSpec,
 } from './ops/movement.js';
 export { broadcastShapes, sizeOf, contiguousStrides, isContiguous } from './shape.js';
+export { flatStep } from './cpu/strides.js';
 export { formatTensor } from './format.js';

@@ -3,7 +3,7 @@
  * (drops size-1 dims, merges dims every operand walks as one) and writes shapes, byte strides and
  * pointers as i32 words into a small reserved area of linear memory; assembly/*.ts read them.
  */
-import type { DType, View } from '@nn/tensor';
+import { type DType, type View, flatStep } from '@nn/tensor';
 import type { WasmBuffer } from './heap.js';
 
 /** Element type codes of the kernels: 0 f32, 1 i32, 2 u8 (bool). */
@@ -36,19 +36,8 @@ export function sizeOf(shape: readonly number[]): number {
  * (size-1 dims ignored), 0 if every stride is 0 (a broadcast scalar), -1 otherwise.
  */
 export function flatStride(v: View, shape: readonly number[]): number {
-  const strides = v.strides;
-  let expected = 1;
-  let contiguous = true;
-  let zero = true;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    const n = shape[d];
-    if (n === 1) continue;
-    const s = strides[d];
-    if (s !== expected) contiguous = false;
-    if (s !== 0) zero = false;
-    expected *= n;
-  }
-  return contiguous ? elemBytes(v.dtype) : zero ? 0 : -1;
+  const step = flatStep(shape, v.strides);
+  return step === 1 ? elemBytes(v.dtype) : step;
 }
 
 /** Highest rank a kernel call takes (the descriptor area holds 64 dims of four operands). */
