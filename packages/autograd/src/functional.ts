@@ -128,7 +128,7 @@ export function jacrev(f: (x: Tensor) => Tensor) {
     const y = T.tidy(() => enableGrad(() => f(input)));
     const rows: Tensor[] = [];
     for (let i = 0; i < y.size; i++) {
-      const onehot = T.reshape(T.oneHot(T.tensor([i], { backend: y.backend.name }), y.size).cast(y.dtype), y.shape);
+      const onehot = T.reshape(T.oneHot(T.tensor([i], { backend: y.backend.name, dtype: 'int32' }), y.size).cast(y.dtype), y.shape);
       const [g] = y.requiresGrad
         ? computeGrads({ roots: [y], gradients: [onehot], targets: [input], retainGraph: true, createGraph })
         : [null];
@@ -146,7 +146,7 @@ export function jacfwd(f: (x: Tensor) => Tensor) {
     const cols: Tensor[] = [];
     let outShape: readonly number[] = [];
     for (let j = 0; j < x.size; j++) {
-      const e = T.reshape(T.oneHot(T.tensor([j], { backend: x.backend.name }), x.size).cast(x.dtype), x.shape);
+      const e = T.reshape(T.oneHot(T.tensor([j], { backend: x.backend.name, dtype: 'int32' }), x.size).cast(x.dtype), x.shape);
       const [y, t] = jvp(f, [x], [e]);
       outShape = y.shape;
       cols.push(T.reshape(t, [y.size]));

@@ -132,7 +132,7 @@ describe('backward semantics (as PyTorch)', () => {
     expect(noGrad(() => x.mul(2)).requiresGrad).toBe(false);
     expect(x.detach().mul(2).requiresGrad).toBe(false);
     expect(x.mul(2).requiresGrad).toBe(true);
-    expect(() => T.tensor([1, 2]).requiresGrad_()).toThrow(/only floating-point tensors can require gradients, got int32/);
+    expect(() => T.tensor([1, 2], { dtype: 'int32' }).requiresGrad_()).toThrow(/only floating-point tensors can require gradients, got int32/);
   });
 
   it('createGraph gives differentiable gradients (second derivative of x^3 is 6x)', () => {

@@ -59,18 +59,18 @@ export function creationTests(ctx: Ctx): void {
       await expectRef(nn.full([2], Number.NEGATIVE_INFINITY, { backend: ctx.name }), R.makeRef([2], 'float32', [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY]), EXACT, 'full(-Inf)');
     });
 
-    test('arange: int32 and float32, negative steps, empty ranges', async () => {
+    test('arange: float32 by default, int32 on request, negative steps, empty ranges', async () => {
       const cases: [number, number | undefined, number | undefined, DType | undefined][] = [
-        [5, undefined, undefined, undefined], [2, 11, 3, undefined], [5, -1, -2, undefined], [3, 3, 1, undefined],
-        [0, 1, 0.25, undefined], [0.5, 3, 1, undefined], [-1, 1, 0.1, undefined], [4, undefined, undefined, 'float32'],
-        [10, 0, -3, 'float32'], [0, 100000, 7, undefined],
+        [5, undefined, undefined, 'int32'], [2, 11, 3, 'int32'], [5, -1, -2, 'int32'], [3, 3, 1, 'int32'],
+        [0, 1, 0.25, undefined], [0.5, 3, 1, undefined], [-1, 1, 0.1, undefined], [4, undefined, undefined, undefined],
+        [10, 0, -3, 'float32'], [0, 100000, 7, 'int32'], [2, 11, 3, undefined],
       ];
       for (const [start, end, step, dtype] of cases) {
         const s = end === undefined ? 0 : start;
         const e = end === undefined ? start : end;
         const st = step ?? 1;
         const n = Math.max(Math.ceil((e - s) / st), 0);
-        const d: DType = dtype ?? ([s, e, st].every(Number.isInteger) ? 'int32' : 'float32');
+        const d: DType = dtype ?? 'float32';
         if (!ctx.supports(d)) continue;
         const want = R.makeRef([n], d, Array.from({ length: n }, (_, i) => s + i * st));
         const got = end === undefined ? nn.arange(start, undefined, undefined, { backend: ctx.name, dtype }) : nn.arange(start, end, step, { backend: ctx.name, dtype });

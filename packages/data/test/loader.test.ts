@@ -13,7 +13,7 @@ function indexed(n: number): { x: T.Tensor; y: T.Tensor; ds: TensorDataset<[T.Te
     xs[2 * i + 1] = i + 0.5;
   }
   const x = T.tensor(xs, { shape: [n, 2] });
-  const y = T.arange(n);
+  const y = T.arange(n, undefined, undefined, { dtype: 'int32' });
   return { x, y, ds: new TensorDataset(x, y) };
 }
 

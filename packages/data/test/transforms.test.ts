@@ -86,7 +86,7 @@ describe('MinMaxScale / normalize', () => {
 
 describe('oneHot', () => {
   it('encodes int32 labels, int32 by default or float32 on request', () => {
-    const y = T.tensor([2, 0, 1]);
+    const y = T.tensor([2, 0, 1], { dtype: 'int32' });
     const h = oneHot(y, 3);
     expect(h.dtype).toBe('int32');
     expect(h.arraySync()).toEqual([[0, 0, 1], [1, 0, 0], [0, 1, 0]]);

@@ -172,7 +172,13 @@ export function crossEntropy(
   input: Tensor, target: Tensor, { reduction = 'mean', weight = null, ignoreIndex = -100, labelSmoothing = 0 }: CrossEntropyOptions = {},
 ): Tensor {
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ValueRangeError(`crossEntropy: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
-  if (target.dtype === 'float32' || target.dtype === 'float64') return crossEntropyProbs(input, target, reduction, weight, labelSmoothing);
+  if (target.dtype === 'float32' || target.dtype === 'float64') {
+    if (target.ndim === input.ndim - 1 && input.ndim >= 1) {
+      throw new DTypeError(`crossEntropy: a ${target.dtype} target of shape [${target.shape.join(',')}] looks like class indices, which must be int32 ` +
+        `(arrays of JS numbers make float32: use tensor(labels, { dtype: 'int32' }) or an Int32Array); class-probability targets have the input's shape [${input.shape.join(',')}]`);
+    }
+    return crossEntropyProbs(input, target, reduction, weight, labelSmoothing);
+  }
   const c = checkClassTargets('crossEntropy', input, target, ignoreIndex);
   checkWeight('crossEntropy', weight, c);
   return T.tidy(() => {

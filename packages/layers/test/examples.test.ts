@@ -67,7 +67,7 @@ describe('examples from the seeds', () => {
       }
     }
     const x = T.tensor(pts, { shape: [3 * n, 2], dtype: 'float32' });
-    const y = T.tensor(labels);
+    const y = T.tensor(labels, { dtype: 'int32' });
     const model = new L.Sequential(new L.Linear(2, 64), new L.ReLU(), new L.Linear(64, 64), new L.ReLU(), new L.Linear(64, 3));
     const ce = new L.CrossEntropyLoss();
     train(model, 600, 0.5, () => ce(model(x), y));

@@ -99,10 +99,12 @@ describe('layer semantics', () => {
 
   it('cross-entropy rejects labels out of range and float labels of the wrong shape', () => {
     const logits = T.zeros([2, 3]);
-    expect(() => L.crossEntropy(logits, T.tensor([0, 3]))).toThrow(/^crossEntropy: target 3 at position 1 is out of range for 3 classes \(valid: 0 to 2/);
-    expect(() => L.crossEntropy(logits, T.tensor([0, -1]))).toThrow(ValueRangeError);
-    expect(() => L.crossEntropy(logits, T.tensor([0.5, 1.5]))).toThrow(/^crossEntropy: input shape \[2,3\] and target shape \[2\] must match/);
-    expect(() => L.nllLoss(logits, T.tensor([0, 1]).cast('float32'))).toThrow(DTypeError);
+    expect(() => L.crossEntropy(logits, T.tensor([0, 3], { dtype: 'int32' }))).toThrow(/^crossEntropy: target 3 at position 1 is out of range for 3 classes \(valid: 0 to 2/);
+    expect(() => L.crossEntropy(logits, T.tensor([0, -1], { dtype: 'int32' }))).toThrow(ValueRangeError);
+    // JS number arrays make float32: a float target shaped like class indices gets a hint, not a shape error.
+    expect(() => L.crossEntropy(logits, T.tensor([0, 2]))).toThrow(/^crossEntropy: a float32 target of shape \[2\] looks like class indices, which must be int32 \(arrays of JS numbers make float32: use tensor\(labels, \{ dtype: 'int32' \}\)/);
+    expect(() => L.crossEntropy(logits, T.tensor([[0.5, 1.5]]))).toThrow(/^crossEntropy: input shape \[2,3\] and target shape \[1,2\] must match/);
+    expect(() => L.nllLoss(logits, T.tensor([0, 1]))).toThrow(DTypeError);
   });
 
   it('dropout: inverted scaling in training, identity in eval, seeded masks', () => {
@@ -169,7 +171,7 @@ describe('memory', () => {
   it('a training loop with BatchNorm and Dropout keeps live tensors flat', () => {
     const model = new L.Sequential(new L.Linear(4, 16), new L.BatchNorm1d(16), new L.ReLU(), new L.Dropout(0.1), new L.Linear(16, 3));
     const x = T.randn([8, 4]);
-    const y = T.tensor([0, 1, 2, 0, 1, 2, 0, 1]);
+    const y = T.tensor([0, 1, 2, 0, 1, 2, 0, 1], { dtype: 'int32' });
     const step = () => {
       T.tidy(() => L.crossEntropy(model(x) as Tensor, y).backward());
       noGrad(() => {

@@ -103,7 +103,7 @@ describe('checkGrad on layers and losses (float64 finite differences)', () => {
     linear: [(x, w, b) => T.linear(x, w, b), [f64([3, 4]), f64([2, 4]), f64([2])]],
     batchNormTrain: [(x) => new L.BatchNorm1d(3, { affine: false, dtype: 'float64' } as any)(x) as Tensor, [f64([5, 3])]],
     layerNorm: [(x) => { const ln = new L.LayerNorm(4, { elementwiseAffine: false }); return ln(x) as Tensor; }, [f64([2, 4])]],
-    crossEntropySmooth: [(x) => L.crossEntropy(x, T.tensor([0, 2, 1]), { labelSmoothing: 0.1 }), [f64([3, 3])]],
+    crossEntropySmooth: [(x) => L.crossEntropy(x, T.tensor([0, 2, 1], { dtype: 'int32' }), { labelSmoothing: 0.1 }), [f64([3, 3])]],
     bceLogits: [(x) => L.binaryCrossEntropyWithLogits(x, T.cast(T.tensor([[1, 0], [0, 1]]), 'float64')), [f64([2, 2])]],
     huber: [(x) => L.huberLoss(x, T.zeros([5], { dtype: 'float64' }), { delta: 0.7 }), [f64([5])]],
   };

@@ -69,7 +69,7 @@ describe('parameters', () => {
     expectError(() => new O.Adam([p, p]), ValueRangeError, 'Adam: param group 0: params[1] (shape [2]) appears twice in the same group');
   });
   it('a non-float parameter', () =>
-    expectError(() => new O.Adam([T.tensor([1, 2, 3])]), DTypeError,
+    expectError(() => new O.Adam([T.tensor([1, 2, 3], { dtype: 'int32' })]), DTypeError,
       'Adam: param group 0: params[0] has dtype int32; only floating-point tensors (float32, float64) can be optimized'));
   it('a non-leaf parameter', () => {
     const p = param();

@@ -52,8 +52,8 @@ export function formatTensor(shape: readonly number[], dtype: DType, data: DataA
   const body = render(0, 0, 'tensor('.length);
   const extras: string[] = [];
   if (data.length === 0) extras.push(`size=[${shape.join(', ')}]`);
-  if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') extras.push(`dtype=${dtype}`);
-  if (dtype === 'int32' && data.length === 0) extras.push('dtype=int32');
+  // float32 and bool are what JS numbers and booleans make, so only other dtypes are named.
+  if (dtype !== 'float32' && dtype !== 'bool') extras.push(`dtype=${dtype}`);
   if (requiresGrad) extras.push('requiresGrad=true');
   return `tensor(${body}${extras.map((e) => `, ${e}`).join('')})`;
 }

@@ -39,13 +39,13 @@ describe('bad input errors', () => {
     expectError(() => T.zeros([2, 3]).softmax(-3), ValueRangeError, /^softmax: dim -3 is out of range/);
   });
   it('an index out of range', () => {
-    expectError(() => T.gather(T.zeros([2, 3]), 1, T.tensor([[0, 3]])), ValueRangeError, /^gather: index 3 is out of range for dim 1 of size 3 \(valid: 0 to 2\)/);
-    expectError(() => T.oneHot(T.tensor([0, 5]), 3), ValueRangeError, /^oneHot: index 5 is out of range for 3 classes/);
+    expectError(() => T.gather(T.zeros([2, 3]), 1, T.tensor([[0, 3]], { dtype: 'int32' })), ValueRangeError, /^gather: index 3 is out of range for dim 1 of size 3 \(valid: 0 to 2\)/);
+    expectError(() => T.oneHot(T.tensor([0, 5], { dtype: 'int32' }), 3), ValueRangeError, /^oneHot: index 5 is out of range for 3 classes/);
   });
   it('a wrong dtype', () => {
     expectError(() => T.where(f([1, 0]), 1, 2), DTypeError, /^where: condition must be bool, got float32/);
     expectError(() => T.gather(T.zeros([2]), 0, f([0])), DTypeError, /^gather: index must be int32, got float32/);
-    expectError(() => T.mean(T.tensor([1, 2])), DTypeError, /^mean: needs a floating-point tensor, got int32/);
+    expectError(() => T.mean(T.tensor([1, 2], { dtype: 'int32' })), DTypeError, /^mean: needs a floating-point tensor, got int32/);
     expectError(() => T.tensor([1]).cast('float16' as any).add(1), DTypeError, /unknown dtype|does not support dtype float16/);
   });
   it('a disposed tensor', () => {

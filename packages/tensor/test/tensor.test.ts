@@ -2,19 +2,31 @@ import * as T from '@nn/tensor';
 import { describe, expect, it } from 'vitest';
 
 describe('creation and dtypes', () => {
-  it('infers dtypes like PyTorch: integers int32, any fraction float32, booleans bool', () => {
-    expect(T.tensor([1, 2]).dtype).toBe('int32');
+  it('infers dtypes like TensorFlow.js and jax-js: numbers float32, booleans bool, typed arrays their own', () => {
+    expect(T.tensor([1, 2]).dtype).toBe('float32');
+    expect(T.tensor([[1, 2], [3, 4]]).requiresGrad_().requiresGrad).toBe(true);
     expect(T.tensor([1, 2.5]).dtype).toBe('float32');
+    expect(T.tensor(3).dtype).toBe('float32');
+    expect(T.tensor([]).dtype).toBe('float32');
     expect(T.tensor([true, false]).dtype).toBe('bool');
+    expect(T.tensor([true, 1]).dtype).toBe('float32');
+    expect(T.tensor(new Int32Array([1, 2])).dtype).toBe('int32');
+    expect(T.tensor([1, 2], { dtype: 'int32' }).dtype).toBe('int32');
+    expect(T.arange(3).dtype).toBe('float32');
+    expect(T.arange(3, undefined, undefined, { dtype: 'int32' }).dtype).toBe('int32');
+    expect(T.full([2], 3).dtype).toBe('float32');
+    expect(T.tensor([1, 2, 3]).argmax().dtype).toBe('int32');
+    expect(T.randint(0, 5, [2]).dtype).toBe('int32');
     expect(T.tensor(new Float64Array([1])).dtype).toBe('float64');
     expect(T.tensor(3).shape).toEqual([]);
     expect(T.tensor([[1, 2], [3, 4]], { dtype: 'float32' }).shape).toEqual([2, 2]);
   });
   it('promotes int and float operands, and scalars follow the tensor (PyTorch rules)', () => {
-    expect(T.tensor([1, 2]).add(T.tensor([0.5])).dtype).toBe('float32');
-    expect(T.tensor([1, 2]).add(1).dtype).toBe('int32');
-    expect(T.tensor([1, 2]).add(0.5).dtype).toBe('float32');
-    expect(T.tensor([1, 2]).div(2).arraySync()).toEqual([0.5, 1]);
+    const ints = () => T.tensor([1, 2], { dtype: 'int32' });
+    expect(ints().add(T.tensor([0.5])).dtype).toBe('float32');
+    expect(ints().add(1).dtype).toBe('int32');
+    expect(ints().add(0.5).dtype).toBe('float32');
+    expect(ints().div(2).arraySync()).toEqual([0.5, 1]);
     expect(T.tensor([1.5], { dtype: 'float32' }).gt(1).dtype).toBe('bool');
   });
   it('arange, linspace, eye, full', () => {
@@ -88,7 +100,8 @@ describe('printing like PyTorch', () => {
   it('formats floats, ints, bools and large tensors', () => {
     expect(T.tensor([[1, 2], [3, 4]], { dtype: 'float32' }).toString()).toBe('tensor([[1., 2.],\n        [3., 4.]])');
     expect(T.tensor([1.5, -2.25], { dtype: 'float32' }).toString()).toBe('tensor([ 1.5000, -2.2500])');
-    expect(T.tensor([1, 20]).toString()).toBe('tensor([ 1, 20])');
+    expect(T.tensor([1, 20], { dtype: 'int32' }).toString()).toBe('tensor([ 1, 20], dtype=int32)');
+    expect(T.tensor([1, 20]).toString()).toBe('tensor([ 1., 20.])');
     expect(T.tensor([true, false]).toString()).toBe('tensor([ True, False])');
     expect(T.tensor(0.5).toString()).toBe('tensor(0.5000)');
     expect(T.zeros([2000]).toString()).toBe('tensor([0., 0., 0.,  ..., 0., 0., 0.])'.replace(',  ...', ', ...'));

@@ -122,7 +122,7 @@ describe('fit', () => {
 
 describe('metrics', () => {
   const logits = T.tensor([[2, 1, 0], [0, 3, 1], [1, 0, 2], [5, 4, 0]], { dtype: 'float32' });
-  const labels = T.tensor([0, 1, 1, 1]);
+  const labels = T.tensor([0, 1, 1, 1], { dtype: 'int32' });
   it('accuracy (multi-class and binary), topK, mse, confusionMatrix', () => {
     expect(accuracy(logits, labels)).toBe(0.5);
     expect(accuracy(T.tensor([0.9, 0.2, 0.6], { dtype: 'float32' }), T.tensor([1, 0, 0], { dtype: 'float32' }))).toBeCloseTo(2 / 3);

@@ -151,6 +151,11 @@ export interface Backend<B = unknown> extends Storage<B>, Primitives<B> {
   /** dtypes this backend can store; float32, int32 and bool are required. */
   readonly dtypes: readonly DType[];
   readonly fused: FusedRoutines<B>;
+  /**
+   * The largest single buffer this backend can allocate; the frontend throws a typed BackendError
+   * naming op, shape, bytes and this limit before calling alloc.
+   */
+  readonly maxBufferBytes?: number;
   /** Waits for all enqueued work. */
   sync?(): Promise<void>;
   /** Releases device resources. */

@@ -50,9 +50,11 @@ export function tensor(data: NestedArray | DataArray, options?: CreateOptions & 
   } else {
     shape = [];
     flat = [];
-    const kinds = { bool: false, int: false, float: false };
+    const kinds = { bool: false, number: false };
     flatten(data, 0, shape, flat, kinds, []);
-    inferred = kinds.float ? 'float32' : kinds.int ? 'int32' : kinds.bool ? 'bool' : 'float32';
+    // JS numbers make float32 whatever their values (1.0 and 1 are the same number); only booleans
+    // alone make bool. int32 comes from an Int32Array or an explicit dtype.
+    inferred = kinds.bool && !kinds.number ? 'bool' : 'float32';
   }
   if (options?.shape !== undefined) {
     checkShapeArg('tensor', options.shape);
@@ -77,7 +79,7 @@ export function tensor(data: NestedArray | DataArray, options?: CreateOptions & 
 
 function flatten(
   v: NestedArray, depth: number, shape: number[], out: number[],
-  kinds: { bool: boolean; int: boolean; float: boolean }, path: number[],
+  kinds: { bool: boolean; number: boolean }, path: number[],
 ): void {
   if (Array.isArray(v)) {
     if (depth === shape.length) {
@@ -94,8 +96,7 @@ function flatten(
     kinds.bool = true;
     out.push(v ? 1 : 0);
   } else if (typeof v === 'number') {
-    if (Number.isInteger(v) && Math.abs(v) <= 2147483647) kinds.int = true;
-    else kinds.float = true;
+    kinds.number = true;
     out.push(v);
   } else {
     throw new DTypeError(`tensor: element at [${path.join(',')}] is ${v === null ? 'null' : typeof v}; only numbers and booleans are allowed`);
@@ -121,7 +122,10 @@ export const onesLike = (x: Tensor, options?: CreateOptions): Tensor =>
 export const fullLike = (x: Tensor, value: number, options?: CreateOptions): Tensor =>
   full(x.shape, value, { dtype: x.dtype, backend: x.backend.name, ...options });
 
-/** arange(end) or arange(start, end, step): int32 when all arguments are integers, like PyTorch. */
+/**
+ * arange(end) or arange(start, end, step): float32 unless `dtype` says otherwise (a dtype never
+ * depends on the values; pass `{ dtype: 'int32' }` for indices).
+ */
 export function arange(start: number, end?: number, step = 1, options?: CreateOptions): Tensor {
   if (end === undefined) {
     end = start;
@@ -133,7 +137,7 @@ export function arange(start: number, end?: number, step = 1, options?: CreateOp
   if (step === 0) throw new ValueRangeError('arange: step must be non-zero');
   if ((end - start) * step < 0) throw new ValueRangeError(`arange: step ${step} moves away from end (start ${start}, end ${end})`);
   const n = Math.max(Math.ceil((end - start) / step), 0);
-  const dtype = options?.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32');
+  const dtype = options?.dtype ?? 'float32';
   const be = target(options);
   const t = empty(be, [n], dtype);
   be.iota(t, start, step);
