@@ -31,6 +31,14 @@ describe('bad input errors', () => {
     expectError(() => T.tensor([[1, 2, 3], [4, 5]]), ShapeError, /ragged nested array: element at \[1\] has length 2, expected 3/);
     expectError(() => T.tensor([1, [2]] as any), ShapeError, /ragged nested array/);
   });
+  it('a huge shape: a typed error naming op, shape, bytes and the limit, before allocating', () => {
+    const before = T.memory();
+    expectError(() => T.zeros([1e6, 1e6]), BackendError,
+      /^full: shape \[1000000,1000000\] of float32 needs 4,000,000,000,000 bytes; backend 'cpu' allocates at most 4,294,967,296 bytes per buffer$/);
+    expectError(() => T.randn([1e5, 1e5]), BackendError, /^randn: shape \[100000,100000\] of float32 needs 40,000,000,000 bytes/);
+    expectError(() => T.tidy(() => T.zeros([2 ** 20]).expand(2 ** 14, 2 ** 20).contiguous()), BackendError, /^clone: shape \[16384,1048576\]/);
+    expect(T.memory()).toEqual(before);
+  });
   it('non-numeric elements', () => {
     expectError(() => T.tensor([1, 'a'] as any), DTypeError, /element at \[1\] is string; only numbers and booleans/);
   });

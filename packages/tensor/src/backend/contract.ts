@@ -158,6 +158,13 @@ export interface Backend<B = unknown> extends Storage<B>, Primitives<B> {
   readonly maxBufferBytes?: number;
   /** Waits for all enqueued work. */
   sync?(): Promise<void>;
+  /**
+   * For backends without `readSync`: checks on the device, without waiting, that every element of
+   * the int32 `indices` is in [0, bound) or equals `ignore`. If one is not, the next `read` or
+   * `sync` throws `error(value, position)` for the first bad element (row-major position) of the
+   * first failed check. The caller builds the error, so every backend's message is the same.
+   */
+  checkIndices?(indices: View<B>, bound: number, ignore: number | null, error: (value: number, position: number) => Error): void;
   /** Releases device resources. */
   dispose?(): void;
 }

@@ -17,6 +17,9 @@ export function createCpuBackend(): Backend<CpuBuffer> {
   return {
     name: 'cpu',
     dtypes: ['float32', 'int32', 'bool', 'float64'],
+    // One typed array per buffer; V8 caps them near 2^32 elements. 4 GiB is also what a page can
+    // realistically hold, and refusing early beats V8's bare "Invalid typed array length".
+    maxBufferBytes: 2 ** 32,
     ...createStorage(),
     unary,
     binary,

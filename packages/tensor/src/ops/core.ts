@@ -1,8 +1,8 @@
 /** Dispatch helpers shared by every op: allocation, views, validation, recording. */
 import type { Backend, View } from '../backend/contract.js';
 import type { DType } from '../dtype.js';
-import { promoteTypes } from '../dtype.js';
-import { BackendError, DTypeError, NNError } from '../errors.js';
+import { bytesPerElement, promoteTypes } from '../dtype.js';
+import { BackendError, DTypeError, NNError, fmtShape } from '../errors.js';
 import { autograd } from '../hooks.js';
 import { Storage } from '../memory.js';
 import { getBackend } from '../registry.js';
@@ -13,14 +13,27 @@ import type { DiffOp, ParamsOf } from './op-types.js';
 export type Scalar = number | boolean;
 export type TensorLike = Tensor | Scalar;
 
-/** A fresh contiguous tensor (uninitialized) on a backend. */
-export function empty(backend: Backend, shape: readonly number[], dtype: DType): Tensor {
+/** A fresh contiguous tensor (uninitialized) on a backend; `op` names the caller in errors. */
+export function empty(backend: Backend, shape: readonly number[], dtype: DType, op = 'alloc'): Tensor {
   const size = sizeOf(shape);
   if (!backend.dtypes.includes(dtype)) {
-    throw new DTypeError(`backend '${backend.name}' does not support dtype ${dtype} (supported: ${backend.dtypes.join(', ')})`);
+    throw new DTypeError(`${op}: backend '${backend.name}' does not support dtype ${dtype} (supported: ${backend.dtypes.join(', ')})`);
   }
-  const storage = new Storage(backend, backend.alloc(size, dtype), dtype, size);
-  return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
+  const bytes = size * bytesPerElement(dtype);
+  const what = () => `shape ${fmtShape(shape)} of ${dtype} needs ${bytes.toLocaleString('en-US')} bytes`;
+  const limit = backend.maxBufferBytes;
+  if (limit !== undefined && bytes > limit) {
+    throw new BackendError(`${op}: ${what()}; backend '${backend.name}' allocates at most ${limit.toLocaleString('en-US')} bytes per buffer`);
+  }
+  let buffer: unknown;
+  try {
+    buffer = backend.alloc(size, dtype);
+  } catch (e) {
+    if (e instanceof NNError) throw e;
+    // The engine refused (out of memory): say what was asked for, not just V8's RangeError.
+    throw new BackendError(`${op}: ${what()}; backend '${backend.name}' could not allocate it (${(e as Error).message})`);
+  }
+  return new Tensor(new Storage(backend, buffer, dtype, size), shape, contiguousStrides(shape), 0, dtype);
 }
 
 /** A view over x's storage with another shape/strides/offset (no copy). */

@@ -65,7 +65,7 @@ export function tensor(data: NestedArray | DataArray, options?: CreateOptions & 
   }
   const dtype = options?.dtype ?? inferred;
   const be = target(options);
-  const t = empty(be, shape, dtype);
+  const t = empty(be, shape, dtype, 'tensor');
   let arr: DataArray;
   if (ArrayBuffer.isView(flat) && dtypeOfArray(flat) === dtype) arr = flat;
   else {
@@ -108,7 +108,7 @@ export function full(shape: readonly number[], value: number | boolean, options?
   if (options?.dtype !== undefined) checkDType('full', options.dtype);
   const dtype = options?.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const be = target(options);
-  const t = empty(be, shape, dtype);
+  const t = empty(be, shape, dtype, 'full');
   be.fill(t, typeof value === 'boolean' ? Number(value) : value);
   return finish(t, options);
 }
@@ -139,7 +139,7 @@ export function arange(start: number, end?: number, step = 1, options?: CreateOp
   const n = Math.max(Math.ceil((end - start) / step), 0);
   const dtype = options?.dtype ?? 'float32';
   const be = target(options);
-  const t = empty(be, [n], dtype);
+  const t = empty(be, [n], dtype, 'arange');
   be.iota(t, start, step);
   return finish(t, options);
 }
@@ -148,7 +148,7 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
   if (!Number.isInteger(steps) || steps < 0) throw new ValueRangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   const be = target(options);
-  const t = empty(be, [steps], options?.dtype ?? 'float32');
+  const t = empty(be, [steps], options?.dtype ?? 'float32', 'linspace');
   be.iota(t, start, step);
   return finish(t, options);
 }
@@ -184,7 +184,7 @@ export function setRngState(s: { key: readonly [number, number]; counter: number
 function randomTensor(op: string, kind: RandomKind, shape: readonly number[], dtype: DType, options?: CreateOptions): Tensor {
   checkShapeArg(op, shape);
   const be = target(options);
-  const t = empty(be, shape, dtype);
+  const t = empty(be, shape, dtype, op);
   be.random(kind, rng.key, rng.counter, t);
   rng.counter += blocksUsed(kind, t.size);
   return t;
@@ -289,7 +289,7 @@ export async function toBackendAsync(t: Tensor, name: string): Promise<Tensor> {
 
 function copyTo(t: Tensor, be: Backend, data: DataArray): Tensor {
   if (!be.dtypes.includes(t.dtype)) throw new DTypeError(`to: backend '${be.name}' does not support ${t.dtype}`);
-  const out = empty(be, t.shape, t.dtype);
+  const out = empty(be, t.shape, t.dtype, 'to');
   be.write(out.buffer, data);
   if (t.requiresGrad && t.isLeaf) out.requiresGrad_(true);
   return out;

@@ -33,7 +33,7 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
     xf.dispose();
     return y;
   }
-  const out = empty(be, x.shape, x.dtype);
+  const out = empty(be, x.shape, x.dtype, op);
   be.unary(op, x, out);
   if (needsRecord(x)) record(op, [x], {}, out);
   return out;
@@ -64,7 +64,7 @@ function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   }
   if (ta.dtype !== dtype) temps.push((ta = cast(ta, dtype)));
   if (tb.dtype !== dtype) temps.push((tb = cast(tb, dtype)));
-  const out = empty(be, shape, compare ? 'bool' : dtype);
+  const out = empty(be, shape, compare ? 'bool' : dtype, op);
   be.binary(op, broadcastView(ta, shape), broadcastView(tb, shape), out);
   if (!compare && needsRecord(ta, tb)) record(op as ArithOp, [ta, tb], {}, out);
   if (temps.length > 0) disposeAll(temps);
@@ -117,7 +117,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (ta.dtype !== dtype) temps.push((ta = cast(ta, dtype)));
   if (tb.dtype !== dtype) temps.push((tb = cast(tb, dtype)));
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, ta.shape), tb.shape);
-  const out = empty(be, shape, dtype);
+  const out = empty(be, shape, dtype, 'where');
   be.where(broadcastView(cond, shape), broadcastView(ta, shape), broadcastView(tb, shape), out);
   if (needsRecord(cond, ta, tb)) record('where', [cond, ta, tb], {}, out);
   disposeAll(temps);
@@ -127,7 +127,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 /** Converts to another dtype (float -> int truncates toward zero, x -> bool is x != 0). */
 export function cast(x: Tensor, dtype: DType): Tensor {
   const be = backendOf('cast', x);
-  const out = empty(be, x.shape, dtype);
+  const out = empty(be, x.shape, dtype, 'cast');
   if (x.dtype === dtype) be.copy(x, out);
   else be.cast(x, out);
   if (isFloat(dtype) && isFloat(x.dtype) && needsRecord(x)) record('cast', [x], { dtype }, out);

@@ -39,7 +39,7 @@ function matmul2d(a: Tensor, b: Tensor): Tensor {
   const m = a.shape[a.ndim - 2];
   const n = b.shape[b.ndim - 1];
   const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
-  const out = empty(be, [...batch, m, n], a.dtype);
+  const out = empty(be, [...batch, m, n], a.dtype, 'matmul');
   const temps: Tensor[] = [];
   const av = batchedView(a, batch, temps);
   const bv = batchedView(b, batch, temps);
@@ -67,7 +67,7 @@ function batchedView(x: Tensor, batch: readonly number[], temps: Tensor[]): View
   const cs = x.strides[x.ndim - 1];
   if (stride !== null) return rawView(x, [sizeOf(batch), r, c], [stride, rs, cs], x.offset);
   const be = x.storage.backend;
-  const full = empty(be, [...batch, r, c], x.dtype);
+  const full = empty(be, [...batch, r, c], x.dtype, 'matmul');
   be.copy(rawView(x, [...batch, r, c], [...bStrides, rs, cs]), full);
   temps.push(full);
   return rawView(full, [sizeOf(batch), r, c], [r * c, c, 1], 0);
@@ -100,7 +100,7 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null, activat
   }
   const fused = be.fused.linear;
   if (fused !== undefined && x.ndim === 2 && isFloat(x.dtype) && x.dtype === w.dtype && (bias === null || bias.dtype === x.dtype) && !needsRecord(x, w, bias ?? undefined)) {
-    const out = empty(be, [x.shape[0], w.shape[0]], x.dtype);
+    const out = empty(be, [x.shape[0], w.shape[0]], x.dtype, 'linear');
     fused(x, w, bias, activation, out);
     return out;
   }

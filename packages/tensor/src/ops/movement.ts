@@ -187,7 +187,7 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
 /** x written into a strided window of a new tensor of `shape` filled with `value` (the inverse of sliceView). */
 export function padWindow(x: Tensor, starts: readonly number[], steps: readonly number[], shape: readonly number[], value: number): Tensor {
   const be = backendOf('pad', x);
-  const out = empty(be, shape, x.dtype);
+  const out = empty(be, shape, x.dtype, 'pad');
   be.fill(out, value);
   if (x.size > 0) {
     let offset = 0;
@@ -249,7 +249,7 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   const inputs = tensors.map((t) => (t.dtype === dtype ? t : cast(t, dtype)));
   const shape = [...first.shape];
   shape[d] = total;
-  const out = empty(be, shape, dtype);
+  const out = empty(be, shape, dtype, 'concat');
   let at = 0;
   for (const t of inputs) {
     if (t.size > 0) be.copyInto(rawView(out, t.shape, out.strides, at * out.strides[d]), t);
@@ -287,7 +287,7 @@ export function contiguous(x: Tensor): Tensor {
 /** A copy with its own contiguous storage. */
 export function clone(x: Tensor): Tensor {
   const be = backendOf('clone', x);
-  const out = empty(be, x.shape, x.dtype);
+  const out = empty(be, x.shape, x.dtype, 'clone');
   be.copy(x, out);
   if (needsRecord(x)) record('copy', [x], {}, out);
   return out;
@@ -328,13 +328,19 @@ export function copy_(dst: Tensor, src: Tensor | number): Tensor {
 function checkIndex(op: string, index: Tensor, bound: number, what: string): void {
   if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be int32, got ${index.dtype}`);
   const be = index.storage.backend;
-  if (be.readSync === undefined || index.size === 0) return; // async backends validate nothing here
+  if (index.size === 0) return;
+  const error = (v: number): Error => new ValueRangeError(`${op}: index ${v} is out of range for ${what} (valid: 0 to ${bound - 1})`);
+  if (be.readSync === undefined) {
+    // No synchronous read: the backend checks on the device and throws at the next read or sync.
+    be.checkIndices?.(index, bound, null, error);
+    return;
+  }
   const c = index.size === index.storage.size && isContiguous(index.shape, index.strides) && index.offset === 0 ? index : clone(index);
   const data = be.readSync(c.buffer, 'int32', c.size);
   if (c !== index) c.dispose();
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (v < 0 || v >= bound) throw new ValueRangeError(`${op}: index ${v} is out of range for ${what} (valid: 0 to ${bound - 1})`);
+    if (v < 0 || v >= bound) throw error(v);
   }
 }
 
@@ -359,7 +365,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 /** gather once the index is known to be valid. */
 function gatherChecked(x: Tensor, d: number, index: Tensor): Tensor {
   const be = x.storage.backend;
-  const out = empty(be, index.shape, x.dtype);
+  const out = empty(be, index.shape, x.dtype, 'gather');
   be.gather(x, index, d, out);
   if (needsRecord(x)) record('gather', [x, index], { axis: d }, out);
   return out;
@@ -394,7 +400,7 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   if (src.dtype !== x.dtype) throw new DTypeError(`scatterAdd: src dtype ${src.dtype} must match input dtype ${x.dtype}`);
   if (x.dtype === 'bool') throw new DTypeError('scatterAdd: bool tensors cannot be summed; cast to int32 first');
   const srcView = index.shape.every((n, i) => n === src.shape[i]) ? src : sliceTo(src, index.shape);
-  const out = empty(be, x.shape, x.dtype);
+  const out = empty(be, x.shape, x.dtype, 'scatterAdd');
   be.scatterAdd(x, index, srcView, d, out);
   if (needsRecord(x, srcView)) record('scatterAdd', [x, index, srcView], { axis: d }, out);
   if (srcView !== src) srcView.dispose();
@@ -419,7 +425,7 @@ export function oneHot(x: Tensor, numClasses?: number): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new ValueRangeError(`oneHot: numClasses must be a non-negative integer, got ${n}`);
   checkIndex('oneHot', x, n, `${n} classes`);
   const shape = [...x.shape, n];
-  const out = empty(be, shape, 'int32');
+  const out = empty(be, shape, 'int32', 'oneHot');
   const classes = empty(be, [n], 'int32');
   be.iota(classes, 0, 1);
   const eqOut = empty(be, shape, 'bool');

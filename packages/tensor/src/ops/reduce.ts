@@ -30,7 +30,7 @@ function reduceOp(op: 'sum' | 'prod' | 'max' | 'min', x: Tensor, dim: Dims, keep
   // Sums of bool/int accumulate in int32, like PyTorch's integer sums.
   if (x.dtype === 'bool') input = cast(x, 'int32');
   const outShape = keptShape(x.shape, axes, false);
-  const out = empty(be, outShape, input.dtype);
+  const out = empty(be, outShape, input.dtype, op);
   if (axes.length === 0) be.copy(input, out);
   else be.reduce(op, input, axes, out);
   if (needsRecord(input)) {
@@ -66,7 +66,7 @@ function argReduce(op: 'argmax' | 'argmin', x: Tensor, dim: number | null | unde
   }
   const axis = normAxis(op, dim, x.ndim);
   if (x.ndim > 0 && x.shape[axis] === 0) throw new ShapeError(`${op}: cannot reduce over dim ${dim} of size 0 (shape ${fmtShape(x.shape)})`);
-  const out = empty(be, keptShape(x.shape, [axis], false), 'int32');
+  const out = empty(be, keptShape(x.shape, [axis], false), 'int32', op);
   if (x.ndim === 0) be.fill(out, 0);
   else be.reduce(op as ReduceOp, x, [axis], out);
   if (!keepdim) return out;
