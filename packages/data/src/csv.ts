@@ -14,9 +14,9 @@ export interface CsvOptions {
   /** Lines to skip before the header / first row (default 0); they still count in line numbers. */
   skipLines?: number;
   /** dtype of x (default 'float32'). */
-  dtype?: 'float32' | 'float64' | 'int32';
+  dtype?: Dtype;
   /** dtype of y (default: int32 if every label is an integer or labels are names, else float32). */
-  labelDtype?: 'float32' | 'float64' | 'int32';
+  labelDtype?: Dtype;
 }
 
 export interface CsvData {
@@ -43,12 +43,17 @@ function fail(message: string): never {
   throw new DataFormatError(`readCsv: ${message}`);
 }
 
-/** A number, or undefined when the text is not one. Accepts what Number() does plus nan / inf. */
+/**
+ * Plain decimal numbers with an optional exponent. Number() alone would also read '0x10', '0b1', '0o7'
+ * and '' or whitespace (as 0), silently turning typos and missing values into data.
+ */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const NOT_A_NUMBER = '(expected a decimal number such as 3, -1.5 or 2e-3, or nan / inf)';
+
+/** A number, or undefined when the text is not one: a plain decimal (see DECIMAL), nan or inf. */
 function parseNumber(s: string): number | undefined {
   const t = s.trim();
-  if (t === '') return undefined;
-  const v = Number(t);
-  if (v === v) return v;
+  if (DECIMAL.test(t)) return Number(t);
   switch (t.toLowerCase()) {
     case 'nan':
       return Number.NaN;
@@ -60,6 +65,19 @@ function parseNumber(s: string): number | undefined {
     case '-inf':
     case '-infinity':
       return Number.NEGATIVE_INFINITY;
+  }
+  return undefined;
+}
+
+type Dtype = 'float32' | 'float64' | 'int32';
+
+/** Why `v` (read from `text`) cannot be stored as `dtype` (int32 would wrap, floats overflow to inf), or undefined when it can. */
+function misfit(v: number, text: string, dtype: Dtype): string | undefined {
+  if (dtype === 'int32') {
+    if (!Number.isInteger(v)) return 'is not an integer';
+    if (v < -2147483648 || v > 2147483647) return 'is outside the int32 range -2147483648 to 2147483647';
+  } else if (!Number.isFinite(dtype === 'float32' ? Math.fround(v) : v) && DECIMAL.test(text.trim())) {
+    return `is outside the ${dtype} range (about ±${dtype === 'float32' ? '3.4e38' : '1.8e308'})`;
   }
   return undefined;
 }
@@ -204,16 +222,19 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
     for (let k = 0; k < nf; k++) {
       const j = featIdx[k];
       const v = parseNumber(rec[j]);
-      if (v === undefined) fail(`${cellName(line, j)}: '${rec[j]}' is not a number`);
-      if (dtype === 'int32' && !(Number.isInteger(v) && Math.abs(v) <= 2147483647)) fail(`${cellName(line, j)}: '${rec[j]}' is not an int32 integer (dtype 'int32')`);
+      if (v === undefined) fail(`${cellName(line, j)}: '${rec[j]}' is not a number ${NOT_A_NUMBER}`);
+      const why = misfit(v, rec[j], dtype);
+      if (why !== undefined) fail(`${cellName(line, j)}: '${rec[j]}' ${why} (dtype '${dtype}')`);
       X[r * nf + k] = v;
     }
     if (numbers !== null) {
       const s = rec[labelIdx];
+      // An empty label is a missing value, not a class named ''.
+      if (s.trim() === '') fail(`${cellName(line, labelIdx)}: the label is empty (every row needs a number or a class name)`);
       const v = categories === null ? parseNumber(s) : undefined;
-      if (r === 0 && v === undefined && s.trim() !== '') categories = [];
+      if (r === 0 && v === undefined) categories = [];
       if (categories !== null) categories.push(s.trim());
-      else if (v === undefined) fail(`${cellName(line, labelIdx)}: '${s}' is not a number (the labels above are numbers)`);
+      else if (v === undefined) fail(`${cellName(line, labelIdx)}: '${s}' is not a number ${NOT_A_NUMBER}; the labels above are numbers`);
       else {
         numbers[r] = v;
         if (!Number.isInteger(v)) labelsAreInts = false;
@@ -235,9 +256,12 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
       labelsAreInts = true;
     }
     const ld = labelDtype ?? (labelsAreInts ? 'int32' : 'float32');
-    if (ld === 'int32' && !labelsAreInts) {
-      const r = numbers.findIndex((v) => !Number.isInteger(v));
-      fail(`${cellName(lines[firstData + r], labelIdx)}: label '${records[firstData + r][labelIdx]}' is not an integer (labelDtype 'int32')`);
+    const label = (r: number): string => records[firstData + r][labelIdx];
+    const bad = categories === null ? numbers.findIndex((v, r) => misfit(v, label(r), ld) !== undefined) : -1;
+    if (bad >= 0) {
+      const why = misfit(numbers[bad], label(bad), ld);
+      const hint = ld === 'float64' ? '' : "; labelDtype 'float64' holds it";
+      fail(`${cellName(lines[firstData + bad], labelIdx)}: label '${label(bad)}' ${why} (labelDtype '${ld}'${labelDtype === undefined ? ', inferred' : ''})${hint}`);
     }
     y = tensor(ld === 'int32' ? Int32Array.from(numbers) : ld === 'float64' ? numbers : Float32Array.from(numbers));
   }
@@ -250,7 +274,8 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
  * gives `{ x, y, columns, label, classes }`. The source is a path or URL (gzipped files are detected),
  * bytes, or CSV text (any string containing a line break; use `parseCsv` for one-line text).
  * Quoted fields (RFC 4180) may contain delimiters, line breaks and doubled quotes; a trailing empty
- * line is fine. Errors name the 1-based line (counting skipped and header lines) and column:
+ * line is fine. Cells are plain decimal numbers (`-1.5`, `2e-3`) or nan / inf; hex, empty cells and
+ * empty labels are errors, as are values the dtype cannot hold (int32 beyond ±2^31). Errors name the 1-based line (counting skipped and header lines) and column:
  * `readCsv: line 7, column 3 ('petal_length'): 'abc' is not a number`, or for a ragged row
  * `readCsv: line 5 has 3 fields, expected 4 (as in line 1)`.
  */

@@ -1,6 +1,6 @@
 /** IDX reader (the MNIST / Fashion-MNIST format) and loadMnistLike. */
 import { type Tensor, ValueRangeError, tensor } from '@nn/tensor';
-import { type ByteSource, DataFormatError, DataSourceError, isGzip, maybeGunzip, readBytes } from './source.js';
+import { type ByteSource, DataFormatError, DataSourceError, isGzip, readBytes } from './source.js';
 
 export interface IdxOptions {
   /** Element type of the tensor: 'int32' (default for integer data) or 'float32' (default for float data, or when scale is given). */
@@ -25,29 +25,27 @@ const TYPES = new Map<number, IdxType>([
   [0x0e, { name: 'float64', bytes: 8, float: true }],
 ]);
 
+/** The longest Uint8Array V8 (Node, Chrome) allocates: a longer IDX file cannot be read at all. */
+const MAX_BYTES = 2 ** 32;
+
 const hex = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
 function fail(op: string, message: string): never {
   throw new DataFormatError(`${op}: ${message}`);
 }
 
-interface Decoded {
+interface Header {
+  type: IdxType;
   dims: number[];
-  data: Int32Array | Float32Array;
+  headerBytes: number;
+  count: number;
+  /** The file size the header implies: header plus values. */
+  expected: number;
 }
 
-/** Validates the header and length, then converts the values (big-endian) to int32 or float32. */
-function decode(op: string, bytes: Uint8Array, options: IdxOptions): Decoded {
-  const { scale } = options;
-  if (scale !== undefined && (typeof scale !== 'number' || !Number.isFinite(scale))) {
-    throw new ValueRangeError(`${op}: scale must be a finite number, got ${String(scale)}`);
-  }
-  if (options.dtype !== undefined && options.dtype !== 'int32' && options.dtype !== 'float32') {
-    throw new ValueRangeError(`${op}: dtype must be 'int32' or 'float32', got ${String(options.dtype)}`);
-  }
-  if (options.dtype === 'int32' && scale !== undefined) throw new ValueRangeError(`${op}: scale needs dtype 'float32' (got dtype 'int32')`);
-  const n = bytes.byteLength;
-  if (n < 4) fail(op, `truncated file: ${n} bytes is too short for an IDX file (the magic number alone takes 4)`);
+/** The header from the first bytes, or null while more bytes are needed; a bad magic number fails at once. */
+function readHeader(op: string, bytes: Uint8Array): Header | null {
+  if (bytes.byteLength < 4) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
   const type = TYPES.get(bytes[2]);
@@ -60,17 +58,53 @@ function decode(op: string, bytes: Uint8Array, options: IdxOptions): Decoded {
   const ndim = bytes[3];
   if (ndim === 0) fail(op, `magic number ${hex(magic)} declares 0 dimensions`);
   const headerBytes = 4 + 4 * ndim;
-  if (n < headerBytes) fail(op, `truncated file: the header of a ${ndim}-dimensional IDX file takes ${headerBytes} bytes, got ${n}`);
+  if (bytes.byteLength < headerBytes) return null;
   const dims: number[] = [];
   for (let d = 0; d < ndim; d++) dims.push(view.getUint32(4 + 4 * d, false));
   const count = dims.reduce((a, b) => a * b, 1);
   const expected = headerBytes + count * type.bytes;
-  if (n < expected) {
-    fail(op, `truncated file: expected ${expected} bytes (a ${headerBytes}-byte header and ${dims.join('x')} ${type.name} values), got ${n}`);
+  // Else a gzip bomb with a header claiming terabytes would still inflate until memory runs out.
+  if (expected > MAX_BYTES) {
+    fail(op, `the header claims ${dims.join('x')} ${type.name} values (${expected} bytes), more than the ${MAX_BYTES} bytes a typed array can hold; is the header corrupt?`);
   }
+  return { type, dims, headerBytes, count, expected };
+}
+
+const describeHeader = (h: Header): string =>
+  `a ${h.headerBytes}-byte header and ${h.dims.join('x')} ${h.type.name} values`;
+
+interface Decoded {
+  dims: number[];
+  data: Int32Array | Float32Array;
+}
+
+function checkOptions(op: string, options: IdxOptions): void {
+  const { scale } = options;
+  if (scale !== undefined && (typeof scale !== 'number' || !Number.isFinite(scale))) {
+    throw new ValueRangeError(`${op}: scale must be a finite number, got ${String(scale)}`);
+  }
+  if (options.dtype !== undefined && options.dtype !== 'int32' && options.dtype !== 'float32') {
+    throw new ValueRangeError(`${op}: dtype must be 'int32' or 'float32', got ${String(options.dtype)}`);
+  }
+  if (options.dtype === 'int32' && scale !== undefined) throw new ValueRangeError(`${op}: scale needs dtype 'float32' (got dtype 'int32')`);
+}
+
+/** Validates the header and length, then converts the values (big-endian) to int32 or float32. */
+function decode(op: string, bytes: Uint8Array, options: IdxOptions): Decoded {
+  checkOptions(op, options);
+  const { scale } = options;
+  const n = bytes.byteLength;
+  const header = readHeader(op, bytes);
+  if (header === null) {
+    if (n < 4) fail(op, `truncated file: ${n} bytes is too short for an IDX file (the magic number alone takes 4)`);
+    fail(op, `truncated file: the header of a ${bytes[3]}-dimensional IDX file takes ${4 + 4 * bytes[3]} bytes, got ${n}`);
+  }
+  const { type, dims, headerBytes, count, expected } = header;
+  if (n < expected) fail(op, `truncated file: expected ${expected} bytes (${describeHeader(header)}), got ${n}`);
   if (n > expected) {
     fail(op, `the file has ${n} bytes but its header (${dims.join('x')} ${type.name} values) accounts for ${expected}; ${n - expected} unexpected trailing bytes`);
   }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dtype = options.dtype ?? (type.float || scale !== undefined ? 'float32' : 'int32');
   const body = bytes.subarray(headerBytes);
   if (type.name === 'uint8' || type.name === 'int8') {
@@ -97,6 +131,68 @@ function decode(op: string, bytes: Uint8Array, options: IdxOptions): Decoded {
   return { dims, data: out };
 }
 
+/** Inflated chunks of gzip data: node:zlib where available, else DecompressionStream (browsers); no static Node import. */
+async function* inflate(gz: Uint8Array): AsyncGenerator<Uint8Array> {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => any } }).process;
+  const zlib = proc?.getBuiltinModule?.('node:zlib');
+  if (zlib !== undefined) {
+    const gunzip = zlib.createGunzip({ chunkSize: 1 << 18 });
+    gunzip.end(gz);
+    yield* gunzip; // a consumer that stops early destroys the stream, which stops inflating
+    return;
+  }
+  const reader = new Blob([gz as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.cancel().catch(() => {}); // stops inflating if we left early; an errored stream has already thrown
+  }
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Inflates gzipped bytes (others pass through) as a stream: the IDX header is checked in the first
+ * inflated bytes, and inflating stops as soon as the output passes the size the header implies, so a
+ * small .gz cannot expand to gigabytes first (a decompression bomb). Short output is left to decode().
+ */
+async function gunzipIdx(op: string, bytes: Uint8Array): Promise<Uint8Array> {
+  if (!isGzip(bytes)) return bytes;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let header: Header | null = null;
+  try {
+    for await (const chunk of inflate(bytes)) {
+      chunks.push(chunk);
+      total += chunk.byteLength;
+      if (header === null) header = readHeader(op, concat(chunks, total));
+      if (header !== null && total > header.expected) {
+        fail(
+          op,
+          `the gzip data inflates to more than the ${header.expected} bytes its header implies (${describeHeader(header)}); stopped after ${total} bytes (a corrupt header, trailing data or a decompression bomb)`,
+        );
+      }
+    }
+  } catch (e) {
+    if (e instanceof DataFormatError) throw e;
+    throw new DataFormatError(`${op}: cannot decompress the gzip data (${(e as Error).message}); the file may be truncated or corrupt`, { cause: e });
+  }
+  return concat(chunks, total);
+}
+
 /** Parses uncompressed IDX bytes into a tensor of the header's shape (synchronous). */
 export function parseIdx(bytes: Uint8Array, options: IdxOptions = {}): Tensor {
   if (isGzip(bytes)) fail('parseIdx', 'the data is gzipped; use `await readIdx(bytes)`, which decompresses it');
@@ -108,10 +204,12 @@ export function parseIdx(bytes: Uint8Array, options: IdxOptions = {}): Tensor {
  * Reads an IDX file (MNIST / Fashion-MNIST format), gzipped or not (detected by the 1f 8b magic),
  * from a path, a URL or bytes. Returns a tensor of the shape in the header: uint8 data as int32 by
  * default, or float32 with `{ dtype: 'float32', scale: 1 / 255 }`. The magic number, the header and
- * the length are checked: a truncated file is an error naming expected and actual bytes.
+ * the length are checked: a truncated file is an error naming expected and actual bytes. Gzip is
+ * inflated as a stream that stops once it passes the size the header implies (no decompression bombs).
  */
 export async function readIdx(source: ByteSource, options: IdxOptions = {}): Promise<Tensor> {
-  const bytes = await maybeGunzip('readIdx', await readBytes('readIdx', source));
+  checkOptions('readIdx', options);
+  const bytes = await gunzipIdx('readIdx', await readBytes('readIdx', source));
   const { dims, data } = decode('readIdx', bytes, options);
   return tensor(data, { shape: dims });
 }
@@ -148,7 +246,7 @@ async function readFirst(op: string, dir: string | URL, name: string): Promise<{
     const where = join(dir, candidate);
     try {
       const bytes = await readBytes(op, where);
-      return { bytes: await maybeGunzip(op, bytes), file: String(where) };
+      return { bytes: await gunzipIdx(`${op} (${String(where)})`, bytes), file: String(where) };
     } catch (e) {
       if (!(e instanceof DataSourceError && e.notFound)) throw e;
       tried.push(String(where));

@@ -100,9 +100,49 @@ describe('readCsv', () => {
     const reg = parseCsv('f,t\n1,0.5\n2,1\n', { labelColumn: 't' });
     expect(reg.y!.dtype).toBe('float32');
     expect(parseCsv('f,t\n1,1\n2,0\n', { labelColumn: 't', labelDtype: 'float32' }).y!.dtype).toBe('float32');
-    expect(() => parseCsv('f,t\n1,1\n2,two\n', { labelColumn: 't' })).toThrow("readCsv: line 3, column 2 ('t'): 'two' is not a number (the labels above are numbers)");
+    expect(() => parseCsv('f,t\n1,1\n2,two\n', { labelColumn: 't' })).toThrow(
+      "readCsv: line 3, column 2 ('t'): 'two' is not a number (expected a decimal number such as 3, -1.5 or 2e-3, or nan / inf); the labels above are numbers",
+    );
     expect(parseCsv('a\n1\n2', { dtype: 'int32' }).x.dtype).toBe('int32');
-    expect(() => parseCsv('a\n1\n2.5', { dtype: 'int32' })).toThrow("readCsv: line 3, column 1 ('a'): '2.5' is not an int32 integer (dtype 'int32')");
+    expect(() => parseCsv('a\n1\n2.5', { dtype: 'int32' })).toThrow("readCsv: line 3, column 1 ('a'): '2.5' is not an integer (dtype 'int32')");
+  });
+  it('rejects labels that int32 cannot hold instead of wrapping them', () => {
+    const big = 'f,t\n1,1\n2,3000000000\n';
+    const msg = "readCsv: line 3, column 2 ('t'): label '3000000000' is outside the int32 range -2147483648 to 2147483647";
+    expect(() => parseCsv(big, { labelColumn: 't' })).toThrow(msg);
+    expect(() => parseCsv(big, { labelColumn: 't' })).toThrow(DataFormatError);
+    expect(() => parseCsv(big, { labelColumn: 't', labelDtype: 'int32' })).toThrow(msg);
+    expect(() => parseCsv('f,t\n1,-2147483649\n', { labelColumn: 't' })).toThrow("line 2, column 2 ('t'): label '-2147483649' is outside the int32 range");
+    expect(() => parseCsv('f,t\n1,1e40\n', { labelColumn: 't', labelDtype: 'float32' })).toThrow("line 2, column 2 ('t'): label '1e40' is outside the float32 range");
+    // the int32 limits themselves fit; a wider type holds larger values exactly
+    expect(parseCsv('f,t\n1,-2147483648\n2,2147483647\n', { labelColumn: 't' }).y!.arraySync()).toEqual([-2147483648, 2147483647]);
+    const wide = parseCsv(big, { labelColumn: 't', labelDtype: 'float64' }).y!;
+    expect(wide.dtype).toBe('float64');
+    expect(wide.arraySync()).toEqual([1, 3000000000]);
+    // features: the same range checks for dtype int32 and float32
+    expect(() => parseCsv('a\n1\n3000000000\n', { dtype: 'int32' })).toThrow("readCsv: line 3, column 1 ('a'): '3000000000' is outside the int32 range -2147483648 to 2147483647 (dtype 'int32')");
+    expect(() => parseCsv('a\n1\n-1e39\n')).toThrow("readCsv: line 3, column 1 ('a'): '-1e39' is outside the float32 range");
+    expect(() => parseCsv('a\n1e309\n', { dtype: 'float64' })).toThrow("readCsv: line 2, column 1 ('a'): '1e309' is outside the float64 range");
+  });
+  it('rejects an empty label instead of making it a class', () => {
+    const msg = "readCsv: line 3, column 2 ('kind'): the label is empty";
+    expect(() => parseCsv('f,kind\n1,cat\n2,\n3,dog\n', { labelColumn: 'kind' })).toThrow(msg);
+    expect(() => parseCsv('f,kind\n1,cat\n2,"  "\n', { labelColumn: 'kind' })).toThrow(msg);
+    expect(() => parseCsv('f,kind\n1,cat\n2,\n', { labelColumn: 'kind' })).toThrow(DataFormatError);
+    expect(() => parseCsv('f,kind\n1,\n2,dog\n', { labelColumn: 'kind' })).toThrow("readCsv: line 2, column 2 ('kind'): the label is empty");
+    expect(() => parseCsv('f,t\n1,0\n2,\n', { labelColumn: 't' })).toThrow("readCsv: line 3, column 2 ('t'): the label is empty");
+  });
+  it("accepts only plain decimal numbers, not the other strings JavaScript's Number() reads", () => {
+    for (const text of ['0x10', '0X1f', '0b101', '0o17', '1_000', '1e', '.', '+-1', '1,5', '12abc']) {
+      expect(() => parseCsv(`a\n1\n"${text}"\n`), text).toThrow(`readCsv: line 3, column 1 ('a'): '${text}' is not a number (expected a decimal`);
+    }
+    // whitespace-only and empty cells (Number() reads them as 0)
+    expect(() => parseCsv('a,b\n1,2\n3,"   "\n')).toThrow("readCsv: line 3, column 2 ('b'): '   ' is not a number");
+    expect(() => parseCsv('a,b\n1,2\n3,\t\n')).toThrow("readCsv: line 3, column 2 ('b'): '\t' is not a number");
+    expect(() => parseCsv('f,t\n1,0\n2,0x10\n', { labelColumn: 't' })).toThrow("readCsv: line 3, column 2 ('t'): '0x10' is not a number");
+    // what is valid: signs, leading/trailing dots, exponents, surrounding spaces, nan / inf
+    const ok = parseCsv('a\n+1\n-.5\n2.\n1E3\n 7 \n-1e-2\nNaN\n-Infinity\n', { dtype: 'float64' });
+    expect(ok.x.arraySync()).toEqual([[1], [-0.5], [2], [1000], [7], [-0.01], [Number.NaN], [Number.NEGATIVE_INFINITY]]);
   });
   it('rejects an empty input and a missing file clearly', async () => {
     expect(() => parseCsv('')).toThrow('readCsv: the input is empty');

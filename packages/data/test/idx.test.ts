@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { DataFormatError, DataLoader, TensorDataset, disposeBatch, loadMnistLike, parseIdx, readIdx } from '@nn/data';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 
 /** An IDX file: magic 0x0000TTNN, big-endian dims, big-endian values. */
 function idx(type: number, dims: number[], values: number[]): Uint8Array {
@@ -83,6 +83,51 @@ describe('readIdx', () => {
     const extra = new Uint8Array(IMAGES.length + 2);
     extra.set(IMAGES);
     await expect(readIdx(extra)).rejects.toThrow('readIdx: the file has 30 bytes but its header (3x2x2 uint8 values) accounts for 28; 2 unexpected trailing bytes');
+  });
+  it('stops inflating a gzip bomb as soon as it passes the size its header implies', async () => {
+    // 4x4 uint8 values claimed, then 512 MiB of zeros: concatenated gzip members (one per MiB of
+    // zeros) make a valid ~0.5 MiB .gz without compressing 512 MiB here.
+    const MiB = 1 << 20;
+    const zerosGz = gzipSync(new Uint8Array(MiB), { level: 9 });
+    const members = [gzipSync(idx(0x08, [4, 4], new Array(16).fill(1)))];
+    for (let i = 0; i < 512; i++) members.push(zerosGz);
+    const bomb = Buffer.concat(members);
+    expect(bomb.length).toBeLessThan(MiB);
+    const t0 = performance.now();
+    const err = await readIdx(bomb).catch((e: unknown) => e);
+    const ms = performance.now() - t0;
+    expect(err).toBeInstanceOf(DataFormatError);
+    expect((err as Error).message).toMatch(
+      /^readIdx: the gzip data inflates to more than the 28 bytes its header implies \(a 12-byte header and 4x4 uint8 values\); stopped after \d+ bytes/,
+    );
+    // Inflating all 512 MiB takes seconds; stopping at the first chunks takes milliseconds.
+    expect(ms).toBeLessThan(500);
+    // A header claiming more than a typed array holds cannot be read at all: rejected before inflating on.
+    const huge = 'readIdx: the header claims 65536x65536x2 uint8 values (8589934608 bytes), more than the 4294967296 bytes a typed array can hold';
+    const hugeHeader = idx(0x08, [65536, 65536, 2], []);
+    await expect(readIdx(Buffer.concat([gzipSync(hugeHeader), ...members.slice(1)]))).rejects.toThrow(huge);
+    await expect(readIdx(hugeHeader)).rejects.toThrow(huge);
+    // A bad magic number is found in the first inflated bytes, not after inflating everything.
+    const notIdx = Buffer.concat([gzipSync(new TextEncoder().encode('PK\u0003\u0004')), ...members.slice(1)]);
+    await expect(readIdx(notIdx)).rejects.toThrow(/readIdx: bad magic number 0x504b0304/);
+  });
+  it('streams gzip through DecompressionStream where node:zlib is unavailable (browsers)', async () => {
+    vi.spyOn(process, 'getBuiltinModule').mockReturnValue(undefined as never);
+    try {
+      const t = await readIdx(gzipSync(IMAGES));
+      expect(Array.from(t.dataSync())).toEqual(PIXELS);
+      t.dispose();
+      await expect(readIdx(gzipSync(IMAGES.slice(0, 25)))).rejects.toThrow(
+        'readIdx: truncated file: expected 28 bytes (a 16-byte header and 3x2x2 uint8 values), got 25',
+      );
+      const extra = new Uint8Array(IMAGES.length + 100_000);
+      extra.set(IMAGES);
+      await expect(readIdx(gzipSync(extra))).rejects.toThrow(/^readIdx: the gzip data inflates to more than the 28 bytes its header implies/);
+      const gz = gzipSync(IMAGES);
+      await expect(readIdx(gz.slice(0, gz.length - 10))).rejects.toThrow(/readIdx: cannot decompress the gzip data \(.*\); the file may be truncated or corrupt/);
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
   it('validates options and sources', async () => {
     await expect(readIdx(IMAGES, { dtype: 'int32', scale: 2 })).rejects.toThrow("readIdx: scale needs dtype 'float32' (got dtype 'int32')");
