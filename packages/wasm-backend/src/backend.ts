@@ -3,32 +3,31 @@
  * AssemblyScript kernels (assembly/) through a Runner (runner.ts), which splits large calls
  * across the worker pool (threads.ts).
  */
-import type {
-  Backend, BinaryOp, DataArray, DType, MemoryInfo, RandomKind, ReduceOp, UnaryOp, View,
+import {
+  type Backend, BackendError, type BinaryOp, type DataArray, type DType, type MemoryInfo, type RandomKind, type ReduceOp,
+  type UnaryOp, ValueRangeError, type View,
 } from '@nn/tensor';
 import { adam, sgd } from './fused-optim.js';
 import type { Heap, WasmBuffer } from './heap.js';
 import {
   BINARY_IDS, CAST_IDS, DEFAULT_THRESHOLDS, type Kernels, RANDOM_CODES, REDUCE_CODES, type SplitThresholds, TRANSCENDENTAL,
-  UNARY_IDS, WHERE_1, WHERE_4, need,
+  UNARY_IDS, WHERE_1, WHERE_4, opId,
 } from './kernels.js';
-import { elemBytes, ptrOf, sizeOf, typeCode, writeIndexing, writeReduce } from './layout.js';
+import { DTYPES, elemBytes, ptrOf, sizeOf, typeCode, writeIndexing, writeReduce } from './layout.js';
 import { linear, matmul } from './matmul.js';
 import { Runner } from './runner.js';
 import type { Pool } from './threads.js';
 
-const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
-
 function newArray(dtype: DType, size: number): DataArray {
-  if (dtype === 'float32') return new Float32Array(size);
-  if (dtype === 'int32') return new Int32Array(size);
-  if (dtype === 'bool') return new Uint8Array(size);
-  throw new TypeError(`wasm backend: dtype ${dtype} is not supported (float32, int32 and bool are)`);
+  const t = typeCode(dtype);
+  return t === 0 ? new Float32Array(size) : t === 1 ? new Int32Array(size) : new Uint8Array(size);
 }
 
 export interface WasmBackend extends Backend<WasmBuffer> {
   /** Threads computing (1 + workers). */
   readonly threads: number;
+  /** The largest single buffer: the memory's limit minus the heap's fixed start (bytes). */
+  readonly maxBufferBytes: number;
   /** Linear-memory footprint: heap top and the memory's size, in bytes. */
   footprint(): { heapTop: number; memoryBytes: number };
   /** Parts of calls offered to worker threads, and those the calling thread took back (none started them). */
@@ -42,21 +41,31 @@ export function createBackend(
 ): WasmBackend {
   const r = new Runner(name, ex, heap, pool, thresholds);
   const { desc } = r;
+  // No buffer can be larger than the memory's limit minus the heap's fixed start (the kernels'
+  // data, the descriptor area and the threads' control blocks).
+  const maxBufferBytes = heap.maxAlloc();
 
   const backend: WasmBackend = {
     name,
     dtypes: DTYPES,
     threads: r.threads,
+    maxBufferBytes,
 
     // --- storage -------------------------------------------------------------------------------
     alloc(size: number, dtype: DType): WasmBuffer {
-      r.live();
+      r.live('alloc');
       typeCode(dtype);
-      return heap.alloc(size * elemBytes(dtype));
+      const bytes = size * elemBytes(dtype);
+      if (bytes > maxBufferBytes) {
+        throw new BackendError(
+          `wasm backend '${name}': alloc of ${size} ${dtype} elements (${bytes} bytes) exceeds the largest buffer it can hold, ${maxBufferBytes} bytes`,
+        );
+      }
+      return heap.alloc(bytes);
     },
     write(buffer: WasmBuffer, data: DataArray): void {
       if (data.byteLength > buffer.size) {
-        throw new RangeError(`wasm backend: write of ${data.byteLength} bytes into a buffer of ${buffer.size}`);
+        throw new ValueRangeError(`wasm backend '${name}': write of ${data.byteLength} bytes into a buffer of ${buffer.size} bytes`);
       }
       heap.bytes().set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), buffer.ptr);
     },
@@ -84,11 +93,11 @@ export function createBackend(
 
     // --- primitives ----------------------------------------------------------------------------
     unary(op: UnaryOp, x: View, out: View): void {
-      const fid = need(UNARY_IDS[typeCode(x.dtype)][op], `unary ${op} on ${x.dtype}`);
+      const fid = opId('unary', UNARY_IDS, op, x.dtype);
       r.map1(fid, x, out, TRANSCENDENTAL.has(op) ? thresholds.transcendental : thresholds.elementwise);
     },
     binary(op: BinaryOp, a: View, b: View, out: View): void {
-      const fid = need(BINARY_IDS[typeCode(a.dtype)][op], `binary ${op} on ${a.dtype}`);
+      const fid = opId('binary', BINARY_IDS, op, a.dtype);
       r.map2(fid, a, b, out, op === 'pow' ? thresholds.transcendental : thresholds.elementwise);
     },
     where(cond: View, a: View, b: View, out: View): void {

@@ -4,7 +4,7 @@
  * them and rounded to float32 by the call; assembly/optim.ts then does the same float32 operations
  * in the same order, so results are the composed version's bits.
  */
-import type { FusedRoutines, View } from '@nn/tensor';
+import { DTypeError, type FusedRoutines, type View } from '@nn/tensor';
 import type { WasmBuffer } from './heap.js';
 import { ptrOf, sizeOf } from './layout.js';
 import type { Runner } from './runner.js';
@@ -23,7 +23,7 @@ const DAMPED = 32;
 const DECAY = 64;
 
 function floatOnly(op: string, v: View): void {
-  if (v.dtype !== 'float32') throw new TypeError(`wasm backend: fused ${op} needs float32 parameters, got ${v.dtype}`);
+  if (v.dtype !== 'float32') throw new DTypeError(`wasm backend: fused ${op} needs float32 parameters, got ${v.dtype}`);
 }
 
 export function adam(

@@ -10,6 +10,7 @@
  * Growing a memory detaches (non-shared) or outdates (shared) typed-array views of its buffer, so
  * no code keeps views across an allocation: `bytes()` returns a view of the current buffer.
  */
+import { BackendError } from '@nn/tensor';
 
 const PAGE = 65536;
 const MIN_BLOCK = 64;
@@ -76,20 +77,31 @@ export class Heap {
    * blocks (the backend's scratch) are left out of info().
    */
   alloc(bytes: number, internal = false): WasmBuffer {
+    let b: WasmBuffer;
+    if (bytes === 0) b = new WasmBuffer(this.top, 0, 0, ZERO, internal);
+    else if (bytes <= SMALL_MAX) {
+      const cls = sizeClass(bytes);
+      const size = blockSize(cls);
+      const list = this.freeLists[cls];
+      b = new WasmBuffer(list.length > 0 ? list.pop()! : this.carve(size, bytes), bytes, size, cls, internal);
+    } else {
+      const size = Math.ceil(bytes / LARGE_GRAIN) * LARGE_GRAIN;
+      b = new WasmBuffer(this.carve(size, bytes), bytes, size, LARGE, internal);
+    }
+    // Counted only once the block exists: a failed request leaves info() as it was.
     if (!internal) {
       this.liveBytes += bytes;
       this.liveBuffers++;
     }
-    if (bytes === 0) return new WasmBuffer(this.top, 0, 0, ZERO, internal);
-    if (bytes <= SMALL_MAX) {
-      const cls = sizeClass(bytes);
-      const size = blockSize(cls);
-      const list = this.freeLists[cls];
-      const ptr = list.length > 0 ? list.pop()! : this.carve(size);
-      return new WasmBuffer(ptr, bytes, size, cls, internal);
-    }
-    const size = Math.ceil(bytes / LARGE_GRAIN) * LARGE_GRAIN;
-    return new WasmBuffer(this.carve(size), bytes, size, LARGE, internal);
+    return b;
+  }
+
+  /**
+   * The largest request that can succeed with nothing else allocated above the current top: the
+   * memory's limit minus the top, in whole large-block grains.
+   */
+  maxAlloc(): number {
+    return Math.floor((this.maxPages * PAGE - this.top) / LARGE_GRAIN) * LARGE_GRAIN;
   }
 
   /** Returns a block to its free list or range (or to the top). Freeing twice is a no-op. */
@@ -109,7 +121,7 @@ export class Heap {
   }
 
   /** `size` bytes from the best-fitting free range, else from the top (growing the memory). */
-  private carve(size: number): number {
+  private carve(size: number, bytes: number): number {
     let best = -1;
     for (let i = 0; i < this.rangeSize.length; i++) {
       const s = this.rangeSize[i];
@@ -127,7 +139,7 @@ export class Heap {
       return ptr;
     }
     const ptr = this.top;
-    this.ensure(ptr + size);
+    this.ensure(ptr + size, bytes);
     this.top = ptr + size;
     return ptr;
   }
@@ -170,20 +182,26 @@ export class Heap {
     }
   }
 
-  /** Grows the memory so that [0, end) is addressable. */
-  private ensure(end: number): void {
+  /** Grows the memory so that [0, end) is addressable, for a request of `bytes`. */
+  private ensure(end: number, bytes: number): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     const pages = have / PAGE;
     const need = Math.ceil(end / PAGE) - pages;
     // Grow by at least 1/8 of the current size, so a growing workload does not grow every call.
     const grow = Math.min(Math.max(need, Math.ceil(pages / 8)), this.maxPages - pages);
-    if (grow < need) {
-      throw new RangeError(
-        `wasm backend: out of memory (need ${end} bytes, the memory is limited to ${this.maxPages * PAGE} bytes)`,
+    const fail = (why: string) =>
+      new BackendError(
+        `wasm backend: alloc of ${bytes} bytes failed: the heap's top is at ${this.top} bytes and the memory is ` +
+          `limited to ${this.maxPages * PAGE} bytes (${why}); free tensors, or create the backend with a larger ` +
+          'maxPages (at most 65536: 4 GiB)',
       );
+    if (grow < need) throw fail(`${this.maxPages * PAGE - this.top} bytes left`);
+    try {
+      this.memory.grow(grow);
+    } catch (e) {
+      throw fail(`the engine refused to grow it by ${grow * PAGE} bytes: ${(e as Error).message}`);
     }
-    this.memory.grow(grow);
   }
 
   /** Bytes and buffers live (what was asked for, as the cpu backend counts). */

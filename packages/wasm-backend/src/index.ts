@@ -7,7 +7,7 @@
  *   await initWasm();          // creates and registers the backend named 'wasm'
  *   setBackend('wasm');
  */
-import { registerBackend } from '@nn/tensor';
+import { BackendError, ValueRangeError, registerBackend } from '@nn/tensor';
 import { type WasmBackend, createBackend } from './backend.js';
 import { DEFAULT_THRESHOLDS, type Kernels, type SplitThresholds } from './kernels.js';
 import { Heap } from './heap.js';
@@ -30,7 +30,7 @@ export interface WasmOptions {
 export interface CreateWasmOptions extends WasmOptions {
   /** Backend name (default 'wasm'). */
   name?: string;
-  /** Largest memory in 64 KiB pages (default 32768: 2 GiB). */
+  /** Largest memory in 64 KiB pages, 32..65536 (default 32768: 2 GiB). */
   maxPages?: number;
   /** When a call is split across threads (for benchmarks and tests). */
   thresholds?: Partial<SplitThresholds>;
@@ -48,7 +48,9 @@ function createMemory(maxPages: number, shared: boolean): [WebAssembly.Memory, n
     try {
       return [new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: max, shared }), max];
     } catch (e) {
-      if (max / 2 < INITIAL_PAGES * 4) throw e;
+      if (max / 2 < INITIAL_PAGES * 4) {
+        throw new BackendError(`initWasm: could not reserve a wasm memory of ${maxPages} down to ${max} pages: ${(e as Error).message}`);
+      }
     }
   }
 }
@@ -65,7 +67,11 @@ function defaultThreads(): number {
 export async function createWasmBackend(options: CreateWasmOptions = {}): Promise<WasmBackend> {
   let threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) {
-    throw new RangeError(`initWasm: threads must be a positive integer, got ${String(options.threads)}`);
+    throw new ValueRangeError(`initWasm: threads must be a positive integer, got ${String(options.threads)}`);
+  }
+  const maxPagesAsked = options.maxPages ?? 32768;
+  if (!Number.isInteger(maxPagesAsked) || maxPagesAsked < INITIAL_PAGES || maxPagesAsked > 65536) {
+    throw new ValueRangeError(`initWasm: maxPages must be an integer from ${INITIAL_PAGES} to 65536 (4 GiB), got ${String(options.maxPages)}`);
   }
   const why = threads > 1 ? threadsUnavailable() : null;
   if (why !== null) {
@@ -75,9 +81,8 @@ export async function createWasmBackend(options: CreateWasmOptions = {}): Promis
   }
   const shared = threads > 1;
   const module = await compileKernels(shared ? WASM_THREADS : WASM_SINGLE);
-  const [memory, maxPages] = createMemory(options.maxPages ?? 32768, shared);
-  const imports = { env: { memory, abort: () => { throw new Error('wasm backend: kernel abort'); } } };
-  const instance = await WebAssembly.instantiate(module, imports);
+  const [memory, maxPages] = createMemory(maxPagesAsked, shared);
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const ex = instance.exports as unknown as Kernels;
   const heap = new Heap(memory, ex.heapBase(), maxPages);
   let pool: Pool | null = null;

@@ -1,8 +1,8 @@
 /** The kernels' exports (assembly/index.ts) as the JS side sees them, and their id tables. */
 import { BINARY_OPS, UNARY_OPS } from '@nn/tensor';
-import type { FusedActivation, RandomKind, ReduceOp } from '@nn/tensor';
+import { type DType, DTypeError, type FusedActivation, type RandomKind, type ReduceOp } from '@nn/tensor';
 import { MAP1_IDS, MAP2_IDS, MAP3_IDS } from './kernel-ids.gen.js';
-import { TYPE_NAMES } from './layout.js';
+import { DTYPES, TYPE_NAMES, typeCode } from './layout.js';
 
 /** Pointers and sizes are numbers (i32 in wasm); pointers are byte addresses. */
 export interface Kernels {
@@ -69,7 +69,10 @@ export const COPY_1 = MAP1_IDS['copy:1'];
 export const WHERE_4 = MAP3_IDS['where:4'];
 export const WHERE_1 = MAP3_IDS['where:1'];
 
-export function need(id: number | undefined, what: string): number {
-  if (id === undefined) throw new TypeError(`wasm backend: ${what} is not supported`);
-  return id;
+/** The kernel id of `kind op` on `dtype` from UNARY_IDS or BINARY_IDS; a DTypeError if there is none. */
+export function opId(kind: 'unary' | 'binary', ids: readonly Record<string, number | undefined>[], op: string, dtype: DType): number {
+  const id = ids[typeCode(dtype)][op];
+  if (id !== undefined) return id;
+  const ok = DTYPES.filter((_, t) => ids[t][op] !== undefined);
+  throw new DTypeError(`wasm backend: ${kind} ${op} does not take ${dtype} (it takes ${ok.join(', ') || 'no dtype'})`);
 }

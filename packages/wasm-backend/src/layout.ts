@@ -3,15 +3,17 @@
  * (drops size-1 dims, merges dims every operand walks as one) and writes shapes, byte strides and
  * pointers as i32 words into a small reserved area of linear memory; assembly/*.ts read them.
  */
-import { type DType, type View, flatStep } from '@nn/tensor';
+import { DTypeError, type DType, ValueRangeError, type View, flatStep } from '@nn/tensor';
 import type { WasmBuffer } from './heap.js';
 
-/** Element type codes of the kernels: 0 f32, 1 i32, 2 u8 (bool). */
+/** The dtypes the kernels take, by element type code (0 f32, 1 i32, 2 u8). */
+export const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
+
+/** Element type code of a dtype (its index in DTYPES). */
 export function typeCode(d: DType): number {
-  if (d === 'float32') return 0;
-  if (d === 'int32') return 1;
-  if (d === 'bool') return 2;
-  throw new TypeError(`wasm backend: dtype ${d} is not supported (float32, int32 and bool are)`);
+  const t = DTYPES.indexOf(d);
+  if (t < 0) throw new DTypeError(`wasm backend: dtype ${d} is not supported (${DTYPES.join(', ')} are)`);
+  return t;
 }
 
 export function elemBytes(d: DType): number {
@@ -44,7 +46,7 @@ export function flatStride(v: View, shape: readonly number[]): number {
 export const MAX_RANK = 64;
 
 function checkRank(rank: number): void {
-  if (rank > MAX_RANK) throw new RangeError(`wasm backend: rank ${rank} exceeds ${MAX_RANK}`);
+  if (rank > MAX_RANK) throw new ValueRangeError(`wasm backend: a kernel call of rank ${rank} exceeds the limit of ${MAX_RANK}`);
 }
 
 // Scratch for collapsing (no allocation per call).

@@ -1,5 +1,5 @@
 /** matmul and fused linear: the blocked SIMD GEMM, split by batches, rows or columns across threads. */
-import type { FusedActivation, View } from '@nn/tensor';
+import { DTypeError, type FusedActivation, type View } from '@nn/tensor';
 import { ACT_CODES } from './kernels.js';
 import { ptrOf } from './layout.js';
 import type { Runner } from './runner.js';
@@ -15,7 +15,7 @@ export function matmul(r: Runner, a: View, b: View, out: View): void {
   const B = ptrOf(b);
   const C = ptrOf(out);
   if (a.dtype !== 'float32') {
-    if (a.dtype !== 'int32') throw new TypeError(`wasm backend: matmul of ${a.dtype} is not supported`);
+    if (a.dtype !== 'int32') throw new DTypeError(`wasm backend: matmul does not take ${a.dtype} (it takes float32, int32)`);
     r.ex.bgemmI32(A, sab, sam, sak, B, sbb, sbk, sbn, C, M, N, K, 0, batch);
     return;
   }
@@ -64,7 +64,7 @@ export function linear(r: Runner, x: View, w: View, bias: View | null, act: Fuse
     gemm(r, ptrOf(x), x.strides[0], x.strides[1], ptrOf(w), w.strides[1], w.strides[0], ptrOf(out), M, N, K, bp, bs, code);
     return;
   }
-  if (x.dtype !== 'int32') throw new TypeError(`wasm backend: linear of ${x.dtype} is not supported`);
+  if (x.dtype !== 'int32') throw new DTypeError(`wasm backend: fused linear does not take ${x.dtype} (it takes float32, int32)`);
   const C = ptrOf(out);
   r.ex.bgemmI32(ptrOf(x), 0, x.strides[0], x.strides[1], ptrOf(w), 0, w.strides[1], w.strides[0], C, M, N, K, 0, 1);
   if (bias !== null || code !== 0) r.ex.epilogueI32(C, M, N, bp, bs, code);

@@ -2,11 +2,11 @@
  * What every primitive shares: the kernels, the heap, the descriptor area, per-thread scratch, and
  * `split`, which divides a call between this thread and the workers.
  */
-import type { View } from '@nn/tensor';
+import { BackendError, type View } from '@nn/tensor';
 import type { Heap, WasmBuffer } from './heap.js';
 import { COPY_1, COPY_4, type Kernels, type SplitThresholds } from './kernels.js';
 import { flatStride, ptrOf, sizeOf, writeElementwise } from './layout.js';
-import type { KernelName, Pool } from './threads.js';
+import { type KernelName, type Pool, kernelError } from './threads.js';
 
 /** Descriptor area: enough words for rank-64 views with four operands. */
 const DESC_BYTES = 4096;
@@ -32,8 +32,8 @@ export class Runner {
   }
 
   /** Throws once the backend is disposed. */
-  live(): void {
-    if (this.disposed) throw new Error(`wasm backend '${this.name}': used after dispose()`);
+  live(op: string): void {
+    if (this.disposed) throw new BackendError(`wasm backend '${this.name}': ${op} used after dispose(); create a new backend`);
   }
 
   /** The descriptor area as i32 words (a fresh view after the memory grew). */
@@ -63,11 +63,10 @@ export class Runner {
    * when total >= min; args(lo, hi, t) gives each part's arguments.
    */
   split(kernel: KernelName, total: number, min: number, align: number, args: (lo: number, hi: number, t: number) => number[]): void {
-    this.live();
+    this.live(kernel);
     const pool = this.pool;
-    const call = this.ex[kernel] as (...a: number[]) => void;
     if (pool === null || total < min || total < 2 * align) {
-      call(...args(0, total, 0));
+      this.run(kernel, args(0, total, 0));
       return;
     }
     const per = Math.ceil(total / this.threads / align) * align;
@@ -78,11 +77,30 @@ export class Runner {
       pool.post(t - 1, kernel, args(lo, Math.min(total, lo + per), t));
       posted++;
     }
-    const runHere = (k: KernelName, a: readonly number[]): void => (this.ex[k] as (...x: number[]) => void)(...a);
+    // Every part completes (or fails) before this returns, so no worker is left busy; the first
+    // failure is then thrown.
+    let failed: unknown = null;
     try {
-      call(...args(0, Math.min(per, total), 0));
-    } finally {
-      for (let w = 0; w < posted; w++) pool.wait(w, runHere);
+      this.run(kernel, args(0, Math.min(per, total), 0));
+    } catch (e) {
+      failed = e;
+    }
+    for (let w = 0; w < posted; w++) {
+      try {
+        pool.wait(w, (k, a) => this.run(k, a));
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+    if (failed !== null) throw failed;
+  }
+
+  /** Runs a kernel on this thread; a trap becomes a BackendError naming it. */
+  private run(kernel: KernelName, a: readonly number[]): void {
+    try {
+      (this.ex[kernel] as (...x: number[]) => void)(...a);
+    } catch (e) {
+      throw kernelError(kernel, a, 'on the calling thread', (e as Error).message);
     }
   }
 

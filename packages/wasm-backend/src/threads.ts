@@ -7,6 +7,7 @@
  * between calls. Synchronization is JavaScript's Atomics on the shared buffer: the kernels
  * themselves need no atomic instructions, so both .wasm builds come from one source.
  */
+import { BackendError } from '@nn/tensor';
 import { WORKER_SOURCE } from './worker-source.js';
 
 /** Kernels a worker can run, by index. */
@@ -16,6 +17,8 @@ export type KernelName = (typeof KERNELS)[number];
 /** Bytes of one worker's control block. */
 export const CONTROL_BYTES = 256;
 const MAX_ARGS = 24;
+/** Where in a control block a worker leaves the (ASCII, truncated) message of a kernel that failed. */
+const ERROR_AT = 32 + MAX_ARGS * 8;
 /**
  * Microseconds a thread spins before it blocks: the owner waiting for a worker, and a worker
  * waiting for its next job. Short, so that a spinning thread never takes a core from a thread
@@ -78,6 +81,12 @@ function spawn(): { worker: WorkerLike; onMessage(f: (m: { type: string; message
 interface Control {
   i32: Int32Array;
   f64: Float64Array;
+  error: Uint8Array;
+}
+
+/** The error for a kernel call that failed (a trap, e.g. unreachable or out of bounds), naming it and its arguments. */
+export function kernelError(kernel: string, args: readonly number[], where: string, why: string): BackendError {
+  return new BackendError(`wasm backend: kernel ${kernel}(${args.join(', ')}) failed ${where}: ${why}`);
 }
 
 export class Pool {
@@ -111,13 +120,17 @@ export class Pool {
         const ready = new Promise<void>((resolve, reject) => {
           s.onMessage((m) => {
             if (m.type === 'ready') resolve();
-            else if (m.type === 'error') reject(new Error(`wasm backend: worker failed to start: ${m.message}`));
+            else if (m.type === 'error') reject(new BackendError(`wasm backend: worker thread ${i + 1} failed to start: ${m.message}`));
           });
         });
-        s.worker.postMessage({ module, memory, ctl, names: KERNELS, spinUs: SPIN_US });
+        s.worker.postMessage({ module, memory, ctl, names: KERNELS, spinUs: SPIN_US, errorAt: ERROR_AT, errorBytes: CONTROL_BYTES - ERROR_AT });
         await ready;
         s.unref();
-        controls.push({ i32: new Int32Array(memory.buffer, ctl, 8), f64: new Float64Array(memory.buffer, ctl + 32, MAX_ARGS) });
+        controls.push({
+          i32: new Int32Array(memory.buffer, ctl, 8),
+          f64: new Float64Array(memory.buffer, ctl + 32, MAX_ARGS),
+          error: new Uint8Array(memory.buffer, ctl + ERROR_AT, CONTROL_BYTES - ERROR_AT),
+        });
       }
     } catch (e) {
       for (const w of workers) w.terminate();
@@ -128,8 +141,10 @@ export class Pool {
 
   /** Offers `kernel(...args)` to worker w (whose previous job is finished or taken back). */
   post(w: number, kernel: KernelName, args: readonly number[]): void {
-    if (this.disposed) throw new Error('wasm backend: used after dispose()');
-    this.send(w, KERNELS.indexOf(kernel), args);
+    const id = KERNELS.indexOf(kernel);
+    if (this.disposed) throw new BackendError(`wasm backend: ${kernel} used after dispose()`);
+    if (id < 0) throw new BackendError(`wasm backend: no kernel named ${kernel} (workers run ${KERNELS.join(', ')})`);
+    this.send(w, id, args);
     this.posted[w] = { job: this.seq, kernel, args };
     this.stats.posted++;
   }
@@ -167,7 +182,9 @@ export class Pool {
     }
     if (c.i32[4] !== 0) {
       c.i32[4] = 0;
-      throw new Error('wasm backend: a kernel failed in a worker thread');
+      const end = c.error.indexOf(0);
+      const why = String.fromCharCode(...c.error.subarray(0, end < 0 ? c.error.length : end));
+      throw kernelError(kernel, args, `in worker thread ${w + 1}`, why);
     }
   }
 

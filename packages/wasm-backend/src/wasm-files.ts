@@ -3,6 +3,7 @@
  * (so '../wasm/' resolves the same from both). Bundlers such as Vite recognise
  * `new URL('...', import.meta.url)` and emit the files as assets; Node reads them from disk.
  */
+import { BackendError } from '@nn/tensor';
 import { nodeBuiltins } from './threads.js';
 
 export const WASM_SINGLE = new URL('../wasm/nn.wasm', import.meta.url);
@@ -38,7 +39,7 @@ async function load(url: URL): Promise<WebAssembly.Module> {
     return WebAssembly.compile(bytes);
   }
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`wasm backend: could not load ${url.href} (HTTP ${response.status})`);
+  if (!response.ok) throw new BackendError(`wasm backend: could not load the kernels from ${url.href} (HTTP ${response.status})`);
   if (typeof WebAssembly.compileStreaming === 'function' && response.headers.get('content-type') === 'application/wasm') {
     return WebAssembly.compileStreaming(response);
   }

@@ -6,7 +6,8 @@
  *   control block (i32 words): [0] job sequence number (the wake-up signal), [1] last job done,
  *   [2] kernel index (-1: exit), [3] argument count, [4] error flag, [5] claim word: the posted
  *   job's number, or its negation once a worker took it, or 0 once the owner took it back;
- *   f64 arguments from byte 32.
+ *   f64 arguments from byte 32; a failed kernel's message (ASCII, 0-terminated or truncated) at
+ *   `errorAt`.
  *
  * A worker runs a job only if it wins the claim word, so the owner, once done with its own part,
  * can take back a part no worker has started (a worker that is slow to wake, e.g. because another
@@ -26,7 +27,7 @@ function onMessage(f) {
 onMessage((msg) => {
   let inst;
   try {
-    inst = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory, abort() { throw new Error('wasm abort'); } } });
+    inst = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } });
   } catch (e) {
     port.postMessage({ type: 'error', message: String((e && e.message) || e) });
     return;
@@ -34,6 +35,7 @@ onMessage((msg) => {
   const fns = msg.names.map((n) => inst.exports[n]);
   const ctl = new Int32Array(msg.memory.buffer, msg.ctl, 8);
   const args = new Float64Array(msg.memory.buffer, msg.ctl + 32, 24);
+  const error = new Uint8Array(msg.memory.buffer, msg.ctl + msg.errorAt, msg.errorBytes);
   const spinMs = msg.spinUs / 1000;
   port.postMessage({ type: 'ready' });
   let seen = 0;
@@ -57,6 +59,9 @@ onMessage((msg) => {
         for (let i = 0, n = ctl[3]; i < n; i++) a.push(args[i]);
         fns[id].apply(null, a);
       } catch (e) {
+        const text = String((e && e.message) || e);
+        error.fill(0);
+        for (let i = 0; i < Math.min(text.length, error.length); i++) error[i] = text.charCodeAt(i) & 127;
         ctl[4] = 1;
       }
     }

@@ -1,6 +1,6 @@
 /** The allocator: size classes, reuse of freed blocks, accounting, and growth keeping data intact. */
 import * as nn from '@nn/tensor';
-import { registerBackend } from '@nn/tensor';
+import { BackendError, registerBackend } from '@nn/tensor';
 import { describe, expect, it } from 'vitest';
 import { Heap, blockSize, sizeClass } from '../src/heap.js';
 import { createWasmBackend } from '../src/index.js';
@@ -68,7 +68,32 @@ describe('heap', () => {
     const heap = new Heap(memory, 64, 4);
     heap.alloc(100_000);
     expect(memory.buffer.byteLength).toBeGreaterThanOrEqual(100_064);
-    expect(() => heap.alloc(300_000)).toThrow(/out of memory/);
+    expect(() => heap.alloc(300_000)).toThrow(BackendError);
+  });
+
+  it('a failed alloc throws a BackendError naming the bytes, the heap top and the limit, and changes nothing', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4 });
+    const heap = new Heap(memory, 64, 4);
+    expect(heap.maxAlloc()).toBe(4 * 65536 - 256); // the limit less the heap base, in 256-byte grains
+    const a = heap.alloc(150_000);
+    const small = heap.alloc(60_000);
+    const info = heap.info();
+    const fp = heap.footprint();
+    expect(info).toEqual({ bytes: 210_000, buffers: 2 });
+    expect(() => heap.alloc(4e12)).toThrow(BackendError);
+    expect(() => heap.alloc(150_000)).toThrow(
+      `wasm backend: alloc of 150000 bytes failed: the heap's top is at ${fp.heapTop} bytes and the memory is limited to 262144 bytes`,
+    );
+    expect(() => heap.alloc(50_000)).toThrow(/alloc of 50000 bytes failed/); // a size class, also from the top
+    expect(heap.info()).toEqual(info);
+    expect(heap.footprint()).toEqual(fp);
+    heap.free(a);
+    heap.free(small);
+    expect(heap.info()).toEqual({ bytes: 0, buffers: 0 });
+    const whole = heap.alloc(heap.maxAlloc()); // the whole limit is usable
+    expect(heap.info()).toEqual({ bytes: 4 * 65536 - 256, buffers: 1 });
+    heap.free(whole);
+    expect(() => heap.alloc(heap.maxAlloc() + 1)).toThrow(BackendError);
   });
 });
 
