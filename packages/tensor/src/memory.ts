@@ -8,6 +8,7 @@ import type { Backend } from './backend/contract.js';
 import type { DType } from './dtype.js';
 import { bytesPerElement } from './dtype.js';
 import { NNError } from './errors.js';
+import type { GradNodeRef } from './hooks.js';
 import type { Tensor } from './tensor.js';
 
 export class Storage {
@@ -64,11 +65,53 @@ export function memory(): MemorySummary {
   return out;
 }
 
-/** Frees storage of tensors garbage-collected without dispose (outside any scope). */
-const registry = new FinalizationRegistry<{ storage: Storage; backend: string }>((held) => {
-  counts(held.backend).tensors--;
-  held.storage.release();
+/**
+ * What the collector's safety net frees when a tensor outside any scope is dropped without
+ * dispose: its storage and its graph node, so a forward pass that is never backwarded frees its
+ * saved tensors (as PyTorch frees a graph whose output is unreachable). It must not reference the
+ * tensor itself, or the tensor could never be collected.
+ */
+export interface Owned {
+  readonly storage: Storage;
+  node: GradNodeRef | null;
+}
+
+const registry = new FinalizationRegistry<Owned>((o) => {
+  counts(o.storage.backend.name).tensors--;
+  unscoped.live--;
+  o.storage.release();
+  const node = o.node;
+  o.node = null;
+  node?.release();
 });
+
+/**
+ * Tensors outside any scope, to warn once when they keep piling up: a synchronous loop without
+ * tidy() never yields to the event loop, so the safety net above cannot run and memory grows.
+ */
+const unscoped = { live: 0, created: 0, lastLive: 0, rises: 0, warned: false };
+const LEAK_WINDOW = 1000;
+const LEAK_RISES = 10;
+
+function adopt(t: Tensor): void {
+  registry.register(t, t._owned, t);
+  unscoped.live++;
+  if (++unscoped.created % LEAK_WINDOW !== 0 || unscoped.warned) return;
+  unscoped.rises = unscoped.live > unscoped.lastLive ? unscoped.rises + 1 : 0;
+  unscoped.lastLive = unscoped.live;
+  if (unscoped.rises >= LEAK_RISES && unscoped.live >= LEAK_WINDOW) {
+    unscoped.warned = true;
+    console.warn(
+      `@nn/tensor: ${unscoped.live} tensors created outside tidy()/scope() are alive and their number keeps growing. ` +
+        'In a loop, wrap each step in tidy(() => { ... }) (or `await scope(async () => { ... })`), or dispose() what you no ' +
+        'longer need; memory() shows live tensors. If you keep them on purpose, ignore this (shown once).',
+    );
+  }
+}
+
+function disown(t: Tensor): void {
+  if (registry.unregister(t)) unscoped.live--;
+}
 
 // --- scopes -------------------------------------------------------------------------------
 
@@ -94,13 +137,13 @@ export function trackTensor(t: Tensor, backend: string): void {
   counts(backend).tensors++;
   const stack = currentStack().scopes;
   if (stack.length > 0) stack[stack.length - 1].tensors.push(t);
-  else registry.register(t, { storage: t.storage, backend }, t);
+  else adopt(t);
 }
 
 /** Called by Tensor.dispose. */
 export function untrackTensor(t: Tensor, backend: string): void {
   counts(backend).tensors--;
-  registry.unregister(t);
+  disown(t);
 }
 
 /** Records the backend instance registered under a name (a later registration replaces it). */
@@ -135,7 +178,7 @@ function closeScope(stack: ScopeStack, scope: Scope, result: unknown): void {
   for (const t of scope.tensors) {
     if (keep.has(t)) {
       if (parent !== undefined) parent.tensors.push(t);
-      else if (!t.isDisposed) registry.register(t, { storage: t.storage, backend: t.backend.name }, t);
+      else if (!t.isDisposed) adopt(t);
     } else if (!t.isDisposed) t.dispose();
   }
 }
@@ -200,7 +243,7 @@ export function keep<T extends Tensor>(t: T): T {
     const i = s.tensors.indexOf(t);
     if (i >= 0) {
       s.tensors.splice(i, 1);
-      registry.register(t, { storage: t.storage, backend: t.backend.name }, t);
+      adopt(t);
     }
   }
   return t;

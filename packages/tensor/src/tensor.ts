@@ -3,7 +3,7 @@ import type { DataArray, DType } from './dtype.js';
 import { DisposedError, NNError } from './errors.js';
 import { formatTensor } from './format.js';
 import { autograd, type BackwardOptions, type GradNodeRef, requireAutograd } from './hooks.js';
-import { type Storage, setTensorCheck, trackTensor, untrackTensor, untrackedCount } from './memory.js';
+import { type Owned, type Storage, setTensorCheck, trackTensor, untrackTensor, untrackedCount } from './memory.js';
 import * as ops from './ops/index.js';
 import type { Scalar, TensorLike } from './ops/core.js';
 import type { PadSpec } from './ops/movement.js';
@@ -22,8 +22,8 @@ export class Tensor implements View {
   requiresGrad = false;
   /** Accumulated gradient of a leaf after backward(). */
   grad: Tensor | null = null;
-  /** @internal autograd node that produced this tensor (or accumulates into it). */
-  _node: GradNodeRef | null = null;
+  /** @internal storage and graph node, freed by the collector if this tensor is dropped undisposed. */
+  readonly _owned: Owned;
   /** @internal forward-mode tangent (during jvp). */
   _tangent: Tensor | null = null;
   /** @internal set when disposed. */
@@ -39,8 +39,17 @@ export class Tensor implements View {
     tracked = true,
   ) {
     this.size = sizeOf(shape);
+    this._owned = { storage, node: null };
     if (tracked) trackTensor(this, storage.backend.name);
     else untrackedCount.n++;
+  }
+
+  /** @internal autograd node that produced this tensor (or accumulates into it). */
+  get _node(): GradNodeRef | null {
+    return this._owned.node;
+  }
+  set _node(node: GradNodeRef | null) {
+    this._owned.node = node;
   }
 
   get ndim(): number {
