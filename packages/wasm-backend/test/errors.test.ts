@@ -53,6 +53,10 @@ describe.each([1, 2])('huge buffers (%i thread(s))', (threads) => {
     const mem = be.memory();
     const fp = be.footprint();
     expect(() => nn.zeros([1e6, 1e6], { backend: be.name })).toThrow(BackendError);
+    // The frontend names the shape and this backend's limit.
+    expect(() => nn.zeros([1e6, 1e6], { backend: be.name })).toThrow(
+      new RegExp(`\\[1000000,1000000\\].*${be.maxBufferBytes.toLocaleString('en-US')}`),
+    );
     expect(() => new Linear(1e6, 1e6, { backend: be.name })).toThrow(BackendError);
     expect(be.memory()).toEqual(mem);
     expect(be.footprint()).toEqual(fp);
