@@ -148,6 +148,27 @@ export function movementTests(ctx: Ctx): void {
       }
     });
 
+    test('out-of-range indices raise a ValueRangeError naming op, value and valid range (async backends: at the next read)', async (t) => {
+      needs(ctx, t, 'int32');
+      const x = fromRef(ctx, randomRef([3, 4], 'float32', 50));
+      const idx = (values: number[], shape = [values.length], layout: 'contiguous' | 'permuted-strided' = 'contiguous'): Tensor =>
+        fromRef(ctx, R.makeRef(shape, 'int32', values), layout);
+      // Sync backends throw at the call, the others at the read of the result.
+      const failure = async (run: () => Tensor): Promise<string> => {
+        const err = await (async () => run().data())().then(() => null, (e: unknown) => e);
+        expect(err).toBeInstanceOf(ValueRangeError);
+        return (err as Error).message;
+      };
+      expect(await failure(() => nn.indexSelect(x, 0, idx([0, 3, 1])))).toBe('indexSelect: index 3 is out of range for dim 0 of size 3 (valid: 0 to 2)');
+      expect(await failure(() => nn.indexSelect(x, -1, idx([-1])))).toBe('indexSelect: index -1 is out of range for dim -1 of size 4 (valid: 0 to 3)');
+      // The first bad index in row-major order of a strided view (the reference's layout puts 7777 around it).
+      expect(await failure(() => nn.gather(x, 1, idx([0, 5, 1, -2, 3, 4], [3, 2], 'permuted-strided')))).toBe('gather: index 5 is out of range for dim 1 of size 4 (valid: 0 to 3)');
+      expect(await failure(() => nn.scatterAdd(x, 0, idx([1, 3], [1, 2]), x))).toBe('scatterAdd: index 3 is out of range for dim 0 of size 3 (valid: 0 to 2)');
+      expect(await failure(() => nn.oneHot(idx([2, 0, 6]), 4))).toBe('oneHot: index 6 is out of range for 4 classes (valid: 0 to 3)');
+      // Nothing is left pending: the next read succeeds.
+      await expectRef(nn.indexSelect(x, 1, idx([3, 0], [2], 'permuted-strided')), R.selectRef(randomRef([3, 4], 'float32', 50), 1, [3, 0]), EXACT, 'after the errors');
+    });
+
     test('indexSelect with repeated, reordered and empty indices', async () => {
       for (const dtype of ALL.filter((d) => ctx.supports(d))) {
         const x = randomRef([4, 5, 3], dtype, 13);

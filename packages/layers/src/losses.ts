@@ -115,14 +115,18 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, ignoreInde
     throw new ShapeError(`${op}: input shape [${input.shape.join(',')}] needs a target of shape [${expected.join(',')}], got [${target.shape.join(',')}]`);
   }
   const c = input.shape[classDim];
-  if (target.backend.readSync !== undefined) {
-    const data = target.dataSync();
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i];
-      if (v !== ignoreIndex && (v < 0 || v >= c)) {
-        throw new ValueRangeError(`${op}: target ${v} at position ${i} is out of range for ${c} classes (valid: 0 to ${c - 1}${ignoreIndex < 0 || ignoreIndex >= c ? `, or ignoreIndex ${ignoreIndex}` : ''})`);
-      }
-    }
+  const error = (v: number, i: number): Error =>
+    new ValueRangeError(`${op}: target ${v} at position ${i} is out of range for ${c} classes (valid: 0 to ${c - 1}${ignoreIndex < 0 || ignoreIndex >= c ? `, or ignoreIndex ${ignoreIndex}` : ''})`);
+  const be = target.backend;
+  if (be.readSync === undefined) {
+    // No synchronous read: the backend checks on the device and throws at the next read or sync.
+    if (target.size > 0) be.checkIndices?.(target, c, ignoreIndex, error);
+    return c;
+  }
+  const data = target.dataSync();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v !== ignoreIndex && (v < 0 || v >= c)) throw error(v, i);
   }
   return c;
 }

@@ -3,7 +3,8 @@
  *
  * Storage: every dtype takes one 32-bit word per element (bool is a u32 that is 0 or 1), so
  * moves (copy, copyInto, where, gather) are dtype-agnostic. float64 is not supported (not in
- * `dtypes`). There is no `readSync`: reading waits for the GPU (`await t.data()`).
+ * `dtypes`). There is no `readSync`: reading waits for the GPU (`await t.data()`). Index
+ * arguments are validated on the device (`checkIndices`); a bad one throws at the next read or sync.
  */
 /// <reference types="@webgpu/types" />
 import {
@@ -13,7 +14,7 @@ import {
 import { type GView, sizeOf, WORD } from './kernels/common.js';
 import * as ew from './kernels/elementwise.js';
 import { fill, iota, random } from './kernels/fill.js';
-import { gather, scatterAdd } from './kernels/indexing.js';
+import { checkIndices, gather, scatterAdd } from './kernels/indexing.js';
 import { linear, matmul, type Tiling } from './kernels/matmul.js';
 import { adam, sgd } from './kernels/optim.js';
 import { reduce } from './kernels/reduce.js';
@@ -88,6 +89,11 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
     flush: () => rt.flush(),
     sync: () => rt.sync(),
     dispose: () => rt.dispose(),
+    checkIndices(indices: GView, bound: number, ignore: number | null, error: (value: number, position: number) => Error): void {
+      op('checkIndices', indices);
+      if (indices.dtype !== 'int32') throw new BackendError(`webgpu checkIndices: indices must be int32, got ${indices.dtype}`);
+      if (sizeOf(indices.shape) > 0) rt.addCheck(error, (id) => checkIndices(rt, indices, bound, ignore, id));
+    },
 
     unary(o: UnaryOp, x: GView, out: GView): void {
       op(o, x, out);

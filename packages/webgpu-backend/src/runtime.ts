@@ -15,6 +15,11 @@
  * - `read` copies into a pooled MAP_READ staging buffer in the same submit and maps it.
  * - Device loss or a validation error surfaces as a thrown error from the next op or read;
  *   a read in flight rejects when the device is lost instead of hanging.
+ * - Index checks (`addCheck`) run on the device and never wait: the first failing check writes
+ *   its id, position and value to three error words, which every read copies into its staging
+ *   buffer in the same submit (then clears), so the next read or sync throws that check's error.
+ *   Every MAX_CHECKS checks without a read, the words also ride on the next submit, so the list
+ *   of pending checks stays bounded without an extra submit.
  */
 /// <reference types="@webgpu/types" />
 import { BackendError } from '@nn/tensor';
@@ -36,6 +41,9 @@ export interface Kernel {
   /** vec4<u32> slots of the parameter block the shader declares. */
   readonly paramVec4s: number;
 }
+
+/** Builds the error of a failed index check from the first bad value and its position. */
+export type CheckError = (value: number, position: number) => Error;
 
 export interface RuntimeOptions {
   /** Submit after this many dispatches even without a read (default 512). */
@@ -83,6 +91,8 @@ const UNIFORM_USAGE = 0x40 | 0x8; // UNIFORM | COPY_DST
 const MAP_READ = 0x1;
 const COMPUTE = 0x4; // GPUShaderStage.COMPUTE
 const MAX_BIND_GROUPS = 8192;
+const ERROR_BYTES = 12; // [position + 1 (0: none), value, check id]
+const MAX_CHECKS = 256;
 /** Workgroups per dimension (the WebGPU default limit). */
 export const MAX_GROUPS = 65535;
 
@@ -127,6 +137,16 @@ export class Runtime {
   private readonly kernels = new Map<string, Kernel>();
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private readonly offsets = new Uint32Array(1);
+  /** The error words of the first failed index check since they were last copied out. */
+  readonly errorWords: GpuBuffer;
+  /** Index checks recorded since the error words were last copied out, by id. */
+  private checks = new Map<number, CheckError>();
+  private nextCheck = 1;
+  private harvestDue = false;
+  /** Settles when every background copy of the error words (see flush) has been inspected. */
+  private harvested: Promise<void> = Promise.resolve();
+  /** A failure found by such a copy, thrown at the next read or sync. */
+  private checkFailure: Error | null = null;
   private lostInfo: string | null = null;
   private pendingError: string | null = null;
   private disposed = false;
@@ -140,6 +160,7 @@ export class Runtime {
     this.destroyDevice = options.destroyDeviceOnDispose ?? false;
     this.arenaGpu = device.createBuffer({ size: ARENA_BYTES, usage: UNIFORM_USAGE, label: 'nn params arena' });
     this.dummy = { id: 0, buffer: device.createBuffer({ size: 64, usage: STORAGE_USAGE, label: 'nn dummy' }), bytes: 64, lastUse: 0 };
+    this.errorWords = { id: -1, buffer: device.createBuffer({ size: 16, usage: STORAGE_USAGE, label: 'nn index errors' }), bytes: 16, lastUse: 0 };
     this.lost = new Promise<never>((_resolve, reject) => {
       device.lost.then((info) => {
         this.lostInfo = `${info.reason}${info.message ? `: ${info.message}` : ''}`;
@@ -276,37 +297,110 @@ export class Runtime {
     this.stats.writes++;
   }
 
-  /** The first `byteLength` bytes of b, after all work recorded so far. */
-  async read(b: GpuBuffer, byteLength: number): Promise<ArrayBuffer> {
-    this.check('read');
-    if (byteLength === 0) return new ArrayBuffer(0);
-    const cls = sizeClass(byteLength);
-    const list = this.stagingPool.get(cls);
-    let staging = list !== undefined ? list.pop() : undefined;
-    if (staging === undefined) {
-      staging = this.device.createBuffer({ size: cls, usage: STAGING_USAGE });
-      this.stats.buffersCreated++;
-    } else this.stagingBytes -= cls;
+  /**
+   * The first `byteLength` bytes of b, after all work recorded so far. Throws the error of the
+   * first index check that failed before it (its error words share the staging buffer).
+   */
+  async read(b: GpuBuffer, byteLength: number, op = 'read'): Promise<ArrayBuffer> {
+    this.check(op);
+    const withChecks = this.checks.size > 0;
+    if (byteLength === 0 && !withChecks) return new ArrayBuffer(0);
+    const total = byteLength + (withChecks ? ERROR_BYTES : 0);
+    const staging = this.takeStaging(total);
     const enc = this.openEncoder();
     this.endPass();
-    enc.copyBufferToBuffer(b.buffer, 0, staging, 0, byteLength);
-    b.lastUse = this.batch;
+    if (byteLength > 0) {
+      enc.copyBufferToBuffer(b.buffer, 0, staging, 0, byteLength);
+      b.lastUse = this.batch;
+    }
+    const checks = withChecks ? this.copyErrorWords(enc, staging, byteLength) : null;
     this.flush();
     this.stats.reads++;
     try {
-      await Promise.race([staging.mapAsync(MAP_READ, 0, byteLength), this.lost]);
+      await Promise.race([staging.mapAsync(MAP_READ, 0, total), this.lost]);
     } catch (e) {
-      if (this.lostInfo !== null) throw this.lostError('read');
-      throw new BackendError(`webgpu read: mapping the staging buffer failed: ${(e as Error).message ?? e}`);
+      if (this.lostInfo !== null) throw this.lostError(op);
+      throw new BackendError(`webgpu ${op}: mapping the staging buffer failed: ${(e as Error).message ?? e}`);
     }
-    const out = staging.getMappedRange(0, byteLength).slice(0);
-    staging.unmap();
-    let back = this.stagingPool.get(cls);
-    if (back === undefined) this.stagingPool.set(cls, (back = []));
-    back.push(staging);
-    this.stagingBytes += cls;
-    this.check('read');
+    const mapped = staging.getMappedRange(0, total);
+    const out = mapped.slice(0, byteLength);
+    const failure = checks !== null ? this.failure(new Uint32Array(mapped, byteLength, 3), checks) : null;
+    this.returnStaging(staging);
+    this.check(op);
+    await this.throwCheckFailure(failure);
     return out;
+  }
+
+  private takeStaging(bytes: number): GPUBuffer {
+    const cls = sizeClass(bytes);
+    const staging = this.stagingPool.get(cls)?.pop();
+    if (staging !== undefined) {
+      this.stagingBytes -= cls;
+      return staging;
+    }
+    this.stats.buffersCreated++;
+    return this.device.createBuffer({ size: cls, usage: STAGING_USAGE });
+  }
+
+  private returnStaging(staging: GPUBuffer): void {
+    staging.unmap();
+    let back = this.stagingPool.get(staging.size);
+    if (back === undefined) this.stagingPool.set(staging.size, (back = []));
+    back.push(staging);
+    this.stagingBytes += staging.size;
+  }
+
+  // --- index checks ------------------------------------------------------------------------
+
+  /**
+   * Records an index check: `record(id)` dispatches its kernel, which writes `id` to the error
+   * words if it fails; the next read or sync then throws `error`.
+   */
+  addCheck(error: CheckError, record: (id: number) => void): void {
+    const id = this.nextCheck;
+    this.nextCheck = id >= 0x7fffffff ? 1 : id + 1;
+    record(id); // registered after: a flush inside dispatch comes before the kernel (see dispatch)
+    this.checks.set(id, error);
+    if (this.checks.size >= MAX_CHECKS) this.harvestDue = true;
+  }
+
+  /** Records a copy of the error words to staging at `offset`, then clears them; returns the checks they cover. */
+  private copyErrorWords(enc: GPUCommandEncoder, staging: GPUBuffer, offset: number): Map<number, CheckError> {
+    enc.copyBufferToBuffer(this.errorWords.buffer, 0, staging, offset, ERROR_BYTES);
+    enc.clearBuffer(this.errorWords.buffer, 0, 16);
+    const checks = this.checks;
+    this.checks = new Map();
+    this.harvestDue = false;
+    return checks;
+  }
+
+  /** The error of the failed check the copied error words name, if any. */
+  private failure(words: Uint32Array, checks: Map<number, CheckError>): Error | null {
+    if (words[0] === 0) return null;
+    const error = checks.get(words[2]);
+    if (error === undefined) return new BackendError(`webgpu: index check ${words[2]} failed but was not recorded (a bug in the runtime)`);
+    return error(words[1] | 0, words[0] - 1);
+  }
+
+  /** Throws the earliest failure: one found by a background copy, else `failure`. */
+  private async throwCheckFailure(failure: Error | null): Promise<void> {
+    await this.harvested;
+    const e = this.checkFailure ?? failure;
+    this.checkFailure = null;
+    if (e !== null) throw e;
+  }
+
+  /** Maps a background copy of the error words once its submit is done and keeps the failure it shows. */
+  private inspect(staging: GPUBuffer, checks: Map<number, CheckError>): void {
+    const done = staging.mapAsync(MAP_READ, 0, ERROR_BYTES).then(
+      () => {
+        const failure = this.failure(new Uint32Array(staging.getMappedRange(0, ERROR_BYTES)), checks);
+        this.checkFailure ??= failure;
+        this.returnStaging(staging);
+      },
+      () => {}, // device lost: reads report that
+    );
+    this.harvested = Promise.all([this.harvested, done]).then(() => {});
   }
 
   memory(): WebGPUMemoryInfo {
@@ -350,7 +444,8 @@ export class Runtime {
   dispatch(kernel: Kernel, buffers: readonly GpuBuffer[], params: ArrayLike<number>, x: number, y = 0, z = 1): void {
     if (x === 0 || z === 0) return;
     const slotBytes = Math.max(kernel.paramVec4s, 1) * 16;
-    if (this.arenaUsed + slotBytes > ARENA_BYTES) this.flush();
+    // Flushes come before recording, never after, so addCheck knows its kernel's batch.
+    if (this.arenaUsed + slotBytes > ARENA_BYTES || this.batchDispatches >= this.maxDispatches) this.flush();
     const offset = this.arenaUsed;
     this.arenaUsed = offset + Math.ceil(slotBytes / SLOT_ALIGN) * SLOT_ALIGN;
     const base = offset >> 2;
@@ -382,15 +477,22 @@ export class Runtime {
     else if (x <= MAX_GROUPS) pass.dispatchWorkgroups(x, 1, z);
     else pass.dispatchWorkgroups(MAX_GROUPS, Math.ceil(x / MAX_GROUPS), z);
     this.stats.dispatches++;
-    if (++this.batchDispatches >= this.maxDispatches) this.flush();
+    this.batchDispatches++;
   }
 
   /** Submits everything recorded so far (one queue.submit), then releases parked buffers. */
   flush(): void {
     if (this.encoder === null) return;
     this.endPass();
+    // Many checks without a read: their error words ride on this submit, inspected in the background.
+    let harvest: [GPUBuffer, Map<number, CheckError>] | null = null;
+    if (this.harvestDue && this.checks.size > 0) {
+      const staging = this.takeStaging(ERROR_BYTES);
+      harvest = [staging, this.copyErrorWords(this.encoder, staging, 0)];
+    }
     if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arenaGpu, 0, this.arena.buffer, 0, this.arenaUsed);
     this.device.queue.submit([this.encoder.finish()]);
+    if (harvest !== null) this.inspect(...harvest);
     this.stats.submits++;
     this.encoder = null;
     this.arenaUsed = 0;
@@ -400,11 +502,17 @@ export class Runtime {
     for (const b of parked) this.release(b);
   }
 
+  /** Waits for all recorded work; throws the error of an index check that failed. */
   async sync(): Promise<void> {
+    if (this.checks.size > 0) {
+      await this.read(this.dummy, 0, 'sync'); // reads just the error words
+      return;
+    }
     this.check('sync');
     this.flush();
     await Promise.race([this.device.queue.onSubmittedWorkDone(), this.lost]);
     this.check('sync');
+    await this.throwCheckFailure(null);
   }
 
   dispose(): void {
@@ -421,6 +529,7 @@ export class Runtime {
     this.stagingBytes = 0;
     this.arenaGpu.destroy();
     this.dummy.buffer.destroy();
+    this.errorWords.buffer.destroy();
     if (this.destroyDevice) this.device.destroy();
   }
 }

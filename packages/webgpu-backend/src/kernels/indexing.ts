@@ -1,5 +1,6 @@
 /**
- * gather and scatterAdd, one thread per output element, compiled per rank (and dtype).
+ * gather and scatterAdd, one thread per output element, compiled per rank (and dtype), and the
+ * device-side index check.
  *
  * scatterAdd is deterministic without atomics: each output element loops over the positions
  * along `axis` of the indices that could hit it and adds the matching updates in index order,
@@ -8,7 +9,9 @@
  */
 import type { Runtime } from '../runtime.js';
 import { mathPrelude } from '../wgsl/math.js';
-import { convert, decode, ENTRY_ARGS, GROUP_INDEX, type GView, paramBlock, pw, sizeOf, storageType, vec4sFor } from './common.js';
+import {
+  collapse, convert, decode, ENTRY_ARGS, GROUP_INDEX, type GView, paramBlock, pw, sizeOf, storageType, stridedIndex, vec4sFor,
+} from './common.js';
 
 const WG = 256;
 
@@ -92,4 +95,48 @@ fn main(${ENTRY_ARGS}) {
   O[${pw(4)} + i] = ${convert('acc', T, oT)};
 }`);
   rt.dispatch(kernel, [x.buffer, indices.buffer, updates.buffer, out.buffer], words, Math.ceil(n / WG));
+}
+
+/**
+ * Index validation (Backend.checkIndices): finds the first element of the int32 view outside
+ * [0, bound) and not equal to `ignore`, and, unless an earlier check already failed, writes
+ * [position + 1, value, id] to the runtime's error words. One workgroup strides over the indices,
+ * so "first" is exact without cross-workgroup atomics; index tensors are small next to the data
+ * they pick from.
+ */
+export function checkIndices(rt: Runtime, indices: GView, bound: number, ignore: number | null, id: number): void {
+  const n = sizeOf(indices.shape);
+  if (n === 0) return;
+  const { shape, strides: [st] } = collapse(indices.shape, [indices.strides]);
+  const rank = shape.length;
+  const hasIgnore = ignore !== null && ignore === (ignore | 0); // a non-int32 ignore matches nothing
+  // words: n, bound, ignore, hasIgnore, id, offset, strides, shape
+  const words = [n, bound, hasIgnore ? ignore : 0, hasIgnore ? 1 : 0, id, indices.offset, ...st, ...shape];
+  const kernel = rt.kernel(`checkIndices|${rank}`, vec4sFor(words.length), () => `${paramBlock(words.length)}
+@group(0) @binding(1) var<storage, read> I: array<i32>;
+@group(0) @binding(2) var<storage, read_write> E: array<u32>;
+var<workgroup> first: atomic<u32>;
+fn at(i: u32) -> i32 {
+  ${decode(rank, 6 + rank)}
+  return I[${stridedIndex(rank, 5)}];
+}
+fn bad(v: i32) -> bool {
+  return (v < 0 || u32(v) >= ${pw(1)}) && !(${pw(3)} == 1u && v == bitcast<i32>(${pw(2)}));
+}
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_index) lid: u32) {
+  if (lid == 0u) { atomicStore(&first, 0xffffffffu); }
+  workgroupBarrier();
+  for (var i = lid; i < ${pw(0)}; i = i + ${WG}u) {
+    if (bad(at(i))) { atomicMin(&first, i); break; }
+  }
+  workgroupBarrier();
+  let p = atomicLoad(&first);
+  if (lid == 0u && p != 0xffffffffu && E[0] == 0u) {
+    E[0] = p + 1u;
+    E[1] = bitcast<u32>(at(p));
+    E[2] = ${pw(4)};
+  }
+}`);
+  rt.dispatch(kernel, [indices.buffer, rt.errorWords], words, 1);
 }
