@@ -8,5 +8,6 @@ export { noGrad, enableGrad, isGradEnabled, grad, valueAndGrad, jvp, jacrev, jac
 export { checkGrad, type CheckGradOptions, type CheckGradResult } from './checkgrad.js';
 export { detectAnomaly, setDetectAnomaly, AnomalyError } from './anomaly.js';
 export { gradNorms, type GradNormEntry } from './diagnostics.js';
+export { toDot, type ToDotOptions } from './dot.js';
 export { VJP, type VjpRule } from './rules/vjp.js';
 export { JVP, type JvpRule } from './rules/jvp.js';

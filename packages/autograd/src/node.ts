@@ -10,6 +10,9 @@ export type VjpFn = (node: OpNode, g: Tensor) => (Tensor | null)[];
 export abstract class GradNode implements GradNodeRef {
   refs = 1;
   abstract readonly isLeaf: boolean;
+  /** PyTorch's grad_fn name, e.g. `MatmulBackward` or `AccumulateGrad`. */
+  abstract readonly name: string;
+  abstract readonly nextFunctions: readonly (GradNode | null)[];
   retain(): void {
     this.refs++;
   }
@@ -25,8 +28,13 @@ export abstract class GradNode implements GradNodeRef {
 /** Accumulates gradients into a leaf tensor's `.grad`. */
 export class LeafNode extends GradNode {
   readonly isLeaf = true;
+  readonly name = 'AccumulateGrad';
+  readonly nextFunctions = [];
   constructor(readonly tensor: Tensor) {
     super();
+  }
+  get variable(): Tensor {
+    return this.tensor;
   }
   protected destroy(): void {}
 }
@@ -49,6 +57,12 @@ export class OpNode extends GradNode {
   ) {
     super();
     for (const p of parents) p?.retain();
+  }
+  get name(): string {
+    return `${this.op[0].toUpperCase()}${this.op.slice(1)}Backward`;
+  }
+  get nextFunctions(): readonly (GradNode | null)[] {
+    return this.parents;
   }
   /** Frees saved tensors (after a backward without retainGraph). */
   freeSaved(): void {

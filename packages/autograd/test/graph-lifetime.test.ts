@@ -1,8 +1,11 @@
-/** A graph lives as long as its output is reachable: forwards never backwarded free their saved tensors. */
+/**
+ * The graph: it lives as long as its output is reachable (forwards never backwarded free their saved
+ * tensors), and it can be walked (gradFn) and drawn (toDot).
+ */
 import vm from 'node:vm';
 import v8 from 'node:v8';
 import * as T from '@nn/tensor';
-import '@nn/autograd';
+import { noGrad, toDot } from '@nn/autograd';
 import { describe, expect, it } from 'vitest';
 
 v8.setFlagsFromString('--expose-gc');
@@ -56,5 +59,54 @@ describe('graph lifetime', () => {
     for (const w of [w1, w2, w3]) expect(w.grad).not.toBeNull();
     const g = w1.grad!.abs().sum().item();
     expect(g).toBeGreaterThan(0);
+  });
+});
+
+describe('gradFn and toDot: the computational graph, walkable and drawable', () => {
+  it('gradFn names the op and links to the inputs like grad_fn.next_functions', () => {
+    const w = T.tensor([[1, 2], [3, 4]]).requiresGrad_();
+    const x = T.tensor([[1], [1]]);
+    const y = w.matmul(x).tanh().sum();
+    expect(w.gradFn).toBeNull(); // a leaf
+    expect(x.gradFn).toBeNull();
+    expect(y.gradFn?.name).toBe('SumBackward');
+    const tanh = y.gradFn!.nextFunctions[0]!;
+    expect(tanh.name).toBe('TanhBackward');
+    const mm = tanh.nextFunctions[0]!;
+    expect(mm.name).toBe('MatmulBackward');
+    expect(mm.nextFunctions.map((f) => f?.name ?? null)).toEqual(['AccumulateGrad', null]);
+    expect(mm.nextFunctions[0]!.variable).toBe(w);
+    expect(T.tensor([1]).add(1).gradFn).toBeNull();
+  });
+
+  it('toDot draws every step once, names parameters, and refuses a leaf', () => {
+    const a = T.tensor([2]).requiresGrad_();
+    const b = T.tensor([3]).requiresGrad_();
+    const c = a.mul(b);
+    const loss = c.add(c.exp()).sub(b.sin()); // the seeds' x1*x2 + exp(x1*x2) - sin(x2)
+    const dot = toDot(loss, { params: { x1: a, x2: b } });
+    expect(dot.startsWith('digraph {')).toBe(true);
+    expect(dot).toContain('"x1\\n[1]"');
+    expect(dot).toContain('"x2\\n[1]"');
+    for (const name of ['SubBackward', 'AddBackward', 'ExpBackward', 'MulBackward', 'SinBackward']) {
+      expect(dot.match(new RegExp(`label="${name}"`, 'g'))?.length, name).toBe(1);
+    }
+    // edges: mul feeds add directly and through exp; x2 feeds mul and sin
+    const edges = dot.split('\n').filter((l) => l.includes('->')).length;
+    expect(edges).toBe(9);
+    expect(() => toDot(a)).toThrow(/^toDot: the tensor \(shape \[1\]\) has no gradFn/);
+  });
+
+  it('in-place ops refuse tensors that require grad outside noGrad, and operands that require grad', () => {
+    const w = T.tensor([1, 2]).requiresGrad_();
+    expect(() => w.add_(1)).toThrow(/^add_: a tensor that requires grad cannot be modified in place while gradients are recorded; wrap the update in noGrad/);
+    expect(() => w.zero_()).toThrow(/^zero_: a tensor that requires grad/);
+    expect(w.arraySync()).toEqual([1, 2]);
+    noGrad(() => w.sub_(0.5).mul_(2));
+    expect(w.arraySync()).toEqual([1, 3]);
+    const buf = T.zeros([2]);
+    expect(() => buf.add_(w)).toThrow(/^add_: the operand requires grad, but in-place ops are not recorded/);
+    noGrad(() => buf.add_(w));
+    expect(buf.arraySync()).toEqual([1, 3]);
   });
 });

@@ -6,8 +6,21 @@ import { NNError } from './errors.js';
 import type { DiffOp } from './ops/op-types.js';
 import type { Tensor } from './tensor.js';
 
+/**
+ * A step of the backward graph, as PyTorch's `grad_fn`: `name` is the op's backward
+ * (`MatmulBackward`, `AddBackward`, ...) or `AccumulateGrad` for a leaf; `nextFunctions` are the
+ * inputs' steps (null for inputs that need no gradient); a leaf's step holds its `variable`.
+ */
+export interface GradFn {
+  readonly name: string;
+  readonly nextFunctions: readonly (GradFn | null)[];
+  /** The leaf tensor an `AccumulateGrad` step writes `.grad` into. */
+  readonly variable?: Tensor;
+}
+
 /** The autograd node a tensor points to; ref-counted by the tensors and nodes that hold it. */
-export interface GradNodeRef {
+export interface GradNodeRef extends GradFn {
+  readonly isLeaf: boolean;
   retain(): void;
   release(): void;
 }

@@ -14,7 +14,7 @@ export type {
 export { UNARY_OPS, BINARY_OPS, ARITH_OPS, COMPARE_OPS, REDUCE_OPS } from './backend/contract.js';
 export { philox4x32, fillRandom, blocksUsed, seedKey, permutationFromBits } from './rng.js';
 export type { DiffOp, OpParams, ParamsOf, ReduceParams, StructuralOp } from './ops/op-types.js';
-export { autograd, installAutograd, type AutogradHooks, type BackwardOptions, type GradNodeRef } from './hooks.js';
+export { autograd, installAutograd, type AutogradHooks, type BackwardOptions, type GradFn, type GradNodeRef } from './hooks.js';
 export type { Scalar, TensorLike } from './ops/core.js';
 export type { CreateOptions, NestedArray } from './ops/creation.js';
 export type { VarOptions, Dims } from './ops/reduce.js';

@@ -2,7 +2,7 @@ import type { Backend, View } from './backend/contract.js';
 import type { DataArray, DType } from './dtype.js';
 import { DisposedError, NNError } from './errors.js';
 import { formatTensor } from './format.js';
-import { autograd, type BackwardOptions, type GradNodeRef, requireAutograd } from './hooks.js';
+import { autograd, type BackwardOptions, type GradFn, type GradNodeRef, requireAutograd } from './hooks.js';
 import { type Owned, type Storage, setTensorCheck, trackTensor, untrackTensor, untrackedCount } from './memory.js';
 import * as ops from './ops/index.js';
 import type { Scalar, TensorLike } from './ops/core.js';
@@ -62,6 +62,10 @@ export class Tensor implements View {
   get buffer(): unknown {
     return this.storage.buffer;
   }
+  /** Number of elements (PyTorch's numel()). */
+  numel(): number {
+    return this.size;
+  }
   get isDisposed(): boolean {
     return this._disposed;
   }
@@ -117,8 +121,14 @@ export class Tensor implements View {
   }
   toString(): string {
     if (this._disposed) return `tensor(<disposed>, shape=[${this.shape.join(',')}])`;
-    if (!this.backend.readSync) return `tensor(<on ${this.backend.name}>, shape=[${this.shape.join(',')}], dtype=${this.dtype})`;
+    if (!this.backend.readSync) {
+      return `tensor(<on ${this.backend.name}: read with await t.data() or await t.array()>, shape=[${this.shape.join(',')}], dtype=${this.dtype})`;
+    }
     return formatTensor(this.shape, this.dtype, this.dataSync(), this.requiresGrad);
+  }
+  /** console.log in Node prints what String(t) does, not the internals. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
   /** Moves (copies) the tensor to another backend. Needs a synchronous read from the source. */
   to(backendName: string): Tensor {
@@ -151,7 +161,15 @@ export class Tensor implements View {
   }
   /** Whether this tensor was produced by a recorded op (not a leaf). */
   get isLeaf(): boolean {
-    return this._node === null || (this._node as { isLeaf?: boolean }).isLeaf === true;
+    return this._node === null || this._node.isLeaf;
+  }
+  /**
+   * The backward step that produced this tensor (PyTorch's `grad_fn`), null for leaves and for
+   * tensors computed without gradients. Walk `gradFn.nextFunctions` to see the graph (or draw it
+   * with @nn/autograd's `toDot`).
+   */
+  get gradFn(): GradFn | null {
+    return this._node === null || this._node.isLeaf ? null : this._node;
   }
   /** @internal a view sharing storage and graph node, invisible to scopes (autograd's saved refs). */
   _share(): Tensor {
@@ -263,6 +281,14 @@ export class Tensor implements View {
   clone(): Tensor { return ops.clone(this); }
   /** Writes src (broadcast, cast) into this tensor's elements in place; returns this. */
   copy_(src: Tensor | number): this { ops.copy_(this, src); return this; }
+  // In place (PyTorch's trailing underscore): the result keeps this tensor's shape and dtype.
+  add_(other: TensorLike): this { ops.inPlace('add_', this, () => ops.add(this, other), other); return this; }
+  sub_(other: TensorLike): this { ops.inPlace('sub_', this, () => ops.sub(this, other), other); return this; }
+  mul_(other: TensorLike): this { ops.inPlace('mul_', this, () => ops.mul(this, other), other); return this; }
+  div_(other: TensorLike): this { ops.inPlace('div_', this, () => ops.div(this, other), other); return this; }
+  clamp_(min?: number | null, max?: number | null): this { ops.inPlace('clamp_', this, () => ops.clamp(this, min, max)); return this; }
+  fill_(value: number | boolean): this { ops.fill_(this, value); return this; }
+  zero_(): this { ops.fill_(this, 0, 'zero_'); return this; }
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
   oneHot(numClasses?: number): Tensor { return ops.oneHot(this, numClasses); }
   where(cond: Tensor, other: Scalar | Tensor): Tensor { return ops.where(cond, this, other); }

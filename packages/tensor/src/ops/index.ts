@@ -4,3 +4,4 @@ export * from './elementwise.js';
 export * from './linalg.js';
 export * from './movement.js';
 export * from './reduce.js';
+export * from './inplace.js';
