@@ -199,6 +199,9 @@ export function tidy<R>(fn: () => R): R {
     throw e;
   }
   if (result instanceof Promise) {
+    // The async fn runs on with its tensors disposed; swallow its rejection so the misuse is
+    // reported once, here, and not again as an unhandled rejection that ends the process.
+    result.catch(() => {});
     closeScope(stack, scope, undefined);
     throw new NNError('tidy: fn returned a Promise; use `await scope(async () => ...)` for async code');
   }

@@ -84,3 +84,34 @@ describe('bad input errors', () => {
     expect(T.memory().backends.cpu.buffers - before.backends.cpu.buffers).toBe(10);
   });
 });
+
+describe('edge cases that used to throw or crash', () => {
+  it('softmax / logSoftmax over an empty dim return an empty tensor; logsumexp over nothing is -inf (PyTorch)', () => {
+    for (const shape of [[2, 0], [0, 3], [0]]) {
+      const x = T.zeros(shape);
+      expect(x.softmax(-1).shape).toEqual(shape);
+      expect(x.logSoftmax(-1).shape).toEqual(shape);
+      expect(T.softmax(x, 0).shape).toEqual(shape);
+    }
+    expect(T.zeros([2, 0]).logsumexp(1).arraySync()).toEqual([-Infinity, -Infinity]);
+    expect(T.zeros([0, 2]).logsumexp(1).shape).toEqual([0]);
+  });
+
+  it('tidy(asyncFn) throws once and leaves no unhandled rejection behind', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const x = T.ones([2]);
+      expectError(() => T.tidy(async () => {
+        const y = x.mul(2);
+        await new Promise((r) => setTimeout(r, 5));
+        return y.add(1); // y was disposed when tidy returned: this rejects
+      }), NNError, /^tidy: fn returned a Promise; use `await scope\(async \(\) => \.\.\.\)` for async code/);
+      await new Promise((r) => setTimeout(r, 30));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});

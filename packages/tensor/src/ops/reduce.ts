@@ -6,7 +6,7 @@ import { normAxes, normAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf, disposeAll, empty, needsRecord, record } from './core.js';
 import { abs, add, cast, div, exp, log, lt, mul, sqrt, sub, where } from './elementwise.js';
-import { reshape } from './movement.js';
+import { clone, reshape } from './movement.js';
 
 export type Dims = number | readonly number[] | null | undefined;
 
@@ -123,6 +123,14 @@ export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
 
 /** log(sum(exp(x))) computed stably by shifting by the (detached) maximum. */
 export function logsumexp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  if (normAxes('logsumexp', dim, x.ndim).some((a) => x.shape[a] === 0)) {
+    // Over no elements: log(0) = -inf, as PyTorch (there is no max to shift by).
+    const e = exp(x);
+    const s = sum(e, dim, keepdim);
+    const r = log(s);
+    disposeAll([e, s]);
+    return r;
+  }
   const m = maxDetached(x, dim);
   const shifted = sub(x, m);
   const e = exp(shifted);
@@ -151,6 +159,7 @@ function maxDetached(x: Tensor, dim: Dims): Tensor {
 export function softmax(x: Tensor, dim = -1): Tensor {
   if (!isFloat(x.dtype)) throw new DTypeError(`softmax: needs a floating-point tensor, got ${x.dtype}`);
   const axis = normAxis('softmax', dim, x.ndim);
+  if (x.size === 0) return clone(x); // empty in, empty out (PyTorch), even over a size-0 dim
   const m = maxDetached(x, axis);
   const shifted = sub(x, m);
   const e = exp(shifted);
@@ -163,6 +172,7 @@ export function softmax(x: Tensor, dim = -1): Tensor {
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
   if (!isFloat(x.dtype)) throw new DTypeError(`logSoftmax: needs a floating-point tensor, got ${x.dtype}`);
   const axis = normAxis('logSoftmax', dim, x.ndim);
+  if (x.size === 0) return clone(x);
   const m = maxDetached(x, axis);
   const shifted = sub(x, m);
   const e = exp(shifted);
