@@ -156,17 +156,20 @@ export abstract class Module {
     return this;
   }
 
-  /** Moves parameters and buffers to another backend (create optimizers after moving). */
+  /**
+   * Moves parameters, buffers and their gradients to another backend in place, keeping each
+   * tensor's identity (PyTorch's `module.to(device)`), so an optimizer built before still holds
+   * them (move its state with `optimizer.to`). Needs synchronous reads from the source backend:
+   * from WebGPU use `await model.toAsync(name)`. On error nothing has moved.
+   */
   to(backendName: string): this {
-    for (const m of this.modules()) {
-      for (const [, t, k] of [...m.ownTensors('param'), ...m.ownTensors('buffer')]) {
-        if (t.backend.name === backendName) continue;
-        const moved = noGrad(() => t.to(backendName));
-        const isParam = isParameter(t);
-        t.dispose();
-        (m as unknown as Record<string, Tensor>)[k] = isParam ? parameter(moved) : T.keep(moved);
-      }
-    }
+    T.moveInPlace('Module.to', [...this.parameters(), ...this.buffers()], backendName, 'model.toAsync');
+    return this;
+  }
+
+  /** Like `to`, from any backend (reads asynchronously): `await model.toAsync('cpu')`. */
+  async toAsync(backendName: string): Promise<this> {
+    await T.moveInPlaceAsync('Module.toAsync', [...this.parameters(), ...this.buffers()], backendName);
     return this;
   }
 

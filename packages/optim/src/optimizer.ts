@@ -3,7 +3,7 @@
  * created per-parameter state, zeroGrad, step, addParamGroup and PyTorch-structured state dicts.
  */
 import * as T from '@nn/tensor';
-import { DTypeError, DisposedError, NNError, ShapeError, type Tensor, ValueRangeError, isTensor } from '@nn/tensor';
+import { BackendError, DTypeError, DisposedError, NNError, ShapeError, type Tensor, ValueRangeError, isTensor } from '@nn/tensor';
 import { enableGrad, noGrad } from '@nn/autograd';
 import { type Rules, checkOptions, fmtValue } from './check.js';
 
@@ -183,6 +183,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
   step<R = undefined>(closure?: () => R): R | undefined {
     let loss: R | undefined;
     if (closure !== undefined) loss = enableGrad(closure);
+    this.checkStateBackends();
     noGrad(() => {
       for (const group of this.paramGroups) this.updateGroup(group);
     });
@@ -202,6 +203,38 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
       this.state.set(p, s);
     }
     return s;
+  }
+
+  /** Before any update: every state tensor is on its parameter's backend (else nothing changes). */
+  private checkStateBackends(): void {
+    for (const [p, s] of this.state) {
+      for (const [k, v] of Object.entries(s)) {
+        if (isTensor(v) && v.backend !== p.backend) {
+          throw new BackendError(`${this.name}.step: state '${k}' is on backend '${v.backend.name}' but its parameter is on '${p.backend.name}' ` +
+            `(the model moved after the optimizer was built); move the state too: optimizer.to('${p.backend.name}') or await optimizer.toAsync('${p.backend.name}')`);
+        }
+      }
+    }
+  }
+
+  private stateTensors(): Tensor[] {
+    return [...this.state.values()].flatMap((s) => Object.values(s).filter(isTensor));
+  }
+
+  /**
+   * Moves the optimizer's state (moment estimates, momentum buffers) to a backend in place, for a
+   * model moved after the optimizer was built: `model.to('wasm'); optimizer.to('wasm')`. Needs
+   * synchronous reads from the source backend; from WebGPU use `toAsync`.
+   */
+  to(backendName: string): this {
+    T.moveInPlace(`${this.name}.to`, this.stateTensors(), backendName, 'optimizer.toAsync');
+    return this;
+  }
+
+  /** Like `to`, from any backend (reads asynchronously). */
+  async toAsync(backendName: string): Promise<this> {
+    await T.moveInPlaceAsync(`${this.name}.toAsync`, this.stateTensors(), backendName);
+    return this;
   }
 
   /** A zero-filled state tensor like p (kept out of any enclosing scope). */

@@ -20,7 +20,7 @@ export type { CreateOptions, NestedArray } from './ops/creation.js';
 export type { VarOptions, Dims } from './ops/reduce.js';
 export {
   tensor, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye,
-  rand, randn, randint, randperm, manualSeed, getRngState, setRngState,
+  rand, randn, randint, randperm, manualSeed, getRngState, setRngState, moveInPlace, moveInPlaceAsync,
 } from './ops/creation.js';
 export {
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge,

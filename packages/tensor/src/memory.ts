@@ -72,7 +72,7 @@ export function memory(): MemorySummary {
  * tensor itself, or the tensor could never be collected.
  */
 export interface Owned {
-  readonly storage: Storage;
+  storage: Storage;
   node: GradNodeRef | null;
 }
 
@@ -144,6 +144,12 @@ export function trackTensor(t: Tensor, backend: string): void {
 export function untrackTensor(t: Tensor, backend: string): void {
   counts(backend).tensors--;
   disown(t);
+}
+
+/** Moves a live tensor's count from one backend to another (a tensor moved in place). */
+export function retarget(from: string, to: string): void {
+  counts(from).tensors--;
+  counts(to).tensors++;
 }
 
 /** Records the backend instance registered under a name (a later registration replaces it). */

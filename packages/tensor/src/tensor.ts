@@ -3,7 +3,7 @@ import type { DataArray, DType } from './dtype.js';
 import { DisposedError, NNError } from './errors.js';
 import { formatTensor } from './format.js';
 import { autograd, type BackwardOptions, type GradFn, type GradNodeRef, requireAutograd } from './hooks.js';
-import { type Owned, type Storage, setTensorCheck, trackTensor, untrackTensor, untrackedCount } from './memory.js';
+import { type Owned, type Storage, retarget, setTensorCheck, trackTensor, untrackTensor, untrackedCount } from './memory.js';
 import * as ops from './ops/index.js';
 import type { Scalar, TensorLike } from './ops/core.js';
 import type { PadSpec } from './ops/movement.js';
@@ -31,7 +31,7 @@ export class Tensor implements View {
 
   /** @internal use the creation functions (tensor, zeros, ...) instead. */
   constructor(
-    readonly storage: Storage,
+    storage: Storage,
     readonly shape: readonly number[],
     readonly strides: readonly number[],
     readonly offset: number,
@@ -44,6 +44,22 @@ export class Tensor implements View {
     else untrackedCount.n++;
   }
 
+  /** @internal the ref-counted storage this tensor views. */
+  get storage(): Storage {
+    return this._owned.storage;
+  }
+  /**
+   * @internal takes over `from`'s storage (same shape, contiguous), keeping this tensor's identity,
+   * requiresGrad and graph node: how modules and optimizers move between backends in place.
+   * The caller disposes `from`.
+   */
+  _adopt(from: Tensor): void {
+    const old = this.storage;
+    from.storage.retain();
+    retarget(old.backend.name, from.storage.backend.name);
+    this._owned.storage = from.storage;
+    old.release();
+  }
   /** @internal autograd node that produced this tensor (or accumulates into it). */
   get _node(): GradNodeRef | null {
     return this._owned.node;
@@ -130,7 +146,7 @@ export class Tensor implements View {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
-  /** Moves (copies) the tensor to another backend. Needs a synchronous read from the source. */
+  /** A copy on another backend. Needs a synchronous read from the source (else use toAsync). */
   to(backendName: string): Tensor {
     return ops.toBackend(this, backendName);
   }

@@ -246,10 +246,10 @@ export async function readData(t: Tensor): Promise<DataArray> {
   }
 }
 
-function readSyncOrThrow(op: string, t: Tensor): DataArray {
+function readSyncOrThrow(op: string, t: Tensor, instead = 'await t.data()'): DataArray {
   const be = t.backend;
   if (be.readSync === undefined) {
-    throw new BackendError(`${op}: backend '${be.name}' cannot read synchronously; use \`await t.data()\``);
+    throw new BackendError(`${op}: backend '${be.name}' cannot read synchronously; use \`${instead}\``);
   }
   const d = dense(t);
   try {
@@ -278,7 +278,7 @@ export function toNested(t: Tensor, data: DataArray): unknown {
 
 export function toBackend(t: Tensor, name: string): Tensor {
   const be = getBackend(name);
-  const data = readSyncOrThrow('to', t);
+  const data = readSyncOrThrow('to', t, `await t.toAsync('${name}')`);
   return copyTo(t, be, data);
 }
 
@@ -293,6 +293,62 @@ function copyTo(t: Tensor, be: Backend, data: DataArray): Tensor {
   be.write(out.buffer, data);
   if (t.requiresGrad && t.isLeaf) out.requiresGrad_(true);
   return out;
+}
+
+/**
+ * Moves tensors (and their .grad) to a backend in place, keeping each tensor's identity, so
+ * optimizers and modules holding them keep working (PyTorch's `module.to(device)`). All data is
+ * read and copied before any tensor changes: an error leaves every tensor where it was.
+ * `asyncForm` names the async call to suggest when a source cannot be read synchronously.
+ */
+export function moveInPlace(op: string, tensors: readonly Tensor[], name: string, asyncForm: string): void {
+  const be = getBackend(name);
+  const todo = movable(op, tensors, be);
+  for (const t of todo) {
+    if (t.backend.readSync === undefined) {
+      throw new BackendError(`${op}: a tensor is on backend '${t.backend.name}', which cannot be read synchronously; use \`await ${asyncForm}('${name}')\``);
+    }
+  }
+  swapIn(todo, todo.map((t) => readSyncOrThrow(op, t)), be);
+}
+
+/** moveInPlace for any source backend: reads asynchronously. */
+export async function moveInPlaceAsync(op: string, tensors: readonly Tensor[], name: string): Promise<void> {
+  const be = getBackend(name);
+  const todo = movable(op, tensors, be);
+  swapIn(todo, await Promise.all(todo.map((t) => readData(t))), be);
+}
+
+function movable(op: string, tensors: readonly Tensor[], be: Backend): Tensor[] {
+  const all = new Set<Tensor>();
+  for (const t of tensors) for (const u of t.grad === null ? [t] : [t, t.grad]) all.add(u);
+  const todo = [...all].filter((t) => t.backend !== be);
+  for (const t of todo) {
+    t._check(op);
+    if (t.offset !== 0 || t.size !== t.storage.size || !isContiguous(t.shape, t.strides)) {
+      throw new NNError(`${op}: tensor #${t.id} (shape ${fmtShape(t.shape)}) is a view into a larger storage; move the tensor it views instead`);
+    }
+    if (!be.dtypes.includes(t.dtype)) throw new DTypeError(`${op}: backend '${be.name}' does not support ${t.dtype} (tensor #${t.id})`);
+  }
+  return todo;
+}
+
+function swapIn(todo: Tensor[], data: DataArray[], be: Backend): void {
+  const copies: Tensor[] = [];
+  try {
+    for (let i = 0; i < todo.length; i++) {
+      const c = empty(be, todo[i].shape, todo[i].dtype, 'to');
+      copies.push(c);
+      be.write(c.buffer, data[i]);
+    }
+  } catch (e) {
+    for (const c of copies) c.dispose();
+    throw e;
+  }
+  todo.forEach((t, i) => {
+    t._adopt(copies[i]);
+    copies[i].dispose();
+  });
 }
 
 export { NNError, reshape };
