@@ -29,10 +29,27 @@ function vectorNorm(x: Tensor, p: number): Tensor {
 }
 
 /**
+ * A power of two s with max|g| <= s (up to rounding of the log; s is kept within float32's
+ * normal range), as a 0-d tensor. Norms are computed of g / s and multiplied back, as LAPACK's
+ * snrm2 scales, so huge gradients (1e30: the square overflows) and tiny ones (1e-25: the square
+ * underflows) keep their norm. Dividing and multiplying by a power of two is exact, so ordinary
+ * gradients give the same bits as the plain computation (PyTorch's). A NaN or Inf gradient still
+ * makes the norm NaN or Inf: g / s keeps it.
+ */
+function scaleOf(grads: Tensor[]): Tensor {
+  const maxAbs = T.max(T.stack(grads.map((g) => T.max(T.abs(g)))));
+  return T.pow(2, T.clamp(T.ceil(T.div(T.log(maxAbs), Math.LN2)), -126, 127));
+}
+
+/**
  * Scales the gradients of `params` in place so that their total norm (as if all gradients were
  * one vector) is at most `maxNorm`: each grad is multiplied by min(1, maxNorm / (total + 1e-6)).
  * Returns the total norm before clipping as a 0-d tensor (on the gradients' backend; nothing is
  * read back to the CPU unless `errorIfNonfinite` is set). `normType` may be Infinity (or 'inf').
+ *
+ * Unlike PyTorch, finite gradients whose norm overflows float32 are still clipped to `maxNorm`
+ * (the norm is computed scaled; the returned total is then Infinity); `errorIfNonfinite` throws
+ * only for gradients that hold a NaN or an Inf.
  */
 export function clipGradNorm(
   params: Tensor | Iterable<Tensor>, maxNorm: number, normType: number | 'inf' = 2, options: ClipGradNormOptions = {},
@@ -45,24 +62,31 @@ export function clipGradNorm(
   if (typeof p !== 'number' || !(p > 0)) {
     throw new ValueRangeError(`${op}: normType must be a number > 0 or Infinity ('inf'), got ${fmtValue(normType)}`);
   }
-  const grads = gradsOf(op, params);
+  // Empty gradients add nothing to any norm and have nothing to scale (max of none is an error).
+  const grads = gradsOf(op, params).filter((g) => g.size > 0);
   if (grads.length === 0) return T.tensor(0, { dtype: 'float32' });
   return noGrad(() =>
     T.tidy(() => {
-      const norms = grads.map((g) => vectorNorm(g, p));
-      let total: Tensor;
-      if (norms.length === 1) total = norms[0];
-      else if (p === Infinity) total = T.max(T.stack(norms));
-      else total = vectorNorm(T.stack(norms), p);
+      const s = scaleOf(grads);
+      const scaled = grads.map((g) => T.div(g, s));
+      const norms = scaled.map((g) => vectorNorm(g, p));
+      // r: the norm of g / s, finite unless a gradient is NaN or Inf.
+      let r: Tensor;
+      if (norms.length === 1) r = norms[0];
+      else if (p === Infinity) r = T.max(T.stack(norms));
+      else r = vectorNorm(T.stack(norms), p);
       if (options.errorIfNonfinite === true) {
-        const v = total.item();
+        const v = r.item();
         if (!Number.isFinite(v)) {
           throw new ValueRangeError(`${op}: the total norm of order ${p} of the gradients is ${v}, so they cannot be clipped; set errorIfNonfinite: false to scale them by it anyway`);
         }
       }
-      const coef = T.clamp(T.div(maxNorm, T.add(total, 1e-6)), null, 1);
-      writeAll(grads, grads.map((g) => T.mul(g, coef)));
-      return total;
+      // s times PyTorch's min(1, maxNorm / (total + 1e-6)), computed without forming total, so
+      // it stays right when total overflows. where (not minimum) keeps a NaN, as torch.clamp.
+      const k = T.div(maxNorm, T.add(r, T.div(1e-6, s)));
+      const coef = T.where(T.gt(k, s), s, k);
+      writeAll(grads, scaled.map((g) => T.mul(g, coef)));
+      return T.mul(r, s);
     }),
   );
 }

@@ -65,7 +65,9 @@ class Sum {
       return;
     }
     const prev = this.device;
-    this.device = T.keep(T.tidy(() => (prev === null ? T.mul(v, n) : T.add(prev, T.mul(v, n)))));
+    // Without gradients: a loss (or differentiable metric) would otherwise chain every step's
+    // graph into the sum, holding all of the epoch's activations until the read.
+    this.device = T.keep(noGrad(() => T.tidy(() => (prev === null ? T.mul(v, n) : T.add(prev, T.mul(v, n))))));
     prev?.dispose();
   }
   async total(): Promise<number> {
