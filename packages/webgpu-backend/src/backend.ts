@@ -64,6 +64,9 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
     name: options.name ?? 'webgpu',
     dtypes: SUPPORTED,
     device,
+    // A kernel binds each buffer whole, so the binding limit caps a tensor too (bool is stored in
+    // 32-bit words: the runtime's own alloc check catches the rare bool tensor near the limit).
+    maxBufferBytes: Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize),
 
     alloc(size: number, dtype: DType): GpuBuffer {
       checkDType('alloc', dtype);

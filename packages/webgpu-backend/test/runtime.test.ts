@@ -24,6 +24,13 @@ describe.skipIf(!ok)('webgpu execution model', () => {
   });
   afterAll(() => be?.dispose());
 
+  it('a huge shape is refused before allocating, naming op, shape, bytes and the device limit', () => {
+    const before = nn.memory().backends.webgpu;
+    expect(() => nn.zeros([1e6, 1e6], G)).toThrow(BackendError);
+    expect(() => nn.zeros([1e6, 1e6], G)).toThrow(/^full: shape \[1000000,1000000\] of float32 needs 4,000,000,000,000 bytes; backend 'webgpu' allocates at most [\d,]+ bytes per buffer$/);
+    expect(nn.memory().backends.webgpu).toEqual(before);
+  });
+
   it('ops only record; one submit when the result is read', async () => {
     await be.sync();
     const s0 = be.stats();
