@@ -9,6 +9,14 @@ import type { Scalar, TensorLike } from './ops/core.js';
 import type { PadSpec } from './ops/movement.js';
 import { sizeOf } from './shape.js';
 
+// Ships in the .d.ts so consumers whose lib lacks esnext.disposable (e.g. es2022 + dom) can read
+// `[Symbol.dispose]`. It is the lib's own declaration (as in @types/node): TS merges the two.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 let nextId = 0;
 
 /**

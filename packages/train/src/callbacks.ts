@@ -164,19 +164,30 @@ export class ProgressEvents implements Callback {
 
 const fmt = (v: number) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2));
 
+/**
+ * Where ProgressBar writes, e.g. `process.stderr`: the members cli-progress uses. Structural, so
+ * the published types do not need @types/node.
+ */
+export interface ProgressStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
 /** A terminal progress bar per epoch (cli-progress), then one summary line per epoch. */
 export class ProgressBar implements Callback {
   // cli-progress is loaded lazily, so browsers never import it.
   private bar: any = null;
   private epoch = 0;
-  constructor(readonly options: { stream?: NodeJS.WritableStream } = {}) {}
+  constructor(readonly options: { stream?: ProgressStream } = {}) {}
   async onEpochBegin(epoch: number, ctx: TrainContext): Promise<void> {
     this.epoch = epoch;
     const { SingleBar, Presets } = (await import('cli-progress')).default;
     this.bar = new SingleBar(
       {
         format: `epoch ${epoch}/${ctx.epochs} [{bar}] {value}/{total} | loss {loss}`,
-        stream: this.options.stream ?? process.stderr,
+        // cli-progress types its option as a Node stream but only calls what ProgressStream has.
+        stream: (this.options.stream ?? process.stderr) as NodeJS.WritableStream,
         hideCursor: true,
         clearOnComplete: true,
         etaBuffer: 20,

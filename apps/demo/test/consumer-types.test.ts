@@ -1,0 +1,141 @@
+// The published .d.ts files must compile in a consumer's project: built with tsup (as `pnpm build`
+// does), resolved through package.json `exports` without the `@nn/source` condition, checked by
+// tsc with --strict, no @types/node and no skipLibCheck, in a Node and in a browser setup.
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const bin = (name: string) => join(repo, 'node_modules', '.bin', name);
+
+interface Manifest {
+  name: string;
+  private?: boolean;
+  dependencies?: Record<string, string>;
+}
+
+/** The publishable workspace packages (not private), by directory. */
+const published = readdirSync(join(repo, 'packages'))
+  .map((dir) => ({ dir: join(repo, 'packages', dir), pkg: JSON.parse(readFileSync(join(repo, 'packages', dir, 'package.json'), 'utf8')) as Manifest }))
+  .filter(({ pkg }) => pkg.private !== true);
+
+class CommandError extends Error {}
+
+function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', (e) => reject(new CommandError(`${cmd}: ${e.message}`)));
+    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+/** Runs jobs at most `limit` at a time (the machine has 2 cores). */
+async function pool<T>(items: T[], limit: number, job: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: limit }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await job(item);
+  }));
+}
+
+const consumer = mkdtempSync(join(tmpdir(), 'nn-consumer-types-'));
+afterAll(() => rmSync(consumer, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  const modules = join(consumer, 'node_modules');
+  await pool(published, 2, async ({ dir, pkg }) => {
+    const target = join(modules, pkg.name);
+    const { code, out } = await run(bin('tsup'), ['--out-dir', join(target, 'dist')], dir);
+    if (code !== 0) throw new CommandError(`tsup failed in ${dir}:\n${out}`);
+    cpSync(join(dir, 'package.json'), join(target, 'package.json'));
+    // What an install brings along: the runtime dependencies (never the devDependencies).
+    for (const dep of Object.keys(pkg.dependencies ?? {})) {
+      if (dep.startsWith('@nn/')) continue;
+      const link = join(modules, dep);
+      mkdirSync(dirname(link), { recursive: true });
+      try {
+        symlinkSync(realpathSync(join(dir, 'node_modules', dep)), link);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+  });
+
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  writeFileSync(
+    join(consumer, 'common.ts'),
+    `import { tensor, randn, tidy, setBackend, type Tensor } from '@nn/tensor';
+import { grad } from '@nn/autograd';
+import { Sequential, Linear, ReLU, CrossEntropyLoss } from '@nn/layers';
+import { Adam } from '@nn/optim';
+import { DataLoader, TensorDataset, makeSpiral, Standardize } from '@nn/data';
+import { fit, EarlyStopping, ProgressBar, ProgressEvents } from '@nn/train';
+import { initWasm } from '@nn/wasm-backend';
+import { initWebGPU } from '@nn/webgpu-backend';
+
+const t: Tensor = tidy(() => tensor([[1, 2], [3, 4]]).matmul(randn([2, 2])));
+t[Symbol.dispose]();
+const g = grad((x: Tensor) => x.mul(x).sum())(tensor([1, 2]));
+const { x, y } = makeSpiral({ n: 30, classes: 3, seed: 0 });
+const s = Standardize.fit(x);
+s[Symbol.dispose]();
+const model = new Sequential(new Linear(2, 8), new ReLU(), new Linear(8, 3));
+const lossFn = new CrossEntropyLoss();
+export const history = await fit(model, {
+  train: new DataLoader(new TensorDataset(x, y), { batchSize: 10 }),
+  loss: (out, target) => lossFn(out, target),
+  optimizer: new Adam(model.parameters(), { lr: 0.01 }),
+  epochs: 1,
+  callbacks: [new EarlyStopping({ patience: 1 }), new ProgressEvents(() => {}), new ProgressBar()],
+});
+export const last: number | undefined = history.epochs.at(-1)?.loss;
+export async function backends(): Promise<void> {
+  await initWasm();
+  await initWebGPU({ powerPreference: 'high-performance' });
+  setBackend('cpu');
+}
+export { g };
+`,
+  );
+  // Node-only: the /node entry, and \`using\` (its Disposable type is in the esnext lib).
+  writeFileSync(
+    join(consumer, 'node.ts'),
+    `import { tensor } from '@nn/tensor';
+import { initWebGPU } from '@nn/webgpu-backend/node';
+
+{
+  using t = tensor([1, 2, 3]);
+  t.sum().dispose();
+}
+export const init: () => Promise<unknown> = initWebGPU;
+`,
+  );
+  const strict = { strict: true, noEmit: true };
+  const configs = {
+    'tsconfig.node.json': { compilerOptions: { ...strict, module: 'nodenext' }, files: ['common.ts', 'node.ts'] },
+    'tsconfig.browser.json': {
+      compilerOptions: { ...strict, target: 'es2022', lib: ['es2022', 'dom'], module: 'esnext', moduleResolution: 'bundler' },
+      files: ['common.ts'],
+    },
+  };
+  for (const [name, config] of Object.entries(configs)) writeFileSync(join(consumer, name), JSON.stringify(config));
+}, 120_000);
+
+describe('published types in a consumer project', () => {
+  it.each(['tsconfig.node.json', 'tsconfig.browser.json'])('%s: tsc --noEmit has no errors', async (config) => {
+    const { code, out } = await run(bin('tsc'), ['-p', config, '--listFiles'], consumer);
+    const lines = out.split('\n');
+    expect(lines.filter((l) => /error TS\d+/.test(l))).toEqual([]);
+    expect(code, out).toBe(0);
+    // The built declarations were checked, not the sources, and without Node's types.
+    for (const { pkg } of published) expect(lines.some((f) => f.includes(`/node_modules/${pkg.name}/dist/`)), pkg.name).toBe(true);
+    expect(lines.filter((f) => f.includes('/@types/node/'))).toEqual([]);
+    // nodenext implies the esnext lib, so there tsc merges its Symbol.dispose with @nn/tensor's.
+    expect(lines.some((f) => f.endsWith('/lib.esnext.disposable.d.ts'))).toBe(config === 'tsconfig.node.json');
+  });
+});
