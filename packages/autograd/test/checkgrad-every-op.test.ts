@@ -17,6 +17,8 @@ const awayFromZero = (shape: number[]) => {
 
 const W_EXPAND = f64([2, 3, 4]);
 const W_PAD = f64([3, 6]);
+/** Overlapping, dilated windows: [2, 5, 7] -> [2, 3, 3, 2, 3]. */
+const WIN = { step: [1, 2], dilation: [2, 1] };
 
 type Case = { f: (...xs: Tensor[]) => Tensor; inputs: () => Tensor[] };
 const un = (op: T.UnaryOp, gen = (s: number[]) => f64(s)): Case => ({ f: (x) => T.unary(op, x), inputs: () => [gen([2, 3])] });
@@ -60,6 +62,8 @@ const CASES: { [K in DiffOp]: Case } = {
   expand: { f: (x) => T.mul(T.expand(x, [2, 3, 4]), W_EXPAND), inputs: () => [f64([3, 1])] },
   slice: { f: (x) => T.slice(x, 1, 1, 6, 2), inputs: () => [f64([3, 7])] },
   pad: { f: (x) => T.mul(T.pad(x, [1, 2, 0, 1], 3), W_PAD), inputs: () => [f64([2, 3])] },
+  windows: { f: (x) => T.slidingWindows(x, [1, 2], [2, 3], WIN), inputs: () => [f64([2, 5, 7])] },
+  foldWindows: { f: (g) => T.foldWindows(g, [2, 5, 7], [1, 2], [2, 3], WIN), inputs: () => [f64([2, 3, 3, 2, 3])] },
   concat: { f: (a, b) => T.concat([a, b], 1), inputs: () => [f64([2, 3]), f64([2, 2])] },
   copy: { f: (x) => T.clone(T.transpose(x, 0, 1)), inputs: () => [f64([2, 3])] },
   gather: { f: (x) => T.gather(x, 1, idx([0, 2, 2, 1, 0, 0], [2, 3])), inputs: () => [f64([2, 4])] },

@@ -13,7 +13,7 @@ export type {
 } from './backend/contract.js';
 export { UNARY_OPS, BINARY_OPS, ARITH_OPS, COMPARE_OPS, REDUCE_OPS } from './backend/contract.js';
 export { philox4x32, fillRandom, blocksUsed, seedKey, permutationFromBits } from './rng.js';
-export type { DiffOp, OpParams, ParamsOf, ReduceParams, StructuralOp } from './ops/op-types.js';
+export type { DiffOp, OpParams, ParamsOf, ReduceParams, StructuralOp, WindowParams } from './ops/op-types.js';
 export { autograd, installAutograd, type AutogradHooks, type BackwardOptions, type GradFn, type GradNodeRef } from './hooks.js';
 export type { Scalar, TensorLike } from './ops/core.js';
 export type { CreateOptions, NestedArray } from './ops/creation.js';
@@ -34,8 +34,18 @@ export { matmul, linear } from './ops/linalg.js';
 export {
   reshape, flatten, squeeze, unsqueeze, transpose, permute, expand, slice, narrow, split, pad,
   concat, stack, contiguous, clone, copy_, gather, indexSelect, scatterAdd, oneHot, sliceView, padWindow,
-  type PadSpec,
+  type PadSpec, type PadMode, type PadOptions,
 } from './ops/movement.js';
+export {
+  slidingWindows, foldWindows, unfold, fold, type WindowOptions, type UnfoldOptions,
+} from './ops/window.js';
+export type { IntArg } from './ops/window-args.js';
+export {
+  conv1d, conv2d, convTranspose1d, convTranspose2d, convLimits, type ConvOptions, type ConvTransposeOptions,
+} from './ops/conv.js';
+export {
+  maxPool2d, avgPool2d, adaptiveAvgPool2d, type MaxPoolOptions, type AvgPoolOptions,
+} from './ops/pool.js';
 export { broadcastShapes, sizeOf, contiguousStrides, isContiguous } from './shape.js';
 export { flatStep } from './cpu/strides.js';
 export { formatTensor } from './format.js';

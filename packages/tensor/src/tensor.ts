@@ -6,7 +6,7 @@ import { autograd, type BackwardOptions, type GradFn, type GradNodeRef, requireA
 import { type Owned, type Storage, retarget, setTensorCheck, trackTensor, untrackTensor, untrackedCount } from './memory.js';
 import * as ops from './ops/index.js';
 import type { Scalar, TensorLike } from './ops/core.js';
-import type { PadSpec } from './ops/movement.js';
+import type { PadOptions, PadSpec } from './ops/movement.js';
 import { sizeOf } from './shape.js';
 
 // Ships in the .d.ts so consumers whose lib lacks esnext.disposable (e.g. es2022 + dom) can read
@@ -297,7 +297,7 @@ export class Tensor implements View {
   slice(dim: number, start?: number, end?: number, step?: number): Tensor { return ops.slice(this, dim, start, end, step); }
   narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
   split(sizeOrSections: number | number[], dim = 0): Tensor[] { return ops.split(this, sizeOrSections, dim); }
-  pad(pad: PadSpec, value = 0): Tensor { return ops.pad(this, pad, value); }
+  pad(pad: PadSpec, value: number | PadOptions = 0): Tensor { return ops.pad(this, pad, value); }
   gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
   indexSelect(dim: number, index: Tensor): Tensor { return ops.indexSelect(this, dim, index); }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return ops.scatterAdd(this, dim, index, src); }

@@ -5,3 +5,6 @@ export * from './linalg.js';
 export * from './movement.js';
 export * from './reduce.js';
 export * from './inplace.js';
+export * from './window.js';
+export * from './conv.js';
+export * from './pool.js';

@@ -201,11 +201,21 @@ export function padWindow(x: Tensor, starts: readonly number[], steps: readonly 
 /** PyTorch F.pad order: [left, right] for the last dim, then [top, bottom] for the one before, ... */
 export type PadSpec = readonly number[];
 
-export function pad(x: Tensor, padding: PadSpec, value = 0): Tensor {
+/** F.pad's modes: a constant fill, or values mirrored / repeated / wrapped from the input. */
+export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
+export interface PadOptions {
+  mode?: PadMode;
+  /** The fill of mode 'constant' (default 0). */
+  value?: number;
+}
+
+export function pad(x: Tensor, padding: PadSpec, valueOrOptions: number | PadOptions = 0): Tensor {
   backendOf('pad', x);
   if (!Array.isArray(padding) || padding.length % 2 !== 0 || padding.length / 2 > x.ndim || padding.some((p) => !Number.isInteger(p))) {
     throw new ShapeError(`pad: padding ${JSON.stringify(padding)} must hold an even number of integers, at most 2 per dim of ${fmtShape(x.shape)}`);
   }
+  const { mode = 'constant', value = 0 } = typeof valueOrOptions === 'number' ? { value: valueOrOptions } : valueOrOptions;
+  if (mode !== 'constant') return padIndexed(x, padding, mode);
   let src = x;
   const starts = x.shape.map(() => 0);
   const shape = [...x.shape];
@@ -229,6 +239,41 @@ export function pad(x: Tensor, padding: PadSpec, value = 0): Tensor {
   const out = padWindow(src, starts, x.shape.map(() => 1), shape, value);
   disposeAll(temps);
   return out;
+}
+
+/** Where output position j (counted from -before) reads along a dim of size n, per mode. */
+const PAD_SOURCE: Record<Exclude<PadMode, 'constant'>, (j: number, n: number) => number> = {
+  reflect: (j, n) => (j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j),
+  replicate: (j, n) => Math.min(Math.max(j, 0), n - 1),
+  circular: (j, n) => ((j % n) + n) % n,
+};
+
+/** reflect / replicate / circular padding: one index select per padded dim (gradients sum back). */
+function padIndexed(x: Tensor, padding: PadSpec, mode: PadMode): Tensor {
+  const source = PAD_SOURCE[mode as Exclude<PadMode, 'constant'>];
+  if (source === undefined) throw new ValueRangeError(`pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got ${JSON.stringify(mode)}`);
+  const be = x.storage.backend;
+  let y = x;
+  for (let k = 0; k < padding.length / 2; k++) {
+    const d = x.ndim - 1 - k;
+    const [before, after] = [padding[2 * k], padding[2 * k + 1]];
+    const n = x.shape[d];
+    // PyTorch's limits: a reflection cannot repeat the edge, a wrap cannot go around twice.
+    const limit = mode === 'reflect' ? n - 1 : mode === 'circular' ? n : Number.POSITIVE_INFINITY;
+    if (before < 0 || after < 0 || before > limit || after > limit || n === 0) {
+      throw new ValueRangeError(
+        `pad: ${mode} padding [${before}, ${after}] of dim ${d} (size ${n}) must be non-negative${limit < Number.POSITIVE_INFINITY ? ` and at most ${limit}` : ''}`,
+      );
+    }
+    if (before === 0 && after === 0) continue;
+    const idx = empty(be, [n + before + after], 'int32', 'pad');
+    be.write(idx.buffer, Int32Array.from({ length: n + before + after }, (_, j) => source(j - before, n)));
+    const next = selectChecked(y, d, idx);
+    idx.dispose();
+    if (y !== x) y.dispose();
+    y = next;
+  }
+  return y === x ? clone(x) : y;
 }
 
 export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
@@ -362,8 +407,8 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return gatherChecked(x, d, index);
 }
 
-/** gather once the index is known to be valid. */
-function gatherChecked(x: Tensor, d: number, index: Tensor): Tensor {
+/** gather once the index is known to be valid (internal: the windowed ops build their own indices). */
+export function gatherChecked(x: Tensor, d: number, index: Tensor): Tensor {
   const be = x.storage.backend;
   const out = empty(be, index.shape, x.dtype, 'gather');
   be.gather(x, index, d, out);
@@ -377,6 +422,11 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normAxis('indexSelect', dim, x.ndim);
   if (index.ndim !== 1) throw new ShapeError(`indexSelect: index must be 1-D, got shape ${fmtShape(index.shape)}`);
   checkIndex('indexSelect', index, x.shape[d] ?? 1, `dim ${dim} of size ${x.shape[d]}`);
+  return selectChecked(x, d, index);
+}
+
+/** indexSelect once the 1-D index is known to be valid. */
+function selectChecked(x: Tensor, d: number, index: Tensor): Tensor {
   const shape = [...x.shape];
   shape[d] = index.shape[0];
   const strides = x.shape.map((_, i) => (i === d ? index.strides[0] : 0));

@@ -11,6 +11,14 @@ export interface ReduceParams {
   keepdim: boolean;
 }
 
+/** Sliding windows over `axes`: window i of axis a starts at i * step, its k-th element is at k * dilation. */
+export interface WindowParams {
+  axes: number[];
+  size: number[];
+  step: number[];
+  dilation: number[];
+}
+
 export interface OpParams {
   where: Record<string, never>;
   sum: ReduceParams;
@@ -27,6 +35,10 @@ export interface OpParams {
   slice: { starts: number[]; steps: number[]; shape: number[] };
   /** The inverse of slice: x written into that window of a tensor of `shape` filled with `value`. */
   pad: { starts: number[]; steps: number[]; shape: number[]; value: number };
+  /** A view: each of `axes` becomes its window count and the window dims are appended (im2col without a copy). */
+  windows: WindowParams;
+  /** The adjoint of windows: every window element summed back into a tensor of `shape` (col2im). */
+  foldWindows: WindowParams & { shape: number[] };
   concat: { axis: number };
   /** Materializes a view into contiguous memory. */
   copy: Record<string, never>;
