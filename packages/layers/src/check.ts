@@ -11,3 +11,8 @@ export function checkFeatures(layer: string, x: Tensor, dim: number, expected: n
     throw new ShapeError(`${layer}: expected input with ${what} = ${expected} (dim ${dim}), got input of shape [${x.shape.join(',')}]`);
   }
 }
+
+export function checkBool(layer: string, name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new ValueRangeError(`${layer}: ${name} must be true or false, got ${String(v)}`);
+  return v;
+}

@@ -1,5 +1,5 @@
 import * as T from '@nn/tensor';
-import { type Tensor, ValueRangeError } from '@nn/tensor';
+import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
 import { Module } from './module.js';
 
 /** Inverted dropout: zero each element with probability p and scale the rest by 1 / (1 - p). */
@@ -24,6 +24,42 @@ export class Dropout extends Module {
   }
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training);
+  }
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+}
+
+/**
+ * Channel dropout (torch.nn.functional.dropout2d): zeros whole channels of [N, C, H, W] with
+ * probability p and scales the others by 1 / (1 - p), from the same seeded generator as dropout.
+ */
+export function dropout2d(x: Tensor, p = 0.5, training = true): Tensor {
+  checkP(p);
+  if (x.ndim !== 4) {
+    throw new ShapeError(`Dropout2d: expected a 4-D [N, C, H, W] input, got shape [${x.shape.join(',')}]; add a batch dim with unsqueeze(0) for one [C, H, W] sample`);
+  }
+  if (!training || p === 0) return T.reshape(x, x.shape);
+  if (p === 1) return T.mul(x, 0);
+  return T.tidy(() => {
+    const keep = T.ge(T.rand([x.shape[0], x.shape[1], 1, 1], { dtype: x.dtype, backend: x.backend.name }), p);
+    return T.mul(T.where(keep, x, 0), 1 / (1 - p));
+  });
+}
+
+/**
+ * Dropout2d, as torch.nn.Dropout2d: in training, each channel of each sample is zeroed with
+ * probability p (adjacent pixels are correlated, so dropping single pixels regularizes little).
+ *
+ * Shape: [N, C, H, W] -> same. Example: `new Sequential(new Conv2d(16, 32, 3), new Dropout2d(0.2))`.
+ */
+export class Dropout2d extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    checkP(p);
+  }
+  forward(x: Tensor): Tensor {
+    return dropout2d(x, this.p, this.training);
   }
   override extraRepr(): string {
     return `p=${this.p}`;

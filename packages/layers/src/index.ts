@@ -4,11 +4,17 @@
 import '@nn/autograd';
 
 export { Module, parameter, isParameter, type StateDict, type LoadOptions } from './module.js';
-export { Linear, Identity, Flatten, type LinearOptions } from './linear.js';
+export { Linear, Identity, Flatten, Unflatten, type LinearOptions } from './linear.js';
+export {
+  Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, type ConvModuleOptions, type ConvTransposeModuleOptions, type PaddingMode,
+} from './conv.js';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling.js';
 export { Sequential, ModuleList, Residual } from './containers.js';
 export { Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, Softplus, Softmax, LogSoftmax, PReLU, Maxout } from './activations.js';
-export { BatchNorm1d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from './normalization.js';
-export { Dropout, dropout } from './dropout.js';
+export {
+  BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, type BatchNormOptions, type GroupNormOptions, type LayerNormOptions,
+} from './normalization.js';
+export { Dropout, Dropout2d, dropout, dropout2d } from './dropout.js';
 export { Embedding } from './embedding.js';
 export {
   mseLoss, l1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy,

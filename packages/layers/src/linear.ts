@@ -1,5 +1,5 @@
 import * as T from '@nn/tensor';
-import type { Tensor } from '@nn/tensor';
+import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
 import { checkFeatures, checkPositiveInt } from './check.js';
 import { kaimingUniform_, uniform_ } from './init.js';
 import { Module, parameter } from './module.js';
@@ -55,5 +55,32 @@ export class Flatten extends Module {
   }
   override extraRepr(): string {
     return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
+  }
+}
+
+/**
+ * Unflatten, as torch.nn.Unflatten: splits dim `dim` into `unflattenedSize` (one entry may be
+ * -1). The inverse of Flatten, e.g. `new Unflatten(1, [16, 5, 5])` maps [N, 400] to [N, 16, 5, 5].
+ */
+export class Unflatten extends Module {
+  readonly unflattenedSize: number[];
+  constructor(readonly dim: number, unflattenedSize: readonly number[]) {
+    super();
+    if (!Number.isInteger(dim)) throw new ValueRangeError(`Unflatten: dim must be an integer, got ${String(dim)}`);
+    if (!Array.isArray(unflattenedSize) || unflattenedSize.length === 0 || unflattenedSize.some((d) => !Number.isInteger(d) || (d < 1 && d !== -1))) {
+      throw new ValueRangeError(`Unflatten: unflattenedSize must be a non-empty list of positive integers (one may be -1), got ${JSON.stringify(unflattenedSize)}`);
+    }
+    this.unflattenedSize = [...unflattenedSize];
+  }
+  forward(x: Tensor): Tensor {
+    const d = this.dim < 0 ? this.dim + x.ndim : this.dim;
+    if (d < 0 || d >= x.ndim) throw new ShapeError(`Unflatten: dim ${this.dim} is out of range for input of shape [${x.shape.join(',')}]`);
+    const known = this.unflattenedSize.filter((s) => s !== -1).reduce((a, b) => a * b, 1);
+    const fits = this.unflattenedSize.includes(-1) ? x.shape[d] % known === 0 : known === x.shape[d];
+    if (!fits) throw new ShapeError(`Unflatten: dim ${this.dim} of size ${x.shape[d]} cannot be split into [${this.unflattenedSize.join(', ')}] (input shape [${x.shape.join(',')}])`);
+    return T.reshape(x, [...x.shape.slice(0, d), ...this.unflattenedSize, ...x.shape.slice(d + 1)]);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}, unflattened_size=(${this.unflattenedSize.join(', ')}${this.unflattenedSize.length === 1 ? ',' : ''})`;
   }
 }

@@ -23,10 +23,11 @@ export interface BatchNormOptions {
 }
 
 /**
- * BatchNorm1d over [N, C] or [N, C, L]: batch statistics in training (biased variance to
- * normalize, unbiased for the running estimate), running statistics in eval, like PyTorch.
+ * Batch normalization over every dim but the channels (dim 1): batch statistics in training
+ * (biased variance to normalize, unbiased for the running estimate), running statistics in eval,
+ * like PyTorch. BatchNorm1d and BatchNorm2d differ only in the input ranks they accept.
  */
-export class BatchNorm1d extends Module {
+abstract class BatchNormBase extends Module {
   weight: Tensor | null;
   bias: Tensor | null;
   declare runningMean: Tensor | null;
@@ -36,12 +37,19 @@ export class BatchNorm1d extends Module {
   readonly momentum: number | null;
   readonly trackRunningStats: boolean;
 
-  constructor(readonly numFeatures: number, options: BatchNormOptions = {}) {
+  constructor(
+    private readonly kind: string,
+    /** Accepted input ranks and their layout, for the error message. */
+    private readonly ranks: readonly number[],
+    private readonly layout: string,
+    readonly numFeatures: number,
+    options: BatchNormOptions,
+  ) {
     super();
-    checkPositiveInt('BatchNorm1d', 'numFeatures', numFeatures);
+    checkPositiveInt(kind, 'numFeatures', numFeatures);
     const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = options;
-    if (!(eps > 0)) throw new ValueRangeError(`BatchNorm1d: eps must be > 0, got ${eps}`);
-    if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new ValueRangeError(`BatchNorm1d: momentum must be in [0, 1] or null, got ${momentum}`);
+    if (!(eps > 0)) throw new ValueRangeError(`${kind}: eps must be > 0, got ${eps}`);
+    if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new ValueRangeError(`${kind}: momentum must be in [0, 1] or null, got ${momentum}`);
     this.eps = eps;
     this.momentum = momentum;
     this.trackRunningStats = trackRunningStats;
@@ -54,14 +62,14 @@ export class BatchNorm1d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const name = `BatchNorm1d(${this.numFeatures})`;
-    if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`${name}: expected 2-D [N, C] or 3-D [N, C, L] input, got shape [${x.shape.join(',')}]`);
+    const name = `${this.kind}(${this.numFeatures})`;
+    if (!this.ranks.includes(x.ndim)) throw new ShapeError(`${name}: expected ${this.layout} input, got shape [${x.shape.join(',')}]`);
     checkFeatures(name, x, 1, this.numFeatures, 'channels');
-    const axes = x.ndim === 2 ? [0] : [0, 2];
+    const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
     const n = axes.reduce((a, d) => a * x.shape[d], 1);
     const useBatch = this.training || !this.trackRunningStats;
     if (this.training && n <= 1) throw new ValueRangeError(`${name}: expected more than 1 value per channel when training, got input of shape [${x.shape.join(',')}]`);
-    const bshape = x.ndim === 2 ? [this.numFeatures] : [this.numFeatures, 1];
+    const bshape = [this.numFeatures, ...x.shape.slice(2).map(() => 1)];
     return T.tidy(() => {
       const w = this.weight && T.reshape(this.weight, bshape);
       const b = this.bias && T.reshape(this.bias, bshape);
@@ -89,6 +97,84 @@ export class BatchNorm1d extends Module {
 
   override extraRepr(): string {
     return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum ?? 'None'}, affine=${this.weight !== null ? 'True' : 'False'}, track_running_stats=${this.trackRunningStats ? 'True' : 'False'}`;
+  }
+}
+
+/**
+ * BatchNorm1d over [N, C] or [N, C, L], as torch.nn.BatchNorm1d.
+ *
+ * Args: numFeatures (C); options eps (1e-5), momentum (0.1; null for a cumulative average),
+ * affine (true: learnable `weight`/`bias` [C]), trackRunningStats (true: buffers `running_mean`,
+ * `running_var`, `num_batches_tracked`, used in eval mode).
+ *
+ * Example: `new BatchNorm1d(16)` after a `Linear(in, 16)`.
+ */
+export class BatchNorm1d extends BatchNormBase {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super('BatchNorm1d', [2, 3], '2-D [N, C] or 3-D [N, C, L]', numFeatures, options);
+  }
+}
+
+/**
+ * BatchNorm2d over [N, C, H, W], as torch.nn.BatchNorm2d: per-channel statistics over N, H and W.
+ * Options, parameters and buffers as BatchNorm1d.
+ *
+ * Example: `new Sequential(new Conv2d(3, 16, 3, { padding: 1 }), new BatchNorm2d(16), new ReLU())`.
+ */
+export class BatchNorm2d extends BatchNormBase {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super('BatchNorm2d', [4], '4-D [N, C, H, W]', numFeatures, options);
+  }
+}
+
+export interface GroupNormOptions {
+  eps?: number;
+  /** Learnable per-channel `weight` (ones) and `bias` (zeros), default true. */
+  affine?: boolean;
+}
+
+/**
+ * Group normalization, as torch.nn.GroupNorm: the channels are split into numGroups groups and
+ * each sample's group is normalized over its channels and spatial positions (biased variance);
+ * no batch statistics, so train and eval modes agree.
+ *
+ * Args: numGroups (divides numChannels), numChannels; options eps (1e-5), affine (true).
+ * Shape: [N, C, *] -> same. Parameters: `weight`, `bias` [C].
+ *
+ * Example: `new GroupNorm(8, 32)` after a `Conv2d(.., 32, ..)`; GroupNorm(C, C) is instance norm.
+ */
+export class GroupNorm extends Module {
+  weight: Tensor | null;
+  bias: Tensor | null;
+  readonly eps: number;
+  constructor(readonly numGroups: number, readonly numChannels: number, options: GroupNormOptions = {}) {
+    super();
+    checkPositiveInt('GroupNorm', 'numGroups', numGroups);
+    checkPositiveInt('GroupNorm', 'numChannels', numChannels);
+    if (numChannels % numGroups !== 0) throw new ValueRangeError(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
+    const { eps = 1e-5, affine = true } = options;
+    if (!(eps > 0)) throw new ValueRangeError(`GroupNorm: eps must be > 0, got ${eps}`);
+    this.eps = eps;
+    this.weight = affine ? parameter(T.ones([numChannels])) : null;
+    this.bias = affine ? parameter(T.zeros([numChannels])) : null;
+  }
+  forward(x: Tensor): Tensor {
+    const name = `GroupNorm(${this.numGroups}, ${this.numChannels})`;
+    if (x.ndim < 2) throw new ShapeError(`${name}: expected input [N, C, *] with at least 2 dims, got shape [${x.shape.join(',')}]`);
+    checkFeatures(name, x, 1, this.numChannels, 'channels');
+    const bshape = [this.numChannels, ...x.shape.slice(2).map(() => 1)];
+    return T.tidy(() => {
+      const groups = T.reshape(x, [x.shape[0], this.numGroups, -1]);
+      const mean = T.mean(groups, 2, true);
+      const variance = T.variance(groups, 2, { correction: 0, keepdim: true });
+      const y = T.reshape(normalize(groups, mean, variance, this.eps, null, null), x.shape);
+      const w = this.weight && T.reshape(this.weight, bshape);
+      const b = this.bias && T.reshape(this.bias, bshape);
+      return w === null ? y : T.add(T.mul(y, w), b!);
+    });
+  }
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.weight !== null ? 'True' : 'False'}`;
   }
 }
 

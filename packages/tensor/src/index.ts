@@ -39,7 +39,7 @@ export {
 export {
   slidingWindows, foldWindows, unfold, fold, type WindowOptions, type UnfoldOptions,
 } from './ops/window.js';
-export type { IntArg } from './ops/window-args.js';
+export { type IntArg, intTuple, checkKnownOptions } from './ops/window-args.js';
 export {
   conv1d, conv2d, convTranspose1d, convTranspose2d, convLimits, type ConvOptions, type ConvTransposeOptions,
 } from './ops/conv.js';
