@@ -87,11 +87,13 @@ abstract class BatchNormBase extends Module {
     noGrad(() => {
       const nbt = this.numBatchesTracked!;
       nbt.copy_(T.add(nbt, 1));
-      const f = this.momentum ?? 1 / nbt.item();
+      // momentum null: a cumulative average, 1 / count computed on the device (no readback).
+      const f = this.momentum ?? T.reciprocal(T.cast(nbt, mean.dtype));
+      const keep = typeof f === 'number' ? 1 - f : T.sub(1, f);
       const m = T.reshape(mean.detach(), [this.numFeatures]);
       const v = T.reshape(T.mul(variance.detach(), n / (n - 1)), [this.numFeatures]);
-      this.runningMean!.copy_(T.add(T.mul(this.runningMean!, 1 - f), T.mul(m, f)));
-      this.runningVar!.copy_(T.add(T.mul(this.runningVar!, 1 - f), T.mul(v, f)));
+      this.runningMean!.copy_(T.add(T.mul(this.runningMean!, keep), T.mul(m, f)));
+      this.runningVar!.copy_(T.add(T.mul(this.runningVar!, keep), T.mul(v, f)));
     });
   }
 
