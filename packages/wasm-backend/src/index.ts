@@ -12,13 +12,14 @@ import { type WasmBackend, createBackend } from './backend.js';
 import { DEFAULT_THRESHOLDS, type Kernels, type SplitThresholds } from './kernels.js';
 import { Heap } from './heap.js';
 import { CONTROL_BYTES, Pool, nodeBuiltins, threadsUnavailable } from './threads.js';
-import { WASM_SINGLE, WASM_THREADS, compileKernels } from './wasm-files.js';
+import { type Build, FILE, type KernelSource, type KernelSources, compileKernels, kernelSource, noSource } from './wasm-files.js';
 
 export type { WasmBackend } from './backend.js';
 export type { SplitThresholds } from './kernels.js';
 export type { WasmBuffer } from './heap.js';
+export type { KernelSources } from './wasm-files.js';
 
-export interface WasmOptions {
+export interface WasmOptions extends KernelSources {
   /**
    * Threads computing, the calling one included (default: 2, or 1 on a single core). More than 1
    * needs SharedArrayBuffer (browsers: a cross-origin isolated page); without it the backend runs
@@ -37,6 +38,8 @@ export interface CreateWasmOptions extends WasmOptions {
 }
 
 const INITIAL_PAGES = 32;
+const WASM_OPTIONS = ['threads', 'wasmUrl', 'wasmBytes', 'threadedWasmUrl', 'threadedWasmBytes'];
+const CREATE_OPTIONS = [...WASM_OPTIONS, 'name', 'maxPages', 'thresholds'];
 let warned = false;
 
 /**
@@ -65,6 +68,21 @@ function defaultThreads(): number {
 
 /** Creates a wasm backend without registering it (initWasm registers it as 'wasm'). */
 export async function createWasmBackend(options: CreateWasmOptions = {}): Promise<WasmBackend> {
+  return create(options, CREATE_OPTIONS);
+}
+
+/** A typo such as `wasmURL` would otherwise fall back to the default location silently. */
+function checkKeys(options: object, valid: readonly string[]): void {
+  if (typeof options !== 'object' || options === null) throw new ValueRangeError(`initWasm: options must be an object, got ${String(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!valid.includes(key)) throw new ValueRangeError(`initWasm: unknown option '${key}' (valid: ${valid.join(', ')})`);
+  }
+}
+
+async function create(options: CreateWasmOptions, valid: readonly string[]): Promise<WasmBackend> {
+  checkKeys(options, valid);
+  // Both builds' options are checked up front, whichever one this page ends up needing.
+  const sources: Record<Build, KernelSource | null> = { single: kernelSource('single', options), threaded: kernelSource('threaded', options) };
   let threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) {
     throw new ValueRangeError(`initWasm: threads must be a positive integer, got ${String(options.threads)}`);
@@ -80,9 +98,12 @@ export async function createWasmBackend(options: CreateWasmOptions = {}): Promis
     threads = 1;
   }
   const shared = threads > 1;
-  const module = await compileKernels(shared ? WASM_THREADS : WASM_SINGLE);
+  const build: Build = shared ? 'threaded' : 'single';
+  const source = sources[build];
+  if (source === null) throw noSource(build);
+  const module = await compileKernels(source, build);
   const [memory, maxPages] = createMemory(maxPagesAsked, shared);
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const instance = await instantiate(module, memory, source, build);
   const ex = instance.exports as unknown as Kernels;
   const heap = new Heap(memory, ex.heapBase(), maxPages);
   let pool: Pool | null = null;
@@ -94,9 +115,23 @@ export async function createWasmBackend(options: CreateWasmOptions = {}): Promis
   return createBackend(options.name ?? 'wasm', ex, heap, pool, { ...DEFAULT_THRESHOLDS, ...options.thresholds });
 }
 
+/** Instantiates a build, naming the option it came from if it is the wrong file (e.g. the builds swapped). */
+async function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory, source: KernelSource, build: Build): Promise<WebAssembly.Instance> {
+  const from = source.option === null ? FILE[build] : `${source.option} (${FILE[build]})`;
+  const missing = ['heapBase', 'gemm', 'adam'].filter((n) => !WebAssembly.Module.exports(module).some((e) => e.name === n));
+  if (missing.length > 0) throw new BackendError(`initWasm: ${from} is not @nn's kernel module (it exports no ${missing.join(', ')})`);
+  try {
+    return await WebAssembly.instantiate(module, { env: { memory } });
+  } catch (e) {
+    throw new BackendError(
+      `initWasm: ${from} does not fit the ${build === 'single' ? 'single-thread' : 'threaded'} build (${(e as Error).message}); nn.wasm goes to wasmUrl/wasmBytes, nn-threads.wasm to threadedWasmUrl/threadedWasmBytes`,
+    );
+  }
+}
+
 /** Creates the WebAssembly backend and registers it as 'wasm': then `setBackend('wasm')`. */
 export async function initWasm(options: WasmOptions = {}): Promise<WasmBackend> {
-  const backend = await createWasmBackend(options);
+  const backend = await create(options, WASM_OPTIONS);
   registerBackend(backend);
   return backend;
 }

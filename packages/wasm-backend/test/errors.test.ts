@@ -14,7 +14,7 @@ import { Heap } from '../src/heap.js';
 import { COPY_4, DEFAULT_THRESHOLDS, type Kernels } from '../src/kernels.js';
 import { Runner } from '../src/runner.js';
 import { CONTROL_BYTES, type KernelName, Pool } from '../src/threads.js';
-import { WASM_THREADS, compileKernels } from '../src/wasm-files.js';
+import { compileKernels, defaultUrl } from '../src/wasm-files.js';
 
 const GiB2 = 2 ** 31;
 
@@ -129,7 +129,7 @@ describe('a kernel that traps in a worker thread', () => {
   let ctl: Int32Array;
 
   beforeAll(async () => {
-    const module = await compileKernels(WASM_THREADS);
+    const module = await compileKernels(defaultUrl('threaded')!, 'threaded');
     memory = new WebAssembly.Memory({ initial: 32, maximum: 256, shared: true });
     ex = (await WebAssembly.instantiate(module, { env: { memory } })).exports as unknown as Kernels;
     heap = new Heap(memory, ex.heapBase(), 256);

@@ -35,7 +35,8 @@ async function nodeGpu(): Promise<GPU> {
   const spec = 'webgpu';
   let mod: { create: (flags: string[]) => GPU };
   try {
-    mod = await import(/* @vite-ignore */ spec);
+    // A specifier in a variable, with both bundlers' ignore comments: browser bundles leave it out.
+    mod = await import(/* @vite-ignore */ /* webpackIgnore: true */ spec);
   } catch (e) {
     throw new BackendError(
       `initWebGPU({ node: true }): cannot load the \`webgpu\` package (Dawn for Node): ${(e as Error).message}. ` +
