@@ -74,7 +74,7 @@ import { grad } from '@nn/autograd';
 import { Sequential, Linear, ReLU, CrossEntropyLoss } from '@nn/layers';
 import { Adam } from '@nn/optim';
 import { DataLoader, TensorDataset, makeSpiral, Standardize } from '@nn/data';
-import { fit, EarlyStopping, ProgressBar, ProgressEvents } from '@nn/train';
+import { fit, EarlyStopping, ProgressEvents } from '@nn/train';
 import { initWasm } from '@nn/wasm-backend';
 import { initWebGPU } from '@nn/webgpu-backend';
 
@@ -91,7 +91,7 @@ export const history = await fit(model, {
   loss: (out, target) => lossFn(out, target),
   optimizer: new Adam(model.parameters(), { lr: 0.01 }),
   epochs: 1,
-  callbacks: [new EarlyStopping({ patience: 1 }), new ProgressEvents(() => {}), new ProgressBar()],
+  callbacks: [new EarlyStopping({ patience: 1 }), new ProgressEvents(() => {})],
 });
 export const last: number | undefined = history.epochs.at(-1)?.loss;
 export async function backends(): Promise<void> {
@@ -102,17 +102,19 @@ export async function backends(): Promise<void> {
 export { g };
 `,
   );
-  // Node-only: the /node entry, and \`using\` (its Disposable type is in the esnext lib).
+  // Node-only: the /node entries, and \`using\` (its Disposable type is in the esnext lib).
   writeFileSync(
     join(consumer, 'node.ts'),
     `import { tensor } from '@nn/tensor';
 import { initWebGPU } from '@nn/webgpu-backend/node';
+import { ProgressBar } from '@nn/train/node';
 
 {
   using t = tensor([1, 2, 3]);
   t.sum().dispose();
 }
 export const init: () => Promise<unknown> = initWebGPU;
+export const bar = new ProgressBar();
 `,
   );
   const strict = { strict: true, noEmit: true };

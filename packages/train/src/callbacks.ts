@@ -1,4 +1,7 @@
-/** Callbacks: hooks into fit's loop. EarlyStopping, ModelCheckpoint and progress reporting. */
+/**
+ * Callbacks: hooks into fit's loop. EarlyStopping, ModelCheckpoint and progress events (the
+ * terminal progress bar is Node-only: '@nn/train/node').
+ */
 import * as T from '@nn/tensor';
 import { type Tensor, ValueRangeError } from '@nn/tensor';
 import { type Module, save } from '@nn/layers';
@@ -159,55 +162,5 @@ export class ProgressEvents implements Callback {
   }
   onTrainEnd(): void {
     this.emit({ type: 'trainEnd' });
-  }
-}
-
-const fmt = (v: number) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2));
-
-/**
- * Where ProgressBar writes, e.g. `process.stderr`: the members cli-progress uses. Structural, so
- * the published types do not need @types/node.
- */
-export interface ProgressStream {
-  write(chunk: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
-
-/** A terminal progress bar per epoch (cli-progress), then one summary line per epoch. */
-export class ProgressBar implements Callback {
-  // cli-progress is loaded lazily, so browsers never import it.
-  private bar: any = null;
-  private epoch = 0;
-  constructor(readonly options: { stream?: ProgressStream } = {}) {}
-  async onEpochBegin(epoch: number, ctx: TrainContext): Promise<void> {
-    this.epoch = epoch;
-    const { SingleBar, Presets } = (await import('cli-progress')).default;
-    this.bar = new SingleBar(
-      {
-        format: `epoch ${epoch}/${ctx.epochs} [{bar}] {value}/{total} | loss {loss}`,
-        // cli-progress types its option as a Node stream but only calls what ProgressStream has.
-        stream: (this.options.stream ?? process.stderr) as NodeJS.WritableStream,
-        hideCursor: true,
-        clearOnComplete: true,
-        etaBuffer: 20,
-      },
-      Presets.shades_classic,
-    );
-    this.bar.start(ctx.stepsPerEpoch ?? 0, 0, { loss: '-' });
-  }
-  onBatchEnd(step: number, logs: { loss: number | null }): void {
-    this.bar?.update(step, { loss: logs.loss === null ? '-' : fmt(logs.loss) });
-  }
-  onEpochEnd(_epoch: number, logs: EpochLogs): void {
-    this.bar?.stop();
-    this.bar = null;
-    const parts = Object.entries(logs)
-      .filter(([k]) => k !== 'epoch')
-      .map(([k, v]) => `${k} ${k === 'seconds' ? v.toFixed(2) : fmt(v)}`);
-    (this.options.stream ?? process.stderr).write(`epoch ${this.epoch}: ${parts.join('  ')}\n`);
-  }
-  onTrainEnd(): void {
-    this.bar?.stop();
   }
 }

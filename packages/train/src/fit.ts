@@ -4,8 +4,9 @@ import { NNError, type Tensor, ValueRangeError } from '@nn/tensor';
 import { noGrad } from '@nn/autograd';
 import type { Module } from '@nn/layers';
 import { type Batch, type Batches, batchSize, disposeBatch, splitBatch } from './batch.js';
-import { type Callback, type EpochLogs, ProgressBar, type TrainContext } from './callbacks.js';
+import type { Callback, EpochLogs, TrainContext } from './callbacks.js';
 import { METRICS, type Metric } from './metrics.js';
+import { stderrIsTTY, terminalProgressBar } from './terminal.js';
 
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 
@@ -31,7 +32,7 @@ export interface FitOptions {
   /** Metrics by name ('accuracy', 'mse', 'top5') or as functions. */
   metrics?: (string | [string, Metric])[];
   callbacks?: Callback[];
-  /** A terminal progress bar (default: on in a TTY, off otherwise). */
+  /** A terminal progress bar, Node only (default: on when stderr is a TTY; '@nn/train/node', loaded on demand). */
   progress?: boolean;
 }
 
@@ -120,8 +121,8 @@ export async function fit(model: Module, options: FitOptions): Promise<History> 
   if (!Number.isInteger(epochs) || epochs < 1) throw new ValueRangeError(`fit: epochs must be a positive integer, got ${epochs}`);
   if (schedulerInterval !== 'epoch' && schedulerInterval !== 'step') throw new ValueRangeError(`fit: schedulerInterval must be 'epoch' or 'step', got '${String(schedulerInterval)}'`);
   const metrics = resolveMetrics(options.metrics);
-  const showBar = options.progress ?? (typeof process !== 'undefined' && process.stderr?.isTTY === true);
-  const callbacks: Callback[] = [...(showBar ? [new ProgressBar()] : []), ...(options.callbacks ?? [])];
+  const showBar = options.progress ?? stderrIsTTY();
+  const callbacks: Callback[] = [...(showBar ? [await terminalProgressBar()] : []), ...(options.callbacks ?? [])];
   const ctx: TrainContext = { model, epochs, stepsPerEpoch: lengthOf(train), stop: false };
   const needsMetric = scheduler !== undefined && scheduler.constructor.name === 'ReduceLROnPlateau';
   const history: History = { epochs: [], stopped: 'completed' };
