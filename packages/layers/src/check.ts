@@ -16,3 +16,36 @@ export function checkBool(layer: string, name: string, v: unknown): boolean {
   if (typeof v !== 'boolean') throw new ValueRangeError(`${layer}: ${name} must be true or false, got ${String(v)}`);
   return v;
 }
+
+/** A rule for one constructor option: a predicate and the words for what is valid. */
+export interface Rule {
+  ok(v: unknown): boolean;
+  valid: string;
+}
+
+export type Rules<O> = { readonly [K in keyof O]-?: Rule };
+
+export const rule = {
+  positiveInt: { ok: (v) => Number.isInteger(v) && (v as number) > 0, valid: 'an integer > 0' },
+  nonNegativeInt: { ok: (v) => Number.isInteger(v) && (v as number) >= 0, valid: 'an integer >= 0' },
+  bool: { ok: (v) => typeof v === 'boolean', valid: 'true or false' },
+  /** A probability that leaves something to keep: [0, 1). */
+  dropout: { ok: (v) => typeof v === 'number' && v >= 0 && v < 1, valid: 'a number in [0, 1)' },
+  any: { ok: () => true, valid: 'anything' },
+  oneOf: (...values: readonly string[]): Rule => ({ ok: (v) => values.includes(v as string), valid: `one of ${values.map((s) => `'${s}'`).join(', ')}` }),
+} satisfies Record<string, Rule | ((...a: never[]) => Rule)>;
+
+const fmtValue = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v)));
+
+/**
+ * Checks a layer's options object (with its defaults filled in) against a rule per option. Unknown
+ * keys (typos like `numLayer`) are errors listing the valid options.
+ */
+export function checkOptions<O extends object>(layer: string, rules: Rules<O>, given: object, options: O): void {
+  for (const key of Object.keys(given)) {
+    if (!(key in rules)) throw new ValueRangeError(`${layer}: unknown option '${key}' (valid options: ${Object.keys(rules).join(', ')})`);
+  }
+  for (const key of Object.keys(rules) as (keyof O & string)[]) {
+    if (!rules[key].ok(options[key])) throw new ValueRangeError(`${layer}: ${key} must be ${rules[key].valid}, got ${fmtValue(options[key])}`);
+  }
+}

@@ -17,6 +17,10 @@ export {
 export { Dropout, Dropout2d, dropout, dropout2d } from './dropout.js';
 export { Embedding } from './embedding.js';
 export {
+  RNNBase, RNN, LSTM, GRU, type RNNBaseOptions, type RNNOptions, type LSTMOptions, type GRUOptions,
+} from './recurrent.js';
+export { RNNCellBase, RNNCell, LSTMCell, GRUCell, type RNNCellBaseOptions, type RNNCellOptions } from './recurrent-cells.js';
+export {
   mseLoss, l1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, crossEntropy,
   MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, NLLLoss, CrossEntropyLoss,
   type Reduction, type ReductionOptions, type BCEOptions, type BCEWithLogitsOptions, type NLLOptions, type CrossEntropyOptions,
