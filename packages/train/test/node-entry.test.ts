@@ -57,7 +57,7 @@ describe('@nn/train/node', () => {
     expect(r.status).toBe(0);
   }, 60_000);
 
-  it('no bar when stderr is not a TTY, or with progress: false', () => {
+  it('no bar when stderr is not a TTY', () => {
     const r = fitInNode('', '');
     expect(r.err).not.toMatch(/epoch 1/);
     expect(r.status).toBe(0);
