@@ -1,7 +1,8 @@
 /** The functional convolution and pooling ops: checkGrad (float64), chunking, typed errors. */
 import * as T from '@nn/tensor';
 import { DTypeError, NNError, ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
-import { checkGrad } from '@nn/autograd';
+import { checkGrad, grad } from '@nn/autograd';
+import * as L from '@nn/layers';
 import { describe, expect, it } from 'vitest';
 
 T.manualSeed(5);
@@ -29,6 +30,22 @@ describe('checkGrad (float64 central differences, reverse and forward mode)', ()
     padCircular: [(x) => T.pad(x, [1, 2], { mode: 'circular' }), [f64(2, 3)]],
   };
   for (const [name, [f, xs]] of Object.entries(cases)) it(name, () => expect(checkGrad(f, xs).ok).toBe(true));
+
+  it('modules: BatchNorm2d (training) and GroupNorm', () => {
+    expect(checkGrad((x) => new L.BatchNorm2d(2, { affine: false })(x) as Tensor, [f64(3, 2, 2, 3)]).ok).toBe(true);
+    expect(checkGrad((x) => new L.GroupNorm(2, 4, { affine: false })(x) as Tensor, [f64(2, 4, 3)]).ok).toBe(true);
+  });
+
+  it('gradients of gradients: the rules are differentiable (second derivatives through conv, pooling, convTranspose)', () => {
+    const w = f64(2, 2, 3, 3);
+    const loss = (x: Tensor) => {
+      const h = T.maxPool2d(T.tanh(T.conv2d(x, w, null, { padding: 1 })), 2);
+      return T.sum(T.tanh(T.convTranspose2d(T.avgPool2d(h, 1), T.transpose(w, 0, 1), null, { stride: 2 })));
+    };
+    const dLdx = grad(loss) as (x: Tensor) => Tensor;
+    const v = f64(1, 2, 6, 6);
+    expect(checkGrad((x) => T.sum(T.mul(dLdx(x), v)), [f64(1, 2, 6, 6)], { modes: ['reverse'] }).ok).toBe(true);
+  });
 });
 
 describe('the column buffer is bounded', () => {
