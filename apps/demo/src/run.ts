@@ -1,52 +1,30 @@
 /**
  * One demo run: data (@nn/data), an MLP (@nn/layers), an optimizer and schedule (@nn/optim),
  * `fit` with validation, metrics and callbacks (@nn/train), then a report on stdout: the per-epoch
- * table, the test result (accuracy and confusion matrix, or MSE and coefficients) and where the
- * model was saved.
+ * table, the test result (accuracy and confusion matrix, or MSE and coefficients), where the model
+ * (and --history) went. With --overfit-batch, overfit.ts runs instead of fit.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { noGrad } from '@nn/autograd';
 import { DataLoader } from '@nn/data';
 import { CrossEntropyLoss, MSELoss, type Module, type StateDict, save } from '@nn/layers';
-import { Adam, SGD, lr as schedules } from '@nn/optim';
 import { NNError, type Tensor, getBackend, manualSeed, memory } from '@nn/tensor';
 import { type Callback, EarlyStopping, type EpochLogs, confusionMatrix, evaluate, fit } from '@nn/train';
 import { ProgressBar } from '@nn/train/node';
-import { type BackendName, readsSynchronously, useBackend } from './backend.js';
+import { readsSynchronously, useBackend } from './backend.js';
 import { type DatasetName, type DemoData, LINREG, type Pair, loadData } from './data.js';
-import { type Activation, buildMlp, disposeModel, shapeText } from './model.js';
-import { DemoError, type Io, lrText, num, pct, table, thousands } from './ui.js';
+import { type RunInfo, writeHistory } from './history.js';
+import { buildMlp, disposeModel, shapeText } from './model.js';
+import type { DemoOptions } from './options.js';
+import { makeOptimizer } from './optimizers.js';
+import { type OverfitResult, overfitCheck } from './overfit.js';
+import { confusionTable, epochRows, historyTable, modelText, setupLines } from './report.js';
+import { SCHEDULES, makeScheduler, scheduleText } from './schedules.js';
+import { DemoError, type Io, num, pct, table } from './ui.js';
 
-export const OPTIMIZERS = ['adam', 'sgd'] as const;
-export type OptimizerName = (typeof OPTIMIZERS)[number];
-export const SCHEDULES = ['cosine', 'constant'] as const;
-export type ScheduleName = (typeof SCHEDULES)[number];
-export const SGD_MOMENTUM = 0.9;
 /** Batch size of the val and test passes (no gradients: larger is faster). */
 const EVAL_BATCH = 1000;
-
-export interface DemoOptions {
-  dataset: DatasetName;
-  /** --data: the Fashion-MNIST directory (null: search the default places). */
-  data: string | null;
-  /** --samples (null: the dataset's default). */
-  samples: number | null;
-  hidden: number[];
-  activation: Activation;
-  optimizer: OptimizerName;
-  lr: number;
-  schedule: ScheduleName;
-  epochs: number;
-  batchSize: number;
-  seed: number;
-  /** EarlyStopping patience in epochs (null: train every epoch). */
-  patience: number | null;
-  out: string;
-  backend: BackendName;
-  /** Force the progress bar on or off (null: on when stderr is a terminal). */
-  progress: boolean | null;
-}
 
 export interface TestResult {
   loss: number;
@@ -57,6 +35,7 @@ export interface TestResult {
 }
 
 export interface DemoResult {
+  mode: 'fit';
   dataset: DatasetName;
   backend: string;
   /** fit's per-epoch logs: loss, accuracy, valLoss, valAccuracy, lr, seconds. */
@@ -69,6 +48,8 @@ export interface DemoResult {
   coefficients: number[] | null;
   /** Absolute path of the saved safetensors file. */
   savedTo: string;
+  /** Absolute path of the --history file, or null. */
+  historyFile: string | null;
   parameters: number;
   /** Live @nn tensors before and after the run (equal: nothing leaked). */
   liveTensors: { before: number; after: number };
@@ -134,73 +115,59 @@ async function saveModel(model: Module, path: string, metadata: Record<string, s
   }
 }
 
-/** Which epochs the table shows: all up to 15, else about 10 evenly spaced plus the last and the final one. */
-export function epochRows(n: number, finalEpoch: number): number[] {
-  if (n <= 15) return Array.from({ length: n }, (_, i) => i + 1);
-  const step = Math.ceil(n / 10);
-  const rows = new Set([1, n, finalEpoch]);
-  for (let e = step; e < n; e += step) rows.add(e);
-  return [...rows].filter((e) => e >= 1).sort((a, b) => a - b);
+/** The loss for the data set's task. */
+function lossFor(data: DemoData): (out: Tensor, y: Tensor) => Tensor {
+  const ce = new CrossEntropyLoss();
+  const mse = new MSELoss();
+  return data.task === 'classification' ? (out, y) => ce(out, y) : (out, y) => mse(out, y);
 }
 
-function historyTable(history: EpochLogs[], classification: boolean, mark: number | null): string {
-  const rows = epochRows(history.length, mark ?? history.length);
-  const header = classification
-    ? ['epoch', 'train loss', 'train acc', 'val loss', 'val acc', 'lr', 'seconds']
-    : ['epoch', 'train MSE', 'val MSE', 'lr', 'seconds'];
-  const body = rows.map((e) => {
-    const h = history[e - 1];
-    const epoch = `${e}${mark === e ? ' *' : ''}`;
-    return classification
-      ? [epoch, num(h.loss), pct(h.accuracy), num(h.valLoss), pct(h.valAccuracy), lrText(h.lr), h.seconds.toFixed(2)]
-      : [epoch, num(h.loss), num(h.valLoss), lrText(h.lr), h.seconds.toFixed(2)];
-  });
-  return table([header, ...body], { align: header.map(() => 'r') });
-}
-
-function confusionTable(m: number[][], classes: string[]): string {
-  const header = ['true \\ predicted', ...classes.map((_, j) => String(j)), 'recall'];
-  const rows = m.map((row, i) => {
-    const total = row.reduce((a, b) => a + b, 0);
-    return [`${i} ${classes[i]}`, ...row.map(String), total === 0 ? '-' : pct(row[i] / total)];
-  });
-  return table([header, ...rows]);
-}
-
-export async function run(o: DemoOptions, io: Io): Promise<DemoResult> {
+/** Fits (or with --overfit-batch checks) on the chosen backend; nothing is left allocated or switched. */
+export async function run(o: DemoOptions, io: Io): Promise<DemoResult | OverfitResult> {
   const t0 = performance.now();
   const before = memory().tensors;
   const restoreBackend = await useBackend(o.backend);
-  let result: DemoResult;
+  let result: DemoResult | OverfitResult;
   try {
     const data = await loadData(o.dataset, { seed: o.seed, samples: o.samples, dataDir: o.data ?? undefined });
     try {
-      result = await train(o, data, io, before, t0);
+      result = o.overfitSteps !== null ? await overfitCheck(o, o.overfitSteps, data, lossFor(data), io) : await train(o, data, io);
     } finally {
       for (const t of data.owned) t.dispose();
     }
   } finally {
     restoreBackend();
   }
-  result.liveTensors.after = memory().tensors;
+  result.liveTensors = { before, after: memory().tensors };
   result.seconds = (performance.now() - t0) / 1000;
   const { before: b, after: a } = result.liveTensors;
   io.out(`live tensors: ${b} before, ${a} after${a === b ? ' (no leaks)' : ` (LEAK: ${a - b})`}; ${result.seconds.toFixed(1)} s in total`);
   return result;
 }
 
-async function train(o: DemoOptions, data: DemoData, io: Io, before: number, t0: number): Promise<DemoResult> {
+/** What --history's JSON records about the run. */
+function runInfo(o: DemoOptions, data: DemoData, backend: string): RunInfo {
+  return {
+    dataset: o.dataset, model: modelText(o, data), hidden: o.hidden, activation: o.activation, norm: o.norm, dropout: o.dropout,
+    residual: o.residual, init: o.init, optimizer: o.optimizer, lr: o.lr, ...o.hyper, schedule: o.schedule, ...o.scheduleParams,
+    epochs: o.epochs, batchSize: o.batchSize, patience: o.patience, seed: o.seed, backend,
+  };
+}
+
+async function train(o: DemoOptions, data: DemoData, io: Io): Promise<DemoResult> {
   const classification = data.task === 'classification';
   const k = data.outFeatures;
   manualSeed(o.seed); // the model's initialization
-  const model = buildMlp(data.inFeatures, o.hidden, k, o.activation);
-  const ce = new CrossEntropyLoss();
-  const mse = new MSELoss();
-  const lossFn = (out: Tensor, y: Tensor) => (classification ? ce(out, y) : mse(out, y));
-  const optimizer = o.optimizer === 'adam' ? new Adam(model.parameters(), { lr: o.lr }) : new SGD(model.parameters(), { lr: o.lr, momentum: SGD_MOMENTUM });
+  const model = buildMlp(data.inFeatures, o.hidden, k, o.activation, o);
+  const lossFn = lossFor(data);
+  const optimizer = makeOptimizer(o.optimizer, model.parameters(), o.lr, o.hyper);
   try {
-    const scheduler = o.schedule === 'cosine' ? new schedules.CosineAnnealingLR(optimizer, { tMax: o.epochs }) : undefined;
-    const trainLoader = new DataLoader(data.train, { batchSize: o.batchSize, shuffle: true, seed: o.seed });
+    // BatchNorm cannot normalize a batch of one example in training (PyTorch raises too).
+    const dropLast = o.norm === 'batchnorm' && data.train.length % o.batchSize === 1;
+    const trainLoader = new DataLoader(data.train, { batchSize: o.batchSize, shuffle: true, seed: o.seed, dropLast });
+    // OneCycleLR cycles momentum (or beta1) only where there is some to cycle.
+    const ctx = { epochs: o.epochs, lr: o.lr, stepsPerEpoch: trainLoader.length, cycleMomentum: 'betas' in o.hyper || (o.hyper.momentum ?? 0) > 0 };
+    const scheduler = makeScheduler(o.schedule, optimizer, o.scheduleParams, ctx);
     const valLoader = new DataLoader(data.val, { batchSize: EVAL_BATCH });
     const testLoader = new DataLoader(data.test, { batchSize: EVAL_BATCH });
     const syncReads = readsSynchronously();
@@ -213,23 +180,19 @@ async function train(o: DemoOptions, data: DemoData, io: Io, before: number, t0:
 
     const arch = shapeText(data.inFeatures, o.hidden, k);
     const params = model.parameterCount();
-    const optText = o.optimizer === 'adam' ? `Adam lr ${o.lr}` : `SGD lr ${o.lr} momentum ${SGD_MOMENTUM}`;
     io.out(`@nn demo: ${o.dataset} on the ${getBackend().name} backend, seed ${o.seed}`);
-    io.out(`  data   ${data.description}; test: ${data.testDescription}`);
+    for (const line of setupLines(o, data, params)) io.out(line);
+    io.out(`  lr     ${scheduleText(o.schedule, o.scheduleParams, ctx)}`);
     io.out(
-      `  model  ${arch} ${o.hidden.length === 0 ? 'linear model' : `MLP with ${o.activation === 'relu' ? 'ReLU' : 'tanh'}`}, ` +
-        `${thousands(params)} parameters, ${classification ? 'cross-entropy' : 'MSE'} loss`,
-    );
-    io.out(
-      `  train  ${optText}${scheduler ? ' with cosine decay' : ''}, batch ${o.batchSize}, ${o.epochs} epochs` +
+      `  train  batch ${o.batchSize}${dropLast ? ' (last batch of 1 dropped for BatchNorm)' : ''}, ${o.epochs} epochs` +
         `${early ? `, early stopping on val loss (patience ${o.patience})` : ''}`,
     );
     if (showBar) io.out('');
     else io.out(`\ntraining (no progress bar: ${o.progress === false ? '--no-progress' : 'stderr is not a terminal; --progress forces it'})...`);
 
     const history = await fit(model, {
-      train: trainLoader, val: valLoader, loss: lossFn, optimizer, scheduler, epochs: o.epochs,
-      metrics: classification && syncReads ? ['accuracy'] : [], callbacks, progress: false,
+      train: trainLoader, val: valLoader, loss: lossFn, optimizer, scheduler, schedulerInterval: SCHEDULES[o.schedule].interval,
+      epochs: o.epochs, metrics: classification && syncReads ? ['accuracy'] : [], callbacks, progress: false,
     });
     const epochs = history.epochs;
     const stoppedEarly = history.stopped === 'callback';
@@ -274,14 +237,19 @@ async function train(o: DemoOptions, data: DemoData, io: Io, before: number, t0:
 
     const savedTo = resolve(o.out);
     await saveModel(model, savedTo, {
-      dataset: o.dataset, architecture: arch, activation: o.activation, epoch: String(finalEpoch), seed: String(o.seed), backend: getBackend().name,
+      dataset: o.dataset, architecture: arch, activation: o.activation, norm: o.norm, dropout: String(o.dropout), residual: String(o.residual),
+      init: o.init, optimizer: o.optimizer, epoch: String(finalEpoch), seed: String(o.seed), backend: getBackend().name,
     });
     io.out('');
     io.out(`model saved to ${savedTo} (${arch}${o.hidden.length > 0 ? ` ${o.activation}` : ''}, weights of epoch ${finalEpoch})`);
+    if (o.history !== null) {
+      await writeHistory(o.history, epochs, runInfo(o, data, getBackend().name));
+      io.out(`history of ${epochs.length} epochs written to ${o.history}`);
+    }
 
     return {
-      dataset: o.dataset, backend: getBackend().name, history: epochs, finalEpoch, stoppedEarly, test, coefficients, savedTo,
-      parameters: params, liveTensors: { before, after: -1 }, seconds: (performance.now() - t0) / 1000,
+      mode: 'fit', dataset: o.dataset, backend: getBackend().name, history: epochs, finalEpoch, stoppedEarly, test, coefficients, savedTo,
+      historyFile: o.history, parameters: params, liveTensors: { before: -1, after: -1 }, seconds: -1,
     };
   } finally {
     optimizer.dispose();

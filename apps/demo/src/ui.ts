@@ -6,6 +6,9 @@
 /** A problem at run time (data not found, backend unavailable, bad data file): exit code 1. */
 export class DemoError extends Error {}
 
+/** An invalid command line (unknown flag, bad value, contradictory flags): exit code 2. */
+export class UsageError extends Error {}
+
 /** Where the demo writes. */
 export interface Io {
   out: (line: string) => void;

@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { DataLoader, TensorDataset, makeSpiral } from '@nn/data';
 import { loadInto } from '@nn/layers';
@@ -10,26 +9,11 @@ import { confusionMatrix, predict } from '@nn/train';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FLAGS, HELP, main } from '../src/cli.js';
 import { FASHION_CLASSES, LINREG, SPIRAL, locateFashionMnist } from '../src/data.js';
-import { buildMlp, disposeModel } from '../src/model.js';
-import { DemoError, type Io } from '../src/ui.js';
-
-function capture(): Io & { stdout: string[]; stderrLines: string[]; stderrText: () => string } {
-  const stdout: string[] = [];
-  const stderrLines: string[] = [];
-  const chunks: string[] = [];
-  const stderr = new Writable({
-    write(chunk, _enc, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  });
-  return {
-    stdout, stderrLines, stderr, stderrIsTTY: false,
-    out: (l) => stdout.push(l),
-    err: (l) => stderrLines.push(l),
-    stderrText: () => chunks.join(''),
-  };
-}
+import { ACTIVATION_NAMES, INIT_NAMES, NORM_NAMES, buildMlp, disposeModel } from '../src/model.js';
+import { OPTIMIZERS, OPTIMIZER_NAMES, optimizerText } from '../src/optimizers.js';
+import { SCHEDULE_NAMES } from '../src/schedules.js';
+import { DemoError } from '../src/ui.js';
+import { capture } from './capture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'nn-demo-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -127,7 +111,7 @@ describe('demo CLI: training', () => {
 
   it('stops early and restores the best weights with --patience', async () => {
     const io = capture();
-    const { result } = await main(['--patience', '1', '--schedule', 'constant', '--epochs', '40', '--samples', '900', '--out', join(tmp, 'es.safetensors')], io);
+    const { result } = await main(['--patience', '1', '--schedule', 'none', '--epochs', '40', '--samples', '900', '--out', join(tmp, 'es.safetensors')], io);
     const r = result!;
     expect(r.stoppedEarly).toBe(true);
     expect(r.history.length).toBeLessThan(40);
@@ -222,11 +206,17 @@ describe('demo CLI: flags and errors', () => {
     const io = capture();
     expect((await main(['--help'], io)).exitCode).toBe(0);
     expect(io.stdout.join('\n')).toBe(HELP);
-    expect(FLAGS).toHaveLength(17);
+    expect(FLAGS).toHaveLength(39);
     for (const flag of FLAGS) expect(HELP).toContain(flag);
     for (const word of ['spiral', 'linreg', 'fashion-mnist', 'cpu', 'wasm', 'webgpu', 'apt-get install dataset-fashion-mnist', 'Exit codes']) {
       expect(HELP).toContain(word);
     }
+    // Every choice of every table, with its torch name and defaults.
+    for (const name of [...OPTIMIZER_NAMES, ...ACTIVATION_NAMES, ...NORM_NAMES, ...INIT_NAMES, ...SCHEDULE_NAMES]) expect(HELP).toMatch(new RegExp(`^ {23}${name} `, 'm'));
+    for (const name of OPTIMIZER_NAMES) expect(HELP).toContain(optimizerText(name, OPTIMIZERS[name].defaults));
+    expect(HELP).toContain('SGD(momentum=0.9, nesterov=False, weight_decay=0)');
+    expect(HELP).toContain('AdamW(betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)');
+    expect(HELP).toMatch(/^ {23}lion +0\.002 \/ 0\.03 \/ 0\.0003$/m);
   });
 
   it('rejects an unknown flag with a clear message and exit code 2', async () => {
@@ -250,9 +240,45 @@ describe('demo CLI: flags and errors', () => {
     [['--seed', '1.5'], "--seed must be a non-negative integer, got '1.5'"],
     [['--dataset', 'mnist'], "--dataset must be one of spiral, linreg, fashion-mnist, got 'mnist'"],
     [['--backend', 'tpu'], "--backend must be one of cpu, wasm, webgpu, got 'tpu'"],
-    [['--optimizer', 'rmsprop'], "--optimizer must be one of adam, sgd, got 'rmsprop'"],
-    [['--schedule', 'step'], "--schedule must be one of cosine, constant, got 'step'"],
-    [['--activation', 'gelu'], "--activation must be one of relu, tanh, got 'gelu'"],
+    [['--optimizer', 'adadelta'], "--optimizer must be one of sgd, adagrad, rmsprop, adam, adamw, adamax, lion, got 'adadelta'"],
+    [['--schedule', 'linear'], "--schedule must be one of none, step, exponential, cosine, warmup-cosine, restarts, onecycle, got 'linear'"],
+    [['--activation', 'swish'], "--activation must be one of relu, leaky-relu, elu, gelu, silu, tanh, sigmoid, softplus, prelu, maxout, got 'swish'"],
+    [['--norm', 'groupnorm'], "--norm must be one of none, batchnorm, layernorm, got 'groupnorm'"],
+    [['--init', 'orthogonal'], "--init must be one of default, kaiming-uniform, kaiming-normal, xavier-uniform, xavier-normal, normal, uniform, zeros, got 'orthogonal'"],
+    [['--lr=-0.1'], "--lr must be a positive number, got '-0.1'"],
+    [['--lr', '0'], "--lr must be a positive number, got '0'"],
+    // Optimizer hyperparameters: ranges, and only where the optimizer takes them.
+    [['--optimizer', 'sgd', '--momentum', '0', '--nesterov'], '--nesterov needs --momentum > 0 (Nesterov momentum without momentum is plain SGD; PyTorch refuses it too)'],
+    [['--nesterov'], '--nesterov does not apply to --optimizer adam, the default (only to sgd)'],
+    [['--optimizer', 'adam', '--momentum', '0.9'], '--momentum does not apply to --optimizer adam (only to sgd, rmsprop)'],
+    [['--optimizer', 'sgd', '--alpha', '0.9'], '--alpha does not apply to --optimizer sgd (only to rmsprop)'],
+    [['--optimizer', 'lion', '--eps', '1e-8'], '--eps does not apply to --optimizer lion (only to adagrad, rmsprop, adam, adamw, adamax)'],
+    [['--optimizer', 'sgd', '--beta1', '0.8'], '--beta1 does not apply to --optimizer sgd (only to adam, adamw, adamax, lion)'],
+    [['--optimizer', 'sgd', '--momentum', '1.5'], "--momentum must be a number in [0, 1), got '1.5'"],
+    [['--betas', '0.9'], "--betas must be two numbers separated by a comma, each in [0, 1) (e.g. 0.9,0.999), got '0.9'"],
+    [['--betas', '0.9,0.999', '--beta1', '0.8'], 'give --betas or --beta1/--beta2, not both'],
+    [['--beta2', '1'], "--beta2 must be a number in [0, 1), got '1'"],
+    [['--weight-decay=-1'], "--weight-decay must be a number >= 0, got '-1'"],
+    [['--optimizer', 'rmsprop', '--alpha', 'x'], "--alpha must be a number in [0, 1), got 'x'"],
+    // Model.
+    [['--dropout', '1'], "--dropout must be a probability in [0, 1), got '1'"],
+    [['--dataset', 'linreg', '--norm', 'batchnorm'], '--norm needs hidden layers (--hidden none is a linear model)'],
+    [['--hidden', 'none', '--residual'], '--residual needs hidden layers (--hidden none is a linear model)'],
+    // Schedule parameters.
+    [['--gamma', '0.5'], '--gamma does not apply to --schedule cosine, the default (only to step, exponential)'],
+    [['--schedule', 'onecycle', '--eta-min', '0'], '--eta-min does not apply to --schedule onecycle (only to cosine, warmup-cosine, restarts)'],
+    [['--schedule', 'step', '--gamma', '2'], "--gamma must be a number in (0, 1], got '2'"],
+    [['--schedule', 'warmup-cosine', '--epochs', '5', '--warmup-epochs', '5'], '--warmup-epochs (5) must be less than --epochs (5): the cosine part needs an epoch'],
+    [['--schedule', 'restarts', '--t0', '0'], "--t0 must be a positive integer, got '0'"],
+    [['--schedule', 'onecycle', '--max-lr=-1'], "--max-lr must be a positive number, got '-1'"],
+    // --history and --overfit-batch.
+    [['--history', 'run.txt'], "--history must name a .json or .csv file (the extension picks the format), got 'run.txt'"],
+    [['--history', 'run'], "--history must name a .json or .csv file (the extension picks the format), got 'run'"],
+    [['--history', ''], '--history needs a file path, got an empty string'],
+    [['--overfit-batch', '--epochs', '3'], '--epochs does not apply to --overfit-batch (it trains one batch of 16 examples for --overfit-steps steps and saves nothing)'],
+    [['--overfit-batch', '--history', 'h.json'], '--history does not apply to --overfit-batch (it trains one batch of 16 examples for --overfit-steps steps and saves nothing)'],
+    [['--overfit-steps', '10'], '--overfit-steps applies to --overfit-batch only'],
+    [['--overfit-batch', '--backend', 'webgpu'], '--overfit-batch needs a backend that reads synchronously: --backend cpu or wasm'],
     [['--hidden', '64,,64'], "--hidden must be comma-separated positive integers (e.g. 64,64) or 'none', got '64,,64'"],
     [['--hidden', '0'], "--hidden must be comma-separated positive integers (e.g. 64,64) or 'none', got '0'"],
     [['--data', '/tmp'], '--data applies to --dataset fashion-mnist only (the spiral data is generated)'],
