@@ -49,6 +49,44 @@ describe('checkGrad (float64 central differences, reverse and forward mode)', ()
 });
 
 describe('the column buffer is bounded', () => {
+  it('without gradients, peak memory stays far below one whole-batch column buffer', () => {
+    // The cpu backend, with live-byte accounting on every alloc and free.
+    const base = T.createCpuBackend();
+    const sizes = new Map<unknown, number>();
+    let live = 0;
+    let peak = 0;
+    T.registerBackend({
+      ...base,
+      name: 'peak-counting',
+      alloc(size, dtype) {
+        const b = base.alloc(size, dtype);
+        sizes.set(b, size * 4);
+        live += size * 4;
+        peak = Math.max(peak, live);
+        return b;
+      },
+      free(b) {
+        live -= sizes.get(b) ?? 0;
+        base.free(b);
+      },
+    });
+    const x = T.randn([16, 3, 16, 16]).to('peak-counting');
+    const w = T.randn([4, 3, 3, 3]).to('peak-counting');
+    const columns = 16 * 3 * 9 * 256 * 4;
+    const saved = T.convLimits.columnBytes;
+    T.convLimits.columnBytes = columns / 8; // two samples per chunk
+    try {
+      const before = live;
+      peak = live;
+      const y = T.conv2d(x, w, null, { padding: 1 });
+      expect(y.shape).toEqual([16, 4, 16, 16]);
+      // Chunk outputs + the joined output + one chunk's padded input and columns.
+      expect(peak - before).toBeLessThan(columns / 2);
+    } finally {
+      T.convLimits.columnBytes = saved;
+    }
+  });
+
   it('chunks the batch when the columns would exceed convLimits.columnBytes, with the same result and gradients', () => {
     const x = T.randn([5, 3, 6, 6], { requiresGrad: true });
     const w = T.randn([4, 3, 3, 3], { requiresGrad: true });

@@ -97,12 +97,12 @@ function chunkSize(batch: number, perSample: number): number {
   return Math.max(1, Math.min(batch, Math.floor(convLimits.columnBytes / Math.max(perSample, 1))));
 }
 
-/** Runs f over batch chunks and joins the outputs along dim 0. */
+/** Runs f over batch chunks and joins the outputs along dim 0; each chunk's temporaries are freed before the next. */
 function chunked(x: Tensor, per: number, f: (xc: Tensor) => Tensor): Tensor {
   const n = x.shape[0];
   if (per >= n) return f(x);
   const parts: Tensor[] = [];
-  for (let i = 0; i < n; i += per) parts.push(f(slice(x, 0, i, i + per)));
+  for (let i = 0; i < n; i += per) parts.push(tidy(() => f(slice(x, 0, i, i + per))));
   return concat(parts, 0);
 }
 
