@@ -15,6 +15,8 @@ import { movementTests } from './movement.js';
 import { propertyTests } from './properties.js';
 import { randomTests } from './random.js';
 import { reduceTests } from './reduce.js';
+import { sequenceTests } from './sequence.js';
+import { sortTests } from './sort.js';
 
 export interface ConformanceOptions {
   /** dtypes to leave untested even though the backend lists them (float64 is only tested when listed). */
@@ -58,5 +60,7 @@ export function runBackendConformance(
     randomTests(ctx);
     propertyTests(ctx);
     memoryTests(ctx);
+    sortTests(ctx);
+    sequenceTests(ctx);
   });
 }

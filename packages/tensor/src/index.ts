@@ -46,6 +46,12 @@ export {
 export {
   maxPool2d, avgPool2d, adaptiveAvgPool2d, type MaxPoolOptions, type AvgPoolOptions,
 } from './ops/pool.js';
+export { cumsum, cumprod } from './ops/scan.js';
+export { tril, triu, maskedFill, chunk, repeat, repeatInterleave } from './ops/sequence.js';
+export { sort, argsort, topk, type SortOptions, type TopkOptions, type SortResult } from './ops/sort.js';
+export { einsum } from './ops/einsum.js';
+export { multinomial, type MultinomialOptions } from './ops/multinomial.js';
 export { broadcastShapes, sizeOf, contiguousStrides, isContiguous } from './shape.js';
 export { flatStep } from './cpu/strides.js';
+export { argsortLines } from './cpu/sort.js';
 export { formatTensor } from './format.js';

@@ -7,6 +7,8 @@ import { type Owned, type Storage, retarget, setTensorCheck, trackTensor, untrac
 import * as ops from './ops/index.js';
 import type { Scalar, TensorLike } from './ops/core.js';
 import type { PadOptions, PadSpec } from './ops/movement.js';
+import type { MultinomialOptions } from './ops/multinomial.js';
+import type { SortOptions, SortResult, TopkOptions } from './ops/sort.js';
 import { sizeOf } from './shape.js';
 
 // Ships in the .d.ts so consumers whose lib lacks esnext.disposable (e.g. es2022 + dom) can read
@@ -316,6 +318,23 @@ export class Tensor implements View {
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
   oneHot(numClasses?: number): Tensor { return ops.oneHot(this, numClasses); }
   where(cond: Tensor, other: Scalar | Tensor): Tensor { return ops.where(cond, this, other); }
+
+  // --- sequence ops --------------------------------------------------------------------------
+  cumsum(dim: number): Tensor { return ops.cumsum(this, dim); }
+  cumprod(dim: number): Tensor { return ops.cumprod(this, dim); }
+  tril(diagonal = 0): Tensor { return ops.tril(this, diagonal); }
+  triu(diagonal = 0): Tensor { return ops.triu(this, diagonal); }
+  /** This tensor with `value` where the bool mask (broadcast) is true. */
+  maskedFill(mask: Tensor, value: number | boolean | Tensor): Tensor { return ops.maskedFill(this, mask, value); }
+  sort(options?: SortOptions): SortResult { return ops.sort(this, options); }
+  argsort(options?: SortOptions): Tensor { return ops.argsort(this, options); }
+  topk(k: number, options?: TopkOptions): SortResult { return ops.topk(this, k, options); }
+  chunk(chunks: number, dim = 0): Tensor[] { return ops.chunk(this, chunks, dim); }
+  /** Tiles the tensor: `x.repeat(2, 1)` (torch.Tensor.repeat). */
+  repeat(...sizes: number[] | [readonly number[]]): Tensor { return ops.repeat(this, ...sizes); }
+  repeatInterleave(repeats: number | readonly number[], dim?: number): Tensor { return ops.repeatInterleave(this, repeats, dim); }
+  /** Category indices drawn from this tensor's rows of probabilities (int32). */
+  multinomial(numSamples: number, options?: MultinomialOptions): Tensor { return ops.multinomial(this, numSamples, options); }
 }
 
 function flatArgs(args: number[] | [readonly number[]]): number[] {

@@ -5,7 +5,7 @@
  */
 import {
   type Backend, BackendError, type BinaryOp, type DataArray, type DType, type MemoryInfo, type RandomKind, type ReduceOp,
-  type UnaryOp, ValueRangeError, type View,
+  type UnaryOp, ValueRangeError, type View, argsortLines,
 } from '@nn/tensor';
 import { adam, sgd } from './fused-optim.js';
 import type { Heap, WasmBuffer } from './heap.js';
@@ -21,6 +21,13 @@ import type { Pool } from './threads.js';
 function newArray(dtype: DType, size: number): DataArray {
   const t = typeCode(dtype);
   return t === 0 ? new Float32Array(size) : t === 1 ? new Int32Array(size) : new Uint8Array(size);
+}
+
+/** `v` with its buffer replaced by a typed array over the whole heap (offset in elements). */
+function heapView(mem: ArrayBufferLike, v: View): View<DataArray> {
+  const t = typeCode(v.dtype);
+  const arr = t === 0 ? new Float32Array(mem) : t === 1 ? new Int32Array(mem) : new Uint8Array(mem);
+  return { buffer: arr, dtype: v.dtype, shape: v.shape, strides: v.strides, offset: ptrOf(v) / elemBytes(v.dtype) };
 }
 
 export interface WasmBackend extends Backend<WasmBuffer> {
@@ -141,6 +148,12 @@ export function createBackend(
       }
       writeIndexing(r.words(), 0, indices.shape, axis, os, e, indices.strides, updates.strides, e, typeCode(x.dtype), ptrOf(out), ptrOf(indices), ptrOf(updates));
       ex.scatterAdd(desc, n); // sequential: indices may repeat
+    },
+    // Sorting runs in TypeScript over typed-array views of the heap, with @nn/tensor's kernel:
+    // kernels finish before their call returns, so the heap is quiet while it runs.
+    argsort(x: View, axis: number, descending: boolean, out: View): void {
+      const mem = heap.memory.buffer;
+      argsortLines(heapView(mem, x), axis, descending, heapView(mem, out));
     },
     cast(x: View, out: View): void {
       r.map1(CAST_IDS[typeCode(x.dtype) * 3 + typeCode(out.dtype)], x, out, thresholds.elementwise);

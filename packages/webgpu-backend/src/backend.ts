@@ -18,6 +18,7 @@ import { checkIndices, gather, scatterAdd } from './kernels/indexing.js';
 import { linear, matmul, type Tiling } from './kernels/matmul.js';
 import { adam, sgd } from './kernels/optim.js';
 import { reduce } from './kernels/reduce.js';
+import { argsort } from './kernels/sort.js';
 import { type GpuBuffer, Runtime, type RuntimeOptions, type WebGPUMemoryInfo, type WebGPUStats } from './runtime.js';
 
 export type { GpuBuffer } from './runtime.js';
@@ -144,6 +145,10 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
     scatterAdd(x: GView, indices: GView, updates: GView, axis: number, out: GView): void {
       op('scatterAdd', x, indices, updates, out);
       scatterAdd(rt, x, indices, updates, axis, out);
+    },
+    argsort(x: GView, axis: number, descending: boolean, out: GView): void {
+      op('argsort', x, out);
+      argsort(rt, x, axis, descending, out);
     },
     cast(x: GView, out: GView): void {
       op('cast', x, out);

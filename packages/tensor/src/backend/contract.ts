@@ -78,6 +78,13 @@ export interface Primitives<B> {
    * along `axis`. indices and updates share a shape; out has x's shape.
    */
   scatterAdd(x: View<B>, indices: View<B>, updates: View<B>, axis: number, out: View<B>): void;
+  /**
+   * Stable argsort along `axis`: out (int32, x's shape except out.shape[axis] = k <= x.shape[axis])
+   * gets the positions of the first k elements of each line of x in sorted order: ascending, or
+   * largest first when `descending`. NaN counts as larger than every number (PyTorch); equal
+   * values (-0 and 0 too) keep their original order. x is any strided view of any dtype.
+   */
+  argsort(x: View<B>, axis: number, descending: boolean, out: View<B>): void;
   /** Converts dtype. float -> int truncates toward zero; anything -> bool is (x != 0). */
   cast(x: View<B>, out: View<B>): void;
   /** Sets every element of out. */

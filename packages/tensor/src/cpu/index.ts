@@ -10,6 +10,7 @@ import { adam, sgd } from './fused-optim.js';
 import { linear, matmul } from './matmul.js';
 import { fill, gather, iota, random, scatterAdd } from './movement.js';
 import { reduce } from './reduce.js';
+import { argsortLines } from './sort.js';
 
 export type { CpuBuffer, CpuView } from './buffer.js';
 
@@ -30,6 +31,7 @@ export function createCpuBackend(): Backend<CpuBuffer> {
     copyInto,
     gather,
     scatterAdd,
+    argsort: argsortLines,
     cast,
     fill,
     iota,

@@ -8,3 +8,8 @@ export * from './inplace.js';
 export * from './window.js';
 export * from './conv.js';
 export * from './pool.js';
+export * from './scan.js';
+export * from './sequence.js';
+export * from './sort.js';
+export * from './einsum.js';
+export * from './multinomial.js';

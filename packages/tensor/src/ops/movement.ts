@@ -168,6 +168,7 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
     if (!Number.isInteger(sizeOrSections) || sizeOrSections < 1) throw new ValueRangeError(`split: size must be a positive integer, got ${sizeOrSections}`);
     sizes = [];
     for (let i = 0; i < n; i += sizeOrSections) sizes.push(Math.min(sizeOrSections, n - i));
+    if (n === 0) sizes.push(0); // PyTorch: an empty dim splits into one empty piece
   } else {
     sizes = [...sizeOrSections];
     const total = sizes.reduce((a, b) => a + b, 0);
