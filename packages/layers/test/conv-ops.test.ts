@@ -52,10 +52,11 @@ describe('the column buffer is bounded', () => {
   it('without gradients, peak memory stays far below one whole-batch column buffer', () => {
     // The cpu backend, with live-byte accounting on every alloc and free.
     const base = T.createCpuBackend();
-    const sizes = new Map<unknown, number>();
+    type Buffer = ReturnType<typeof base.alloc>;
+    const sizes = new Map<Buffer, number>();
     let live = 0;
     let peak = 0;
-    T.registerBackend({
+    const counting: T.Backend<Buffer> = {
       ...base,
       name: 'peak-counting',
       alloc(size, dtype) {
@@ -65,11 +66,12 @@ describe('the column buffer is bounded', () => {
         peak = Math.max(peak, live);
         return b;
       },
-      free(b) {
+      free(b: Buffer) {
         live -= sizes.get(b) ?? 0;
         base.free(b);
       },
-    });
+    };
+    T.registerBackend(counting as T.Backend);
     const x = T.randn([16, 3, 16, 16]).to('peak-counting');
     const w = T.randn([4, 3, 3, 3]).to('peak-counting');
     const columns = 16 * 3 * 9 * 256 * 4;
