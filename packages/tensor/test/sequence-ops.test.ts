@@ -116,3 +116,15 @@ describe('typed errors name the op, the values and what is valid', () => {
     });
   }
 });
+
+describe('multinomial of probabilities that require grad', () => {
+  it('records nothing and leaves no tensors behind', () => {
+    const p = T.tensor([0.2, 0.3, 0.5], { requiresGrad: true });
+    const before = T.memory();
+    const s = T.multinomial(p, 2);
+    expect(s.gradFn).toBeNull();
+    s.dispose();
+    expect(T.memory().tensors).toBe(before.tensors);
+    expect(T.memory().saved).toBe(before.saved);
+  });
+});

@@ -108,13 +108,16 @@ function contract(s: Scratch, a: Term, b: Term, keep: ReadonlySet<number>): Term
   };
   const A = side(a, [...batch, ...aOnly, ...con], aOnly);
   const B = side(b, [...batch, ...con, ...bOnly], bOnly);
-  const nb = sizeOf(batch.map(size));
-  const K = sizeOf(con.map(size));
-  const A3 = s.keep(reshape(A, [nb, sizeOf(aOnly.map((l) => own(a, l))), K]));
-  const B3 = s.keep(reshape(B, [nb, K, sizeOf(bOnly.map((l) => own(b, l)))]));
-  const prod = s.keep(matmul(A3, B3));
-  const shape = [...batch.map(size), ...aOnly.map((l) => own(a, l)), ...bOnly.map((l) => own(b, l))];
-  return { t: s.keep(reshape(prod, shape)), labels };
+  const batchShape = batch.map(size);
+  // Batch dims stay separate (matmul broadcasts them) and one-subscript groups need no reshape,
+  // so attention-style products pass transposed views to matmul instead of copies.
+  const matrix = (t: Tensor, rows: number[], cols: number[]): Tensor =>
+    rows.length === 1 && cols.length === 1 ? t : s.keep(reshape(t, [...batchShape, sizeOf(rows), sizeOf(cols)]));
+  const aSizes = aOnly.map((l) => own(a, l));
+  const bSizes = bOnly.map((l) => own(b, l));
+  const conSizes = con.map(size);
+  const prod = s.keep(matmul(matrix(A, aSizes, conSizes), matrix(B, conSizes, bSizes)));
+  return { t: s.keep(reshape(prod, [...batchShape, ...aSizes, ...bSizes])), labels };
 }
 
 /**

@@ -61,7 +61,9 @@ export function multinomial(probs: Tensor, numSamples: number, options: Multinom
   if (!replacement && numSamples > n) {
     throw new ValueRangeError(`multinomial: cannot draw ${numSamples} samples without replacement from ${n} categories (pass { replacement: true })`);
   }
-  const p = probs.ndim === 1 ? reshape(probs, [1, n]) : probs;
+  // Sampling is not differentiable: work on a detached view so nothing is recorded.
+  const d = probs.detach();
+  const p = probs.ndim === 1 ? reshape(d, [1, n]) : d;
   const rows = p.shape[0];
   try {
     checkRows(p, replacement ? 1 : numSamples, probs.ndim === 1);
@@ -72,7 +74,8 @@ export function multinomial(probs: Tensor, numSamples: number, options: Multinom
     out.dispose();
     return flat;
   } finally {
-    if (p !== probs) p.dispose();
+    if (p !== d) p.dispose();
+    d.dispose();
   }
 }
 
