@@ -129,7 +129,9 @@ function render(): void {
       timer = null;
       lastDraw = performance.now();
       curves.render(bestEpoch);
-      bar.setEpoch(curves.history.at(-1)?.epoch ?? 0);
+      const last = curves.history.at(-1);
+      bar.setEpoch(last?.epoch ?? 0);
+      if (last !== undefined) byId('memory').textContent = `training worker: ${last.tensors} live tensors (on ${last.backend}) after epoch ${last.epoch}`;
       if (pendingPictures !== null) {
         output.setPictures(pendingPictures);
         neurons.show(pendingPictures);
@@ -147,8 +149,7 @@ worker.onmessage = (e: MessageEvent<Reply>) => {
       bar.setBackends(r.status);
       return;
     case 'ready': {
-      const layers = config.hidden.map((_, i) => `hidden ${i + 1}`).concat('output');
-      curves.reset(config, r.stepsPerEpoch, layers);
+      curves.reset(config, r.stepsPerEpoch, r.layers);
       debug.gradNorms = curves.gradValues;
       bestEpoch = null;
       output.setData(r.data);

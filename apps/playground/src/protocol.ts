@@ -57,6 +57,8 @@ export interface EpochLog {
   valAccuracy: number | null;
   seconds: number;
   backend: BackendName;
+  /** Live tensors in the worker after the epoch (flat over epochs: nothing leaks). */
+  tensors: number;
 }
 
 export interface GraphNode {
@@ -75,9 +77,9 @@ export interface GraphNode {
 
 export type Reply =
   | { type: 'backends'; status: Record<BackendName, BackendStatus> }
-  | { type: 'ready'; data: DataInfo; parameters: number; summary: string; stepsPerEpoch: number }
+  | { type: 'ready'; data: DataInfo; parameters: number; summary: string; stepsPerEpoch: number; layers: string[] }
   | { type: 'state'; state: 'idle' | 'running' | 'paused' | 'done'; epoch: number; backend: BackendName; bestEpoch: number | null; note: string }
-  | { type: 'epoch'; log: EpochLog; lrs: [number, number][]; gradNorms: { names: string[]; steps: number[]; values: number[][] } }
+  | { type: 'epoch'; log: EpochLog; lrs: [number, number][]; gradNorms: { steps: number[]; values: number[][] } }
   | { type: 'pictures'; pictures: Pictures }
   | { type: 'overfit'; ok: boolean; initialLoss: number; finalLoss: number; accuracy: number | null; problems: string[]; steps: number }
   | { type: 'weights'; bytes: Uint8Array }

@@ -38,6 +38,7 @@ export async function compareOptimizers(s: Session, names: OptimizerName[], epoc
               onEpochEnd: async (epoch, logs) => {
                 post({ type: 'compareEpoch', optimizer: name, epoch, loss: logs.loss, valLoss: logs.valLoss });
                 await yieldToEventLoop();
+                s.gate.check(); // a reset or a new configuration ends the comparison too
               },
             },
           ],

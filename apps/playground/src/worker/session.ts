@@ -87,7 +87,7 @@ export class Session {
     T.setBackend(backend);
     const optimizer = makeOptimizer(config.optimizer, model.parameters(), config);
     const s = new Session(config, data, model, optimizer, backend, post);
-    post({ type: 'ready', data: view, parameters: countParameters(model), summary: model.toString(), stepsPerEpoch: s.stepsPerEpoch });
+    post({ type: 'ready', data: view, parameters: countParameters(model), summary: model.toString(), stepsPerEpoch: s.stepsPerEpoch, layers: s.layerNames });
     s.postState();
     await s.postPictures();
     return s;
@@ -240,10 +240,10 @@ export class Session {
           type: 'epoch',
           log: {
             epoch, loss: logs.loss, valLoss: logs.valLoss, accuracy: logs.accuracy ?? null, valAccuracy: logs.valAccuracy ?? null,
-            seconds: logs.seconds, backend: this.backend,
+            seconds: logs.seconds, backend: this.backend, tensors: T.memory().tensors,
           },
           lrs: this.lrs,
-          gradNorms: { names: this.layerNames, ...this.norms },
+          gradNorms: this.norms,
         });
         this.lrs = [];
         this.norms = { steps: [], values: [] };

@@ -5,6 +5,7 @@
 import type { BackendName } from '../config.js';
 import type { BackendStatus, Reply, Request } from '../protocol.js';
 import { initBackends } from './backends.js';
+import { Aborted } from './control.js';
 import { compareOptimizers } from './compare.js';
 import { computeGraph } from './graph.js';
 import { exportWeights, importWeights, overfit } from './jobs.js';
@@ -69,5 +70,7 @@ async function handle(req: Request): Promise<void> {
 
 addEventListener('message', (e: MessageEvent<Request>) => {
   const req = e.data;
-  handle(req).catch((err: unknown) => post({ type: 'error', context: req.type, message: (err as Error).message ?? String(err) }));
+  handle(req).catch((err: unknown) => {
+    if (!(err instanceof Aborted)) post({ type: 'error', context: req.type, message: (err as Error).message ?? String(err) });
+  });
 });
