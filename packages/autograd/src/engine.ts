@@ -165,7 +165,18 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
         });
         if (!retainGraph) node.freeSaved();
       }
-      if (targetNodes !== null) return targetNodes.map((n) => grads.get(n) ?? null);
+      if (targetNodes !== null) {
+        // Each target gets a tensor of its own: add hands one cotangent to both of its inputs, and
+        // a caller disposing one gradient must not dispose the other.
+        const given = new Set<Tensor>();
+        return targetNodes.map((n) => {
+          const g = grads.get(n);
+          if (g === undefined) return null;
+          if (given.has(g)) return T.clone(g);
+          given.add(g);
+          return g;
+        });
+      }
       // Accumulate into leaves' .grad (outside every scope, so they outlive this call). Each leaf
       // gets storage of its own: a gradient that is a broadcast view or shared with another leaf
       // (add passes one gradient to both inputs) is copied, so in-place updates stay separate.

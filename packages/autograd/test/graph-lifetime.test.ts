@@ -5,7 +5,7 @@
 import vm from 'node:vm';
 import v8 from 'node:v8';
 import * as T from '@nn/tensor';
-import { noGrad, toDot } from '@nn/autograd';
+import { checkGrad, grad, noGrad, toDot } from '@nn/autograd';
 import { describe, expect, it } from 'vitest';
 
 v8.setFlagsFromString('--expose-gc');
@@ -108,5 +108,18 @@ describe('gradFn and toDot: the computational graph, walkable and drawable', () 
     expect(() => buf.add_(w)).toThrow(/^add_: the operand requires grad, but in-place ops are not recorded/);
     noGrad(() => buf.add_(w));
     expect(buf.arraySync()).toEqual([1, 3]);
+  });
+});
+
+describe('grad() hands each input its own gradient tensor', () => {
+  it('the two inputs of an add get separate tensors, so disposing one leaves the other (and checkGrad works)', () => {
+    const a = T.tensor([1, 2]);
+    const b = T.tensor([3, 4]);
+    const [ga, gb] = grad((x: T.Tensor, y: T.Tensor) => x.add(y).mul(2).sum(), [0, 1])(a, b) as T.Tensor[];
+    expect(ga).not.toBe(gb);
+    ga.dispose();
+    expect(gb.arraySync()).toEqual([2, 2]);
+    const r = checkGrad((x: T.Tensor, y: T.Tensor) => T.sum(T.mul(T.add(x, y), 2)), [T.tensor([0.5, -1]), T.tensor([2, 3])]);
+    expect(r.ok).toBe(true);
   });
 });
