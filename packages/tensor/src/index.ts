@@ -7,6 +7,7 @@ export { NNError, ShapeError, DTypeError, ValueRangeError, DisposedError, Backen
 export { memory, tidy, scope, keep, type MemorySummary } from './memory.js';
 export { registerBackend, setBackend, getBackend, listBackends } from './registry.js';
 export { createCpuBackend } from './cpu/index.js';
+export { createReferenceBackend } from './reference/index.js';
 export type {
   Backend, View, Primitives, FusedRoutines, Storage as BackendStorage, MemoryInfo, Primitive,
   UnaryOp, BinaryOp, ArithOp, CompareOp, ReduceOp, RandomKind, FusedActivation,

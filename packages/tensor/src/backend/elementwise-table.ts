@@ -5,6 +5,9 @@
  * - `js`: an expression over the doubles `a` (and `b`). It is evaluated where the helpers in
  *   `JS_HELPERS` are in scope under their keys (`erf`, `rint`, `ipow`).
  * - `jsInt`: optional override used when every operand and the result are int32 (exact wrapping).
+ * - `fn` / `fnInt`: the same expressions as plain functions, for code that may not compile
+ *   strings (the reference backend, pages whose CSP forbids eval). Each is the `js` text as an
+ *   arrow; test/elementwise-table.test.ts checks both forms agree bit for bit.
  *
  * Backends in other languages key their own forms by the same op names with exhaustive types
  * (`Record<UnaryOp | BinaryOp, ...>`: the WGSL table in @nn/webgpu-backend, the generated
@@ -12,56 +15,59 @@
  */
 import type { BinaryOp, UnaryOp } from './contract.js';
 
-export interface ElementwiseEntry {
-  readonly js: string;
-  readonly jsInt?: string;
-}
+export type UnaryFn = (a: number) => number;
+export type BinaryFn = (a: number, b: number) => number;
 
-export const UNARY_TABLE: Readonly<Record<UnaryOp, ElementwiseEntry>> = {
-  neg: { js: '-a' },
-  abs: { js: 'Math.abs(a)' },
+/** An op's expression as source (`js`, for generated kernels) and as a function (`fn`); the int forms come in pairs. */
+export type ElementwiseEntry<F extends UnaryFn | BinaryFn = UnaryFn | BinaryFn> = {
+  readonly js: string;
+  readonly fn: F;
+} & ({ readonly jsInt?: undefined; readonly fnInt?: undefined } | { readonly jsInt: string; readonly fnInt: F });
+
+export const UNARY_TABLE: Readonly<Record<UnaryOp, ElementwiseEntry<UnaryFn>>> = {
+  neg: { js: '-a', fn: (a) => -a },
+  abs: { js: 'Math.abs(a)', fn: (a) => Math.abs(a) },
   // sign(+-0) keeps the zero, NaN stays NaN.
-  sign: { js: 'a > 0 ? 1 : a < 0 ? -1 : a' },
-  exp: { js: 'Math.exp(a)' },
-  expm1: { js: 'Math.expm1(a)' },
-  log: { js: 'Math.log(a)' },
-  log1p: { js: 'Math.log1p(a)' },
-  sqrt: { js: 'Math.sqrt(a)' },
-  rsqrt: { js: '1 / Math.sqrt(a)' },
-  reciprocal: { js: '1 / a' },
-  sin: { js: 'Math.sin(a)' },
-  cos: { js: 'Math.cos(a)' },
-  tanh: { js: 'Math.tanh(a)' },
+  sign: { js: 'a > 0 ? 1 : a < 0 ? -1 : a', fn: (a) => a > 0 ? 1 : a < 0 ? -1 : a },
+  exp: { js: 'Math.exp(a)', fn: (a) => Math.exp(a) },
+  expm1: { js: 'Math.expm1(a)', fn: (a) => Math.expm1(a) },
+  log: { js: 'Math.log(a)', fn: (a) => Math.log(a) },
+  log1p: { js: 'Math.log1p(a)', fn: (a) => Math.log1p(a) },
+  sqrt: { js: 'Math.sqrt(a)', fn: (a) => Math.sqrt(a) },
+  rsqrt: { js: '1 / Math.sqrt(a)', fn: (a) => 1 / Math.sqrt(a) },
+  reciprocal: { js: '1 / a', fn: (a) => 1 / a },
+  sin: { js: 'Math.sin(a)', fn: (a) => Math.sin(a) },
+  cos: { js: 'Math.cos(a)', fn: (a) => Math.cos(a) },
+  tanh: { js: 'Math.tanh(a)', fn: (a) => Math.tanh(a) },
   // In double precision 1 / (1 + exp(-a)) never loses accuracy: exp(-a) overflowing to
   // Infinity gives the correct limit 0. f32 needs the two-sided form to avoid Inf / Inf.
-  sigmoid: {
-    js: '1 / (1 + Math.exp(-a))',
-  },
+  sigmoid: { js: '1 / (1 + Math.exp(-a))', fn: (a) => 1 / (1 + Math.exp(-a)) },
   // NaN propagates (PyTorch: relu(NaN) = NaN); -0 becomes +0.
-  relu: { js: 'a > 0 || a !== a ? a : 0' },
-  erf: { js: 'erf(a)' },
-  floor: { js: 'Math.floor(a)' },
-  ceil: { js: 'Math.ceil(a)' },
+  relu: { js: 'a > 0 || a !== a ? a : 0', fn: (a) => a > 0 || a !== a ? a : 0 },
+  erf: { js: 'erf(a)', fn: (a) => erf(a) },
+  floor: { js: 'Math.floor(a)', fn: (a) => Math.floor(a) },
+  ceil: { js: 'Math.ceil(a)', fn: (a) => Math.ceil(a) },
   // Half to even, like torch.round (WGSL round is half to even too).
-  round: { js: 'rint(a)' },
+  round: { js: 'rint(a)', fn: (a) => rint(a) },
 };
 
-export const BINARY_TABLE: Readonly<Record<BinaryOp, ElementwiseEntry>> = {
-  add: { js: 'a + b' },
-  sub: { js: 'a - b' },
+export const BINARY_TABLE: Readonly<Record<BinaryOp, ElementwiseEntry<BinaryFn>>> = {
+  add: { js: 'a + b', fn: (a, b) => a + b },
+  sub: { js: 'a - b', fn: (a, b) => a - b },
   // a * b in doubles is inexact above 2^53; Math.imul wraps exactly like int32 hardware.
-  mul: { js: 'a * b', jsInt: 'Math.imul(a, b)' },
-  div: { js: 'a / b' },
-  pow: { js: 'Math.pow(a, b)', jsInt: 'ipow(a, b)' },
+  mul: { js: 'a * b', fn: (a, b) => a * b, jsInt: 'Math.imul(a, b)', fnInt: (a, b) => Math.imul(a, b) },
+  div: { js: 'a / b', fn: (a, b) => a / b },
+  // biome-ignore lint/style/useExponentiationOperator: fn repeats the js text exactly
+  pow: { js: 'Math.pow(a, b)', fn: (a, b) => Math.pow(a, b), jsInt: 'ipow(a, b)', fnInt: (a, b) => ipow(a, b) },
   // torch.maximum / minimum propagate NaN from either side.
-  maximum: { js: 'a > b || a !== a ? a : b' },
-  minimum: { js: 'a < b || a !== a ? a : b' },
-  eq: { js: 'a === b ? 1 : 0' },
-  ne: { js: 'a !== b ? 1 : 0' },
-  lt: { js: 'a < b ? 1 : 0' },
-  le: { js: 'a <= b ? 1 : 0' },
-  gt: { js: 'a > b ? 1 : 0' },
-  ge: { js: 'a >= b ? 1 : 0' },
+  maximum: { js: 'a > b || a !== a ? a : b', fn: (a, b) => a > b || a !== a ? a : b },
+  minimum: { js: 'a < b || a !== a ? a : b', fn: (a, b) => a < b || a !== a ? a : b },
+  eq: { js: 'a === b ? 1 : 0', fn: (a, b) => a === b ? 1 : 0 },
+  ne: { js: 'a !== b ? 1 : 0', fn: (a, b) => a !== b ? 1 : 0 },
+  lt: { js: 'a < b ? 1 : 0', fn: (a, b) => a < b ? 1 : 0 },
+  le: { js: 'a <= b ? 1 : 0', fn: (a, b) => a <= b ? 1 : 0 },
+  gt: { js: 'a > b ? 1 : 0', fn: (a, b) => a > b ? 1 : 0 },
+  ge: { js: 'a >= b ? 1 : 0', fn: (a, b) => a >= b ? 1 : 0 },
 };
 
 /** Round half to even (Math.round rounds half up). */
@@ -129,5 +135,7 @@ export function ipow(a: number, b: number): number {
   return result;
 }
 
-/** Helpers the `js` expressions may call, by the name they use. */
-export const JS_HELPERS = { erf, rint: roundHalfEven, ipow } as const;
+const rint = roundHalfEven;
+
+/** Helpers the `js` expressions may call, by the name they use (the `fn` forms call the same). */
+export const JS_HELPERS = { erf, rint, ipow } as const;
