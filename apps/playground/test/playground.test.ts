@@ -86,6 +86,15 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
     return { page, errors };
   }
 
+  /** Trains n epochs with the Step button (each click runs one epoch, then training pauses). */
+  async function stepEpochs(page: Page, n: number): Promise<void> {
+    for (let i = 1; i <= n; i++) {
+      await page.click('#step');
+      await page.waitForFunction((k) => (globalThis as { __playground?: Debug }).__playground?.history.length === k, i);
+    }
+    await page.waitForFunction(() => (globalThis as { __playground?: Debug }).__playground?.state?.state === 'paused');
+  }
+
   async function train(page: Page, timeout = 90_000): Promise<Debug> {
     await page.click('#play');
     await page.waitForFunction(() => (globalThis as { __playground?: Debug }).__playground?.state?.state === 'done', undefined, { timeout });
@@ -122,10 +131,7 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
       }
       const t0 = performance.now();
       if (backend === 'wasm' && process.env.NN_PLAYGROUND_SCREENSHOT) {
-        await page.click('#play');
-        await page.waitForFunction(() => ((globalThis as { __playground?: Debug }).__playground?.history.length ?? 0) >= 12);
-        await page.click('#play'); // pause for a steady picture
-        await page.waitForFunction(() => (globalThis as { __playground?: Debug }).__playground?.state?.state === 'paused');
+        await stepEpochs(page, 20); // paused after 20 epochs: a steady picture
         await page.waitForTimeout(300);
         await page.screenshot({ path: process.env.NN_PLAYGROUND_SCREENSHOT, fullPage: false });
       }
@@ -149,11 +155,8 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
 
   it('switches backend mid-session (cpu to wasm) and keeps training the same model', async () => {
     const { page, errors } = await open(`${SPIRAL}&epochs=60&backend=cpu`);
-    await page.click('#play');
-    await page.waitForFunction(() => ((globalThis as { __playground?: Debug }).__playground?.history.length ?? 0) >= 8);
-    // Pause (at the end of the epoch), move, go on: the switch lands early, where the loss still falls.
-    await page.click('#play');
-    await page.waitForFunction(() => (globalThis as { __playground?: Debug }).__playground?.state?.state === 'paused');
+    // Eight epochs one at a time (Step), then move: the switch lands early, where the loss still falls.
+    await stepEpochs(page, 8);
     await page.selectOption('#backend', 'wasm');
     await page.waitForFunction(() => (globalThis as { __playground?: Debug }).__playground?.state?.backend === 'wasm');
     await page.click('#play');
