@@ -69,6 +69,13 @@ export async function buildEsbuildWithoutOptions(format: 'esm' | 'iife', root: s
   await esbuild(root, format, 'main-default.ts');
 }
 
+/** esbuild ESM of another program in app/ (e.g. csp-app.ts) into `root` (emptied first). */
+export async function buildEsbuildEntry(entry: string, root: string): Promise<void> {
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  await esbuild(root, 'esm', entry);
+}
+
 /** Vite: no configuration besides the source condition; it emits the wasm files it finds in `new URL(…, import.meta.url)`. */
 async function vite(root: string): Promise<void> {
   const { build } = await import('vite');

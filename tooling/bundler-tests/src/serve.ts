@@ -2,6 +2,8 @@
  * A tiny static server on 127.0.0.1 (a secure context, so WebGPU and SharedArrayBuffer are allowed).
  * A page requested with `?coi=1` gets the COOP/COEP headers that make it cross-origin isolated
  * (SharedArrayBuffer, so wasm threads); its same-origin scripts and .wasm files need nothing more.
+ * A page requested with `?csp=1` gets `Content-Security-Policy: script-src 'self'`: same-origin
+ * scripts only, and no eval (`new Function` throws EvalError).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -31,6 +33,7 @@ export async function serve(root: string): Promise<Served> {
       headers['cross-origin-opener-policy'] = 'same-origin';
       headers['cross-origin-embedder-policy'] = 'require-corp';
     }
+    if (url.searchParams.get('csp') === '1') headers['content-security-policy'] = "script-src 'self'";
     try {
       if (!path.startsWith(root.endsWith(sep) ? root : root + sep)) throw new Error('outside the root');
       const body = await readFile(path);
