@@ -47,7 +47,9 @@ export default defineConfig({
   base: './',
   plugins: [digits()],
   resolve: { conditions },
-  worker: { format: 'es' },
+  // keepNames in the worker: the library names things after their classes (model.toString()
+  // prints Linear(...); fit recognizes ReduceLROnPlateau by its constructor's name).
+  worker: { format: 'es', rolldownOptions: { output: { keepNames: true } } },
   server: { headers: ISOLATION_HEADERS },
   preview: { headers: ISOLATION_HEADERS },
   build: { target: 'es2022', chunkSizeWarningLimit: 1000 },

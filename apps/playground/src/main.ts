@@ -157,6 +157,7 @@ worker.onmessage = (e: MessageEvent<Reply>) => {
       else if (config.hidden.some((u) => u > 16)) neurons.clear('Neuron pictures are drawn for layers of up to 16 units.');
       const split = `${r.data.isVal.length} samples (${r.data.isVal.reduce((a, b) => a + b, 0)} for validation)`;
       byId('data-info').textContent = `${split} · ${r.parameters} parameters · ${r.stepsPerEpoch} steps per epoch · filled: training, rings: validation`;
+      byId('model-summary').textContent = r.summary;
       debug.ready = true;
       render();
       return;
