@@ -114,6 +114,8 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
     // Unavailable backends are disabled with their reason as the option's title.
     const options = await page.$$eval('#backend option', (os) => os.map((o) => ({ value: (o as HTMLOptionElement).value, disabled: (o as HTMLOptionElement).disabled, title: (o as HTMLOptionElement).title })));
     for (const o of options) expect(o.disabled).toBe(!d.backends![o.value].ok);
+    // Class names survive the production build (Module.toString prints them).
+    expect(await page.textContent('#model-summary')).toContain('Linear(in_features=2, out_features=16, bias=True)');
     expect(errors).toEqual([]);
     await page.close();
   });
