@@ -1,57 +1,23 @@
-// The published .d.ts files must compile in a consumer's project: built with tsup (as `pnpm build`
-// does), resolved through package.json `exports` without the `@nn/source` condition, checked by
-// tsc with --strict, no @types/node and no skipLibCheck, in a Node and in a browser setup.
-import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// The published .d.ts files must compile in a consumer's project: built with tsup (the build
+// `pnpm size` and the packaging tests share, tooling/ci/dist.ts), resolved through package.json
+// `exports` without the `@nn/source` condition, checked by tsc with --strict, no @types/node and no
+// skipLibCheck, in a Node and in a browser setup. (pack-install.test.ts does the same on npm installs
+// of the packed tarballs; this one also checks the browser resolution and `using`.)
+import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = (name: string) => join(repo, 'node_modules', '.bin', name);
-
-interface Manifest {
-  name: string;
-  private?: boolean;
-  dependencies?: Record<string, string>;
-}
-
-/** The publishable workspace packages (not private), by directory. */
-const published = readdirSync(join(repo, 'packages'))
-  .map((dir) => ({ dir: join(repo, 'packages', dir), pkg: JSON.parse(readFileSync(join(repo, 'packages', dir, 'package.json'), 'utf8')) as Manifest }))
-  .filter(({ pkg }) => pkg.private !== true);
-
-class CommandError extends Error {}
-
-function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: '1' } });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', (e) => reject(new CommandError(`${cmd}: ${e.message}`)));
-    child.on('close', (code) => resolve({ code: code ?? 1, out }));
-  });
-}
-
-/** Runs jobs at most `limit` at a time (the machine has 2 cores). */
-async function pool<T>(items: T[], limit: number, job: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(Array.from({ length: limit }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await job(item);
-  }));
-}
+import { bin, buildDist, published, run } from '../../../tooling/ci/dist.js';
 
 const consumer = mkdtempSync(join(tmpdir(), 'nn-consumer-types-'));
 afterAll(() => rmSync(consumer, { recursive: true, force: true }));
 
 beforeAll(async () => {
   const modules = join(consumer, 'node_modules');
-  await pool(published, 2, async ({ dir, pkg }) => {
+  await buildDist();
+  for (const { dir, pkg } of published) {
     const target = join(modules, pkg.name);
-    const { code, out } = await run(bin('tsup'), ['--out-dir', join(target, 'dist')], dir);
-    if (code !== 0) throw new CommandError(`tsup failed in ${dir}:\n${out}`);
+    cpSync(join(dir, 'dist'), join(target, 'dist'), { recursive: true });
     cpSync(join(dir, 'package.json'), join(target, 'package.json'));
     // What an install brings along: the runtime dependencies (never the devDependencies).
     for (const dep of Object.keys(pkg.dependencies ?? {})) {
@@ -64,7 +30,7 @@ beforeAll(async () => {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
     }
-  });
+  }
 
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   writeFileSync(
@@ -126,7 +92,7 @@ export const bar = new ProgressBar();
     },
   };
   for (const [name, config] of Object.entries(configs)) writeFileSync(join(consumer, name), JSON.stringify(config));
-}, 120_000);
+}, 300_000);
 
 describe('published types in a consumer project', () => {
   it.each(['tsconfig.node.json', 'tsconfig.browser.json'])('%s: tsc --noEmit has no errors', async (config) => {
