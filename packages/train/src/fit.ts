@@ -18,6 +18,8 @@ export interface OptimizerLike {
 
 export interface SchedulerLike {
   step(metric?: number): void;
+  /** Set by schedulers that step on a validation metric (ReduceLROnPlateau): fit passes it. */
+  readonly needsMetric?: boolean;
 }
 
 export interface FitOptions {
@@ -124,7 +126,8 @@ export async function fit(model: Module, options: FitOptions): Promise<History> 
   const showBar = options.progress ?? stderrIsTTY();
   const callbacks: Callback[] = [...(showBar ? [await terminalProgressBar()] : []), ...(options.callbacks ?? [])];
   const ctx: TrainContext = { model, epochs, stepsPerEpoch: lengthOf(train), stop: false };
-  const needsMetric = scheduler !== undefined && scheduler.constructor.name === 'ReduceLROnPlateau';
+  // A structural flag, not the class name: bundlers that minify rename classes.
+  const needsMetric = scheduler?.needsMetric === true;
   const history: History = { epochs: [], stopped: 'completed' };
   for (const c of callbacks) await c.onTrainBegin?.(ctx);
   for (let epoch = 1; epoch <= epochs; epoch++) {

@@ -41,6 +41,18 @@ function blobs(seed: number, n = 64) {
 }
 
 describe('fit', () => {
+  it('passes the validation loss to a scheduler that steps on a metric, found by its flag, not its class name', async () => {
+    const { x, y } = blobs(1);
+    const model = new L.Sequential(new L.Linear(2, 2));
+    const seen: (number | undefined)[] = [];
+    // A minifier renames classes; the structural flag still says "give me the metric".
+    const renamed = { needsMetric: true, step: (m?: number) => void seen.push(m) };
+    const history = await fit(model, {
+      train: batches(x, y, 32), val: batches(x, y, 64), loss: (o, t) => L.crossEntropy(o, t),
+      optimizer: sgd(model, 0.1), scheduler: renamed, epochs: 3, progress: false,
+    });
+    expect(seen).toEqual(history.epochs.map((e) => e.valLoss));
+  });
   it('trains, validates, records a history with metrics and lr, and keeps memory flat', async () => {
     const { x, y } = blobs(0);
     const model = new L.Sequential(new L.Linear(2, 8), new L.Tanh(), new L.Linear(8, 2));

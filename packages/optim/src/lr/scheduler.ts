@@ -736,6 +736,8 @@ export interface ReduceLROnPlateauOptions {
 
 /** Reduces the lr when a metric stops improving; `step(metric)` once per evaluation. */
 export class ReduceLROnPlateau {
+  /** step() takes the monitored metric (fit passes the validation loss). */
+  readonly needsMetric = true;
   readonly optimizer: AnyOptimizer;
   readonly mode: 'min' | 'max';
   readonly factor: number;
