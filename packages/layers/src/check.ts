@@ -49,3 +49,14 @@ export function checkOptions<O extends object>(layer: string, rules: Rules<O>, g
     if (!rules[key].ok(options[key])) throw new ValueRangeError(`${layer}: ${key} must be ${rules[key].valid}, got ${fmtValue(options[key])}`);
   }
 }
+
+/**
+ * Options with defaults filled in; an option given as undefined takes its default (so a caller
+ * can forward `{ attnMask: maybeMask }`). Refuses a non-object, naming the caller.
+ */
+export function withDefaults<O extends object>(where: string, defaults: Required<O>, given: O): Required<O> {
+  if (given === null || typeof given !== 'object') throw new ValueRangeError(`${where}: options must be an object, got ${String(given)}`);
+  const out = { ...defaults };
+  for (const [k, v] of Object.entries(given)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

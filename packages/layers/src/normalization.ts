@@ -219,3 +219,57 @@ export class LayerNorm extends Module {
     return `(${this.normalizedShape.join(', ')}${this.normalizedShape.length === 1 ? ',' : ''}), eps=${this.eps}, elementwise_affine=${this.weight !== null ? 'True' : 'False'}`;
   }
 }
+
+export interface RMSNormOptions {
+  /** Added to the mean square; null (default) uses the dtype's machine epsilon, as PyTorch. */
+  eps?: number | null;
+  /** A learnable per-element `weight` (ones), default true. */
+  elementwiseAffine?: boolean;
+}
+
+/** torch.finfo(dtype).eps: what RMSNorm adds when eps is null. */
+const MACHINE_EPS: Partial<Record<T.DType, number>> = { float32: 2 ** -23, float64: 2 ** -52 };
+
+/**
+ * Root-mean-square normalization, as torch.nn.RMSNorm (PyTorch 2.4): x / sqrt(mean(x²) + eps) over
+ * the trailing dims given by normalizedShape, times `weight`. Unlike LayerNorm it neither
+ * subtracts the mean nor has a bias.
+ *
+ * Args: normalizedShape (a size or the trailing sizes); options eps (null: the input dtype's machine
+ * epsilon, 2^-23 for float32), elementwiseAffine (true: `weight` [...normalizedShape], ones).
+ * Shape: [*, ...normalizedShape] -> same.
+ *
+ * Example: `new RMSNorm(64)` in place of `new LayerNorm(64)` in a pre-norm Transformer block.
+ */
+export class RMSNorm extends Module {
+  readonly normalizedShape: number[];
+  readonly eps: number | null;
+  weight: Tensor | null;
+  constructor(normalizedShape: number | number[], options: RMSNormOptions = {}) {
+    super();
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    this.normalizedShape.forEach((d) => checkPositiveInt('RMSNorm', 'normalizedShape entries', d));
+    const { eps = null, elementwiseAffine = true } = options;
+    if (eps !== null && !(typeof eps === 'number' && eps >= 0)) throw new ValueRangeError(`RMSNorm: eps must be a number >= 0 or null (machine epsilon), got ${eps}`);
+    if (typeof elementwiseAffine !== 'boolean') throw new ValueRangeError(`RMSNorm: elementwiseAffine must be true or false, got ${String(elementwiseAffine)}`);
+    this.eps = eps;
+    this.weight = elementwiseAffine ? parameter(T.ones(this.normalizedShape)) : null;
+  }
+  forward(x: Tensor): Tensor {
+    const k = this.normalizedShape.length;
+    const tail = x.shape.slice(x.ndim - k);
+    if (x.ndim < k || tail.some((d, i) => d !== this.normalizedShape[i])) {
+      throw new ShapeError(`RMSNorm([${this.normalizedShape.join(', ')}]): input shape [${x.shape.join(',')}] does not end with the normalized shape`);
+    }
+    const eps = this.eps ?? MACHINE_EPS[x.dtype];
+    if (eps === undefined) throw new ValueRangeError(`RMSNorm: needs a floating-point input, got ${x.dtype}`);
+    const axes = this.normalizedShape.map((_, i) => x.ndim - k + i);
+    return T.tidy(() => {
+      const y = T.mul(x, T.rsqrt(T.add(T.mean(T.mul(x, x), axes, true), eps)));
+      return this.weight === null ? y : T.mul(y, this.weight);
+    });
+  }
+  override extraRepr(): string {
+    return `(${this.normalizedShape.join(', ')}${this.normalizedShape.length === 1 ? ',' : ''}), eps=${this.eps ?? 'None'}, elementwise_affine=${this.weight !== null ? 'True' : 'False'}`;
+  }
+}
