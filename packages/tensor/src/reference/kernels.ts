@@ -1,7 +1,7 @@
 /**
  * The primitives as plain loops over positions (see strided.ts). Values are JS numbers (doubles);
  * writing one into the output's typed array rounds it to float32 or wraps it to int32, exactly
- * as the cpu backend's generated kernels do, so both backends give the same bits.
+ * as the cpu backend's generated kernels do (elementwise results are the same bits).
  */
 import type { BinaryOp, RandomKind, ReduceOp, UnaryOp, View } from '../backend/contract.js';
 import { BINARY_TABLE, type BinaryFn, type ElementwiseEntry, UNARY_TABLE, type UnaryFn } from '../backend/elementwise-table.js';
