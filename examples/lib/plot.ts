@@ -23,6 +23,9 @@ export interface LineChartOptions {
   /** Field that splits the rows into one line each (and names them in the legend). */
   series?: string;
   logY?: boolean;
+  logX?: boolean;
+  /** Draw the points too. */
+  points?: boolean;
   width?: number;
   height?: number;
 }
@@ -35,9 +38,9 @@ export function lineChart(name: string, rows: Row[], o: LineChartOptions): Promi
     width: o.width ?? 480,
     height: o.height ?? 280,
     data: { values: rows },
-    mark: { type: 'line', clip: true },
+    mark: { type: 'line', clip: true, point: o.points ?? false },
     encoding: {
-      x: { field: o.x, type: 'quantitative' },
+      x: { field: o.x, type: 'quantitative', ...(o.logX ? { scale: { type: 'log' } } : {}) },
       y: { field: o.y, type: 'quantitative', scale: o.logY ? { type: 'log' } : { zero: false } },
       ...(o.series === undefined ? {} : { color: { field: o.series, type: 'nominal', sort: null } }),
     },
