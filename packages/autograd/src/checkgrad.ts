@@ -36,15 +36,16 @@ export function checkGrad(
   const f64 = be.dtypes.includes('float64');
   const dtype = f64 ? 'float64' : 'float32';
   const { eps = f64 ? 1e-6 : 1e-3, atol = f64 ? 1e-7 : 1e-3, rtol = f64 ? 1e-5 : 1e-2, modes = ['reverse', 'forward'] } = options;
-  const xs = inputs.map((x) => (x.dtype === 'float32' || x.dtype === 'float64' ? T.cast(x.detach(), dtype) : x.detach()));
+  const xs = T.tidy(() => inputs.map((x) => (x.dtype === 'float32' || x.dtype === 'float64' ? T.cast(x.detach(), dtype) : x.detach())));
   const diffIdx = xs.map((x, i) => (x.dtype === dtype ? i : -1)).filter((i) => i >= 0);
   const saved = T.getRngState();
   T.manualSeed(options.seed ?? 1234);
-  const y0 = noGrad(() => f(...xs));
-  const w = T.cast(T.randn(y0.shape, { backend: be.name }), dtype);
+  const y0 = T.tidy(() => noGrad(() => f(...xs)));
+  const w = T.tidy(() => T.cast(T.randn(y0.shape, { backend: be.name }), dtype));
   T.setRngState(saved);
   const scalarF = (...a: Tensor[]) => T.sum(T.mul(f(...a), w));
-  const evalAt = (a: Tensor[]) => noGrad(() => scalarF(...a).item());
+  // tidy: every finite-difference evaluation frees what f made (thousands of them per check).
+  const evalAt = (a: Tensor[]) => T.tidy(() => noGrad(() => scalarF(...a).item()));
   const details: string[] = [];
   let maxError = 0;
   const compare = (label: string, got: number, want: number) => {
@@ -83,7 +84,7 @@ export function checkGrad(
   if (modes.includes('forward')) {
     // Directional derivative along a random tangent vs the numeric gradient's projection.
     T.manualSeed((options.seed ?? 1234) + 1);
-    const tangents = xs.map((x, i) => (diffIdx.includes(i) ? T.cast(T.randn(x.shape, { backend: be.name }), dtype) : T.zerosLike(x)));
+    const tangents = xs.map((x, i) => (diffIdx.includes(i) ? T.tidy(() => T.cast(T.randn(x.shape, { backend: be.name }), dtype)) : T.zerosLike(x)));
     T.setRngState(saved);
     const [yv, tv] = jvp(scalarF, xs, tangents);
     let want = 0;

@@ -123,3 +123,15 @@ describe('grad() hands each input its own gradient tensor', () => {
     expect(r.ok).toBe(true);
   });
 });
+
+describe('checkGrad cleans up after itself', () => {
+  it('leaves no live tensors behind (each finite-difference evaluation is freed at once)', () => {
+    const x = T.randn([6, 5], { dtype: 'float64' });
+    const w = T.randn([5, 3], { dtype: 'float64' });
+    const before = T.memory();
+    checkGrad((a: T.Tensor, b: T.Tensor) => a.matmul(b).tanh().softmax(-1), [x, w]);
+    const after = T.memory();
+    expect(after.tensors).toBe(before.tensors);
+    expect(after.saved).toBe(before.saved);
+  });
+});
