@@ -14,7 +14,7 @@ const repo = join(examples, '..');
 const work = mkdtempSync(join(tmpdir(), 'nn-examples-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-// biome-ignore lint/suspicious/noExplicitAny: results are JSON written by the examples
+// Results are JSON written by the examples.
 type Results = Record<string, any>;
 type Check = (r: Results, files: string[]) => void;
 
