@@ -359,9 +359,10 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
       expect(d.history.at(-1)!.valAccuracy).toBeGreaterThan(0.85);
       timings.push(`digits: val accuracy ${d.history.at(-1)!.valAccuracy?.toFixed(3)} after 8 epochs`);
     } else {
-      // The digits come from ../shared/datasets at build time (they are not in the repository).
+      // The digits come from ../shared/datasets at build time (they are not in the repository). Tests
+      // must pass on a fresh clone without ../shared, so this skips even under NN_REQUIRE_ALL_TESTS
+      // (which is about installable things: Chromium, a Vulkan driver).
       const why = 'the digits are not in this build (no ../shared/datasets/small/digits.csv.gz and no NN_DIGITS_CSV)';
-      if (REQUIRE_ALL) throw new Error(`${why} (NN_REQUIRE_ALL_TESTS=1)`);
       console.warn(`\n*** playground.test.ts: SKIPPING the digits run: ${why}\n`);
     }
     await digits.page.close();
