@@ -17,6 +17,7 @@ import { randomTests } from './random.js';
 import { reduceTests } from './reduce.js';
 import { sequenceTests } from './sequence.js';
 import { sortTests } from './sort.js';
+import { windowTests } from './windows.js';
 
 export interface ConformanceOptions {
   /** dtypes to leave untested even though the backend lists them (float64 is only tested when listed). */
@@ -62,5 +63,6 @@ export function runBackendConformance(
     memoryTests(ctx);
     sortTests(ctx);
     sequenceTests(ctx);
+    windowTests(ctx);
   });
 }

@@ -277,6 +277,12 @@ function cast_u8_u8(x: usize, sx: isize, o: usize, so: isize, n: i32): void {
   for (let i = 0; i < n; i++) { store<u8>(o, u8byte(<f64>load<u8>(x))); x += sx; o += so; }
 }
 function copy_4(x: usize, sx: isize, o: usize, so: isize, n: i32): void {
+  if (sx === 4 && so === 4 && n < 64) {
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { v128.store(o, v128.load(x)); x += 16; o += 16; }
+    for (; i < n; i++) { store<i32>(o, load<i32>(x)); x += 4; o += 4; }
+    return;
+  }
   if (sx === 4 && so === 4) { memory.copy(o, x, <usize>n * 4); return; }
   if (sx === 0 && so === 4) { const v = load<i32>(x); for (let i = 0; i < n; i++) { store<i32>(o, v); o += 4; } return; }
   for (let i = 0; i < n; i++) { store<i32>(o, load<i32>(x)); x += sx; o += so; }

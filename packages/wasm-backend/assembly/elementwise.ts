@@ -19,21 +19,29 @@ function walk(kind: i32, fid: i32, d: usize, lo: i32, hi: i32): void {
   const s1: isize = load<i32>(str + (<usize>r << 2) + last);
   const s2: isize = k > 2 ? <isize>load<i32>(str + (<usize>(2 * r) << 2) + last) : 0;
   const s3: isize = k > 3 ? <isize>load<i32>(str + (<usize>(3 * r) << 2) + last) : 0;
+  // Rows of the second-innermost dim follow each other by one stride add; the outer coordinates
+  // are decoded (divisions) only when that dim wraps, so short rows (im2col's) stay cheap.
+  const mid = r >= 2 ? load<i32>(shp + last - 4) : 1;
+  const m0: isize = r >= 2 ? <isize>load<i32>(str + last - 4) : 0;
+  const m1: isize = r >= 2 ? <isize>load<i32>(str + (<usize>r << 2) + last - 4) : 0;
+  const m2: isize = r >= 2 && k > 2 ? <isize>load<i32>(str + (<usize>(2 * r) << 2) + last - 4) : 0;
+  const m3: isize = r >= 2 && k > 3 ? <isize>load<i32>(str + (<usize>(3 * r) << 2) + last - 4) : 0;
   let e = lo;
   while (e < hi) {
     const row = e / inner;
-    const col = e - row * inner;
-    const n = min(inner - col, hi - e);
-    let p0 = load<usize>(ptr) + <usize>(<isize>col * s0);
-    let p1 = load<usize>(ptr, 4) + <usize>(<isize>col * s1);
-    let p2: usize = k > 2 ? load<usize>(ptr, 8) + <usize>(<isize>col * s2) : 0;
-    let p3: usize = k > 3 ? load<usize>(ptr, 12) + <usize>(<isize>col * s3) : 0;
+    let col = e - row * inner;
+    let p0 = load<usize>(ptr);
+    let p1 = load<usize>(ptr, 4);
+    let p2: usize = k > 2 ? load<usize>(ptr, 8) : 0;
+    let p3: usize = k > 3 ? load<usize>(ptr, 12) : 0;
     // Outer coordinates of this row, innermost first.
     let rem = row;
+    let m = 0;
     for (let dd = r - 2; dd >= 0; dd--) {
       const size = load<i32>(shp + (<usize>dd << 2));
       const c = rem % size;
       rem /= size;
+      if (dd === r - 2) m = c;
       if (c === 0) continue;
       const at = str + (<usize>dd << 2);
       p0 += <usize>(c * load<i32>(at));
@@ -41,10 +49,20 @@ function walk(kind: i32, fid: i32, d: usize, lo: i32, hi: i32): void {
       if (k > 2) p2 += <usize>(c * load<i32>(at + (<usize>(2 * r) << 2)));
       if (k > 3) p3 += <usize>(c * load<i32>(at + (<usize>(3 * r) << 2)));
     }
-    if (kind === 1) row1(fid, p1, s1, p0, s0, n);
-    else if (kind === 2) row2(fid, p1, s1, p2, s2, p0, s0, n);
-    else row3(fid, p1, s1, p2, s2, p3, s3, p0, s0, n);
-    e += n;
+    for (; m < mid && e < hi; m++) {
+      const n = min(inner - col, hi - e);
+      const q0 = p0 + <usize>(<isize>col * s0);
+      const q1 = p1 + <usize>(<isize>col * s1);
+      if (kind === 1) row1(fid, q1, s1, q0, s0, n);
+      else if (kind === 2) row2(fid, q1, s1, p2 + <usize>(<isize>col * s2), s2, q0, s0, n);
+      else row3(fid, q1, s1, p2 + <usize>(<isize>col * s2), s2, p3 + <usize>(<isize>col * s3), s3, q0, s0, n);
+      e += n;
+      col = 0;
+      p0 += m0;
+      p1 += m1;
+      p2 += m2;
+      p3 += m3;
+    }
   }
 }
 

@@ -8,6 +8,7 @@ export { reduce } from './reduce';
 export { gemm, bgemm, bgemmI32, epilogueI32 } from './matmul';
 export { gather, scatterAdd, fill, iota } from './movement';
 export { random } from './random';
+export { poolArgmax } from './pool';
 export { adam, sgd } from './optim';
 
 /** First free byte after the static data: the allocator's start. */

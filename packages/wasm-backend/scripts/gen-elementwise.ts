@@ -163,12 +163,22 @@ castTypes.forEach((s, i) => {
   });
 });
 
-// Copies by element size: contiguous rows are one memory.copy.
+// Copies by element size: contiguous rows are one memory.copy, short ones (im2col's rows of a
+// few pixels) a SIMD loop, which costs less than memory.copy's call.
 for (const [id, e, ty] of [[80, 4, 'i32'], [81, 1, 'u8']] as const) {
   const name = `copy_${e}`;
   map1.push({ id, name: `copy:${e}`, fn: name });
+  const short = e === 4
+    ? `  if (sx === 4 && so === 4 && n < 64) {
+    let i = 0;
+    for (; i + 4 <= n; i += 4) { v128.store(o, v128.load(x)); x += 16; o += 16; }
+    for (; i < n; i++) { store<i32>(o, load<i32>(x)); x += 4; o += 4; }
+    return;
+  }
+`
+    : '';
   emit(`function ${name}(x: usize, sx: isize, o: usize, so: isize, n: i32): void {
-  if (sx === ${e} && so === ${e}) { memory.copy(o, x, <usize>n * ${e}); return; }
+${short}  if (sx === ${e} && so === ${e}) { memory.copy(o, x, <usize>n * ${e}); return; }
   if (sx === 0 && so === ${e}) { const v = load<${ty}>(x); for (let i = 0; i < n; i++) { store<${ty}>(o, v); o += ${e}; } return; }
   for (let i = 0; i < n; i++) { store<${ty}>(o, load<${ty}>(x)); x += sx; o += so; }
 }`);

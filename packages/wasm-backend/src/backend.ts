@@ -15,6 +15,7 @@ import {
 } from './kernels.js';
 import { DTYPES, elemBytes, ptrOf, sizeOf, typeCode, writeIndexing, writeReduce } from './layout.js';
 import { linear, matmul } from './matmul.js';
+import { poolArgmax } from './pool.js';
 import { Runner } from './runner.js';
 import type { Pool } from './threads.js';
 
@@ -178,6 +179,9 @@ export function createBackend(
       linear: (x, w, bias, act, out) => linear(r, x, w, bias, act, out),
       adam: (p, g, m, v, vm, o) => adam(r, p, g, m, v, vm, o),
       sgd: (p, g, b, o) => sgd(r, p, g, b, o),
+      poolArgmax: (x, k, s, d, out) => poolArgmax(r, x, k, s, d, out),
+      // In place: each element of dst is read, then written, by the same lane of one row kernel.
+      addInto: (dst, src) => r.map2(opId('binary', BINARY_IDS, 'add', dst.dtype), dst, src, dst, thresholds.elementwise),
     },
 
     sync(): Promise<void> {

@@ -62,7 +62,9 @@ const STRUCTURAL: { [K in StructuralOp]: VjpRule<K> } = {
       return r;
     });
   },
-  copy: (_ctx, g) => [T.clone(g)],
+  // A copy's gradient is the cotangent itself, handed on as add hands it on (im2col's column copy
+  // would otherwise copy its whole gradient once more).
+  copy: (_ctx, g) => [g],
   gather: (ctx, g) => {
     const [x, index] = ctx.inputs;
     return [T.scatterAdd(T.zerosLike(x), ctx.params.axis, index, g), null];

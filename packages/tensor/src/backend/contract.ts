@@ -103,6 +103,20 @@ export interface FusedRoutines<B> {
   /** out = act(x @ w^T + bias); x [M, K], w [N, K], bias [N] or null, out [M, N]. */
   linear?(x: View<B>, w: View<B>, bias: View<B> | null, act: FusedActivation, out: View<B>): void;
   /**
+   * Max pooling's argmax: x is a float view [N, C, H, W] (any strides); window (i, j) covers rows
+   * i*stride[0] + a*dilation[0] (a < kernel[0]) and columns j*stride[1] + b*dilation[1]
+   * (b < kernel[1]); out (int32, contiguous [N, C, OH, OW]) gets h * W + w of the window's first
+   * maximum in row-major order, NaN counting as larger than every number (the first NaN wins).
+   * The composed fallback (argmax along kernel columns, then rows) gives the same indices.
+   */
+  poolArgmax?(x: View<B>, kernel: readonly number[], stride: readonly number[], dilation: readonly number[], out: View<B>): void;
+  /**
+   * dst += src in place, through the strided view dst (same shape and dtype, float or int32; no
+   * two elements of dst share memory): the bits of `binary('add', dst, src, tmp)` then
+   * `copyInto(dst, tmp)`, without the temporary. foldWindows (col2im) accumulates with it.
+   */
+  addInto?(dst: View<B>, src: View<B>): void;
+  /**
    * One Adam / AdamW step for one parameter, in place (PyTorch's single-tensor algorithm):
    * g = maximize ? -grad : grad; decoupled ? param *= 1 - lr*weightDecay : g += weightDecay*param;
    * expAvg = expAvg*beta1 + (1-beta1)*g; expAvgSq = expAvgSq*beta2 + ((1-beta2)*g)*g;

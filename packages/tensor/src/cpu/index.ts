@@ -9,6 +9,7 @@ import { binary, cast, copy, copyInto, unary, where } from './elementwise.js';
 import { adam, sgd } from './fused-optim.js';
 import { linear, matmul } from './matmul.js';
 import { fill, gather, iota, random, scatterAdd } from './movement.js';
+import { poolArgmax } from './pool.js';
 import { reduce } from './reduce.js';
 import { argsortLines } from './sort.js';
 
@@ -36,6 +37,6 @@ export function createCpuBackend(): Backend<CpuBuffer> {
     fill,
     iota,
     random,
-    fused: { linear, adam, sgd },
+    fused: { linear, adam, sgd, poolArgmax, addInto: (dst, src) => binary('add', dst, src, dst) },
   };
 }

@@ -1,18 +1,21 @@
 /**
  * Pooling as reductions over a windows view of the padded input (no copy). Max pooling picks
- * PyTorch's element, the first maximum of each window in row-major order, with two argmax +
- * gather steps, so its gradient goes to that element only (not shared among ties as amax's).
+ * PyTorch's element, the first maximum of each window in row-major order: its flat index in the
+ * padded plane comes from the backend's `poolArgmax` routine or from two argmax steps over the
+ * windows view, and one gather along the flattened plane takes the values, so the gradient is a
+ * scatterAdd of whole planes into that element only (not shared among ties as amax's).
  */
 import { ShapeError, ValueRangeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
+import { isFloat } from '../dtype.js';
 import { backendOf, empty } from './core.js';
-import { div } from './elementwise.js';
+import { add, div, mul } from './elementwise.js';
 import { matmul } from './linalg.js';
-import { gatherChecked, reshape, transpose } from './movement.js';
+import { gatherChecked, reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { argmax, sum } from './reduce.js';
 import { type IntArg, checkKnownOptions, checkSpatialInput, dimNames, intTuple } from './window-args.js';
-import { type Geometry, paddedWindows } from './window.js';
+import { type Geometry, padSpatial, paddedWindows, slidingWindows } from './window.js';
 
 export interface MaxPoolOptions {
   /** Default: kernelSize. */
@@ -75,12 +78,38 @@ export function maxPool2d(x: Tensor, kernelSize: IntArg, options: MaxPoolOptions
   checkKnownOptions('maxPool2d', options, ['stride', 'padding', 'dilation', 'ceilMode']);
   const geo = poolGeometry('maxPool2d', x, kernelSize, options, 'dilated');
   return tidy(() => {
-    const w = paddedWindows(x, geo, Number.NEGATIVE_INFINITY);
-    const last = w.ndim - 1;
-    // First maximum of each kernel row, then the first row holding the window's maximum.
-    const rowMax = gatherChecked(w, last, argmax(w, last, true));
-    const max = gatherChecked(rowMax, last - 1, argmax(rowMax, last - 1, true));
-    return reshape(max, w.shape.slice(0, -2));
+    const xb = x.ndim === 3 ? unsqueeze(x, 0) : x;
+    const xp = padSpatial(xb, geo, Number.NEGATIVE_INFINITY);
+    const [n, c, h, w] = xp.shape;
+    const l = geo.out[0] * geo.out[1];
+    const idx = reshape(windowArgmax(xp, geo), [n, c, l]);
+    const y = reshape(gatherChecked(reshape(xp, [n, c, h * w]), 2, idx), [n, c, ...geo.out]);
+    return x.ndim === 3 ? squeeze(y, 0) : y;
+  });
+}
+
+/**
+ * int32 [N, C, OH, OW]: h * W + w in x's [H, W] plane of each window's first maximum (NaN wins),
+ * from the backend's fused routine, or composed: argmax along kernel columns, then along rows.
+ */
+function windowArgmax(x: Tensor, geo: Geometry): Tensor {
+  const be = x.storage.backend;
+  const fused = be.fused.poolArgmax;
+  if (fused !== undefined && isFloat(x.dtype)) {
+    const out = empty(be, [x.shape[0], x.shape[1], ...geo.out], 'int32', 'maxPool2d');
+    fused(x, geo.kernel, geo.stride, geo.dilation, out);
+    return out;
+  }
+  return tidy(() => {
+    const win = slidingWindows(x.detach(), [2, 3], geo.kernel, { step: geo.stride, dilation: geo.dilation });
+    const col = argmax(win, 5, true);
+    const row = argmax(gatherChecked(win, 5, col), 4, true);
+    const colAt = gatherChecked(col, 4, row);
+    const wd = x.shape[3];
+    const [oh, ow] = geo.out;
+    const origin = Int32Array.from({ length: oh * ow }, (_, k) => Math.floor(k / ow) * geo.stride[0] * wd + (k % ow) * geo.stride[1]);
+    const flat = add(add(mul(row, geo.dilation[0] * wd), mul(colAt, geo.dilation[1])), hostTensor(x, [oh, ow, 1, 1], origin));
+    return reshape(flat, [x.shape[0], x.shape[1], oh, ow]);
   });
 }
 
@@ -117,11 +146,12 @@ export function avgPool2d(x: Tensor, kernelSize: IntArg, options: AvgPoolOptions
   });
 }
 
-/** A small constant tensor of x's dtype and backend, from host values. */
-function hostTensor(like: Tensor, shape: number[], values: number[]): Tensor {
+/** A small constant tensor on x's backend, from host values: x's dtype, or int32 for an Int32Array. */
+function hostTensor(like: Tensor, shape: number[], values: number[] | Int32Array): Tensor {
   const be = like.storage.backend;
-  const t = empty(be, shape, like.dtype, 'pool');
-  be.write(t.buffer, like.dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values));
+  const dtype = values instanceof Int32Array ? 'int32' : like.dtype;
+  const t = empty(be, shape, dtype, 'pool');
+  be.write(t.buffer, values instanceof Int32Array ? values : dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values));
   return t;
 }
 

@@ -80,7 +80,9 @@ export function foldWindows(g: Tensor, shape: readonly number[], axes: readonly 
   });
   // Disjoint windows (or one per axis) touch every element at most once: plain copies suffice.
   const disjoint = p.axes.every((a, i) => slab[a] <= 1 || p.step[i] >= p.dilation[i] * (p.size[i] - 1) + 1);
-  const sum = disjoint ? null : empty(be, slab, g.dtype, 'foldWindows');
+  // Overlaps add in place where the backend can (no temporary, one pass per kernel offset).
+  const addInto = disjoint ? undefined : be.fused.addInto;
+  const sum = disjoint || addInto !== undefined ? null : empty(be, slab, g.dtype, 'foldWindows');
   const kernel = p.size.reduce((a, b) => a * b, 1);
   for (let k = 0; k < kernel && g.size > 0; k++) {
     let dst = 0;
@@ -93,10 +95,11 @@ export function foldWindows(g: Tensor, shape: readonly number[], axes: readonly 
     }
     const dstView = rawView(out, slab, dstStrides, dst);
     const srcView = rawView(g, slab, g.strides.slice(0, nd), src);
-    if (sum === null) be.copyInto(dstView, srcView);
+    if (disjoint) be.copyInto(dstView, srcView);
+    else if (addInto !== undefined) addInto(dstView, srcView);
     else {
-      be.binary('add', dstView, srcView, sum);
-      be.copyInto(dstView, sum);
+      be.binary('add', dstView, srcView, sum!);
+      be.copyInto(dstView, sum!);
     }
   }
   sum?.dispose();
@@ -115,6 +118,13 @@ export interface Geometry {
   out: number[];
 }
 
+/** x with its last `g.kernel.length` dims padded (or cropped, where negative) as g says; x itself if nothing is. */
+export function padSpatial(x: Tensor, g: Geometry, value = 0): Tensor {
+  const spec: number[] = [];
+  for (let i = g.kernel.length - 1; i >= 0; i--) spec.push(g.padBefore[i], g.padAfter[i]);
+  return spec.some((v) => v !== 0) ? pad(x, spec, value) : x;
+}
+
 /**
  * The windows of x's last `g.kernel.length` dims after padding them with `value`:
  * [..., *out, *kernel], a view over the padded copy (or over x itself when nothing is padded).
@@ -122,9 +132,7 @@ export interface Geometry {
  */
 export function paddedWindows(x: Tensor, g: Geometry, value = 0): Tensor {
   const n = g.kernel.length;
-  const spec: number[] = [];
-  for (let i = n - 1; i >= 0; i--) spec.push(g.padBefore[i], g.padAfter[i]);
-  const xp = spec.some((v) => v !== 0) ? pad(x, spec, value) : x;
+  const xp = padSpatial(x, g, value);
   const axes = g.kernel.map((_, i) => x.ndim - n + i);
   const w = slidingWindows(xp, axes, g.kernel, { step: g.stride, dilation: g.dilation });
   if (xp !== x) xp.dispose();
