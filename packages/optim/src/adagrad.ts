@@ -1,9 +1,8 @@
 /** Adagrad with learning-rate decay, weight decay and an initial accumulator value. */
 import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
-import { bool, nonNegative, type Rules } from './check.js';
+import { definedOnly, bool, nonNegative, type Rules } from './check.js';
 import { type ParamGroup, type ParamGroupInput, type Params, Optimizer } from './optimizer.js';
-import { definedOnly } from './sgd.js';
 
 export interface AdagradOptions {
   /** Learning rate (default 1e-2). */

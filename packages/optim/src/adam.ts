@@ -1,10 +1,9 @@
 /** Adam and AdamW (decoupled weight decay), with amsgrad and maximize. */
 import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
-import { betaPair, bool, nonNegative, optionalBool, type Rules } from './check.js';
+import { definedOnly, betaPair, bool, nonNegative, optionalBool, type Rules } from './check.js';
 import { fusedRoutine, isDense, requireFused } from './fused.js';
 import { type ParamGroup, type Params, Optimizer } from './optimizer.js';
-import { definedOnly } from './sgd.js';
 
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */

@@ -1,9 +1,8 @@
 /** Adamax: Adam with the infinity norm. */
 import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
-import { betaPair, bool, nonNegative, type Rules } from './check.js';
+import { definedOnly, betaPair, bool, nonNegative, type Rules } from './check.js';
 import { type ParamGroup, type Params, Optimizer } from './optimizer.js';
-import { definedOnly } from './sgd.js';
 
 export interface AdamaxOptions {
   /** Learning rate (default 2e-3). */

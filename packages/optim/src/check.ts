@@ -67,3 +67,10 @@ export function checkOptions<O extends object>(
     throw optionError(owner, where, key, v, rule.valid);
   }
 }
+
+/** Drops keys whose value is undefined, so they do not override defaults. */
+export function definedOnly<O extends object>(o: O): Partial<O> {
+  const out: Partial<O> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,9 +1,8 @@
 /** Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"). Not in PyTorch itself. */
 import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
-import { betaPair, bool, nonNegative, type Rules } from './check.js';
+import { definedOnly, betaPair, bool, nonNegative, type Rules } from './check.js';
 import { type ParamGroup, type Params, Optimizer } from './optimizer.js';
-import { definedOnly } from './sgd.js';
 
 export interface LionOptions {
   /** Learning rate (default 1e-4; typically 3-10x smaller than AdamW's). */

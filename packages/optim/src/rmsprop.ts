@@ -1,9 +1,8 @@
 /** RMSprop, plain or centered, with momentum and weight decay. */
 import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
-import { bool, nonNegative, type Rules } from './check.js';
+import { definedOnly, bool, nonNegative, type Rules } from './check.js';
 import { type ParamGroup, type Params, Optimizer } from './optimizer.js';
-import { definedOnly } from './sgd.js';
 
 export interface RMSpropOptions {
   /** Learning rate (default 1e-2). */

@@ -1,7 +1,7 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov, weight decay and maximize. */
 import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
-import { bool, nonNegative, optionalBool, finite, type Rules } from './check.js';
+import { definedOnly, bool, nonNegative, optionalBool, finite, type Rules } from './check.js';
 import { fusedRoutine, isDense, requireFused } from './fused.js';
 import { type ParamGroup, type Params, Optimizer } from './optimizer.js';
 
@@ -103,11 +103,4 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
       });
     }
   }
-}
-
-/** Drops keys whose value is undefined, so they do not override defaults. */
-export function definedOnly<O extends object>(o: O): Partial<O> {
-  const out: Partial<O> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }
