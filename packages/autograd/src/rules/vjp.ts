@@ -15,7 +15,6 @@ function elementwiseVjp(op: ElementwiseOp): VjpRule<any> {
       if (!needs[i]) return null;
       const p = partial(ctx, i, g);
       if (p === null) return T.zerosLike(x);
-      if (p !== g) p;
       return sumTo(p, x.shape);
     });
 }
