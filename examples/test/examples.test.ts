@@ -115,6 +115,15 @@ const checks: Record<string, Check> = {
   'fashion-mnist': (r) => {
     expect(r.testAccuracy).toBeGreaterThan(0.7);
   },
+  'char-lm': (r, files) => {
+    expect(r.vocabulary).toBe(84);
+    for (const curve of [r.transformerPerplexity, r.lstmPerplexity]) {
+      expect(curve[curve.length - 1]).toBeLessThan(curve[0] / 2); // from about uniform (84) to well below
+      expect(curve[curve.length - 1]).toBeLessThan(40);
+    }
+    expect(r.transformerSample).toHaveLength(80);
+    expect(files).toContain('char-lm-perplexity.svg');
+  },
 };
 /** Examples that need data this repository does not ship: skipped (with a note) without it. */
 const needs: Record<string, () => string | null> = {

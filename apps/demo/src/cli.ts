@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NNError } from '@nn/tensor';
 import { HELP } from './help.js';
+import { LM_HELP, type LmResult, parseLmOptions, runLm } from './lm/cli.js';
 import { type DemoOptions, parseOptions } from './options.js';
 import type { OverfitResult } from './overfit.js';
 import { type DemoResult, run } from './run.js';
@@ -27,13 +28,33 @@ export interface DemoOutcome {
   result?: DemoResult;
   /** --overfit-batch: overfitBatch's report. */
   overfit?: OverfitResult;
+  /** --task char-lm: the language models' logs and samples. */
+  lm?: LmResult;
+}
+
+export const TASKS = ['mlp', 'char-lm'] as const;
+
+/** `--task T` / `--task=T` and the other arguments (null: not given, the MLP trainer). */
+function splitTask(argv: readonly string[]): { task: string | null; rest: string[] } {
+  const rest = [...argv];
+  const i = rest.findIndex((a) => a === '--task' || a.startsWith('--task='));
+  if (i < 0) return { task: null, rest };
+  const [flag] = rest.splice(i, 1);
+  const task = flag === '--task' ? (rest.splice(i, 1)[0] ?? '') : flag.slice('--task='.length);
+  return { task, rest };
 }
 
 /** Parses argv (without node and script), runs, and returns the exit code and results. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<DemoOutcome> {
+  const { task, rest } = splitTask(argv);
+  if (task !== null && !(TASKS as readonly string[]).includes(task)) {
+    io.err(`demo: --task must be one of ${TASKS.join(', ')}, got '${task}'\nRun with --help to see the options.`);
+    return { exitCode: 2 };
+  }
+  if (task === 'char-lm') return charLm(rest, io);
   let opts: DemoOptions | 'help';
   try {
-    opts = parseOptions(argv);
+    opts = parseOptions(rest);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.err(`demo: ${e.message}\nRun with --help to see the options.`);
@@ -50,6 +71,29 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     return { exitCode: r.report.ok ? 0 : 1, overfit: r };
   } catch (e) {
     // Expected failures get a message; anything else is a bug and keeps its stack trace.
+    if (!(e instanceof DemoError) && !(e instanceof NNError)) throw e;
+    io.err(`demo: ${e.message}`);
+    return { exitCode: 1 };
+  }
+}
+
+/** --task char-lm: its own flags (lm/cli.ts), the same exit codes. */
+async function charLm(argv: readonly string[], io: Io): Promise<DemoOutcome> {
+  let opts: ReturnType<typeof parseLmOptions>;
+  try {
+    opts = parseLmOptions(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`demo: ${e.message}\nRun with --task char-lm --help to see the options.`);
+    return { exitCode: 2 };
+  }
+  if (opts === 'help') {
+    io.out(LM_HELP);
+    return { exitCode: 0 };
+  }
+  try {
+    return { exitCode: 0, lm: await runLm(opts, io) };
+  } catch (e) {
     if (!(e instanceof DemoError) && !(e instanceof NNError)) throw e;
     io.err(`demo: ${e.message}`);
     return { exitCode: 1 };

@@ -1,4 +1,5 @@
 /** `--help`: generated from the choice tables, so every choice and default listed is the one used. */
+import { CNN_DEFAULTS, cnnText } from './cnn.js';
 import { DATASETS, LINREG, SPIRAL, VAL_FRACTION, defaultFashionDirs } from './data.js';
 import { HISTORY_EXTENSIONS } from './history.js';
 import { ACTIVATIONS, ACTIVATION_NAMES, INITS, INIT_NAMES, NORMS, NORM_NAMES } from './model.js';
@@ -20,6 +21,15 @@ const list = (rows: string[][]): string => {
     .join('\n');
 };
 
+/** `a -> b -> c` cut into lines of at most `width` characters, each but the last ending in `->`. */
+const wrapArrows = (text: string, width: number): string[] =>
+  text.split(' -> ').reduce<string[]>((lines, part, i, parts) => {
+    const piece = i < parts.length - 1 ? `${part} ->` : part;
+    if (lines.length > 0 && lines[lines.length - 1].length + 1 + piece.length <= width) lines[lines.length - 1] += ` ${piece}`;
+    else lines.push(piece);
+    return lines;
+  }, []);
+
 const perDataset = (f: (d: (typeof DATASETS)[number]) => string): string => DATASETS.map(f).join(' / ');
 const hiddenText = (h: number[]) => (h.length === 0 ? 'none' : h.join(','));
 const users = (key: Parameters<typeof takenBy>[0]) => takenBy(key).join(', ');
@@ -27,9 +37,13 @@ const users = (key: Parameters<typeof takenBy>[0]) => takenBy(key).join(', ');
 export const HELP = `Usage: pnpm demo [options]            (from the repository root)
        node --conditions=@nn/source --import tsx apps/demo/src/cli.ts [options]
 
-Trains an MLP with @nn (data, layers, optim, train): a seeded train/val split, a shuffling
-DataLoader, fit() with per-epoch validation and a progress bar, then prints the per-epoch results,
-the accuracy (or MSE) on a held-out test set, a confusion matrix, and saves the model.
+       pnpm demo --task char-lm [options]  (a character-level Transformer vs an LSTM language
+                                            model on a bundled text; --task char-lm --help)
+
+Trains an MLP (or, on Fashion-MNIST, a small CNN: --model cnn) with @nn (data, layers, optim,
+train): a seeded train/val split, a shuffling DataLoader, fit() with per-epoch validation and a
+progress bar, then prints the per-epoch results, the accuracy (or MSE) on a held-out test set, a
+confusion matrix, and saves the model.
 The choices below carry PyTorch's names (torch.nn, torch.nn.init, torch.optim, lr_scheduler).
 
 Data:
@@ -47,6 +61,11 @@ ${defaultFashionDirs().map((p) => `                       ${p}`).join('\n')}
                      of 60,000, for quick fashion-mnist runs); default: all / as above
 
 Model (a hidden layer is Linear -> norm -> activation -> dropout):
+  --model M          mlp (default): the MLP the flags below shape
+                     cnn: fashion-mnist only, a fixed convolutional network (torch.nn names):
+${wrapArrows(cnnText(784, 10, 0), 70).map((l) => `                       ${l}`).join('\n')}
+                       (Dropout(P) before the last Linear with --dropout; --hidden, --activation,
+                       --norm, --residual and --init do not apply); batch ${CNN_DEFAULTS.batchSize}, ${CNN_DEFAULTS.epochs} epochs by default
   --hidden H         widths of the hidden layers, e.g. 64,64, or 'none' for a linear model
                      (${perDataset((d) => hiddenText(DATASET_DEFAULTS[d].hidden))})
   --activation A     after every hidden layer; torch.nn (default ${DEFAULTS.activation}):
