@@ -1,4 +1,4 @@
-// Every ```ts block of the root README, CONTRIBUTING.md, docs/backend.md and packages/*/README.md
+// Every ```ts block of the root README, CONTRIBUTING.md, docs/backend.md, docs/architecture.md, examples/README.md and packages/*/README.md
 // runs as a module (top-level await allowed) against the workspace sources, and exits with code 0.
 // A block that cannot run on its own says why in an HTML comment on the line before it:
 // <!-- not-run: reason -->.
@@ -38,7 +38,7 @@ export function extractSnippets(readme: string, text: string): Snippet[] {
   return out;
 }
 
-const readmes = ['README.md', 'CONTRIBUTING.md', 'docs/backend.md', ...readdirSync(join(repo, 'packages')).map((d) => `packages/${d}/README.md`)];
+const readmes = ['README.md', 'CONTRIBUTING.md', 'docs/backend.md', 'docs/architecture.md', 'examples/README.md', ...readdirSync(join(repo, 'packages')).map((d) => `packages/${d}/README.md`)];
 const snippets = readmes.flatMap((r) => extractSnippets(r, readFileSync(join(repo, r), 'utf8')));
 
 // Snippets run in a scratch directory (files they save land there), whose node_modules is the demo
