@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BACKENDS, type BackendName } from './backend.js';
+import { CNN_DEFAULTS, MODELS, type ModelName } from './cnn.js';
 import { DATASETS, type DatasetName } from './data.js';
 import { NON_NEGATIVE, POSITIVE, type Range, UNIT, nonNegativeInt, numberIn, oneOf, pairIn, positiveInt } from './flags.js';
 import { checkHistoryPath } from './history.js';
@@ -23,6 +24,8 @@ export interface DemoOptions {
   data: string | null;
   /** --samples (null: the dataset's default). */
   samples: number | null;
+  /** --model: the MLP below (default) or the fixed convolutional network of cnn.ts (images only). */
+  model: ModelName;
   hidden: number[];
   activation: Activation;
   norm: NormName;
@@ -80,6 +83,7 @@ const OPTIONS = {
   dataset: { type: 'string' },
   data: { type: 'string' },
   samples: { type: 'string' },
+  model: { type: 'string' },
   hidden: { type: 'string' },
   activation: { type: 'string' },
   norm: { type: 'string' },
@@ -139,6 +143,9 @@ const SCHEDULE_OF: [Flag, ScheduleParamName, (flag: string, v: string) => number
   ['eta-min', 'etaMin', (f, v) => numberIn(f, v, NON_NEGATIVE)],
   ['max-lr', 'maxLr', (f, v) => numberIn(f, v, POSITIVE)],
 ];
+
+/** Flags that shape the MLP (rejected with --model cnn). */
+const MLP_ONLY: Flag[] = ['hidden', 'activation', 'norm', 'residual', 'init'];
 
 /** Flags that only mean something to fit (rejected with --overfit-batch). */
 const FIT_ONLY: Flag[] = ['epochs', 'batch-size', 'schedule', ...SCHEDULE_OF.map(([f]) => f), 'patience', 'history', 'out', 'progress', 'no-progress'];
@@ -205,6 +212,12 @@ export function parseOptions(argv: readonly string[]): DemoOptions | 'help' {
     throw new UsageError('--overfit-steps applies to --overfit-batch only');
   }
 
+  const model = choice('model', MODELS, 'mlp');
+  if (model === 'cnn') {
+    if (dataset !== 'fashion-mnist') throw new UsageError(`--model cnn needs image data: --dataset fashion-mnist (${dataset}${picked('dataset')}: points, not images)`);
+    const mlpOnly = MLP_ONLY.find(given);
+    if (mlpOnly !== undefined) throw new UsageError(`--${mlpOnly} applies to --model mlp only (the cnn's layers are fixed; --dropout applies to both)`);
+  }
   const hidden = given('hidden') ? parseHidden(str('hidden')!) : [...defaults.hidden];
   const dropout = given('dropout') ? numberIn('--dropout', str('dropout')!, UNIT, 'a probability in [0, 1)') : 0;
   if (hidden.length === 0) {
@@ -216,7 +229,7 @@ export function parseOptions(argv: readonly string[]): DemoOptions | 'help' {
   const hyper = resolveHyper(optimizer, givenHyper(optimizer, values, picked('optimizer')));
   if (hyper.nesterov && hyper.momentum === 0) throw new UsageError('--nesterov needs --momentum > 0 (Nesterov momentum without momentum is plain SGD; PyTorch refuses it too)');
 
-  const epochs = given('epochs') ? positiveInt('--epochs', str('epochs')!) : defaults.epochs;
+  const epochs = given('epochs') ? positiveInt('--epochs', str('epochs')!) : model === 'cnn' ? CNN_DEFAULTS.epochs : defaults.epochs;
   const run: RunShape = { epochs, lr };
   const givenSchedule: Partial<ScheduleParams> = {};
   for (const [flag, key, parse] of SCHEDULE_OF) {
@@ -237,6 +250,7 @@ export function parseOptions(argv: readonly string[]): DemoOptions | 'help' {
     dataset,
     data: given('data') ? str('data')! : null,
     samples: given('samples') ? positiveInt('--samples', str('samples')!) : null,
+    model,
     hidden,
     activation: choice('activation', ACTIVATION_NAMES, DEFAULTS.activation),
     norm: choice('norm', NORM_NAMES, DEFAULTS.norm),
@@ -249,7 +263,7 @@ export function parseOptions(argv: readonly string[]): DemoOptions | 'help' {
     schedule,
     scheduleParams,
     epochs,
-    batchSize: given('batch-size') ? positiveInt('--batch-size', str('batch-size')!) : defaults.batchSize,
+    batchSize: given('batch-size') ? positiveInt('--batch-size', str('batch-size')!) : model === 'cnn' ? CNN_DEFAULTS.batchSize : defaults.batchSize,
     seed: given('seed') ? nonNegativeInt('--seed', str('seed')!) : DEFAULTS.seed,
     patience: given('patience') ? positiveInt('--patience', str('patience')!) : null,
     out: resolve(given('out') ? str('out')! : defaultOut(dataset)),

@@ -7,7 +7,8 @@ import { DataLoader } from '@nn/data';
 import { type Tensor, getBackend, manualSeed } from '@nn/tensor';
 import { type OverfitReport, overfitBatch } from '@nn/train';
 import type { DemoData, Pair } from './data.js';
-import { buildMlp, disposeModel } from './model.js';
+import { buildModel } from './cnn.js';
+import { disposeModel } from './model.js';
 import { type DemoOptions, OVERFIT } from './options.js';
 import { makeOptimizer } from './optimizers.js';
 import { setupLines } from './report.js';
@@ -34,7 +35,7 @@ export async function overfitCheck(o: DemoOptions, steps: number, data: DemoData
   const n = Math.min(OVERFIT.examples, data.train.length);
   const [x, y] = await firstBatch(data, n);
   manualSeed(o.seed); // the model's initialization, as in a training run
-  const model = buildMlp(data.inFeatures, o.hidden, data.outFeatures, o.activation, o);
+  const model = buildModel(o, data.inFeatures, data.outFeatures);
   const optimizer = makeOptimizer(o.optimizer, model.parameters(), o.lr, o.hyper);
   try {
     io.out(`@nn demo: overfit check on ${o.dataset}, ${getBackend().name} backend, seed ${o.seed}`);

@@ -1,5 +1,6 @@
 /** The text of a run's report: the setup lines, the per-epoch table and the confusion matrix. */
 import type { EpochLogs } from '@nn/train';
+import { cnnText } from './cnn.js';
 import type { DemoData } from './data.js';
 import { layerText, shapeText } from './model.js';
 import type { DemoOptions } from './options.js';
@@ -8,6 +9,7 @@ import { lrText, num, pct, table, thousands } from './ui.js';
 
 /** `2-64-64-3 MLP, each hidden layer Linear -> ReLU, default init` */
 export function modelText(o: DemoOptions, data: DemoData): string {
+  if (o.model === 'cnn') return `cnn ${cnnText(data.inFeatures, data.outFeatures, o.dropout)}`;
   const arch = shapeText(data.inFeatures, o.hidden, data.outFeatures);
   if (o.hidden.length === 0) return `${arch} linear model, ${o.init} init`;
   return `${arch} MLP, each hidden layer ${layerText(o.activation, o)}, ${o.init} init`;

@@ -15,7 +15,8 @@ import { ProgressBar } from '@nn/train/node';
 import { readsSynchronously, useBackend } from './backend.js';
 import { type DatasetName, type DemoData, LINREG, type Pair, loadData } from './data.js';
 import { type RunInfo, writeHistory } from './history.js';
-import { buildMlp, disposeModel, shapeText } from './model.js';
+import { archText, buildModel } from './cnn.js';
+import { disposeModel } from './model.js';
 import type { DemoOptions } from './options.js';
 import { makeOptimizer } from './optimizers.js';
 import { type OverfitResult, overfitCheck } from './overfit.js';
@@ -158,7 +159,7 @@ async function train(o: DemoOptions, data: DemoData, io: Io): Promise<DemoResult
   const classification = data.task === 'classification';
   const k = data.outFeatures;
   manualSeed(o.seed); // the model's initialization
-  const model = buildMlp(data.inFeatures, o.hidden, k, o.activation, o);
+  const model = buildModel(o, data.inFeatures, k);
   const lossFn = lossFor(data);
   const optimizer = makeOptimizer(o.optimizer, model.parameters(), o.lr, o.hyper);
   try {
@@ -178,7 +179,7 @@ async function train(o: DemoOptions, data: DemoData, io: Io): Promise<DemoResult
     if (early !== null) callbacks.push(early);
     if (showBar) callbacks.push(new ProgressBar({ stream: io.stderr }));
 
-    const arch = shapeText(data.inFeatures, o.hidden, k);
+    const arch = archText(o, data.inFeatures, k);
     const params = model.parameterCount();
     io.out(`@nn demo: ${o.dataset} on the ${getBackend().name} backend, seed ${o.seed}`);
     for (const line of setupLines(o, data, params)) io.out(line);
@@ -237,11 +238,11 @@ async function train(o: DemoOptions, data: DemoData, io: Io): Promise<DemoResult
 
     const savedTo = resolve(o.out);
     await saveModel(model, savedTo, {
-      dataset: o.dataset, architecture: arch, activation: o.activation, norm: o.norm, dropout: String(o.dropout), residual: String(o.residual),
+      dataset: o.dataset, model: o.model, architecture: arch, activation: o.activation, norm: o.norm, dropout: String(o.dropout), residual: String(o.residual),
       init: o.init, optimizer: o.optimizer, epoch: String(finalEpoch), seed: String(o.seed), backend: getBackend().name,
     });
     io.out('');
-    io.out(`model saved to ${savedTo} (${arch}${o.hidden.length > 0 ? ` ${o.activation}` : ''}, weights of epoch ${finalEpoch})`);
+    io.out(`model saved to ${savedTo} (${arch}${o.model === 'mlp' && o.hidden.length > 0 ? ` ${o.activation}` : ''}, weights of epoch ${finalEpoch})`);
     if (o.history !== null) {
       await writeHistory(o.history, epochs, runInfo(o, data, getBackend().name));
       io.out(`history of ${epochs.length} epochs written to ${o.history}`);

@@ -206,7 +206,7 @@ describe('demo CLI: flags and errors', () => {
     const io = capture();
     expect((await main(['--help'], io)).exitCode).toBe(0);
     expect(io.stdout.join('\n')).toBe(HELP);
-    expect(FLAGS).toHaveLength(39);
+    expect(FLAGS).toHaveLength(40);
     for (const flag of FLAGS) expect(HELP).toContain(flag);
     for (const word of ['spiral', 'linreg', 'fashion-mnist', 'cpu', 'wasm', 'webgpu', 'apt-get install dataset-fashion-mnist', 'Exit codes']) {
       expect(HELP).toContain(word);
