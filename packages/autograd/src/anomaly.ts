@@ -3,7 +3,11 @@ import { NNError, type Tensor } from '@nn/tensor';
 
 export const anomaly = { enabled: false };
 
+/**
+ * Thrown in anomaly mode ({@link detectAnomaly}) when a backward step produces NaN or Infinity; the message names the op that made it and where it was created.
+ */
 export class AnomalyError extends NNError {
+  /** The error's class name. */
   override name = 'AnomalyError';
 }
 

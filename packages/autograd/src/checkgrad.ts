@@ -3,10 +3,13 @@ import * as T from '@nn/tensor';
 import { NNError, type Tensor } from '@nn/tensor';
 import { grad, jvp, noGrad } from './functional.js';
 
+/** Options of {@link checkGrad}. */
 export interface CheckGradOptions {
   /** Finite-difference step (default 1e-6 in float64, 1e-3 in float32). */
   eps?: number;
+  /** Absolute tolerance of the comparison. */
   atol?: number;
+  /** Relative tolerance of the comparison. */
   rtol?: number;
   /** Which modes to check (default both). */
   modes?: ('reverse' | 'forward')[];
@@ -14,10 +17,13 @@ export interface CheckGradOptions {
   seed?: number;
 }
 
+/** What {@link checkGrad} found. */
 export interface CheckGradResult {
+  /** True when every autodiff gradient matched the finite differences within tolerance. */
   ok: boolean;
   /** Largest |autodiff - numeric| found, and where. */
   maxError: number;
+  /** One line per mismatch: input, position, both values. */
   details: string[];
 }
 

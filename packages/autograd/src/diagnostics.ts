@@ -1,7 +1,9 @@
 /** Gradient norms per parameter, for spotting exploding or vanishing gradients. */
 import type { Tensor } from '@nn/tensor';
 
+/** One parameter's gradient norm, from {@link gradNorms}. */
 export interface GradNormEntry {
+  /** The parameter's name (e.g. `layers.0.weight`), or its index. */
   name: string;
   /** L2 norm of the gradient, or null if the parameter has no gradient yet. */
   norm: number | null;

@@ -1,6 +1,7 @@
 /** Draws the backward graph behind a tensor as Graphviz DOT (like torchviz's make_dot). */
 import { type GradFn, NNError, type Tensor } from '@nn/tensor';
 
+/** Options of {@link toDot}. */
 export interface ToDotOptions {
   /** Names for leaf tensors (e.g. `Object.fromEntries(model.namedParameters())`), shown on their nodes. */
   params?: Record<string, Tensor> | Map<string, Tensor>;

@@ -91,13 +91,17 @@ function topoOrder(root: GradNode, isTarget: (n: GradNode) => boolean): OpNode[]
   return order.reverse();
 }
 
+/** A request to the engine: differentiate `roots` with respect to `targets` (what `backward` and `grad` build). */
 export interface GradRequest {
+  /** The outputs to differentiate. */
   roots: Tensor[];
   /** Cotangents for the roots (default: ones for scalar roots). */
   gradients?: (Tensor | undefined)[];
   /** Tensors to differentiate with respect to; 'leaves' accumulates into .grad of every leaf. */
   targets: Tensor[] | 'leaves';
+  /** Keep the graph's saved tensors for another backward. */
   retainGraph: boolean;
+  /** Record the backward pass, for higher-order gradients. */
   createGraph: boolean;
 }
 

@@ -26,6 +26,7 @@ export function enableGrad<R>(fn: () => R): R {
   }
 }
 
+/** True unless inside {@link noGrad} (reverse-mode recording is on). */
 export function isGradEnabled(): boolean {
   return autograd.gradEnabled;
 }
@@ -84,6 +85,21 @@ function detachInto(y: Tensor): Tensor {
   return d;
 }
 
+/**
+ * `grad(f, argnums = 0)` returns a function computing the gradient of the scalar function `f` with
+ * respect to argument(s) `argnums` (jax.grad / torch.func.grad): a tensor for one argnum, an array
+ * for several. It composes: `grad(grad(f))` is the second derivative.
+ *
+ * @example
+ * ```ts
+ * import { grad } from '@nn/autograd';
+ * import { type Tensor, tensor } from '@nn/tensor';
+ *
+ * const f = (x: Tensor) => x.pow(3).sum();
+ * grad(f)(tensor([1, 2]));                                   // 3x²: [3, 12]
+ * grad((x: Tensor) => (grad(f)(x) as Tensor).sum())(tensor([2])); // 6x: [12]
+ * ```
+ */
 export function grad<A extends Tensor[]>(f: (...args: A) => Tensor, argnums: number | number[] = 0) {
   const vg = valueAndGrad(f, argnums);
   return (...args: A): Tensor | Tensor[] => {

@@ -2,6 +2,7 @@
 import { type Tensor, ValueRangeError, tensor } from '@nn/tensor';
 import { type ByteSource, DataFormatError, maybeGunzip, readBytes } from './source.js';
 
+/** Options of {@link readCsv} and {@link parseCsv}. */
 export interface CsvOptions {
   /** Whether the first line (after skipLines) holds column names. 'auto' (default): it does if a field is not a number where the next line has one. */
   header?: boolean | 'auto';
@@ -19,6 +20,7 @@ export interface CsvOptions {
   labelDtype?: Dtype;
 }
 
+/** What {@link readCsv} returns. */
 export interface CsvData {
   /** Features, [rows, columns.length]. */
   x: Tensor;

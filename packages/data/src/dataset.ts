@@ -11,7 +11,9 @@ import { globalPermutation, PhiloxStream, checkSeed } from './random.js';
  * therefore returns views of them (`t.detach()`, a row of a larger tensor), never the tensor it keeps.
  */
 export interface Dataset<T> {
+  /** Number of samples. */
   readonly length: number;
+  /** The sample at `index` (0..length-1), or a promise of it; its tensors belong to the caller. */
   get(index: number): T | Promise<T>;
 }
 
@@ -38,9 +40,12 @@ function row(t: Tensor, i: number): Tensor {
  * with one `indexSelect` per tensor.
  */
 export class TensorDataset<Ts extends Tensor[] = Tensor[]> implements Dataset<Ts> {
+  /** The tensors, sharing dim 0 (not owned: dispose them yourself). */
   readonly tensors: Ts;
+  /** Size of dim 0. */
   readonly length: number;
 
+  /** @param tensors tensors with the same size in dim 0 (features, labels, ...) */
   constructor(...tensors: Ts) {
     if (tensors.length === 0) throw new NNError('TensorDataset: needs at least one tensor');
     for (const [i, t] of tensors.entries()) {
@@ -58,6 +63,7 @@ export class TensorDataset<Ts extends Tensor[] = Tensor[]> implements Dataset<Ts
     this.length = n;
   }
 
+  /** Row `index` of every tensor (views, no copy). */
   get(index: number): Ts {
     checkIndex('TensorDataset.get', index, this.length);
     return this.tensors.map((t) => row(t, index)) as Ts;
@@ -80,8 +86,10 @@ function toIndexArray(op: string, indices: ArrayLike<number>, bound: number | nu
 
 /** The samples of `dataset` at `indices`, in that order (like `torch.utils.data.Subset`). */
 export class Subset<T> implements Dataset<T> {
+  /** The positions in `dataset` this subset consists of. */
   readonly indices: Int32Array;
   constructor(
+    /** The underlying dataset. */
     readonly dataset: Dataset<T>,
     indices: ArrayLike<number> | Tensor,
   ) {
@@ -92,9 +100,11 @@ export class Subset<T> implements Dataset<T> {
     } else idx = indices;
     this.indices = toIndexArray('Subset', idx, dataset.length);
   }
+  /** Number of indices. */
   get length(): number {
     return this.indices.length;
   }
+  /** Sample `indices[index]` of the underlying dataset. */
   get(index: number): T | Promise<T> {
     checkIndex('Subset.get', index, this.indices.length);
     return this.dataset.get(this.indices[index]);
@@ -103,17 +113,22 @@ export class Subset<T> implements Dataset<T> {
 
 /** Datasets one after another (like `torch.utils.data.ConcatDataset`). */
 export class ConcatDataset<T> implements Dataset<T> {
+  /** The datasets, in order. */
   readonly datasets: readonly Dataset<T>[];
+  /** Running totals of their lengths (PyTorch's cumulative_sizes). */
   readonly cumulativeSizes: readonly number[];
+  /** @param datasets the datasets to chain, in order */
   constructor(datasets: readonly Dataset<T>[]) {
     if (datasets.length === 0) throw new NNError('ConcatDataset: needs at least one dataset');
     this.datasets = [...datasets];
     let total = 0;
     this.cumulativeSizes = datasets.map((d) => (total += d.length));
   }
+  /** Sum of the lengths. */
   get length(): number {
     return this.cumulativeSizes[this.cumulativeSizes.length - 1];
   }
+  /** Sample `index` of the chained datasets. */
   get(index: number): T | Promise<T> {
     checkIndex('ConcatDataset.get', index, this.length);
     let d = 0;

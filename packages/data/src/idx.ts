@@ -2,6 +2,7 @@
 import { type Tensor, ValueRangeError, tensor } from '@nn/tensor';
 import { type ByteSource, DataFormatError, DataSourceError, isGzip, readBytes } from './source.js';
 
+/** Options of {@link readIdx} and {@link parseIdx}. */
 export interface IdxOptions {
   /** Element type of the tensor: 'int32' (default for integer data) or 'float32' (default for float data, or when scale is given). */
   dtype?: 'int32' | 'float32';
@@ -214,6 +215,7 @@ export async function readIdx(source: ByteSource, options: IdxOptions = {}): Pro
   return tensor(data, { shape: dims });
 }
 
+/** Options of {@link loadMnistLike}. */
 export interface MnistLikeOptions {
   /** 'train' (train-*-ubyte files, default) or 'test' (t10k-*-ubyte files). */
   split?: 'train' | 'test';
@@ -221,6 +223,7 @@ export interface MnistLikeOptions {
   flatten?: boolean;
 }
 
+/** An MNIST-style split: images and labels. */
 export interface MnistLike {
   /** float32 pixels in [0, 1]: [n, 784] for 28x28 images (or [n, 28, 28] with flatten: false). */
   images: Tensor;

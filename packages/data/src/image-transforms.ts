@@ -12,8 +12,10 @@ import { PhiloxStream, checkSeed } from './random.js';
 
 /** Anything with `apply(x)`: the image transforms here, and also Standardize / MinMaxScale. */
 export interface Transform {
+  /** The transformed copy of `x` (the input is left alone). */
   apply(x: Tensor): Tensor;
 }
+/** A transform object or a plain function, as {@link Compose} takes. */
 export type TransformLike = Transform | ((x: Tensor) => Tensor);
 
 export interface RandomTransformOptions {
@@ -25,6 +27,9 @@ export interface RandomTransformOptions {
   seed?: number;
 }
 
+/**
+ * How {@link RandomCrop} pads: 'constant' (fill), 'reflect' (mirror without the edge), 'symmetric' (with it) or 'edge' (repeat it).
+ */
 export type PaddingMode = 'constant' | 'reflect' | 'edge' | 'symmetric';
 
 export interface RandomCropOptions extends RandomTransformOptions {
@@ -132,13 +137,22 @@ const imageCount = (x: Tensor): number => (x.ndim === 4 ? x.shape[0] : 1);
  * `new RandomCrop(32, { padding: 4, seed: 0 }).apply(img)`. In a batch every image gets its own window.
  */
 export class RandomCrop implements Transform {
+  /** Crop size [h, w]. */
   readonly size: readonly [number, number];
+  /** Padding [left, top, right, bottom] applied first. */
   readonly padding: readonly [number, number, number, number];
+  /** How the padding is filled. */
   readonly paddingMode: PaddingMode;
+  /** The value of 'constant' padding. */
   readonly fill: number;
+  /** Pad dims still smaller than the crop. */
   readonly padIfNeeded: boolean;
   private readonly draws: Draws;
 
+  /**
+   * @param size crop size `n` or `[h, w]`
+   * @param options padding, paddingMode, fill, padIfNeeded, seed
+   */
   constructor(size: number | readonly number[], options: RandomCropOptions = {}) {
     const op = 'RandomCrop';
     const { padding = 0, paddingMode = 'constant', fill = 0, padIfNeeded = false, seed } = options;
@@ -154,6 +168,7 @@ export class RandomCrop implements Transform {
     this.draws = new Draws(op, seed);
   }
 
+  /** A random crop of each image of `x` (`[C, H, W]` or `[N, C, H, W]`). */
   apply(x: Tensor): Tensor {
     const op = 'RandomCrop';
     checkImage(op, x);
@@ -189,6 +204,7 @@ function checkP(op: string, p: unknown): number {
 
 /** Flips images along `dim` with probability p each (u < p, as torchvision draws it). */
 class RandomFlip implements Transform {
+  /** Probability of flipping an image. */
   readonly p: number;
   private readonly draws: Draws;
   constructor(
@@ -200,6 +216,7 @@ class RandomFlip implements Transform {
     this.draws = new Draws(op, options.seed);
   }
 
+  /** Each image of `x` flipped with probability `p`. */
   apply(x: Tensor): Tensor {
     checkImage(this.op, x);
     const n = imageCount(x);
@@ -220,6 +237,7 @@ class RandomFlip implements Transform {
 
 /** Mirrors images left-right with probability p (default 0.5), like `torchvision.transforms.RandomHorizontalFlip`. */
 export class RandomHorizontalFlip extends RandomFlip {
+  /** @param options p (default 0.5), seed */
   constructor(options: { p?: number } & RandomTransformOptions = {}) {
     super('RandomHorizontalFlip', -1, options);
   }
@@ -227,6 +245,7 @@ export class RandomHorizontalFlip extends RandomFlip {
 
 /** Mirrors images top-bottom with probability p (default 0.5), like `torchvision.transforms.RandomVerticalFlip`. */
 export class RandomVerticalFlip extends RandomFlip {
+  /** @param options p (default 0.5), seed */
   constructor(options: { p?: number } & RandomTransformOptions = {}) {
     super('RandomVerticalFlip', -2, options);
   }
@@ -243,11 +262,14 @@ function roundHalfEven(v: number): number {
  * (half to even, as Python rounds); an image smaller than the crop is first zero-padded to fit.
  */
 export class CenterCrop implements Transform {
+  /** Crop size [h, w]. */
   readonly size: readonly [number, number];
+  /** @param size crop size `n` or `[h, w]` */
   constructor(size: number | readonly number[]) {
     this.size = sizePair('CenterCrop', size);
   }
 
+  /** The central crop of each image of `x`. */
   apply(x: Tensor): Tensor {
     checkImage('CenterCrop', x);
     const [h, w] = this.size;
@@ -271,9 +293,15 @@ export class CenterCrop implements Transform {
  * min-max `normalize` function above it in this package.
  */
 export class Normalize implements Transform {
+  /** Per-channel means (or one for all). */
   readonly mean: readonly number[];
+  /** Per-channel standard deviations (or one for all). */
   readonly std: readonly number[];
 
+  /**
+   * @param mean one value per channel, or one for all
+   * @param std one value per channel, or one for all (each > 0)
+   */
   constructor(mean: number | readonly number[], std: number | readonly number[]) {
     const op = 'Normalize';
     const m = typeof mean === 'number' ? [mean] : mean;
@@ -291,6 +319,7 @@ export class Normalize implements Transform {
     this.std = [...s];
   }
 
+  /** `(x − mean) / std` per channel. */
   apply(x: Tensor): Tensor {
     const op = 'Normalize';
     checkImage(op, x);
@@ -315,7 +344,9 @@ export class Normalize implements Transform {
  * (anything with `apply`) or a function. Intermediate results are freed; the result is the caller's.
  */
 export class Compose implements Transform {
+  /** The transforms, applied first to last. */
   readonly transforms: readonly TransformLike[];
+  /** @param transforms transforms or functions, applied in order */
   constructor(transforms: readonly TransformLike[]) {
     if (!Array.isArray(transforms)) throw new NNError('Compose: expected an array of transforms');
     for (const [i, t] of transforms.entries()) {
@@ -326,6 +357,7 @@ export class Compose implements Transform {
     this.transforms = [...transforms];
   }
 
+  /** Every transform in order (intermediate results freed). */
   apply(x: Tensor): Tensor {
     if (!isTensor(x)) throw new NNError('Compose: expected a Tensor');
     return tidy(() => {

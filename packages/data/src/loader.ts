@@ -68,10 +68,15 @@ function tensorSource(dataset: Dataset<unknown>): { base: TensorDataset; map: ((
  * a loop exits early.
  */
 export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
+  /** The dataset batches are drawn from. */
   readonly dataset: Dataset<T>;
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** Whether each epoch visits the samples in a new random order. */
   readonly shuffle: boolean;
+  /** Whether a last incomplete batch is dropped. */
   readonly dropLast: boolean;
+  /** Batches read ahead while you work on the current one. */
   readonly prefetch: number;
   /** Epochs started so far (each `for await` over the loader is one epoch). */
   epoch = 0;
@@ -112,6 +117,7 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
     return this.stream !== null ? this.stream.permutation(n) : globalPermutation(n);
   }
 
+  /** One epoch: `for await (const batch of loader)`. Each batch is fresh tensors you own. */
   async *[Symbol.asyncIterator](): AsyncGenerator<B, void, undefined> {
     const order = this.order();
     this.epoch++;

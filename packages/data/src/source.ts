@@ -9,14 +9,17 @@ export type ByteSource = string | URL | Uint8Array | ArrayBuffer;
 
 /** Errors reading or decoding a data file (bad format, truncated, missing). */
 export class DataFormatError extends NNError {
+  /** The error's class name. */
   override name = 'DataFormatError';
 }
 
 /** A file or URL that could not be read. `notFound` is set for missing files (ENOENT, HTTP 404). */
 export class DataSourceError extends NNError {
+  /** The error's class name. */
   override name = 'DataSourceError';
   constructor(
     message: string,
+    /** True for a missing file or an HTTP 404. */
     readonly notFound: boolean,
     options?: { cause?: unknown },
   ) {

@@ -8,6 +8,7 @@
 import { type Tensor, ValueRangeError, tensor } from '@nn/tensor';
 import { type PhiloxStream, streamFor } from './random.js';
 
+/** Options every synthetic dataset takes. */
 export interface SyntheticOptions {
   /** Number of samples. */
   n: number;
@@ -19,8 +20,11 @@ export interface SyntheticOptions {
   shuffle?: boolean;
 }
 
+/** A synthetic dataset: features and targets. */
 export interface SyntheticData {
+  /** Features, float32 `[n, d]`. */
   x: Tensor;
+  /** Targets: int32 class labels `[n]`, or float32 values for regression. */
   y: Tensor;
 }
 
@@ -60,7 +64,9 @@ function finish(xs: Float32Array, ys: Int32Array, d: number, rng: PhiloxStream, 
   return { x: tensor(xs, { shape: [n, d] }), y: tensor(ys) };
 }
 
+/** Options of {@link makeRegression}. */
 export interface RegressionOptions {
+  /** Number of samples. */
   n: number;
   /** True weights: [d] (y has shape [n, 1]) or [d][k] (y has shape [n, k]). */
   weights: readonly number[] | readonly (readonly number[])[];
@@ -68,6 +74,7 @@ export interface RegressionOptions {
   bias?: number | readonly number[];
   /** Std of Gaussian noise added to y (default 0). */
   noise?: number;
+  /** Seed of a private generator (default: the global one). */
   seed?: number;
   /** Draw x uniformly from [low, high] instead of the standard normal. */
   xRange?: readonly [number, number];
@@ -120,6 +127,7 @@ export function makeRegression(options: RegressionOptions): SyntheticData {
   return { x: tensor(xs, { shape: [n, d] }), y: tensor(ys, { shape: [n, k] }) };
 }
 
+/** Options of {@link makeGaussians}. */
 export interface GaussiansOptions extends SyntheticOptions {
   /** One Gaussian blob per class (default two, at (-1,-1) and (1,1): a binary task). */
   centers?: readonly (readonly number[])[];
@@ -175,6 +183,7 @@ export function makeXor(options: SyntheticOptions): SyntheticData {
   return finish(xs, ys, 2, rng, options.shuffle ?? true);
 }
 
+/** Options of {@link makeCircles}. */
 export interface CirclesOptions extends SyntheticOptions {
   /** Inner radius relative to the outer (radius 1) circle, in (0, 1); default 0.5. */
   factor?: number;
@@ -208,6 +217,7 @@ export function makeCircles(options: CirclesOptions): SyntheticData {
   return finish(xs, ys, 2, rng, options.shuffle ?? true);
 }
 
+/** Options of {@link makeSpiral}. */
 export interface SpiralOptions extends SyntheticOptions {
   /** Number of classes, one spiral arm each (default 2). */
   classes?: number;

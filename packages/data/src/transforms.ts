@@ -1,6 +1,7 @@
 /** Feature scaling fitted on training data (Standardize, MinMaxScale) and oneHot. */
 import { type DType, DTypeError, NNError, ShapeError, type Tensor, ValueRangeError, isTensor, keep, oneHot as tOneHot, tidy, where } from '@nn/tensor';
 
+/** Options of `Standardize.fit` and `MinMaxScale.fit`. */
 export interface FitOptions {
   /** The dims statistics are taken over: the sample dims (default 0). Statistics keep these dims as size 1. */
   dim?: number | number[];
@@ -63,7 +64,10 @@ function checkApply(op: string, x: Tensor, statShape: readonly number[], fitShap
  * (they outlive any tidy/scope they were fitted in).
  */
 export class Standardize {
-  /** @param mean, std: statistics with the fitted dims kept as size 1; this object takes ownership. */
+  /**
+   * @param mean the fitted means, with the fitted dims kept as size 1; this object takes ownership.
+   * @param std the fitted standard deviations, shaped like `mean`; this object takes ownership.
+   */
   constructor(
     readonly mean: Tensor,
     readonly std: Tensor,
@@ -71,6 +75,7 @@ export class Standardize {
     readonly fitShape: readonly number[] = mean.shape,
   ) {}
 
+  /** Per-feature mean and (population, unless `correction`) std of `x` over `dim` (default 0, the samples). */
   static fit(x: Tensor, options: FitOptions & { correction?: number } = {}): Standardize {
     checkInput('Standardize.fit', x);
     const dims = normDims('Standardize.fit', x, options.dim);
@@ -85,6 +90,7 @@ export class Standardize {
     return new Standardize(keep(mean), keep(std), [...x.shape]);
   }
 
+  /** `(x − mean) / std`, a new tensor. */
   apply(x: Tensor): Tensor {
     checkApply('Standardize.apply', x, this.mean.shape, this.fitShape);
     return tidy(() => asFloat(x).sub(this.mean).div(this.std));
@@ -96,6 +102,7 @@ export class Standardize {
     return tidy(() => asFloat(z).mul(this.std).add(this.mean));
   }
 
+  /** Frees the statistics. */
   dispose(): void {
     this.mean.dispose();
     this.std.dispose();
@@ -127,15 +134,19 @@ export function standardize(x: Tensor, stats?: Standardize | { mean: Tensor; std
  */
 export class MinMaxScale {
   constructor(
+    /** Per-feature minimum of the fitted data. */
     readonly min: Tensor,
     /** max - min, with 0 replaced by 1. */
     readonly scale: Tensor,
+    /** The target range (default [0, 1]). */
     readonly range: readonly [number, number] = [0, 1],
+    /** Shape of the statistics (the fitted dims kept as 1). */
     readonly fitShape: readonly number[] = min.shape,
   ) {
     checkRange(range);
   }
 
+  /** Per-feature min and max of `x` over `dim` (default 0). */
   static fit(x: Tensor, options: FitOptions & { range?: readonly [number, number] } = {}): MinMaxScale {
     checkInput('MinMaxScale.fit', x);
     const dims = normDims('MinMaxScale.fit', x, options.dim);
@@ -150,6 +161,7 @@ export class MinMaxScale {
     return new MinMaxScale(keep(min), keep(scale), [range[0], range[1]], [...x.shape]);
   }
 
+  /** `x` scaled into `range` (values outside the training range are not clipped). */
   apply(x: Tensor): Tensor {
     checkApply('MinMaxScale.apply', x, this.min.shape, this.fitShape);
     const [a, b] = this.range;
@@ -159,6 +171,7 @@ export class MinMaxScale {
     });
   }
 
+  /** Back to the original units. */
   inverse(y: Tensor): Tensor {
     checkApply('MinMaxScale.inverse', y, this.min.shape, this.fitShape);
     const [a, b] = this.range;
@@ -168,6 +181,7 @@ export class MinMaxScale {
     });
   }
 
+  /** Frees the statistics. */
   dispose(): void {
     this.min.dispose();
     this.scale.dispose();

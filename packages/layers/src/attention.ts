@@ -60,6 +60,7 @@ export function attend(q: Tensor, k: Tensor, v: Tensor, masks: readonly ScoreMas
   });
 }
 
+/** Options of {@link scaledDotProductAttention}. */
 export interface ScaledDotProductAttentionOptions {
   /**
    * Broadcastable to [..., L, S]: bool (true = the position takes part, as PyTorch 2's
@@ -138,6 +139,7 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   });
 }
 
+/** Options of {@link MultiheadAttention}. */
 export interface MultiheadAttentionOptions {
   /** Dropout probability on the attention weights in training mode (default 0). */
   dropout?: number;
@@ -151,9 +153,11 @@ export interface MultiheadAttentionOptions {
   vdim?: number | null;
   /** PyTorch's bias_k/bias_v and zero attention are not implemented: only false is accepted. */
   addBiasKv?: false;
+  /** Not implemented (PyTorch's add_zero_attn): only false is accepted. */
   addZeroAttn?: false;
 }
 
+/** Options of {@link MultiheadAttention.forward}. */
 export interface MultiheadAttentionForwardOptions {
   /**
    * [N, S] (or [S] unbatched): bool, true = that key is padding and ignored; or float, added to
@@ -221,18 +225,34 @@ const FORWARD_RULES: Rules<Required<MultiheadAttentionForwardOptions>> = {
  */
 export class MultiheadAttention extends Module {
   // Declared in PyTorch's registration order, so stateDict() lists keys as PyTorch does.
+  /** Packed q, k, v projection `[3·embedDim, embedDim]` (when kdim = vdim = embedDim), else null. */
   in_proj_weight: Tensor | null = null;
+  /** Query projection `[embedDim, embedDim]` when kdim or vdim differ, else null. */
   q_proj_weight: Tensor | null = null;
+  /** Key projection `[embedDim, kdim]` when kdim or vdim differ, else null. */
   k_proj_weight: Tensor | null = null;
+  /** Value projection `[embedDim, vdim]` when kdim or vdim differ, else null. */
   v_proj_weight: Tensor | null = null;
+  /** Packed q, k, v bias `[3·embedDim]` (null without `bias`). */
   in_proj_bias: Tensor | null = null;
+  /** Output projection embedDim → embedDim. */
   out_proj: Linear;
+  /** Features of the key. */
   readonly kdim: number;
+  /** Features of the value. */
   readonly vdim: number;
+  /** Features per head: embedDim / numHeads. */
   readonly headDim: number;
+  /** Dropout probability on the attention weights (training mode). */
   readonly dropout: number;
+  /** Inputs are `[N, seq, feature]` instead of `[seq, N, feature]`. */
   readonly batchFirst: boolean;
 
+  /**
+   * @param embedDim features of the query and the output
+   * @param numHeads parallel heads (must divide embedDim)
+   * @param options dropout, bias, batchFirst, kdim, vdim
+   */
   constructor(readonly embedDim: number, readonly numHeads: number, options: MultiheadAttentionOptions = {}) {
     super();
     const name = 'MultiheadAttention';

@@ -2,9 +2,26 @@ import * as T from '@nn/tensor';
 import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
 import { Module } from './module.js';
 
-/** Runs modules in order; children are named 0, 1, 2, ... like torch.nn.Sequential. */
+/**
+ * Runs modules in order, each on the previous one's output (torch.nn.Sequential). Children are
+ * named `0`, `1`, `2`, ..., so state-dict keys match PyTorch's (`0.weight`, `2.bias`, ...).
+ *
+ * Shape: whatever the first module takes to whatever the last returns.
+ *
+ * @example
+ * ```ts
+ * import { Linear, ReLU, Sequential } from '@nn/layers';
+ * import { randn } from '@nn/tensor';
+ *
+ * const model = new Sequential(new Linear(2, 16), new ReLU(), new Linear(16, 1));
+ * const y = model(randn([8, 2]));  // [8, 1]
+ * const first = model.at(0);        // the first Linear
+ * ```
+ */
 export class Sequential extends Module {
+  /** The modules, in order. */
   readonly layers: Module[];
+  /** @param layers the modules, applied first to last */
   constructor(...layers: Module[]) {
     super();
     layers.forEach((m, i) => {
@@ -15,14 +32,17 @@ export class Sequential extends Module {
   override namedChildren(): [string, Module][] {
     return this.layers.map((m, i) => [String(i), m]);
   }
+  /** Number of modules. */
   override get length(): number {
     return this.layers.length;
   }
+  /** The i-th module (negative counts from the end); a `ValueRangeError` when out of range. */
   at(i: number): Module {
     const m = this.layers.at(i);
     if (m === undefined) throw new ValueRangeError(`Sequential: index ${i} is out of range for ${this.layers.length} layers`);
     return m;
   }
+  /** Feeds `x` through every module in order (intermediate outputs are freed). */
   forward(x: Tensor): Tensor {
     // Intermediate activations are disposed as soon as the next layer has consumed them.
     let h = x;
@@ -35,9 +55,29 @@ export class Sequential extends Module {
   }
 }
 
-/** A list of modules registered as children (indexable, iterable). */
+/**
+ * A list of modules registered as children (torch.nn.ModuleList): their parameters count as the
+ * owner's, named `0`, `1`, ... It has no `forward`; iterate over it in your own.
+ *
+ * @example
+ * ```ts
+ * import { Linear, Module, ModuleList } from '@nn/layers';
+ * import { type Tensor, randn } from '@nn/tensor';
+ *
+ * class Deep extends Module {
+ *   blocks = new ModuleList(Array.from({ length: 4 }, () => new Linear(8, 8)));
+ *   forward(x: Tensor): Tensor {
+ *     for (const b of this.blocks) x = (b(x) as Tensor).tanh();
+ *     return x;
+ *   }
+ * }
+ * new Deep()(randn([2, 8])); // [2, 8]
+ * ```
+ */
 export class ModuleList extends Module {
+  /** The modules. */
   readonly items: Module[];
+  /** @param modules the initial modules (default none) */
   constructor(modules: Module[] = []) {
     super();
     this.items = [...modules];
@@ -45,31 +85,55 @@ export class ModuleList extends Module {
   override namedChildren(): [string, Module][] {
     return this.items.map((m, i) => [String(i), m]);
   }
+  /** Adds a module at the end; returns this. */
   append(m: Module): this {
     this.items.push(m);
     return this;
   }
+  /** Number of modules. */
   override get length(): number {
     return this.items.length;
   }
+  /** The i-th module (negative counts from the end); a `ValueRangeError` when out of range. */
   at(i: number): Module {
     const m = this.items.at(i);
     if (m === undefined) throw new ValueRangeError(`ModuleList: index ${i} is out of range for ${this.items.length} modules`);
     return m;
   }
+  /** Iterates over the modules in order. */
   [Symbol.iterator](): Iterator<Module> {
     return this.items[Symbol.iterator]();
   }
+  /** Throws: a ModuleList has no forward of its own. */
   forward(): never {
     throw new ValueRangeError('ModuleList: a ModuleList has no forward; iterate over it in your own forward');
   }
 }
 
-/** y = f(x) + x, or f(x) + projection(x) when the shapes differ. */
+/**
+ * A residual connection: `y = body(x) + x`, or `body(x) + projection(x)` when the shapes differ
+ * (He et al. 2016). The identity path lets gradients reach early layers undiminished.
+ *
+ * Shape: the body's output must have the input's shape (or the projection's output shape).
+ *
+ * @example
+ * ```ts
+ * import { Linear, ReLU, Residual, Sequential } from '@nn/layers';
+ * import { randn } from '@nn/tensor';
+ *
+ * const block = new Residual(new Sequential(new Linear(16, 16), new ReLU(), new Linear(16, 16)));
+ * const y = block(randn([4, 16])); // [4, 16]
+ * ```
+ */
 export class Residual extends Module {
+  /**
+   * @param body the residual branch f
+   * @param projection maps x to the body's output shape when they differ (default none: identity)
+   */
   constructor(readonly body: Module, readonly projection: Module | null = null) {
     super();
   }
+  /** `body(x) + x` (or `+ projection(x)`). */
   forward(x: Tensor): Tensor {
     const fx = this.body(x) as Tensor;
     const skip = this.projection === null ? x : (this.projection(x) as Tensor);

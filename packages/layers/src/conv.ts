@@ -9,27 +9,45 @@ import { Module, parameter } from './module.js';
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
 
+/** Options of {@link Conv1d} and {@link Conv2d} (PyTorch's, in camelCase). */
 export interface ConvModuleOptions {
+  /** Step between windows, one value or one per spatial dim (default 1). */
   stride?: IntArg;
   /** Per spatial dim, both sides; 'same' keeps the size (stride 1), 'valid' is none. Default 0. */
   padding?: IntArg | 'same' | 'valid';
+  /** Spacing between kernel elements (default 1). */
   dilation?: IntArg;
+  /** Split channels into this many independent groups; must divide both channel counts (default 1). */
   groups?: number;
+  /** Learn a per-output-channel bias (default true). */
   bias?: boolean;
+  /** How padding is filled: 'zeros' (default), 'reflect', 'replicate' or 'circular'. */
   paddingMode?: PaddingMode;
+  /** Parameters' dtype (default float32). */
   dtype?: T.DType;
+  /** Backend to create the parameters on (default: the current one). */
   backend?: string;
 }
 const CONV_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode', 'dtype', 'backend'] as const;
 
+/** Options of {@link ConvTranspose1d} and {@link ConvTranspose2d}. */
 export interface ConvTransposeModuleOptions {
+  /** Stride of the convolution this layer is the transpose of (default 1). */
   stride?: IntArg;
+  /**
+   * Padding of the convolution this layer transposes: `dilation · (kernelSize − 1) − padding` zeros pad each side of the input (default 0).
+   */
   padding?: IntArg;
   outputPadding?: IntArg;
+  /** Independent channel groups (default 1). */
   groups?: number;
+  /** Learn a per-output-channel bias (default true). */
   bias?: boolean;
+  /** Spacing between kernel elements (default 1). */
   dilation?: IntArg;
+  /** Parameters' dtype (default float32). */
   dtype?: T.DType;
+  /** Backend to create the parameters on (default: the current one). */
   backend?: string;
 }
 const CONV_TRANSPOSE_OPTIONS = ['stride', 'padding', 'outputPadding', 'groups', 'bias', 'dilation', 'dtype', 'backend'] as const;
@@ -39,17 +57,29 @@ const spatialLayout = (n: number): string => (n === 1 ? '[N, C, L]' : '[N, C, H,
 
 /** What Conv* and ConvTranspose* share: checked hyper-parameters, weight/bias, PyTorch's init and repr. */
 abstract class ConvBase extends Module {
+  /**
+   * The learnable kernels: `[outChannels, inChannels / groups, ...kernelSize]` (transposed: `[inChannels, outChannels / groups, ...kernelSize]`).
+   */
   weight: Tensor;
+  /** The learnable bias, `[outChannels]`, or null with `bias: false`. */
   bias: Tensor | null;
+  /** Kernel size per spatial dim. */
   readonly kernelSize: number[];
+  /** Stride per spatial dim. */
   readonly stride: number[];
+  /** Dilation per spatial dim. */
   readonly dilation: number[];
+  /** Number of channel groups. */
   readonly groups: number;
 
   constructor(
+    /** The layer's name in errors ('Conv2d', ...). */
     protected readonly kind: string,
+    /** Number of spatial dims (1 or 2). */
     protected readonly spatial: number,
+    /** Channels of the input (dim 1). */
     readonly inChannels: number,
+    /** Channels of the output (dim 1). */
     readonly outChannels: number,
     kernelSize: IntArg,
     options: ConvModuleOptions | ConvTransposeModuleOptions,
@@ -110,7 +140,9 @@ abstract class ConvBase extends Module {
 
 /** Conv1d / Conv2d: cross-correlation over 1 or 2 spatial dims. */
 abstract class ConvNd extends ConvBase {
+  /** Padding per spatial dim, or 'same' / 'valid'. */
   readonly padding: number[] | 'same' | 'valid';
+  /** How the padding is filled. */
   readonly paddingMode: PaddingMode;
 
   constructor(kind: string, spatial: number, inChannels: number, outChannels: number, kernelSize: IntArg, options: ConvModuleOptions) {
@@ -124,6 +156,7 @@ abstract class ConvNd extends ConvBase {
     this.paddingMode = paddingMode;
   }
 
+  /** Pads (non-zero padding modes) and runs `op` with this layer's weight, bias and options. */
   protected convolve(x: Tensor, op: typeof T.conv2d): Tensor {
     this.checkInput(x);
     const options = { stride: this.stride, dilation: this.dilation, groups: this.groups };
@@ -157,9 +190,16 @@ abstract class ConvNd extends ConvBase {
  * Example: `const conv = new Conv2d(1, 32, 3, { padding: 1 }); const y = conv(x); // [N, 32, H, W]`
  */
 export class Conv2d extends ConvNd {
+  /**
+   * @param inChannels C_in
+   * @param outChannels C_out, the number of kernels
+   * @param kernelSize one size or [kH, kW]
+   * @param options stride, padding, dilation, groups, bias, paddingMode, dtype, backend
+   */
   constructor(inChannels: number, outChannels: number, kernelSize: IntArg, options: ConvModuleOptions = {}) {
     super('Conv2d', 2, inChannels, outChannels, kernelSize, options);
   }
+  /** `x` `[N, C_in, H, W]` (or `[C_in, H, W]`) → `[N, C_out, H_out, W_out]`. */
   forward(x: Tensor): Tensor {
     return this.convolve(x, T.conv2d);
   }
@@ -172,9 +212,16 @@ export class Conv2d extends ConvNd {
  * Example: `new Conv1d(16, 33, 3, { stride: 2 })` maps [20, 16, 50] to [20, 33, 24].
  */
 export class Conv1d extends ConvNd {
+  /**
+   * @param inChannels C_in
+   * @param outChannels C_out, the number of kernels
+   * @param kernelSize the kernel length
+   * @param options stride, padding, dilation, groups, bias, paddingMode, dtype, backend
+   */
   constructor(inChannels: number, outChannels: number, kernelSize: IntArg, options: ConvModuleOptions = {}) {
     super('Conv1d', 1, inChannels, outChannels, kernelSize, options);
   }
+  /** `x` `[N, C_in, L]` (or `[C_in, L]`) → `[N, C_out, L_out]`. */
   forward(x: Tensor): Tensor {
     return this.convolve(x, T.conv1d);
   }
@@ -182,7 +229,11 @@ export class Conv1d extends ConvNd {
 
 /** ConvTranspose1d / ConvTranspose2d: the gradient of a convolution w.r.t. its input, as a layer. */
 abstract class ConvTransposeNd extends ConvBase {
+  /** Padding per spatial dim (of the convolution this transposes). */
   readonly padding: number[];
+  /**
+   * Extra size added to one side of the output, to pick among the output sizes a strided convolution maps to the same input size.
+   */
   readonly outputPadding: number[];
 
   constructor(kind: string, spatial: number, inChannels: number, outChannels: number, kernelSize: IntArg, options: ConvTransposeModuleOptions) {
@@ -237,9 +288,18 @@ abstract class ConvTransposeNd extends ConvBase {
  * Example: `new ConvTranspose2d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 })` doubles H and W.
  */
 export class ConvTranspose2d extends ConvTransposeNd {
+  /**
+   * @param inChannels C_in
+   * @param outChannels C_out
+   * @param kernelSize one size or [kH, kW]
+   * @param options stride, padding, outputPadding, groups, bias, dilation, dtype, backend
+   */
   constructor(inChannels: number, outChannels: number, kernelSize: IntArg, options: ConvTransposeModuleOptions = {}) {
     super('ConvTranspose2d', 2, inChannels, outChannels, kernelSize, options);
   }
+  /**
+   * `x` `[N, C_in, H, W]` → `[N, C_out, H_out, W_out]`; `outputSize` picks the output size when several are possible (it sets the output padding).
+   */
   forward(x: Tensor, outputSize?: readonly number[]): Tensor {
     return this.transpose(x, outputSize, T.convTranspose2d);
   }
@@ -247,9 +307,16 @@ export class ConvTranspose2d extends ConvTransposeNd {
 
 /** 1-D transposed convolution over [N, C, L], as torch.nn.ConvTranspose1d (options as ConvTranspose2d). */
 export class ConvTranspose1d extends ConvTransposeNd {
+  /**
+   * @param inChannels C_in
+   * @param outChannels C_out
+   * @param kernelSize the kernel length
+   * @param options stride, padding, outputPadding, groups, bias, dilation, dtype, backend
+   */
   constructor(inChannels: number, outChannels: number, kernelSize: IntArg, options: ConvTransposeModuleOptions = {}) {
     super('ConvTranspose1d', 1, inChannels, outChannels, kernelSize, options);
   }
+  /** `x` `[N, C_in, L]` → `[N, C_out, L_out]`; `outputSize` picks the output length when several are possible. */
   forward(x: Tensor, outputSize?: readonly number[]): Tensor {
     return this.transpose(x, outputSize, T.convTranspose1d);
   }

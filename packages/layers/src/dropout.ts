@@ -17,11 +17,31 @@ function checkP(p: number): void {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ValueRangeError(`Dropout: p must be a probability in [0, 1], got ${p}`);
 }
 
+/**
+ * During training, zeroes each element with probability `p` and scales the others by
+ * `1 / (1 − p)`, so the expected value is unchanged; in evaluation mode it returns its input
+ * (torch.nn.Dropout). Masks come from the global Philox generator (`manualSeed`).
+ *
+ * Shape: input `[*]`, output the same shape.
+ *
+ * @example
+ * ```ts
+ * import { Dropout } from '@nn/layers';
+ * import { ones } from '@nn/tensor';
+ *
+ * const drop = new Dropout(0.5);
+ * drop(ones([6]));        // e.g. [2, 0, 2, 2, 0, 0]
+ * drop.eval();
+ * drop(ones([6]));        // [1, 1, 1, 1, 1, 1]
+ * ```
+ */
 export class Dropout extends Module {
+  /** @param p probability of zeroing an element, in [0, 1) (default 0.5) */
   constructor(readonly p = 0.5) {
     super();
     checkP(p);
   }
+  /** Applies dropout in training mode; returns `x` (a view) in evaluation mode. */
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training);
   }
@@ -54,10 +74,12 @@ export function dropout2d(x: Tensor, p = 0.5, training = true): Tensor {
  * Shape: [N, C, H, W] -> same. Example: `new Sequential(new Conv2d(16, 32, 3), new Dropout2d(0.2))`.
  */
 export class Dropout2d extends Module {
+  /** @param p probability of zeroing a channel, in [0, 1) (default 0.5) */
   constructor(readonly p = 0.5) {
     super();
     checkP(p);
   }
+  /** Drops whole channels of `x` `[N, C, H, W]` in training mode; returns `x` in evaluation mode. */
   forward(x: Tensor): Tensor {
     return dropout2d(x, this.p, this.training);
   }

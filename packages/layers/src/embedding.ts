@@ -5,10 +5,32 @@ import { checkPositiveInt } from './check.js';
 import { normal_ } from './init.js';
 import { Module, parameter } from './module.js';
 
-/** A lookup table of numEmbeddings vectors; the paddingIdx row is zero and gets no gradient. */
+/**
+ * A lookup table of `numEmbeddings` learnable vectors of size `embeddingDim` (torch.nn.Embedding):
+ * row `i` of `weight` is the vector of index `i`. The `paddingIdx` row starts at zero and gets no
+ * gradient. Initialised N(0, 1), as PyTorch.
+ *
+ * Shape: indices int32 `[*]`, output `[*, embeddingDim]`.
+ *
+ * @example
+ * ```ts
+ * import { Embedding } from '@nn/layers';
+ * import { tensor } from '@nn/tensor';
+ *
+ * const emb = new Embedding(10, 3);
+ * const v = emb(tensor([[1, 2], [4, 9]], { dtype: 'int32' })); // [2, 2, 3]
+ * ```
+ */
 export class Embedding extends Module {
+  /** The learnable table, `[numEmbeddings, embeddingDim]`. */
   weight: Tensor;
+  /** The index whose vector stays zero and gets no gradient, or null. */
   readonly paddingIdx: number | null;
+  /**
+   * @param numEmbeddings size of the table (indices are 0..numEmbeddings-1)
+   * @param embeddingDim size of each vector
+   * @param options `paddingIdx`: an index whose row is zero and gets no gradient
+   */
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: { paddingIdx?: number } = {}) {
     super();
     checkPositiveInt('Embedding', 'numEmbeddings', numEmbeddings);
@@ -25,6 +47,7 @@ export class Embedding extends Module {
     normal_(this.weight);
     if (pad !== null) noGrad(() => T.tidy(() => void T.narrow(this.weight, 0, pad, 1).copy_(0)));
   }
+  /** The vectors of `indices` (int32 `[*]`) → `[*, embeddingDim]`. */
   forward(indices: Tensor): Tensor {
     if (indices.dtype !== 'int32') throw new DTypeError(`Embedding: indices must be int32, got ${indices.dtype}`);
     return T.tidy(() => {

@@ -6,6 +6,7 @@ import * as T from '@nn/tensor';
 import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
 import { noGrad } from '@nn/autograd';
 
+/** Nonlinearities {@link calculateGain} knows (PyTorch's names). */
 export type Nonlinearity =
   | 'linear' | 'identity' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu'
   | 'conv1d' | 'conv2d' | 'conv3d';
@@ -31,6 +32,9 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
   }
 }
 
+/**
+ * `[fanIn, fanOut]` of a weight: `[in, out]` sizes times the receptive field (`t.shape[1] · ∏kernel`, `t.shape[0] · ∏kernel`), as PyTorch; needs at least 2 dims.
+ */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   if (t.ndim < 2) throw new ShapeError(`init: fan in and fan out need a tensor of at least 2 dims, got shape [${t.shape.join(',')}]`);
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
@@ -42,35 +46,85 @@ function fill(t: Tensor, make: () => Tensor): Tensor {
   return t;
 }
 
+/**
+ * Fills `t` in place with U(a, b) from the global generator; returns `t`.
+ *
+ * @example
+ * ```ts
+ * import { Linear, init } from '@nn/layers';
+ *
+ * const fc = new Linear(256, 128);
+ * init.uniform_(fc.weight, -0.1, 0.1); // every weight in [-0.1, 0.1)
+ * ```
+ */
 export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
   if (!(a <= b)) throw new ValueRangeError(`uniform_: needs a <= b, got a=${a}, b=${b}`);
   return fill(t, () => T.add(T.mul(T.rand(t.shape, { dtype: t.dtype, backend: t.backend.name }), b - a), a));
 }
 
+/**
+ * Fills `t` in place with N(mean, std²) from the global generator; returns `t`.
+ *
+ * @example
+ * ```ts
+ * import { Linear, init } from '@nn/layers';
+ *
+ * const fc = new Linear(256, 128);
+ * init.normal_(fc.weight, 0, 0.02); // GPT-style init
+ * ```
+ */
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   if (!(std >= 0)) throw new ValueRangeError(`normal_: std must be >= 0, got ${std}`);
   return fill(t, () => T.add(T.mul(T.randn(t.shape, { dtype: t.dtype, backend: t.backend.name }), std), mean));
 }
 
+/** Fills `t` in place with `value`; returns `t`. */
 export const constant_ = (t: Tensor, value: number): Tensor => fill(t, () => T.full([], value, { dtype: t.dtype, backend: t.backend.name }));
+/** Fills `t` in place with zeros; returns `t`. */
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
+/** Fills `t` in place with ones; returns `t`. */
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
+/**
+ * Glorot/Xavier uniform init: U(−a, a) with `a = gain · sqrt(6 / (fanIn + fanOut))`, keeping activation and gradient variance steady through tanh/sigmoid layers; returns `t`.
+ *
+ * @example
+ * ```ts
+ * import { Linear, init } from '@nn/layers';
+ *
+ * const fc = new Linear(256, 128);
+ * init.xavierUniform_(fc.weight, init.calculateGain('tanh')); // a = 5/3 · sqrt(6 / 384)
+ * ```
+ */
 export function xavierUniform_(t: Tensor, gain = 1): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const a = gain * Math.sqrt(6 / (fanIn + fanOut));
   return uniform_(t, -a, a);
 }
 
+/**
+ * Glorot/Xavier normal init: N(0, std²) with `std = gain · sqrt(2 / (fanIn + fanOut))`; returns `t`.
+ *
+ * @example
+ * ```ts
+ * import { Linear, init } from '@nn/layers';
+ *
+ * const fc = new Linear(256, 128);
+ * init.xavierNormal_(fc.weight); // std = sqrt(2 / 384)
+ * ```
+ */
 export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
 }
 
+/** Options of {@link kaimingUniform_} and {@link kaimingNormal_}. */
 export interface KaimingOptions {
   /** Negative slope of the leaky ReLU after this layer (default 0). */
   a?: number;
+  /** `'fan_in'` (default) keeps the forward pass's variance, `'fan_out'` the backward pass's. */
   mode?: 'fan_in' | 'fan_out';
+  /** The nonlinearity after this layer, for the gain (default `'leaky_relu'`). */
   nonlinearity?: Nonlinearity;
 }
 
@@ -82,11 +136,33 @@ function kaimingStd(t: Tensor, { a = 0, mode = 'fan_in', nonlinearity = 'leaky_r
   return calculateGain(nonlinearity, a) / Math.sqrt(fan);
 }
 
+/**
+ * He/Kaiming uniform init: U(−b, b) with `b = gain · sqrt(3 / fan)`, keeping the variance steady through ReLU layers; returns `t`.
+ *
+ * @example
+ * ```ts
+ * import { Linear, init } from '@nn/layers';
+ *
+ * const fc = new Linear(256, 128);
+ * init.kaimingUniform_(fc.weight, { nonlinearity: 'relu' }); // b = sqrt(2) · sqrt(3 / 256)
+ * ```
+ */
 export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
   const bound = Math.sqrt(3) * kaimingStd(t, options);
   return uniform_(t, -bound, bound);
 }
 
+/**
+ * He/Kaiming normal init: N(0, std²) with `std = gain / sqrt(fan)`; returns `t`.
+ *
+ * @example
+ * ```ts
+ * import { Linear, init } from '@nn/layers';
+ *
+ * const fc = new Linear(256, 128);
+ * init.kaimingNormal_(fc.weight, { nonlinearity: 'relu' }); // std = sqrt(2 / 256)
+ * ```
+ */
 export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
   return normal_(t, 0, kaimingStd(t, options));
 }

@@ -4,16 +4,46 @@ import { checkFeatures, checkPositiveInt } from './check.js';
 import { kaimingUniform_, uniform_ } from './init.js';
 import { Module, parameter } from './module.js';
 
+/** Options of {@link Linear}. */
 export interface LinearOptions {
+  /** Learn an additive bias (default true). */
   bias?: boolean;
+  /** Parameters' dtype (default float32). */
   dtype?: T.DType;
+  /** Backend to create the parameters on (default: the current one). */
   backend?: string;
 }
 
-/** y = x W^T + b, with W [out, in] and PyTorch's default initialization. */
+/**
+ * Applies an affine map to the last dimension: `y = x Wᵀ + b` (torch.nn.Linear).
+ *
+ * Args: `inFeatures` (size of each input sample), `outFeatures` (size of each output sample),
+ * `options.bias` (default true), `options.dtype`, `options.backend`.
+ *
+ * Shape: input `[*, inFeatures]`, output `[*, outFeatures]` (`*`: any number of leading dims).
+ *
+ * Parameters: `weight` `[outFeatures, inFeatures]` and `bias` `[outFeatures]`, initialised as
+ * PyTorch does (`kaimingUniform_` with a = √5, bias U(−1/√in, 1/√in)), from the global RNG.
+ *
+ * @example
+ * ```ts
+ * import { Linear } from '@nn/layers';
+ * import { randn } from '@nn/tensor';
+ *
+ * const fc = new Linear(20, 30);
+ * const y = fc(randn([128, 20])); // [128, 30]
+ * ```
+ */
 export class Linear extends Module {
+  /** The learnable weight, `[outFeatures, inFeatures]`. */
   weight: Tensor;
+  /** The learnable bias, `[outFeatures]`, or null with `bias: false`. */
   bias: Tensor | null;
+  /**
+   * @param inFeatures size of each input sample (the last input dim)
+   * @param outFeatures size of each output sample
+   * @param options `bias`, `dtype`, `backend`
+   */
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
     super();
     checkPositiveInt('Linear', 'inFeatures', inFeatures);
@@ -31,6 +61,7 @@ export class Linear extends Module {
       uniform_(this.bias, -bound, bound);
     }
   }
+  /** `x` `[*, inFeatures]` → `[*, outFeatures]`. */
   forward(x: Tensor): Tensor {
     checkFeatures(`Linear(in_features=${this.inFeatures}, out_features=${this.outFeatures})`, x, -1, this.inFeatures, 'last dimension');
     return T.linear(x, this.weight, this.bias);
@@ -40,16 +71,36 @@ export class Linear extends Module {
   }
 }
 
+/** Returns its input unchanged (as a new tensor sharing its storage): a placeholder layer (torch.nn.Identity). */
 export class Identity extends Module {
+  /** Returns `x` (a view of it). */
   forward(x: Tensor): Tensor {
     return T.reshape(x, x.shape);
   }
 }
 
+/**
+ * Flattens dims `startDim..endDim` into one (torch.nn.Flatten); by default every dim but the batch.
+ *
+ * Shape: input `[N, *dims]`, output `[N, ∏dims]` with the defaults.
+ *
+ * @example
+ * ```ts
+ * import { Flatten } from '@nn/layers';
+ * import { randn } from '@nn/tensor';
+ *
+ * const y = new Flatten()(randn([32, 1, 28, 28])); // [32, 784]
+ * ```
+ */
 export class Flatten extends Module {
+  /**
+   * @param startDim first dim to flatten (default 1)
+   * @param endDim last dim to flatten (default -1)
+   */
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
   }
+  /** Flattens `x` (a view when possible). */
   forward(x: Tensor): Tensor {
     return T.flatten(x, this.startDim, this.endDim);
   }
@@ -63,7 +114,12 @@ export class Flatten extends Module {
  * -1). The inverse of Flatten, e.g. `new Unflatten(1, [16, 5, 5])` maps [N, 400] to [N, 16, 5, 5].
  */
 export class Unflatten extends Module {
+  /** The sizes `dim` is split into. */
   readonly unflattenedSize: number[];
+  /**
+   * @param dim the dim to split
+   * @param unflattenedSize its new sizes (their product must equal its size; one may be -1)
+   */
   constructor(readonly dim: number, unflattenedSize: readonly number[]) {
     super();
     if (!Number.isInteger(dim)) throw new ValueRangeError(`Unflatten: dim must be an integer, got ${String(dim)}`);
@@ -72,6 +128,7 @@ export class Unflatten extends Module {
     }
     this.unflattenedSize = [...unflattenedSize];
   }
+  /** Splits dim `dim` of `x`. */
   forward(x: Tensor): Tensor {
     const d = this.dim < 0 ? this.dim + x.ndim : this.dim;
     if (d < 0 || d >= x.ndim) throw new ShapeError(`Unflatten: dim ${this.dim} is out of range for input of shape [${x.shape.join(',')}]`);

@@ -4,6 +4,7 @@ import { DTypeError, ShapeError, type Tensor, ValueRangeError } from '@nn/tensor
 import { customGrad } from '@nn/autograd';
 import { Module } from './module.js';
 
+/** How a loss reduces its per-element values: `'mean'` (default), `'sum'`, or `'none'` (no reduction). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 function reduce(op: string, loss: Tensor, reduction: Reduction): Tensor {
@@ -20,20 +21,45 @@ function sameShape(op: string, input: Tensor, target: Tensor): void {
   if (target.dtype !== 'float32' && target.dtype !== 'float64') throw new DTypeError(`${op}: target must be floating point, got ${target.dtype}`);
 }
 
+/** The `reduction` option every loss takes. */
 export interface ReductionOptions {
+  /** `'mean'` (default), `'sum'` or `'none'`. */
   reduction?: Reduction;
 }
 
+/**
+ * Mean squared error `(input − target)²`, reduced (torch.nn.functional.mse_loss).
+ *
+ * Shape: `input` and `target` of the same shape; a 0-d tensor unless `reduction: 'none'`.
+ *
+ * @example
+ * ```ts
+ * import { mseLoss } from '@nn/layers';
+ * import { tensor } from '@nn/tensor';
+ *
+ * mseLoss(tensor([1, 2, 3]), tensor([1, 2, 5])).item(); // 4 / 3
+ * ```
+ */
 export function mseLoss(input: Tensor, target: Tensor, { reduction = 'mean' }: ReductionOptions = {}): Tensor {
   sameShape('mseLoss', input, target);
   return T.tidy(() => reduce('mseLoss', T.square(T.sub(input, target)), reduction));
 }
 
+/**
+ * Mean absolute error `|input − target|`, reduced (torch.nn.functional.l1_loss).
+ *
+ * Shape: `input` and `target` of the same shape; a 0-d tensor unless `reduction: 'none'`.
+ */
 export function l1Loss(input: Tensor, target: Tensor, { reduction = 'mean' }: ReductionOptions = {}): Tensor {
   sameShape('l1Loss', input, target);
   return T.tidy(() => reduce('l1Loss', T.abs(T.sub(input, target)), reduction));
 }
 
+/**
+ * Huber loss: `0.5 d²` where `|d| < delta`, else `delta (|d| − 0.5 delta)`, with d = input − target (torch.nn.functional.huber_loss); quadratic near 0, linear for outliers.
+ *
+ * Shape: `input` and `target` of the same shape; a 0-d tensor unless `reduction: 'none'`.
+ */
 export function huberLoss(input: Tensor, target: Tensor, { reduction = 'mean', delta = 1 }: ReductionOptions & { delta?: number } = {}): Tensor {
   sameShape('huberLoss', input, target);
   if (!(delta > 0)) throw new ValueRangeError(`huberLoss: delta must be > 0, got ${delta}`);
@@ -46,6 +72,7 @@ export function huberLoss(input: Tensor, target: Tensor, { reduction = 'mean', d
   });
 }
 
+/** Options of {@link binaryCrossEntropy} and {@link BCELoss}. */
 export interface BCEOptions extends ReductionOptions {
   /** Per-element rescaling weight, broadcast to the input. */
   weight?: Tensor | null;
@@ -76,6 +103,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, { reduction = 
   });
 }
 
+/** Options of {@link binaryCrossEntropyWithLogits} and {@link BCEWithLogitsLoss}. */
 export interface BCEWithLogitsOptions extends BCEOptions {
   /** Weight of positive examples, broadcast over the last (class) dim. */
   posWeight?: Tensor | null;
@@ -96,6 +124,7 @@ export function binaryCrossEntropyWithLogits(
   });
 }
 
+/** Options of {@link nllLoss} and {@link NLLLoss}. */
 export interface NLLOptions extends ReductionOptions {
   /** Per-class weight [C]. */
   weight?: Tensor | null;
@@ -163,6 +192,7 @@ function checkWeight(op: string, weight: Tensor | null, c: number): void {
   }
 }
 
+/** Options of {@link crossEntropy} and {@link CrossEntropyLoss}. */
 export interface CrossEntropyOptions extends NLLOptions {
   /** Mixes the target with the uniform distribution: (1 - eps) * target + eps / C. */
   labelSmoothing?: number;
@@ -227,58 +257,175 @@ function crossEntropyProbs(input: Tensor, target: Tensor, reduction: Reduction, 
 
 // --- modules -----------------------------------------------------------------------------------
 
+/**
+ * Mean squared error between input and target (torch.nn.MSELoss); the module form of {@link mseLoss}.
+ *
+ * Shape: `input` and `target` of the same shape. With `reduction: 'none'` the output has the per-element (or per-sample) shape,
+ * otherwise it is a 0-d tensor ('mean' by default, or 'sum').
+ *
+ * @example
+ * ```ts
+ * import { MSELoss } from '@nn/layers';
+ * import { randn, tensor } from '@nn/tensor';
+ *
+ * new MSELoss()(tensor([1, 2, 3]), tensor([1, 2, 5])); // 1.3333
+ * ```
+ */
 export class MSELoss extends Module {
+  /** @param options the loss options (reduction and the loss's own) */
   constructor(readonly options: ReductionOptions = {}) {
     super();
   }
+  /** The loss of `input` against `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, this.options);
   }
 }
+/**
+ * Mean absolute error between input and target (torch.nn.L1Loss); the module form of {@link l1Loss}.
+ *
+ * Shape: `input` and `target` of the same shape. With `reduction: 'none'` the output has the per-element (or per-sample) shape,
+ * otherwise it is a 0-d tensor ('mean' by default, or 'sum').
+ *
+ * @example
+ * ```ts
+ * import { L1Loss } from '@nn/layers';
+ * import { randn, tensor } from '@nn/tensor';
+ *
+ * new L1Loss()(tensor([1, 2, 3]), tensor([1, 2, 5])); // 0.6667
+ * ```
+ */
 export class L1Loss extends Module {
+  /** @param options the loss options (reduction and the loss's own) */
   constructor(readonly options: ReductionOptions = {}) {
     super();
   }
+  /** The loss of `input` against `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return l1Loss(input, target, this.options);
   }
 }
+/**
+ * Huber loss: quadratic for small errors, linear beyond `delta` (torch.nn.HuberLoss); the module form of {@link huberLoss}.
+ *
+ * Shape: `input` and `target` of the same shape. With `reduction: 'none'` the output has the per-element (or per-sample) shape,
+ * otherwise it is a 0-d tensor ('mean' by default, or 'sum').
+ *
+ * @example
+ * ```ts
+ * import { HuberLoss } from '@nn/layers';
+ * import { randn, tensor } from '@nn/tensor';
+ *
+ * new HuberLoss({ delta: 1 })(tensor([0, 0]), tensor([0.5, 3])); // (0.125 + 2.5) / 2
+ * ```
+ */
 export class HuberLoss extends Module {
+  /** @param options the loss options (reduction and the loss's own) */
   constructor(readonly options: ReductionOptions & { delta?: number } = {}) {
     super();
   }
+  /** The loss of `input` against `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return huberLoss(input, target, this.options);
   }
 }
+/**
+ * Binary cross-entropy on probabilities in [0, 1]: `−[y log p + (1 − y) log(1 − p)]` (torch.nn.BCELoss); the module form of {@link binaryCrossEntropy}.
+ *
+ * Shape: `input` (probabilities) and `target` (0..1) of the same shape. With `reduction: 'none'` the output has the per-element (or per-sample) shape,
+ * otherwise it is a 0-d tensor ('mean' by default, or 'sum').
+ *
+ * @example
+ * ```ts
+ * import { BCELoss } from '@nn/layers';
+ * import { randn, rand } from '@nn/tensor';
+ *
+ * const p = randn([8, 1]).sigmoid(), y = rand([8, 1]).round();
+ * const loss = new BCELoss()(p, y);
+ * ```
+ */
 export class BCELoss extends Module {
+  /** @param options the loss options (reduction and the loss's own) */
   constructor(readonly options: BCEOptions = {}) {
     super();
   }
+  /** The loss of `input` against `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropy(input, target, this.options);
   }
 }
+/**
+ * Sigmoid then binary cross-entropy, in one numerically stable expression; takes raw scores (logits) (torch.nn.BCEWithLogitsLoss); the module form of {@link binaryCrossEntropyWithLogits}.
+ *
+ * Shape: `input` (logits) and `target` (0..1) of the same shape. With `reduction: 'none'` the output has the per-element (or per-sample) shape,
+ * otherwise it is a 0-d tensor ('mean' by default, or 'sum').
+ *
+ * @example
+ * ```ts
+ * import { BCEWithLogitsLoss } from '@nn/layers';
+ * import { randn, rand } from '@nn/tensor';
+ *
+ * const logits = randn([8, 1]), y = rand([8, 1]).round();
+ * const loss = new BCEWithLogitsLoss()(logits, y);
+ * ```
+ */
 export class BCEWithLogitsLoss extends Module {
+  /** @param options the loss options (reduction and the loss's own) */
   constructor(readonly options: BCEWithLogitsOptions = {}) {
     super();
   }
+  /** The loss of `input` against `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropyWithLogits(input, target, this.options);
   }
 }
+/**
+ * Negative log-likelihood of class indices given log-probabilities (pair with LogSoftmax) (torch.nn.NLLLoss); the module form of {@link nllLoss}.
+ *
+ * Shape: `input` log-probabilities `[N, C]` (or `[C]`, or `[N, C, d1, ...]`), `target` int32 class indices `[N]` (or `[]`, `[N, d1, ...]`). With `reduction: 'none'` the output has the per-element (or per-sample) shape,
+ * otherwise it is a 0-d tensor ('mean' by default, or 'sum').
+ *
+ * @example
+ * ```ts
+ * import { LogSoftmax, NLLLoss } from '@nn/layers';
+ * import { randn, randint } from '@nn/tensor';
+ *
+ * const logp = new LogSoftmax(1)(randn([4, 3]));
+ * const loss = new NLLLoss()(logp, randint(0, 3, [4]));
+ * ```
+ */
 export class NLLLoss extends Module {
+  /** @param options the loss options (reduction and the loss's own) */
   constructor(readonly options: NLLOptions = {}) {
     super();
   }
+  /** The loss of `input` against `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return nllLoss(input, target, this.options);
   }
 }
+/**
+ * Cross-entropy between logits and class indices (or class probabilities): log-softmax and NLL in one (torch.nn.CrossEntropyLoss); the module form of {@link crossEntropy}.
+ *
+ * Shape: `input` logits `[N, C]` (or `[C]`, or `[N, C, d1, ...]`); `target` int32 class indices `[N]` (or `[N, d1, ...]`), or probabilities shaped like `input`. With `reduction: 'none'` the output has the per-element (or per-sample) shape,
+ * otherwise it is a 0-d tensor ('mean' by default, or 'sum').
+ *
+ * @example
+ * ```ts
+ * import { CrossEntropyLoss } from '@nn/layers';
+ * import { randn, randint } from '@nn/tensor';
+ *
+ * const logits = randn([4, 3]).requiresGrad_();
+ * const loss = new CrossEntropyLoss({ labelSmoothing: 0.1 })(logits, randint(0, 3, [4]));
+ * loss.backward();
+ * ```
+ */
 export class CrossEntropyLoss extends Module {
+  /** @param options the loss options (reduction and the loss's own) */
   constructor(readonly options: CrossEntropyOptions = {}) {
     super();
   }
+  /** The loss of `input` against `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return crossEntropy(input, target, this.options);
   }

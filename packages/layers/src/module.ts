@@ -17,10 +17,13 @@ export function parameter(t: Tensor): Tensor {
   return t;
 }
 
+/** True if `v` is a tensor registered as a parameter (made by {@link parameter}). */
 export const isParameter = (v: unknown): v is Tensor => v instanceof T.Tensor && PARAMETERS.has(v);
 
+/** Tensors by dotted name, as `Module.stateDict()` returns and `loadStateDict` / safetensors take. */
 export type StateDict = Record<string, Tensor>;
 
+/** Options of `Module.loadStateDict`. */
 export interface LoadOptions {
   /** Require exactly the module's keys (default true). Shape mismatches are errors either way. */
   strict?: boolean;
@@ -32,6 +35,33 @@ export interface Module {
   (...args: any[]): any;
 }
 
+/**
+ * Base class of every layer and model (`torch.nn.Module`). Subclass it, assign parameters,
+ * buffers and submodules to properties, and write `forward`; instances are callable, so
+ * `model(x)` runs `model.forward(x)`.
+ *
+ * Parameters (tensors made with {@link parameter}), buffers (`registerBuffer`) and submodules are
+ * found by walking the module's own properties in declaration order, so state-dict keys follow
+ * PyTorch's (`fc1.weight`, `layers.0.bias`, ...).
+ *
+ * @example
+ * ```ts
+ * import { Linear, Module, ReLU } from '@nn/layers';
+ * import { type Tensor, randn } from '@nn/tensor';
+ *
+ * class MLP extends Module {
+ *   fc1 = new Linear(4, 16);
+ *   act = new ReLU();
+ *   fc2 = new Linear(16, 3);
+ *   forward(x: Tensor): Tensor {
+ *     return this.fc2(this.act(this.fc1(x)));
+ *   }
+ * }
+ * const model = new MLP();
+ * const logits = model(randn([8, 4]));   // [8, 3]
+ * console.log(model.namedParameters().map(([name]) => name)); // fc1.weight, fc1.bias, fc2.weight, fc2.bias
+ * ```
+ */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: merged with the interface above; the constructor returns a callable
 export abstract class Module {
   /** True in training mode (Dropout drops, BatchNorm uses batch statistics). */
@@ -51,6 +81,7 @@ export abstract class Module {
     return self as unknown as Module;
   }
 
+  /** The computation: called by `model(...args)`. Subclasses define it with their own signature. */
   abstract forward(...args: any[]): any;
 
   /**
@@ -69,6 +100,7 @@ export abstract class Module {
     for (const [k, v] of Object.entries(this)) if (v instanceof Module) out.push([k, v]);
     return out;
   }
+  /** Direct submodules (without names). */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
@@ -78,6 +110,7 @@ export abstract class Module {
     for (const [k, m] of this.namedChildren()) out.push(...m.namedModules(prefix ? `${prefix}.${k}` : k));
     return out;
   }
+  /** This module and every descendant, depth first. */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -115,12 +148,15 @@ export abstract class Module {
   namedParameters(): [string, Tensor][] {
     return this.collect('param');
   }
+  /** Every parameter of this module and its descendants (shared ones once): what an optimizer takes. */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }
+  /** Buffers (non-trained state such as BatchNorm's running statistics) with dotted names. */
   namedBuffers(): [string, Tensor][] {
     return this.collect('buffer');
   }
+  /** Every buffer of this module and its descendants. */
   buffers(): Tensor[] {
     return this.namedBuffers().map(([, b]) => b);
   }
@@ -134,6 +170,7 @@ export abstract class Module {
     for (const m of this.modules()) m.training = mode;
     return this;
   }
+  /** Evaluation mode: `train(false)` (Dropout off, BatchNorm uses running statistics); returns this. */
   eval(): this {
     return this.train(false);
   }

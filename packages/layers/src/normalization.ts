@@ -14,11 +14,15 @@ function normalize(x: Tensor, mean: Tensor, variance: Tensor, eps: number, weigh
   });
 }
 
+/** Options of {@link BatchNorm1d} and {@link BatchNorm2d}. */
 export interface BatchNormOptions {
+  /** Added to the variance for stability (default 1e-5). */
   eps?: number;
   /** Running-average factor; null for a cumulative moving average (PyTorch's momentum=None). */
   momentum?: number | null;
+  /** Learnable per-channel `weight` (ones) and `bias` (zeros) (default true). */
   affine?: boolean;
+  /** Keep running mean and variance for evaluation mode (default true); without, batch statistics are used in both modes. */
   trackRunningStats?: boolean;
 }
 
@@ -28,13 +32,21 @@ export interface BatchNormOptions {
  * like PyTorch. BatchNorm1d and BatchNorm2d differ only in the input ranks they accept.
  */
 abstract class BatchNormBase extends Module {
+  /** Learnable per-channel scale γ, `[numFeatures]` (null without `affine`). */
   weight: Tensor | null;
+  /** Learnable per-channel shift β, `[numFeatures]` (null without `affine`). */
   bias: Tensor | null;
+  /** Buffer `running_mean`, `[numFeatures]`: the running average of the batch means (null without `trackRunningStats`). */
   declare runningMean: Tensor | null;
+  /** Buffer `running_var`, `[numFeatures]`: the running average of the unbiased batch variances. */
   declare runningVar: Tensor | null;
+  /** Buffer `num_batches_tracked`: batches seen in training (int32; PyTorch stores int64). */
   declare numBatchesTracked: Tensor | null;
+  /** Added to the variance for stability. */
   readonly eps: number;
+  /** Running-average factor (null: cumulative average). */
   readonly momentum: number | null;
+  /** Whether running statistics are kept and used in evaluation mode. */
   readonly trackRunningStats: boolean;
 
   constructor(
@@ -42,6 +54,7 @@ abstract class BatchNormBase extends Module {
     /** Accepted input ranks and their layout, for the error message. */
     private readonly ranks: readonly number[],
     private readonly layout: string,
+    /** C, the number of features (channels, dim 1). */
     readonly numFeatures: number,
     options: BatchNormOptions,
   ) {
@@ -61,6 +74,7 @@ abstract class BatchNormBase extends Module {
     this.registerBuffer('numBatchesTracked', trackRunningStats ? T.zeros([], { dtype: 'int32' }) : null, { key: 'num_batches_tracked' });
   }
 
+  /** Normalises `x` with batch statistics (training) or running statistics (evaluation). */
   forward(x: Tensor): Tensor {
     const name = `${this.kind}(${this.numFeatures})`;
     if (!this.ranks.includes(x.ndim)) throw new ShapeError(`${name}: expected ${this.layout} input, got shape [${x.shape.join(',')}]`);
@@ -112,6 +126,10 @@ abstract class BatchNormBase extends Module {
  * Example: `new BatchNorm1d(16)` after a `Linear(in, 16)`.
  */
 export class BatchNorm1d extends BatchNormBase {
+  /**
+   * @param numFeatures C, the size of dim 1
+   * @param options eps, momentum, affine, trackRunningStats
+   */
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super('BatchNorm1d', [2, 3], '2-D [N, C] or 3-D [N, C, L]', numFeatures, options);
   }
@@ -124,12 +142,18 @@ export class BatchNorm1d extends BatchNormBase {
  * Example: `new Sequential(new Conv2d(3, 16, 3, { padding: 1 }), new BatchNorm2d(16), new ReLU())`.
  */
 export class BatchNorm2d extends BatchNormBase {
+  /**
+   * @param numFeatures C, the number of channels
+   * @param options eps, momentum, affine, trackRunningStats
+   */
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super('BatchNorm2d', [4], '4-D [N, C, H, W]', numFeatures, options);
   }
 }
 
+/** Options of {@link GroupNorm}. */
 export interface GroupNormOptions {
+  /** Added to the variance for stability (default 1e-5). */
   eps?: number;
   /** Learnable per-channel `weight` (ones) and `bias` (zeros), default true. */
   affine?: boolean;
@@ -146,9 +170,17 @@ export interface GroupNormOptions {
  * Example: `new GroupNorm(8, 32)` after a `Conv2d(.., 32, ..)`; GroupNorm(C, C) is instance norm.
  */
 export class GroupNorm extends Module {
+  /** Learnable per-channel scale, `[numChannels]` (null without `affine`). */
   weight: Tensor | null;
+  /** Learnable per-channel shift, `[numChannels]` (null without `affine`). */
   bias: Tensor | null;
+  /** Added to the variance for stability. */
   readonly eps: number;
+  /**
+   * @param numGroups number of groups (must divide numChannels)
+   * @param numChannels C, the size of dim 1
+   * @param options eps, affine
+   */
   constructor(readonly numGroups: number, readonly numChannels: number, options: GroupNormOptions = {}) {
     super();
     checkPositiveInt('GroupNorm', 'numGroups', numGroups);
@@ -160,6 +192,7 @@ export class GroupNorm extends Module {
     this.weight = affine ? parameter(T.ones([numChannels])) : null;
     this.bias = affine ? parameter(T.zeros([numChannels])) : null;
   }
+  /** Normalises each sample's groups of `x` `[N, C, *]`. */
   forward(x: Tensor): Tensor {
     const name = `GroupNorm(${this.numGroups}, ${this.numChannels})`;
     if (x.ndim < 2) throw new ShapeError(`${name}: expected input [N, C, *] with at least 2 dims, got shape [${x.shape.join(',')}]`);
@@ -180,18 +213,48 @@ export class GroupNorm extends Module {
   }
 }
 
+/** Options of {@link LayerNorm}. */
 export interface LayerNormOptions {
+  /** Added to the variance for stability (default 1e-5). */
   eps?: number;
+  /** Learnable per-element `weight` (ones) and `bias` (zeros) (default true). */
   elementwiseAffine?: boolean;
+  /** With `elementwiseAffine`, also learn the bias (default true). */
   bias?: boolean;
 }
 
-/** LayerNorm over the trailing dims given by normalizedShape (biased variance), like PyTorch. */
+/**
+ * Layer normalization (torch.nn.LayerNorm): each sample is normalised over its trailing
+ * `normalizedShape` dims, `(x − mean) / sqrt(var + eps) · weight + bias` (biased variance). No
+ * batch statistics, so training and evaluation agree and batch size does not matter.
+ *
+ * Args: `normalizedShape` (the trailing size or sizes), `options.eps` (1e-5),
+ * `options.elementwiseAffine` (true: `weight` and `bias` shaped `normalizedShape`), `options.bias`.
+ *
+ * Shape: input `[*, ...normalizedShape]`, output the same shape.
+ *
+ * @example
+ * ```ts
+ * import { LayerNorm } from '@nn/layers';
+ * import { randn } from '@nn/tensor';
+ *
+ * const ln = new LayerNorm(64);
+ * const y = ln(randn([8, 10, 64])); // each of the 80 vectors now has mean 0, variance 1
+ * ```
+ */
 export class LayerNorm extends Module {
+  /** The trailing dims normalised over. */
   readonly normalizedShape: number[];
+  /** Added to the variance for stability. */
   readonly eps: number;
+  /** Learnable scale, shaped `normalizedShape` (null without `elementwiseAffine`). */
   weight: Tensor | null;
+  /** Learnable shift, shaped `normalizedShape` (null without it). */
   bias: Tensor | null;
+  /**
+   * @param normalizedShape the trailing size, or sizes, to normalise over
+   * @param options eps, elementwiseAffine, bias
+   */
   constructor(normalizedShape: number | number[], options: LayerNormOptions = {}) {
     super();
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
@@ -202,6 +265,7 @@ export class LayerNorm extends Module {
     this.weight = elementwiseAffine ? parameter(T.ones(this.normalizedShape)) : null;
     this.bias = elementwiseAffine && bias ? parameter(T.zeros(this.normalizedShape)) : null;
   }
+  /** Normalises the trailing dims of `x`. */
   forward(x: Tensor): Tensor {
     const k = this.normalizedShape.length;
     const tail = x.shape.slice(x.ndim - k);
@@ -220,6 +284,7 @@ export class LayerNorm extends Module {
   }
 }
 
+/** Options of {@link RMSNorm}. */
 export interface RMSNormOptions {
   /** Added to the mean square; null (default) uses the dtype's machine epsilon, as PyTorch. */
   eps?: number | null;
@@ -242,9 +307,16 @@ const MACHINE_EPS: Partial<Record<T.DType, number>> = { float32: 2 ** -23, float
  * Example: `new RMSNorm(64)` in place of `new LayerNorm(64)` in a pre-norm Transformer block.
  */
 export class RMSNorm extends Module {
+  /** The trailing dims normalised over. */
   readonly normalizedShape: number[];
+  /** Added to the mean square (null: the dtype's machine epsilon). */
   readonly eps: number | null;
+  /** Learnable scale, shaped `normalizedShape` (null without `elementwiseAffine`). */
   weight: Tensor | null;
+  /**
+   * @param normalizedShape the trailing size, or sizes, to normalise over
+   * @param options eps, elementwiseAffine
+   */
   constructor(normalizedShape: number | number[], options: RMSNormOptions = {}) {
     super();
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
@@ -255,6 +327,7 @@ export class RMSNorm extends Module {
     this.eps = eps;
     this.weight = elementwiseAffine ? parameter(T.ones(this.normalizedShape)) : null;
   }
+  /** Normalises the trailing dims of `x` by their root mean square. */
   forward(x: Tensor): Tensor {
     const k = this.normalizedShape.length;
     const tail = x.shape.slice(x.ndim - k);

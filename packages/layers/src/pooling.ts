@@ -20,11 +20,20 @@ const show = (v: number[]): string => (v[0] === v[1] ? String(v[0]) : tuple(v));
  * Example: `new MaxPool2d(2)` halves H and W.
  */
 export class MaxPool2d extends Module {
+  /** Window size [kH, kW]. */
   readonly kernelSize: number[];
+  /** Step between windows (default: the kernel size). */
   readonly stride: number[];
+  /** Implicit −∞ padding on both sides. */
   readonly padding: number[];
+  /** Spacing between window elements. */
   readonly dilation: number[];
+  /** Round the output size up instead of down. */
   readonly ceilMode: boolean;
+  /**
+   * @param kernelSize one size or [kH, kW]
+   * @param options stride, padding, dilation, ceilMode
+   */
   constructor(kernelSize: IntArg, options: T.MaxPoolOptions = {}) {
     super();
     T.checkKnownOptions('MaxPool2d', options, ['stride', 'padding', 'dilation', 'ceilMode']);
@@ -34,6 +43,7 @@ export class MaxPool2d extends Module {
     this.dilation = T.intTuple('MaxPool2d', 'dilation', options.dilation ?? 1, 2, 1);
     this.ceilMode = checkBool('MaxPool2d', 'ceilMode', options.ceilMode ?? false);
   }
+  /** `x` `[N, C, H, W]` (or `[C, H, W]`) → the maximum of each window. */
   forward(x: Tensor): Tensor {
     return T.maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
   }
@@ -55,12 +65,22 @@ export class MaxPool2d extends Module {
  * Example: `new AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false })`.
  */
 export class AvgPool2d extends Module {
+  /** Window size [kH, kW]. */
   readonly kernelSize: number[];
+  /** Step between windows (default: the kernel size). */
   readonly stride: number[];
+  /** Implicit zero padding on both sides. */
   readonly padding: number[];
+  /** Round the output size up instead of down. */
   readonly ceilMode: boolean;
+  /** Count padding zeros in the divisor. */
   readonly countIncludePad: boolean;
+  /** A fixed divisor instead of the window size. */
   readonly divisorOverride: number | undefined;
+  /**
+   * @param kernelSize one size or [kH, kW]
+   * @param options stride, padding, ceilMode, countIncludePad, divisorOverride
+   */
   constructor(kernelSize: IntArg, options: T.AvgPoolOptions = {}) {
     super();
     T.checkKnownOptions('AvgPool2d', options, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']);
@@ -73,6 +93,7 @@ export class AvgPool2d extends Module {
     if (d !== undefined && (!Number.isInteger(d) || d === 0)) throw new ValueRangeError(`AvgPool2d: divisorOverride must be a non-zero integer, got ${String(d)}`);
     this.divisorOverride = d;
   }
+  /** `x` `[N, C, H, W]` (or `[C, H, W]`) → the mean of each window. */
   forward(x: Tensor): Tensor {
     const { stride, padding, ceilMode, countIncludePad, divisorOverride } = this;
     return T.avgPool2d(x, this.kernelSize, { stride, padding, ceilMode, countIncludePad, ...(divisorOverride !== undefined ? { divisorOverride } : {}) });
@@ -92,7 +113,9 @@ export class AvgPool2d extends Module {
  * Example: `new AdaptiveAvgPool2d(1)` is global average pooling ([N, C, 1, 1]).
  */
 export class AdaptiveAvgPool2d extends Module {
+  /** Target [H_out, W_out] (null keeps that input size). */
   readonly outputSize: (number | null)[];
+  /** @param outputSize one size or [H_out, W_out] (null keeps the input's) */
   constructor(outputSize: number | readonly (number | null)[]) {
     super();
     const size = typeof outputSize === 'number' ? [outputSize, outputSize] : Array.isArray(outputSize) ? [...outputSize] : null;
@@ -101,6 +124,7 @@ export class AdaptiveAvgPool2d extends Module {
     }
     this.outputSize = size;
   }
+  /** `x` `[N, C, H, W]` → `[N, C, H_out, W_out]`, averaging windows that cover the input. */
   forward(x: Tensor): Tensor {
     return T.adaptiveAvgPool2d(x, this.outputSize);
   }

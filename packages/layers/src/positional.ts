@@ -14,10 +14,13 @@ import { Module, parameter } from './module.js';
 
 const BASE_RULE = { ok: (v: unknown) => typeof v === 'number' && v > 1, valid: 'a number > 1' };
 
+/** Options of {@link sinusoidalPositionalEncoding}. */
 export interface SinusoidalOptions {
   /** The wavelengths' base (default 10000). */
   base?: number;
+  /** dtype of the table (default float32). */
   dtype?: T.DType;
+  /** Backend of the table (default: the current one). */
   backend?: string;
 }
 
@@ -45,6 +48,7 @@ export function sinusoidalPositionalEncoding(length: number, dModel: number, opt
   return T.tensor(typed, { shape: [length, dModel], dtype: o.dtype, backend: options.backend });
 }
 
+/** Options of {@link LearnedPositionalEmbedding} (and the base of the sinusoidal one's). */
 export interface PositionalOptions {
   /** Dropout on the sum, in training mode (default 0). */
   dropout?: number;
@@ -52,6 +56,7 @@ export interface PositionalOptions {
   batchFirst?: boolean;
 }
 
+/** Options of {@link SinusoidalPositionalEncoding}. */
 export interface SinusoidalPositionalEncodingOptions extends PositionalOptions {
   /** Longest sequence (default 5000). */
   maxLen?: number;
@@ -89,10 +94,18 @@ function positionsFor(table: Tensor, x: Tensor, l: number, batchFirst: boolean):
  * Example: `const pos = new SinusoidalPositionalEncoding(64, { maxLen: 256, batchFirst: true }); pos(tokEmb(ids))`
  */
 export class SinusoidalPositionalEncoding extends Module {
+  /** The encoding table `[maxLen, dModel]`: a non-persistent buffer (not in stateDict). */
   declare pe: Tensor;
+  /** Longest sequence the table covers. */
   readonly maxLen: number;
+  /** Dropout probability after adding the encoding (training mode). */
   readonly dropout: number;
+  /** Inputs are `[N, seq, dModel]` instead of `[seq, N, dModel]`. */
   readonly batchFirst: boolean;
+  /**
+   * @param dModel features of each token
+   * @param options maxLen, base, dropout, batchFirst
+   */
   constructor(readonly dModel: number, options: SinusoidalPositionalEncodingOptions = {}) {
     super();
     const name = 'SinusoidalPositionalEncoding';
@@ -104,6 +117,7 @@ export class SinusoidalPositionalEncoding extends Module {
     this.batchFirst = o.batchFirst;
     this.registerBuffer('pe', sinusoidalPositionalEncoding(o.maxLen, dModel, { base: o.base }), { persistent: false });
   }
+  /** `x` plus the encoding of each position, then dropout; same shape. */
   forward(x: Tensor): Tensor {
     const l = seqLength(`SinusoidalPositionalEncoding(${this.dModel})`, x, this.dModel, this.maxLen, this.batchFirst);
     return T.tidy(() => dropout(T.add(x, positionsFor(this.pe, x, l, this.batchFirst)), this.dropout, this.training));
@@ -123,9 +137,17 @@ export class SinusoidalPositionalEncoding extends Module {
  * Example: `const pos = new LearnedPositionalEmbedding(256, 64, { batchFirst: true }); pos(tokEmb(ids))`
  */
 export class LearnedPositionalEmbedding extends Module {
+  /** The learned position vectors, `[maxLen, dModel]`. */
   weight: Tensor;
+  /** Dropout probability after adding the embedding (training mode). */
   readonly dropout: number;
+  /** Inputs are `[N, seq, dModel]` instead of `[seq, N, dModel]`. */
   readonly batchFirst: boolean;
+  /**
+   * @param maxLen longest sequence
+   * @param dModel features of each token
+   * @param options dropout, batchFirst
+   */
   constructor(readonly maxLen: number, readonly dModel: number, options: PositionalOptions = {}) {
     super();
     const name = 'LearnedPositionalEmbedding';
@@ -138,6 +160,7 @@ export class LearnedPositionalEmbedding extends Module {
     this.weight = parameter(T.zeros([maxLen, dModel]));
     normal_(this.weight);
   }
+  /** `x` plus the learned vector of each position, then dropout; same shape. */
   forward(x: Tensor): Tensor {
     const l = seqLength(`LearnedPositionalEmbedding(${this.maxLen}, ${this.dModel})`, x, this.dModel, this.maxLen, this.batchFirst);
     return T.tidy(() => dropout(T.add(x, positionsFor(this.weight, x, l, this.batchFirst)), this.dropout, this.training));

@@ -9,14 +9,19 @@ import { uniform_ } from './init.js';
 import { Module, parameter } from './module.js';
 import { type CellKind, FOLD_HIDDEN_BIAS, GATES, STEP, type State } from './recurrent-steps.js';
 
+/** Options of {@link LSTMCell} and {@link GRUCell} (and the base of {@link RNNCellOptions}). */
 export interface RNNCellBaseOptions {
   /** Use bias_ih and bias_hh (default true). */
   bias?: boolean;
+  /** Parameters' dtype: float32 (default) or float64. */
   dtype?: T.DType;
+  /** Backend to create the parameters on (default: the current one). */
   backend?: string;
 }
 
+/** Options of {@link RNNCell}. */
 export interface RNNCellOptions extends RNNCellBaseOptions {
+  /** `'tanh'` (default) or `'relu'`. */
   nonlinearity?: 'tanh' | 'relu';
 }
 
@@ -26,15 +31,22 @@ const RULES: Rules<CellOptions> = { bias: rule.bool, dtype: rule.oneOf('float32'
 
 /** The shared machinery of the cells (torch.nn.RNNCellBase). */
 export abstract class RNNCellBase extends Module {
+  /** Input-to-hidden weights, `[gates·hiddenSize, inputSize]` (gates: 1 RNN, 4 LSTM, 3 GRU). */
   weight_ih: Tensor;
+  /** Hidden-to-hidden weights, `[gates·hiddenSize, hiddenSize]`. */
   weight_hh: Tensor;
+  /** Input-to-hidden bias, `[gates·hiddenSize]` (null without `bias`). */
   bias_ih: Tensor | null;
+  /** Hidden-to-hidden bias, `[gates·hiddenSize]` (null without `bias`). */
   bias_hh: Tensor | null;
+  /** The cell: 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'. */
   protected readonly kind: CellKind;
 
   protected constructor(
     cls: 'RNNCell' | 'LSTMCell' | 'GRUCell',
+    /** Features of the input. */
     readonly inputSize: number,
+    /** Features of the hidden state. */
     readonly hiddenSize: number,
     given: RNNCellOptions,
   ) {
@@ -61,6 +73,7 @@ export abstract class RNNCellBase extends Module {
     for (const p of this.parameters()) uniform_(p, -k, k);
   }
 
+  /** The cell's description for error messages. */
   protected label(): string {
     return `${this.constructor.name}(${this.inputSize}, ${this.hiddenSize})`;
   }
@@ -119,12 +132,18 @@ export abstract class RNNCellBase extends Module {
  *   for (let t = 0; t < 6; t++) h = cell(T.randn([3, 10]), h);  // [3, 20]
  */
 export class RNNCell extends RNNCellBase {
+  /**
+   * @param inputSize features of the input
+   * @param hiddenSize features of the hidden state
+   * @param options bias, nonlinearity, dtype, backend
+   */
   constructor(inputSize: number, hiddenSize: number, options: RNNCellOptions = {}) {
     super('RNNCell', inputSize, hiddenSize, options);
   }
   get nonlinearity(): 'tanh' | 'relu' {
     return this.kind === 'rnn_relu' ? 'relu' : 'tanh';
   }
+  /** One step: input `[N, inputSize]` (or `[inputSize]`) and h `[N, hiddenSize]` (default zeros) → h'. */
   forward(input: Tensor, hx: Tensor | null = null): Tensor {
     return this.run(input, hx, null).h!;
   }
@@ -146,9 +165,15 @@ export class RNNCell extends RNNCellBase {
  *   const [h, c] = cell(T.randn([3, 10]));  // both [3, 20]
  */
 export class LSTMCell extends RNNCellBase {
+  /**
+   * @param inputSize features of the input
+   * @param hiddenSize features of h and c
+   * @param options bias, dtype, backend
+   */
   constructor(inputSize: number, hiddenSize: number, options: RNNCellBaseOptions = {}) {
     super('LSTMCell', inputSize, hiddenSize, options);
   }
+  /** One step: input `[N, inputSize]` and `[h, c]` (default zeros) → `[h', c']`, each `[N, hiddenSize]`. */
   forward(input: Tensor, hx: [Tensor, Tensor] | null = null): [Tensor, Tensor] {
     if (hx !== null && !(Array.isArray(hx) && hx.length === 2 && hx.every((t) => t instanceof T.Tensor))) {
       throw new ValueRangeError(`${this.label()}: hx must be a pair [h, c] of tensors (or omitted for zeros), got ${Array.isArray(hx) ? `an array of ${hx.length}` : typeof hx}`);
@@ -173,9 +198,15 @@ export class LSTMCell extends RNNCellBase {
  *   const h = cell(T.randn([3, 10]), T.zeros([3, 20]));  // [3, 20]
  */
 export class GRUCell extends RNNCellBase {
+  /**
+   * @param inputSize features of the input
+   * @param hiddenSize features of the hidden state
+   * @param options bias, dtype, backend
+   */
   constructor(inputSize: number, hiddenSize: number, options: RNNCellBaseOptions = {}) {
     super('GRUCell', inputSize, hiddenSize, options);
   }
+  /** One step: input `[N, inputSize]` and h `[N, hiddenSize]` (default zeros) → h'. */
   forward(input: Tensor, hx: Tensor | null = null): Tensor {
     return this.run(input, hx, null).h!;
   }

@@ -12,6 +12,7 @@ import { uniform_ } from './init.js';
 import { Module, parameter } from './module.js';
 import { type CellKind, FOLD_HIDDEN_BIAS, GATES, STEP, type State, type StepWeights, unbind } from './recurrent-steps.js';
 
+/** Options every recurrent layer takes ({@link RNN}, {@link LSTM}, {@link GRU}), with PyTorch's defaults. */
 export interface RNNBaseOptions {
   /** Stacked layers; layer l > 0 reads the output of layer l - 1 (default 1). */
   numLayers?: number;
@@ -23,19 +24,25 @@ export interface RNNBaseOptions {
   dropout?: number;
   /** Also run each layer from the last step to the first and concatenate (default false). */
   bidirectional?: boolean;
+  /** Parameters' dtype: float32 (default) or float64. */
   dtype?: T.DType;
+  /** Backend to create the parameters on (default: the current one). */
   backend?: string;
 }
 
+/** Options of {@link RNN}. */
 export interface RNNOptions extends RNNBaseOptions {
+  /** `'tanh'` (default) or `'relu'`. */
   nonlinearity?: 'tanh' | 'relu';
 }
 
+/** Options of {@link LSTM}. */
 export interface LSTMOptions extends RNNBaseOptions {
   /** If > 0, h is projected to this size by weight_hr (an LSTM with projections); default 0. */
   projSize?: number;
 }
 
+/** Options of {@link GRU}. */
 export type GRUOptions = RNNBaseOptions;
 
 type AllOptions = Required<Omit<RNNBaseOptions, 'backend'>> & { backend: string | undefined; nonlinearity: string; projSize: number };
@@ -68,19 +75,28 @@ interface DirectionResult {
 export abstract class RNNBase extends Module {
   /** The parameters under PyTorch's names: `lstm.weight_ih_l0`, `lstm.bias_hh_l1_reverse`, ... */
   [param: `${'weight' | 'bias'}_${string}`]: Tensor;
+  /** Number of stacked layers. */
   readonly numLayers: number;
+  /** Whether the layers have biases. */
   readonly bias: boolean;
+  /** Input and output are `[batch, seq, feature]` instead of `[seq, batch, feature]`. */
   readonly batchFirst: boolean;
+  /** Dropout probability between layers (training mode). */
   readonly dropout: number;
+  /** Whether each layer also runs backwards. */
   readonly bidirectional: boolean;
+  /** LSTM projection size (0: none). */
   readonly projSize: number;
+  /** The cell: 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'. */
   protected readonly kind: CellKind;
   /** Parameter names per (layer, direction), in PyTorch's order: weight_ih_l0, weight_hh_l0, ... */
   private readonly weightNames: string[][];
 
   protected constructor(
     cls: 'RNN' | 'LSTM' | 'GRU',
+    /** Features of each input step. */
     readonly inputSize: number,
+    /** Features of the hidden state. */
     readonly hiddenSize: number,
     given: RNNOptions & LSTMOptions,
   ) {
@@ -140,6 +156,7 @@ export abstract class RNNBase extends Module {
     return { wih: get('weight_ih')!, whh: get('weight_hh')!, bih: get('bias_ih'), bhh: get('bias_hh'), whr: get('weight_hr') };
   }
 
+  /** The layer's description for error messages, e.g. `LSTM(10, 20, num_layers=2)`. */
   protected label(): string {
     return `${this.constructor.name}(${this.inputSize}, ${this.hiddenSize})`;
   }
@@ -263,12 +280,18 @@ function checkState(layer: string, what: string, t: Tensor | null, expected: num
  *   const [output, hN] = rnn(T.randn([5, 3, 10]), T.randn([2, 3, 20]));  // [5, 3, 20], [2, 3, 20]
  */
 export class RNN extends RNNBase {
+  /**
+   * @param inputSize features of each input step
+   * @param hiddenSize features of the hidden state
+   * @param options numLayers, nonlinearity, bias, batchFirst, dropout, bidirectional, dtype, backend
+   */
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
     super('RNN', inputSize, hiddenSize, options);
   }
   get nonlinearity(): 'tanh' | 'relu' {
     return this.kind === 'rnn_relu' ? 'relu' : 'tanh';
   }
+  /** `[output, hN]`: output `[L, N, D·H]` (`[N, L, D·H]` batch first), hN `[D·numLayers, N, H]`; `hx` is h0 (default zeros). */
   forward(input: Tensor, hx: Tensor | null = null): [Tensor, Tensor] {
     const r = this.run(input, hx, null);
     return [r.output, r.h];
@@ -299,9 +322,15 @@ export class RNN extends RNNBase {
  *   const [out, [h, c]] = lstm(T.randn([3, 5, 10]));  // out [3, 5, 20], h and c [1, 3, 20]
  */
 export class LSTM extends RNNBase {
+  /**
+   * @param inputSize features of each input step
+   * @param hiddenSize features of the cell state (and of h, unless projSize)
+   * @param options numLayers, bias, batchFirst, dropout, bidirectional, projSize, dtype, backend
+   */
   constructor(inputSize: number, hiddenSize: number, options: LSTMOptions = {}) {
     super('LSTM', inputSize, hiddenSize, options);
   }
+  /** `[output, [hN, cN]]` in PyTorch's shapes; `hx` is `[h0, c0]` (default zeros). */
   forward(input: Tensor, hx: [Tensor, Tensor] | null = null): [Tensor, [Tensor, Tensor]] {
     if (hx !== null && !(Array.isArray(hx) && hx.length === 2 && hx.every((t) => t instanceof T.Tensor))) {
       throw new ValueRangeError(`${this.label()}: hx must be a pair [h0, c0] of tensors (or omitted for zeros), got ${Array.isArray(hx) ? `an array of ${hx.length}` : typeof hx}`);
@@ -329,9 +358,15 @@ export class LSTM extends RNNBase {
  *   const [out, hN] = gru(T.randn([5, 3, 10]));  // out [5, 3, 40], hN [2, 3, 20]
  */
 export class GRU extends RNNBase {
+  /**
+   * @param inputSize features of each input step
+   * @param hiddenSize features of the hidden state
+   * @param options numLayers, bias, batchFirst, dropout, bidirectional, dtype, backend
+   */
   constructor(inputSize: number, hiddenSize: number, options: GRUOptions = {}) {
     super('GRU', inputSize, hiddenSize, options);
   }
+  /** `[output, hN]` in PyTorch's shapes; `hx` is h0 (default zeros). */
   forward(input: Tensor, hx: Tensor | null = null): [Tensor, Tensor] {
     const r = this.run(input, hx, null);
     return [r.output, r.h];

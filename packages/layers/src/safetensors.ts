@@ -7,7 +7,9 @@ import * as T from '@nn/tensor';
 import { type DataArray, DTypeError, NNError, type Tensor } from '@nn/tensor';
 import { Module, type StateDict } from './module.js';
 
+/** Thrown for a malformed or unsupported safetensors file; the message names the source and the problem. */
 export class SafetensorsError extends NNError {
+  /** The error's class name. */
   override name = 'SafetensorsError';
 }
 
@@ -16,6 +18,7 @@ const DTYPE_ORDER = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F1
 const TO_ST: Record<T.DType, string> = { float32: 'F32', int32: 'I32', bool: 'BOOL', float64: 'F64' };
 const BYTES: Record<string, number> = { BOOL: 1, U8: 1, I8: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8 };
 
+/** The `__metadata__` of a safetensors file: string keys and values. */
 export type Metadata = Record<string, string>;
 
 interface Entry {

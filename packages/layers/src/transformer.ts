@@ -13,6 +13,7 @@ import { Linear } from './linear.js';
 import { Module } from './module.js';
 import { LayerNorm } from './normalization.js';
 
+/** The feed-forward activation of a Transformer layer. */
 export type TransformerActivation = 'relu' | 'gelu';
 
 export interface TransformerLayerOptions {
@@ -85,23 +86,33 @@ function cloneLayer<M extends Module>(proto: M, fresh: M): M {
 
 /** The feed-forward block and its dropouts, shared by the encoder and decoder layers. */
 abstract class TransformerLayerBase extends Module {
+  /** The layer's options, with defaults filled in. */
   protected readonly options: Required<TransformerLayerOptions>;
+  /**
+   * @param dModel features of each token
+   * @param nhead attention heads (must divide dModel)
+   * @param options the checked options
+   */
   constructor(readonly dModel: number, readonly nhead: number, options: Required<TransformerLayerOptions>) {
     super();
     this.options = options;
   }
+  /** Inputs are `[N, seq, dModel]` instead of `[seq, N, dModel]`. */
   get batchFirst(): boolean {
     return this.options.batchFirst;
   }
+  /** Pre-norm: LayerNorm before each sub-block instead of after. */
   get normFirst(): boolean {
     return this.options.normFirst;
   }
+  /** The feed-forward block's modules. */
   protected abstract get ff(): { linear1: Linear; linear2: Linear; dropout: Dropout; out: Dropout };
   /** linear2(dropout(activation(linear1(x)))), then dropout. */
   protected feedForward(x: Tensor): Tensor {
     const { linear1, linear2, dropout, out } = this.ff;
     return T.tidy(() => out(linear2(dropout(ACTIVATIONS[this.options.activation](linear1(x) as Tensor)))) as Tensor);
   }
+  /** The layer's description for error messages. */
   protected label(): string {
     return `${this.constructor.name}(d_model=${this.dModel}, nhead=${this.nhead})`;
   }
@@ -140,15 +151,28 @@ const ENCODER_FORWARD_RULES: Rules<Required<TransformerEncoderLayerForwardOption
  *   const y = layer(T.randn([8, 10, 64]), { isCausal: true });  // [8, 10, 64]
  */
 export class TransformerEncoderLayer extends TransformerLayerBase {
+  /** Self-attention (PyTorch's name, so state dicts match). */
   self_attn: MultiheadAttention;
+  /** Feed-forward: dModel → dimFeedforward. */
   linear1: Linear;
+  /** Dropout inside the feed-forward block. */
   dropout: Dropout;
+  /** Feed-forward: dimFeedforward → dModel. */
   linear2: Linear;
+  /** LayerNorm around the self-attention block. */
   norm1: LayerNorm;
+  /** LayerNorm around the feed-forward block. */
   norm2: LayerNorm;
+  /** Dropout on the self-attention output. */
   dropout1: Dropout;
+  /** Dropout on the feed-forward output. */
   dropout2: Dropout;
 
+  /**
+   * @param dModel features of each token
+   * @param nhead attention heads (must divide dModel)
+   * @param options dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias
+   */
   constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
     const o = layerOptions('TransformerEncoderLayer', dModel, nhead, options);
     super(dModel, nhead, o);
@@ -162,6 +186,7 @@ export class TransformerEncoderLayer extends TransformerLayerBase {
     this.dropout2 = new Dropout(o.dropout);
   }
 
+  /** The feed-forward block's modules. */
   protected get ff() {
     return { linear1: this.linear1, linear2: this.linear2, dropout: this.dropout, out: this.dropout2 };
   }
@@ -179,6 +204,7 @@ export class TransformerEncoderLayer extends TransformerLayerBase {
     });
   }
 
+  /** `src` `[seq, N, dModel]` (`[N, seq, dModel]` batch first, or unbatched `[seq, dModel]`) → the same shape. */
   forward(src: Tensor, options: TransformerEncoderLayerForwardOptions = {}): Tensor {
     const label = this.label();
     const o = withDefaults<TransformerEncoderLayerForwardOptions>(`${label}.forward`, { srcMask: null, srcKeyPaddingMask: null, isCausal: false }, options);
@@ -201,15 +227,19 @@ export class TransformerEncoderLayer extends TransformerLayerBase {
   }
 }
 
+/** Options of {@link TransformerEncoder} and {@link TransformerDecoder}. */
 export interface TransformerEncoderOptions {
   /** A module applied to the last layer's output (e.g. a LayerNorm); default none. */
   norm?: Module | null;
 }
 
+/** Masks for {@link TransformerEncoder.forward}. */
 export interface TransformerEncoderForwardOptions {
   /** The self-attention mask of every layer (see TransformerEncoderLayer's srcMask). */
   mask?: Tensor | null;
+  /** Padding mask `[N, seq]`: true marks keys to ignore. */
   srcKeyPaddingMask?: Tensor | null;
+  /** A hint that `mask` is causal (default false). */
   isCausal?: boolean;
 }
 
@@ -227,10 +257,18 @@ export interface TransformerEncoderForwardOptions {
  *   const y = enc(T.randn([8, 10, 64]), { isCausal: true });
  */
 export class TransformerEncoder extends Module {
+  /** The stacked layers (copies of the given one). */
   layers: ModuleList;
+  /** The final normalisation, or null. */
   norm: Module | null;
+  /** Number of layers. */
   readonly numLayers: number;
 
+  /**
+   * @param encoderLayer the layer to copy
+   * @param numLayers how many copies to stack
+   * @param options norm: a final normalisation (default none)
+   */
   constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerEncoderOptions = {}) {
     super();
     if (!(encoderLayer instanceof TransformerEncoderLayer)) throw new ValueRangeError('TransformerEncoder: encoderLayer must be a TransformerEncoderLayer');
@@ -242,6 +280,7 @@ export class TransformerEncoder extends Module {
     this.numLayers = numLayers;
   }
 
+  /** Runs `src` through every layer, then `norm`; shapes as the layer's. */
   forward(src: Tensor, options: TransformerEncoderForwardOptions = {}): Tensor {
     const label = `TransformerEncoder(num_layers=${this.numLayers})`;
     const o = withDefaults<TransformerEncoderForwardOptions>(`${label}.forward`, { mask: null, srcKeyPaddingMask: null, isCausal: false }, options);
@@ -297,18 +336,34 @@ const DECODER_DEFAULTS: Required<TransformerDecoderLayerForwardOptions> = {
  *   const y = dec(T.randn([7, 8, 64]), T.randn([10, 8, 64]), { tgtIsCausal: true });  // [7, 8, 64]
  */
 export class TransformerDecoderLayer extends TransformerLayerBase {
+  /** Masked self-attention over the target. */
   self_attn: MultiheadAttention;
+  /** Cross-attention from the target to the memory (the encoder's output). */
   multihead_attn: MultiheadAttention;
+  /** Feed-forward: dModel → dimFeedforward. */
   linear1: Linear;
+  /** Dropout inside the feed-forward block. */
   dropout: Dropout;
+  /** Feed-forward: dimFeedforward → dModel. */
   linear2: Linear;
+  /** LayerNorm around the self-attention block. */
   norm1: LayerNorm;
+  /** LayerNorm around the cross-attention block. */
   norm2: LayerNorm;
+  /** LayerNorm around the feed-forward block. */
   norm3: LayerNorm;
+  /** Dropout on the self-attention output. */
   dropout1: Dropout;
+  /** Dropout on the cross-attention output. */
   dropout2: Dropout;
+  /** Dropout on the feed-forward output. */
   dropout3: Dropout;
 
+  /**
+   * @param dModel features of each token
+   * @param nhead attention heads (must divide dModel)
+   * @param options dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, bias
+   */
   constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
     const o = layerOptions('TransformerDecoderLayer', dModel, nhead, options);
     super(dModel, nhead, o);
@@ -327,6 +382,7 @@ export class TransformerDecoderLayer extends TransformerLayerBase {
     this.dropout3 = new Dropout(o.dropout);
   }
 
+  /** The feed-forward block's modules. */
   protected get ff() {
     return { linear1: this.linear1, linear2: this.linear2, dropout: this.dropout, out: this.dropout3 };
   }
@@ -349,6 +405,9 @@ export class TransformerDecoderLayer extends TransformerLayerBase {
     });
   }
 
+  /**
+   * `tgt` `[T, N, dModel]` attending to `memory` `[S, N, dModel]` (batch first: `[N, T, dModel]`, `[N, S, dModel]`) → `tgt`'s shape.
+   */
   forward(tgt: Tensor, memory: Tensor, options: TransformerDecoderLayerForwardOptions = {}): Tensor {
     const label = this.label();
     const o = withDefaults<TransformerDecoderLayerForwardOptions>(`${label}.forward`, DECODER_DEFAULTS, options);
@@ -377,6 +436,7 @@ export class TransformerDecoderLayer extends TransformerLayerBase {
   }
 }
 
+/** Masks for {@link TransformerDecoder.forward} (as the decoder layer's). */
 export type TransformerDecoderForwardOptions = TransformerDecoderLayerForwardOptions;
 
 /**
@@ -390,10 +450,18 @@ export type TransformerDecoderForwardOptions = TransformerDecoderLayerForwardOpt
  *   const y = dec(T.randn([7, 8, 64]), T.randn([10, 8, 64]), { tgtIsCausal: true });
  */
 export class TransformerDecoder extends Module {
+  /** The stacked layers (copies of the given one). */
   layers: ModuleList;
+  /** The final normalisation, or null. */
   norm: Module | null;
+  /** Number of layers. */
   readonly numLayers: number;
 
+  /**
+   * @param decoderLayer the layer to copy
+   * @param numLayers how many copies to stack
+   * @param options norm: a final normalisation (default none)
+   */
   constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, options: TransformerEncoderOptions = {}) {
     super();
     if (!(decoderLayer instanceof TransformerDecoderLayer)) throw new ValueRangeError('TransformerDecoder: decoderLayer must be a TransformerDecoderLayer');
@@ -405,6 +473,7 @@ export class TransformerDecoder extends Module {
     this.numLayers = numLayers;
   }
 
+  /** Runs `tgt` (attending to `memory`) through every layer, then `norm`. */
   forward(tgt: Tensor, memory: Tensor, options: TransformerDecoderForwardOptions = {}): Tensor {
     const label = `TransformerDecoder(num_layers=${this.numLayers})`;
     const o = withDefaults<TransformerDecoderLayerForwardOptions>(`${label}.forward`, DECODER_DEFAULTS, options);

@@ -4,6 +4,7 @@ import type { Tensor } from '@nn/tensor';
 import { definedOnly, bool, nonNegative, type Rules } from './check.js';
 import { type ParamGroup, type ParamGroupInput, type Params, Optimizer } from './optimizer.js';
 
+/** Options of {@link Adagrad} (PyTorch's defaults). */
 export interface AdagradOptions {
   /** Learning rate (default 1e-2). */
   lr: number;
@@ -19,8 +20,10 @@ export interface AdagradOptions {
   maximize: boolean;
 }
 
+/** {@link Adagrad}'s state per parameter. */
 export interface AdagradState {
   [key: string]: Tensor | number;
+  /** Number of updates of this parameter. */
   step: number;
   /** Sum of squared gradients (PyTorch's `sum`). */
   sum: Tensor;

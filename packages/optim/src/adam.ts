@@ -5,6 +5,7 @@ import { definedOnly, betaPair, bool, nonNegative, optionalBool, type Rules } fr
 import { fusedRoutine, isDense, requireFused } from './fused.js';
 import { type ParamGroup, type Params, Optimizer } from './optimizer.js';
 
+/** Options of {@link Adam} and {@link AdamW} (PyTorch's defaults). */
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
   lr: number;
@@ -21,13 +22,17 @@ export interface AdamOptions {
   /** Use the backend's fused update: undefined = when available (default), true = required, false = never. */
   fused: boolean | undefined;
 }
+/** Options of {@link AdamW}: as Adam's, with `weightDecay` decoupled (default 1e-2). */
 export type AdamWOptions = AdamOptions;
 
+/** {@link Adam}'s and {@link AdamW}'s state per parameter. */
 export interface AdamState {
   [key: string]: Tensor | number;
   /** Number of updates of this parameter. */
   step: number;
+  /** Running average of the gradient (first moment). */
   expAvg: Tensor;
+  /** Running average of the squared gradient (second moment). */
   expAvgSq: Tensor;
   /** Only with amsgrad. */
   maxExpAvgSq: Tensor;
@@ -44,6 +49,7 @@ const RULES: Rules<AdamOptions> = {
 };
 
 abstract class AdamBase extends Optimizer<AdamOptions, AdamState> {
+  /** True for AdamW: weight decay shrinks the weights directly instead of joining the gradient. */
   protected abstract readonly decoupled: boolean;
 
   protected override checkGroupsExtra(groups: readonly ParamGroup<AdamOptions>[]): void {
@@ -105,6 +111,7 @@ abstract class AdamBase extends Optimizer<AdamOptions, AdamState> {
  * p ← p − lr/(1−β1^t) · m / (√v / √(1−β2^t) + eps).
  */
 export class Adam extends AdamBase {
+  /** True for AdamW: weight decay shrinks the weights directly instead of joining the gradient. */
   protected readonly decoupled = false;
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
     super('Adam', params, adamDefaults(0, options), RULES);
@@ -113,6 +120,7 @@ export class Adam extends AdamBase {
 
 /** AdamW: Adam with decoupled weight decay, p ← p·(1 − lr·weightDecay) before the moments (default weightDecay 1e-2). */
 export class AdamW extends AdamBase {
+  /** True for AdamW: weight decay shrinks the weights directly instead of joining the gradient. */
   protected readonly decoupled = true;
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
     super('AdamW', params, adamDefaults(1e-2, options), RULES);

@@ -4,6 +4,7 @@ import type { Tensor } from '@nn/tensor';
 import { definedOnly, betaPair, bool, nonNegative, type Rules } from './check.js';
 import { type ParamGroup, type Params, Optimizer } from './optimizer.js';
 
+/** Options of {@link Adamax} (PyTorch's defaults). */
 export interface AdamaxOptions {
   /** Learning rate (default 2e-3). */
   lr: number;
@@ -17,9 +18,12 @@ export interface AdamaxOptions {
   maximize: boolean;
 }
 
+/** {@link Adamax}'s state per parameter. */
 export interface AdamaxState {
   [key: string]: Tensor | number;
+  /** Number of updates of this parameter. */
   step: number;
+  /** Running average of the gradient. */
   expAvg: Tensor;
   /** Exponentially weighted infinity norm (PyTorch's exp_inf). */
   expInf: Tensor;

@@ -4,6 +4,7 @@ import { NNError, type Tensor, ValueRangeError, isTensor } from '@nn/tensor';
 import { noGrad } from '@nn/autograd';
 import { fmtValue } from './check.js';
 
+/** Options of {@link clipGradNorm}. */
 export interface ClipGradNormOptions {
   /** Throw if the total norm is NaN or infinite (default false, like PyTorch). Reads the norm back. */
   errorIfNonfinite?: boolean;

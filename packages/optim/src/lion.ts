@@ -4,6 +4,7 @@ import type { Tensor } from '@nn/tensor';
 import { definedOnly, betaPair, bool, nonNegative, type Rules } from './check.js';
 import { type ParamGroup, type Params, Optimizer } from './optimizer.js';
 
+/** Options of {@link Lion} (the paper's defaults). */
 export interface LionOptions {
   /** Learning rate (default 1e-4; typically 3-10x smaller than AdamW's). */
   lr: number;
@@ -15,8 +16,10 @@ export interface LionOptions {
   maximize: boolean;
 }
 
+/** {@link Lion}'s state per parameter. */
 export interface LionState {
   [key: string]: Tensor | number;
+  /** Running average of the gradient (momentum). */
   expAvg: Tensor;
 }
 

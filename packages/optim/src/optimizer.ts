@@ -9,19 +9,27 @@ import { type Rules, checkOptions, fmtValue } from './check.js';
 
 /** One entry of a parameter's state: a tensor shaped like the parameter, or a number (step). */
 export type StateValue = Tensor | number;
+/** One parameter's optimizer state by name (`step`, `expAvg`, `momentumBuffer`, ...). */
 export type ParamState = Record<string, StateValue>;
 
 /** Fields learning-rate schedulers keep in a group (PyTorch's initial_lr, max_lr, ...). */
 export interface SchedulerFields {
+  /** Set by schedulers: the lr the schedule starts from. */
   initialLr?: number;
+  /** Set by OneCycleLR: the peak lr. */
   maxLr?: number;
+  /** Set by OneCycleLR: the final lr. */
   minLr?: number;
+  /** Set by OneCycleLR: the momentum (or beta1) at the lowest lr. */
   maxMomentum?: number;
+  /** Set by OneCycleLR: the momentum (or beta1) at the peak lr. */
   baseMomentum?: number;
 }
 const SCHEDULER_KEYS: readonly string[] = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'];
 
+/** Options every optimizer has. */
 export interface BaseOptions {
+  /** Learning rate (> 0 for most optimizers). */
   lr: number;
 }
 
@@ -39,7 +47,9 @@ export type Params<O> = Tensor | Iterable<Tensor> | Iterable<ParamGroupInput<O>>
  * order), and each group's options with `params` as those indices. Tensors are copies.
  */
 export interface OptimizerStateDict<O = Record<string, unknown>> {
+  /** Each parameter's state, keyed by the parameter's index over all groups in order. */
   state: Record<number, ParamState>;
+  /** Each group's options, with `params` as the parameters' indices. */
   paramGroups: (O & SchedulerFields & { params: number[] })[];
 }
 
@@ -56,11 +66,15 @@ function isIterable(v: unknown): v is Iterable<unknown> {
  * implement `updateGroup`, which runs inside `noGrad` for each group on every `step()`.
  */
 export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends ParamState = ParamState> {
+  /** The optimizer's name (`Adam`, `SGD`, ...), used in error messages. */
   readonly name: string;
+  /** The options a group gets unless it sets its own. */
   readonly defaults: O;
+  /** The parameter groups, each with every option; schedulers change `lr` (and momentum) here. */
   readonly paramGroups: ParamGroup<O>[] = [];
   /** Per-parameter state, created on a parameter's first update. */
   readonly state = new Map<Tensor, S>();
+  /** Validation rules for the options (checked before any state changes). */
   protected readonly rules: Rules<O>;
   /** Number of `step()` calls so far. */
   stepCount = 0;

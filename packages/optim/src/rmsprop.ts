@@ -4,6 +4,7 @@ import type { Tensor } from '@nn/tensor';
 import { definedOnly, bool, nonNegative, type Rules } from './check.js';
 import { type ParamGroup, type Params, Optimizer } from './optimizer.js';
 
+/** Options of {@link RMSprop} (PyTorch's defaults). */
 export interface RMSpropOptions {
   /** Learning rate (default 1e-2). */
   lr: number;
@@ -21,9 +22,12 @@ export interface RMSpropOptions {
   maximize: boolean;
 }
 
+/** {@link RMSprop}'s state per parameter. */
 export interface RMSpropState {
   [key: string]: Tensor | number;
+  /** Number of updates of this parameter. */
   step: number;
+  /** Running average of the squared gradient. */
   squareAvg: Tensor;
   /** Only with momentum > 0. */
   momentumBuffer: Tensor;

@@ -5,6 +5,7 @@ import { definedOnly, bool, nonNegative, optionalBool, finite, type Rules } from
 import { fusedRoutine, isDense, requireFused } from './fused.js';
 import { type ParamGroup, type Params, Optimizer } from './optimizer.js';
 
+/** Options of {@link SGD} (PyTorch's defaults). */
 export interface SGDOptions {
   /** Learning rate (required, like PyTorch). */
   lr: number;
@@ -22,6 +23,7 @@ export interface SGDOptions {
   fused: boolean | undefined;
 }
 
+/** {@link SGD}'s state per parameter. */
 export interface SGDState {
   [key: string]: Tensor | number;
   /** Present once momentum was used; PyTorch's momentum_buffer. */

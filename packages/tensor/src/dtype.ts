@@ -1,6 +1,9 @@
 /** Element types. `float64` exists for gradient checking on backends that support it (cpu). */
 export type DType = 'float32' | 'int32' | 'bool' | 'float64';
 
+/**
+ * The typed array holding a tensor's elements: Float32Array (float32), Int32Array (int32), Uint8Array (bool, 0/1), Float64Array (float64).
+ */
 export type DataArray = Float32Array | Int32Array | Uint8Array | Float64Array;
 
 export type ArrayFor<D extends DType> = D extends 'float32'

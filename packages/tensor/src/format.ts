@@ -22,6 +22,7 @@ function floatFormatter(values: number[]): (v: number) => string {
   };
 }
 
+/** PyTorch-style text of a tensor's values (`tensor([[1., 2.], ...])`, summarised when large); what `t.toString()` prints. */
 export function formatTensor(shape: readonly number[], dtype: DType, data: DataArray, requiresGrad: boolean): string {
   const summarize = data.length > THRESHOLD;
   const shown: number[] = [];

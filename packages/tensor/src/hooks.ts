@@ -12,7 +12,9 @@ import type { Tensor } from './tensor.js';
  * inputs' steps (null for inputs that need no gradient); a leaf's step holds its `variable`.
  */
 export interface GradFn {
+  /** The step's name: `MatmulBackward`, `AddBackward`, ... or `AccumulateGrad` for a leaf. */
   readonly name: string;
+  /** The inputs' steps, in input order (null for inputs that need no gradient). */
   readonly nextFunctions: readonly (GradFn | null)[];
   /** The leaf tensor an `AccumulateGrad` step writes `.grad` into. */
   readonly variable?: Tensor;
@@ -20,21 +22,31 @@ export interface GradFn {
 
 /** The autograd node a tensor points to; ref-counted by the tensors and nodes that hold it. */
 export interface GradNodeRef extends GradFn {
+  /** True for the node of a leaf tensor. */
   readonly isLeaf: boolean;
+  /** Adds a reference (a tensor or node now holds it). */
   retain(): void;
+  /** Drops a reference; the node frees its saved tensors when the last one goes. */
   release(): void;
 }
 
+/** Options of `tensor.backward()`. */
 export interface BackwardOptions {
+  /** Keep the graph's saved tensors for another backward (default false). */
   retainGraph?: boolean;
+  /** Record the backward pass, for higher-order gradients (default false). */
   createGraph?: boolean;
 }
 
+/** What @nn/autograd installs into @nn/tensor: the seam between ops and the tape. */
 export interface AutogradHooks {
+  /** Called by the dispatcher for each op whose inputs require grad (or carry tangents). */
   record(op: DiffOp, inputs: readonly Tensor[], params: unknown, output: Tensor): void;
+  /** Runs `t.backward(gradient, options)`. */
   backward(t: Tensor, gradient: Tensor | undefined, options: BackwardOptions): void;
 }
 
+/** The dispatcher's autograd state: the installed hooks (null until @nn/autograd is imported) and the recording switches. */
 export const autograd = {
   hooks: null as AutogradHooks | null,
   /** Reverse-mode recording is on (noGrad turns it off). */
@@ -43,6 +55,7 @@ export const autograd = {
   forwardLevels: 0,
 };
 
+/** Installs the autograd hooks (@nn/autograd does this when imported). */
 export function installAutograd(hooks: AutogradHooks): void {
   autograd.hooks = hooks;
 }

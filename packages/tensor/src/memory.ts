@@ -42,6 +42,7 @@ function counts(backend: string): Counts {
   return c;
 }
 
+/** What {@link memory} reports. */
 export interface MemorySummary {
   /** Live (undisposed) tensors across backends, including autograd's saved references. */
   tensors: number;

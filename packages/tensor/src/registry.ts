@@ -74,6 +74,7 @@ export function getBackend(name?: string): Backend {
   return current;
 }
 
+/** Names of the registered backends, in registration order (`cpu` is always there). */
 export function listBackends(): string[] {
   ensureCpu();
   return [...backends.keys()];

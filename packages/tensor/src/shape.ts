@@ -2,12 +2,14 @@ import { ShapeError, ValueRangeError, fmtShape } from './errors.js';
 
 export type Shape = readonly number[];
 
+/** Number of elements of a shape (1 for `[]`). */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
 }
 
+/** Row-major (C order) strides of a shape, in elements. */
 export function contiguousStrides(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
@@ -18,6 +20,7 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
+/** True if `strides` are the row-major strides of `shape` (size-1 dims may have any stride). */
 export function isContiguous(shape: Shape, strides: readonly number[]): boolean {
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {

@@ -17,11 +17,19 @@ export interface TrainContext {
   stop: boolean;
 }
 
+/**
+ * Hooks `fit` calls during training; implement any of them (all may be async). Set `ctx.stop = true` to end training after the epoch.
+ */
 export interface Callback {
+  /** Before the first epoch. */
   onTrainBegin?(ctx: TrainContext): void | Promise<void>;
+  /** Before each epoch (0-based). */
   onEpochBegin?(epoch: number, ctx: TrainContext): void | Promise<void>;
+  /** After each optimizer step, with the batch's loss (null where reading it would stall an async backend). */
   onBatchEnd?(step: number, logs: { loss: number | null; batchSize: number }, ctx: TrainContext): void | Promise<void>;
+  /** After each epoch's training and validation, with its logs. */
   onEpochEnd?(epoch: number, logs: EpochLogs, ctx: TrainContext): void | Promise<void>;
+  /** After the last epoch (also when stopped early). */
   onTrainEnd?(ctx: TrainContext): void | Promise<void>;
 }
 
@@ -47,10 +55,15 @@ class Monitor {
   }
 }
 
+/** Options of {@link EarlyStopping}. */
 export interface EarlyStoppingOptions {
+  /** The log to watch (default `'valLoss'`). */
   monitor?: string;
+  /** Epochs without improvement before stopping (default 5). */
   patience?: number;
+  /** Smallest change that counts as an improvement (default 0). */
   minDelta?: number;
+  /** `'min'` (default: lower is better) or `'max'`. */
   mode?: Mode;
   /** At the end of training, load the weights of the best epoch. */
   restoreBestWeights?: boolean;
@@ -59,7 +72,9 @@ export interface EarlyStoppingOptions {
 /** Stops when the monitored value has not improved by minDelta for `patience` epochs. */
 export class EarlyStopping implements Callback {
   private readonly m: Monitor;
+  /** Epochs without improvement before stopping. */
   readonly patience: number;
+  /** Whether the best epoch's weights are loaded back at the end. */
   readonly restoreBestWeights: boolean;
   private wait = 0;
   private bestState: Record<string, Tensor> | null = null;
@@ -73,12 +88,14 @@ export class EarlyStopping implements Callback {
     this.patience = patience;
     this.restoreBestWeights = restoreBestWeights;
   }
+  /** Resets the state, so one instance can serve several runs. */
   onTrainBegin(): void {
     this.wait = 0;
     this.bestEpoch = -1;
     this.stoppedEpoch = -1;
     this.m.best = this.m.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
   }
+  /** Records the monitored value; asks fit to stop after `patience` epochs without improvement. */
   onEpochEnd(epoch: number, logs: EpochLogs, ctx: TrainContext): void {
     const v = this.m.value(logs, 'EarlyStopping');
     if (this.m.improves(v)) {
@@ -91,6 +108,7 @@ export class EarlyStopping implements Callback {
       ctx.stop = true;
     }
   }
+  /** Restores the best epoch's weights (with `restoreBestWeights`). */
   onTrainEnd(ctx: TrainContext): void {
     if (this.bestState === null) return;
     ctx.model.loadStateDict(this.bestState);
@@ -108,10 +126,13 @@ export class EarlyStopping implements Callback {
   }
 }
 
+/** Options of {@link ModelCheckpoint}. */
 export interface ModelCheckpointOptions {
   /** File path; `{epoch}` is replaced by the epoch number. */
   path: string;
+  /** The log to watch (default `'valLoss'`). */
   monitor?: string;
+  /** `'min'` (default) or `'max'`. */
   mode?: Mode;
   /** Only write when the monitored value improves (default true). */
   saveBestOnly?: boolean;
@@ -120,7 +141,9 @@ export interface ModelCheckpointOptions {
 /** Saves the model as safetensors (atomically: temp file then rename) after improving epochs. */
 export class ModelCheckpoint implements Callback {
   private readonly m: Monitor;
+  /** Paths written so far. */
   readonly saved: string[] = [];
+  /** @param options path, monitor, mode, saveBestOnly */
   constructor(readonly options: ModelCheckpointOptions) {
     this.m = new Monitor(options.monitor ?? 'valLoss', options.mode ?? 'min', 0, 'ModelCheckpoint');
   }
@@ -144,22 +167,29 @@ export type ProgressEvent =
   | { type: 'epochEnd'; epoch: number; logs: EpochLogs }
   | { type: 'trainEnd' };
 
+/** A callback that turns training progress into plain events, e.g. to update a page: `new ProgressEvents((e) => ...)`. */
 export class ProgressEvents implements Callback {
   private epoch = 0;
+  /** @param emit called with each event */
   constructor(readonly emit: (e: ProgressEvent) => void) {}
+  /** Emits `trainBegin`. */
   onTrainBegin(ctx: TrainContext): void {
     this.emit({ type: 'trainBegin', epochs: ctx.epochs, stepsPerEpoch: ctx.stepsPerEpoch });
   }
+  /** Emits `epochBegin`. */
   onEpochBegin(epoch: number): void {
     this.epoch = epoch;
     this.emit({ type: 'epochBegin', epoch });
   }
+  /** Emits `batchEnd` with the step and loss. */
   onBatchEnd(step: number, logs: { loss: number | null }): void {
     this.emit({ type: 'batchEnd', epoch: this.epoch, step, loss: logs.loss });
   }
+  /** Emits `epochEnd` with the epoch's logs. */
   onEpochEnd(epoch: number, logs: EpochLogs): void {
     this.emit({ type: 'epochEnd', epoch, logs });
   }
+  /** Emits `trainEnd`. */
   onTrainEnd(): void {
     this.emit({ type: 'trainEnd' });
   }

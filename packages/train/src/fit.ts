@@ -11,34 +11,46 @@ import { stderrIsTTY, terminalProgressBar } from './terminal.js';
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 
 export interface OptimizerLike {
+  /** Updates the parameters from their gradients. */
   step(): void;
+  /** Clears the gradients. */
   zeroGrad(options?: unknown): void;
+  /** Read for the `lr` log, when present. */
   paramGroups?: readonly { lr: number }[];
 }
 
 export interface SchedulerLike {
+  /** Advances the schedule (given the validation loss when `needsMetric`). */
   step(metric?: number): void;
   /** Set by schedulers that step on a validation metric (ReduceLROnPlateau): fit passes it. */
   readonly needsMetric?: boolean;
 }
 
 export interface FitOptions {
+  /** Training batches, iterated once per epoch (e.g. a shuffling DataLoader). */
   train: Batches;
+  /** Validation batches, evaluated after each epoch (adds `valLoss` and `val*` metrics). */
   val?: Batches;
+  /** `(output, target) => scalar loss`, e.g. `crossEntropy`. */
   loss: LossFn;
+  /** Anything with `step()` and `zeroGrad()`, e.g. `new Adam(model.parameters())`. */
   optimizer: OptimizerLike;
+  /** An lr scheduler, stepped per epoch (or per step, see `schedulerInterval`). */
   scheduler?: SchedulerLike;
   /** Step the scheduler after every epoch (default, as most PyTorch recipes) or every batch. */
   schedulerInterval?: 'epoch' | 'step';
+  /** Number of epochs (callbacks may stop earlier). */
   epochs: number;
   /** Metrics by name ('accuracy', 'mse', 'top5') or as functions. */
   metrics?: (string | [string, Metric])[];
+  /** Callbacks: EarlyStopping, ModelCheckpoint, ProgressEvents, your own. */
   callbacks?: Callback[];
   /** A terminal progress bar, Node only (default: on when stderr is a TTY; '@nn/train/node', loaded on demand). */
   progress?: boolean;
 }
 
 export interface History {
+  /** Each epoch's logs, in order. */
   epochs: EpochLogs[];
   /** Why training ended. */
   stopped: 'completed' | 'callback';

@@ -50,6 +50,7 @@ export function topK(k: number): Metric {
     });
 }
 
+/** Mean squared error of `output` against `target`, as a number. */
 export function mse(output: Tensor, target: Tensor): number {
   const t = mseTensor(output, target);
   try {
@@ -59,6 +60,7 @@ export function mse(output: Tensor, target: Tensor): number {
   }
 }
 
+/** Mean squared error as a 0-d tensor (kept on the device; fit reads it once per epoch). */
 export function mseTensor(output: Tensor, target: Tensor): Tensor {
   return T.tidy(() => T.mean(T.square(T.sub(output, T.reshape(target, output.shape)))));
 }
@@ -77,4 +79,5 @@ export function confusionMatrix(output: Tensor, target: Tensor, numClasses: numb
   return m;
 }
 
+/** The metrics `fit` knows by name: `'accuracy'`, `'mse'`, `'top5'`. */
 export const METRICS: Record<string, Metric> = { accuracy: (o, t) => accuracyTensor(o, t), mse: mseTensor, top5: topK(5) };

@@ -12,8 +12,11 @@ import type { Callback, EpochLogs, TrainContext } from './callbacks.js';
  * the published types do not need @types/node.
  */
 export interface ProgressStream {
+  /** Writes text. */
   write(chunk: string): unknown;
+  /** Whether the stream is a terminal (the bar redraws in place). */
   isTTY?: boolean;
+  /** The terminal's width. */
   columns?: number;
 }
 
@@ -23,10 +26,12 @@ const fmt = (v: number) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.to
 export class ProgressBar implements Callback {
   private bar: cliProgress.SingleBar | null = null;
   private epoch = 0;
+  /** @param options stream: where to draw (default process.stderr) */
   constructor(readonly options: { stream?: ProgressStream } = {}) {}
   private get stream(): ProgressStream {
     return this.options.stream ?? process.stderr;
   }
+  /** Starts a bar for the epoch. */
   onEpochBegin(epoch: number, ctx: TrainContext): void {
     this.epoch = epoch;
     this.bar = new cliProgress.SingleBar(
@@ -42,9 +47,11 @@ export class ProgressBar implements Callback {
     );
     this.bar.start(ctx.stepsPerEpoch ?? 0, 0, { loss: '-' });
   }
+  /** Advances the bar and shows the running loss. */
   onBatchEnd(step: number, logs: { loss: number | null }): void {
     this.bar?.update(step, { loss: logs.loss === null ? '-' : fmt(logs.loss) });
   }
+  /** Ends the bar and prints the epoch's logs. */
   onEpochEnd(_epoch: number, logs: EpochLogs): void {
     this.bar?.stop();
     this.bar = null;
@@ -53,6 +60,7 @@ export class ProgressBar implements Callback {
       .map(([k, v]) => `${k} ${k === 'seconds' ? v.toFixed(2) : fmt(v)}`);
     this.stream.write(`epoch ${this.epoch}: ${parts.join('  ')}\n`);
   }
+  /** Stops any bar still drawn. */
   onTrainEnd(): void {
     this.bar?.stop();
   }

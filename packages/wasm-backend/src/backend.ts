@@ -31,6 +31,7 @@ function heapView(mem: ArrayBufferLike, v: View): View<DataArray> {
   return { buffer: arr, dtype: v.dtype, shape: v.shape, strides: v.strides, offset: ptrOf(v) / elemBytes(v.dtype) };
 }
 
+/** The `wasm` backend: the backend contract plus diagnostics of its heap and threads. */
 export interface WasmBackend extends Backend<WasmBuffer> {
   /** Threads computing (1 + workers). */
   readonly threads: number;

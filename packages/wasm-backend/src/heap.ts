@@ -25,10 +25,14 @@ const LARGE = -2;
 
 /** A buffer handle: a block of linear memory. `size` is what was asked for (bytes). */
 export class WasmBuffer {
+  /** Set once freed (a second free is an error). */
   freed = false;
   constructor(
+    /** Byte address in linear memory. */
     readonly ptr: number,
+    /** Bytes requested. */
     readonly size: number,
+    /** Bytes reserved (its size class). */
     readonly blockSize: number,
     /** Size class, or -1 (zero bytes) or -2 (a large block). */
     readonly cls: number,

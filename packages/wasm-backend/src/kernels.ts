@@ -46,8 +46,11 @@ export interface Kernels {
 
 /** Smallest calls worth splitting across threads (elements, or multiply-adds for matmul). */
 export interface SplitThresholds {
+  /** Elements from which an elementwise call is split across threads. */
   elementwise: number;
+  /** Elements from which an exp/log/tanh-like call is split. */
   transcendental: number;
+  /** Multiply-adds from which a matmul is split. */
   matmul: number;
 }
 

@@ -24,6 +24,7 @@ import { type GpuBuffer, Runtime, type RuntimeOptions, type WebGPUMemoryInfo, ty
 export type { GpuBuffer } from './runtime.js';
 
 export interface WebGPUBackend extends Backend<GpuBuffer> {
+  /** The GPUDevice the kernels run on. */
   readonly device: GPUDevice;
   /** Live and pooled bytes and buffers. */
   memory(): WebGPUMemoryInfo;
@@ -35,6 +36,7 @@ export interface WebGPUBackend extends Backend<GpuBuffer> {
   dispose(): void;
 }
 
+/** Options of {@link createWebGPUBackend}. */
 export interface WebGPUBackendOptions extends RuntimeOptions {
   /** The name the backend registers under (default 'webgpu'). */
   name?: string;

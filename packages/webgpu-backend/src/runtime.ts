@@ -24,8 +24,11 @@
 /// <reference types="@webgpu/types" />
 import { BackendError } from '@nn/tensor';
 
+/** The `webgpu` backend's buffer: a GPUBuffer (pooled by size) and an id. */
 export interface GpuBuffer {
+  /** A unique id, for debugging. */
   readonly id: number;
+  /** The GPUBuffer. */
   readonly buffer: GPUBuffer;
   /** Capacity in bytes (the size class). */
   readonly bytes: number;
@@ -45,6 +48,7 @@ export interface Kernel {
 /** Builds the error of a failed index check from the first bad value and its position. */
 export type CheckError = (value: number, position: number) => Error;
 
+/** Tuning of the command batching and buffer pool. */
 export interface RuntimeOptions {
   /** Submit after this many dispatches even without a read (default 512). */
   maxDispatchesPerSubmit?: number;
@@ -58,18 +62,25 @@ export interface RuntimeOptions {
 
 /** Counters for efficiency checks and benchmarks (monotonic; see `WebGPUBackend.stats()`). */
 export interface WebGPUStats {
+  /** Command buffers submitted. */
   submits: number;
+  /** Compute passes dispatched. */
   dispatches: number;
   /** GPU storage and staging buffers created with `createBuffer` (pool misses). */
   buffersCreated: number;
+  /** GPUBuffers destroyed (not returned to the pool). */
   buffersDestroyed: number;
+  /** Compute pipelines compiled. */
   pipelines: number;
   /** Milliseconds spent creating pipelines (shader compilation; large on software Vulkan). */
   compileMs: number;
+  /** Buffers read back to the CPU. */
   reads: number;
+  /** Buffers written from the CPU. */
   writes: number;
 }
 
+/** The `webgpu` backend's memory report. */
 export interface WebGPUMemoryInfo {
   /** Bytes (capacity) of buffers held by live tensors. */
   bytes: number;
@@ -77,6 +88,7 @@ export interface WebGPUMemoryInfo {
   buffers: number;
   /** Bytes and buffers kept in the pool for reuse (including ones parked until the next submit). */
   pooledBytes: number;
+  /** Freed buffers kept for reuse. */
   pooledBuffers: number;
   /** MAP_READ staging buffers kept for reads. */
   stagingBytes: number;

@@ -57,6 +57,7 @@ const STRUCTURAL: { [K in StructuralOp]: JvpRule<K> } = {
   cast: (ctx, [t]) => T.cast(t!, ctx.params.dtype),
 };
 
+/** The forward-mode rule of every differentiable op, keyed by op (a typed, exhaustive table). */
 export const JVP: { [K in DiffOp]: JvpRule<K> } = {
   ...(Object.fromEntries([...T.UNARY_OPS, ...T.ARITH_OPS].map((op) => [op, elementwiseJvp(op)])) as {
     [K in Exclude<ElementwiseOp, 'where'>]: JvpRule<K>;

@@ -104,6 +104,7 @@ function extremumVjp(ctx: RuleContext<ParamsOf<'amax'>>, g: Tensor): Tensor {
   return T.mul(expandBack(g, ctx.inputs[0], axes, keepdim), extremumShare(ctx));
 }
 
+/** The reverse-mode rule (vector-Jacobian product) of every differentiable op, keyed by op (a typed, exhaustive table). */
 export const VJP: { [K in DiffOp]: VjpRule<K> } = {
   ...(Object.fromEntries([...T.UNARY_OPS, ...T.ARITH_OPS].map((op) => [op, elementwiseVjp(op)])) as {
     [K in Exclude<ElementwiseOp, 'where'>]: VjpRule<K>;

@@ -7,6 +7,7 @@
 import { ValueRangeError } from '@nn/tensor';
 import { optionError } from '../check.js';
 
+/** A learning rate as a function of the step t (0 for the first update). */
 export type Schedule = (t: number) => number;
 
 function need(owner: string, key: string, value: unknown, ok: boolean, valid: string): void {
@@ -83,15 +84,25 @@ export function cosineAnnealingWarmRestarts({ lr0, T0, TMult = 1, etaMin = 0 }: 
   });
 }
 
+/** Options of {@link oneCycle} and {@link oneCycleMomentum} (as OneCycleLR's). */
 export interface OneCycleOptions {
+  /** Peak lr. */
   maxLr: number;
+  /** Length of the cycle in steps. */
   totalSteps: number;
+  /** Fraction of the cycle spent increasing the lr (default 0.3). */
   pctStart?: number;
+  /** 'cos' (default) or 'linear'. */
   annealStrategy?: 'cos' | 'linear';
+  /** initialLr = maxLr / divFactor (default 25). */
   divFactor?: number;
+  /** minLr = initialLr / finalDivFactor (default 1e4). */
   finalDivFactor?: number;
+  /** Three phases (up, down to initialLr, annihilate) instead of two (default false). */
   threePhase?: boolean;
+  /** Momentum at the peak lr (default 0.85). */
   baseMomentum?: number;
+  /** Momentum at the lowest lr (default 0.95). */
   maxMomentum?: number;
 }
 

@@ -60,6 +60,7 @@ function plainCopy(v: unknown): unknown {
 
 /** Base class of the epoch/step-based schedulers (PyTorch's _LRScheduler). */
 export abstract class LRScheduler {
+  /** The optimizer whose parameter groups' `lr` this scheduler sets. */
   readonly optimizer: AnyOptimizer;
   /** Each group's initial lr. */
   baseLrs: number[];
@@ -67,8 +68,14 @@ export abstract class LRScheduler {
   lastEpoch: number;
   /** @internal PyTorch's _step_count (CosineAnnealingLR's recursive form needs it). */
   _stepCount = 0;
+  /** The lrs the last step set, one per group (read them with `getLastLr()`). */
   protected lastLr: number[] = [];
 
+  /**
+   * @param name the scheduler's name in error messages
+   * @param optimizer the optimizer to schedule
+   * @param lastEpoch index of the last step when resuming (default -1: a fresh start)
+   */
   protected constructor(readonly name: string, optimizer: AnyOptimizer, lastEpoch = -1) {
     this.optimizer = checkOptimizer(name, optimizer);
     need(name, 'lastEpoch', lastEpoch, Number.isInteger(lastEpoch) && lastEpoch >= -1, 'an integer >= -1');
@@ -127,6 +134,7 @@ export abstract class LRScheduler {
     this.lastLr = groups.map((g) => g.lr);
   }
 
+  /** The optimizer's parameter groups, writable. */
   protected get groups(): MutableGroup[] {
     return groupsOf(this.optimizer);
   }
@@ -142,6 +150,7 @@ export abstract class LRScheduler {
     return out;
   }
 
+  /** Restores a state from `stateDict()` (the same scheduler type on the same optimizer); unknown keys are an error. */
   loadStateDict(state: SchedulerStateDict): void {
     for (const [k, v] of Object.entries(state)) {
       if (!(k in this)) throw new NNError(`${this.name}.loadStateDict: unknown key '${k}'`);
@@ -155,6 +164,7 @@ export abstract class LRScheduler {
 export interface LambdaLROptions {
   /** Factor of the initial lr at step t: one function for all groups, or one per group. */
   lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[];
+  /** Index of the last step when resuming a run (default -1: a fresh start). */
   lastEpoch?: number;
 }
 
@@ -199,12 +209,15 @@ export interface StepLROptions {
   stepSize: number;
   /** Default 0.1. */
   gamma?: number;
+  /** Index of the last step when resuming a run (default -1: a fresh start). */
   lastEpoch?: number;
 }
 
 /** lr ← lr · gamma every stepSize steps. */
 export class StepLR extends LRScheduler {
+  /** Period of the decay, in steps. */
   readonly stepSize: number;
+  /** Multiplicative factor of the lr decay. */
   readonly gamma: number;
   constructor(optimizer: AnyOptimizer, options: StepLROptions) {
     super('StepLR', optimizer, options?.lastEpoch);
@@ -229,12 +242,15 @@ export interface MultiStepLROptions {
   milestones: readonly number[];
   /** Default 0.1. */
   gamma?: number;
+  /** Index of the last step when resuming a run (default -1: a fresh start). */
   lastEpoch?: number;
 }
 
 /** lr ← lr · gamma at each milestone. */
 export class MultiStepLR extends LRScheduler {
+  /** Step indices at which the schedule changes. */
   readonly milestones: number[];
+  /** Multiplicative factor of the lr decay. */
   readonly gamma: number;
   constructor(optimizer: AnyOptimizer, options: MultiStepLROptions) {
     super('MultiStepLR', optimizer, options?.lastEpoch);
@@ -261,12 +277,15 @@ export interface ConstantLROptions {
   factor?: number;
   /** Default 5. */
   totalIters?: number;
+  /** Index of the last step when resuming a run (default -1: a fresh start). */
   lastEpoch?: number;
 }
 
 /** lr = initialLr · factor for the first totalIters steps, then initialLr. */
 export class ConstantLR extends LRScheduler {
+  /** The factor applied to the lr. */
   readonly factor: number;
+  /** Number of steps over which the schedule changes the lr. */
   readonly totalIters: number;
   constructor(optimizer: AnyOptimizer, options: ConstantLROptions = {}) {
     super('ConstantLR', optimizer, options.lastEpoch);
@@ -294,13 +313,17 @@ export interface LinearLROptions {
   endFactor?: number;
   /** Default 5. */
   totalIters?: number;
+  /** Index of the last step when resuming a run (default -1: a fresh start). */
   lastEpoch?: number;
 }
 
 /** The factor moves linearly from startFactor to endFactor over totalIters steps (warmup or decay). */
 export class LinearLR extends LRScheduler {
+  /** Factor of the first step's lr. */
   readonly startFactor: number;
+  /** Factor reached after `totalIters` steps. */
   readonly endFactor: number;
+  /** Number of steps over which the schedule changes the lr. */
   readonly totalIters: number;
   constructor(optimizer: AnyOptimizer, options: LinearLROptions = {}) {
     super('LinearLR', optimizer, options.lastEpoch);
@@ -327,11 +350,13 @@ export class LinearLR extends LRScheduler {
 
 export interface ExponentialLROptions {
   gamma: number;
+  /** Index of the last step when resuming a run (default -1: a fresh start). */
   lastEpoch?: number;
 }
 
 /** lr ← lr · gamma every step. */
 export class ExponentialLR extends LRScheduler {
+  /** Multiplicative factor of the lr decay. */
   readonly gamma: number;
   constructor(optimizer: AnyOptimizer, options: ExponentialLROptions) {
     super('ExponentialLR', optimizer, options?.lastEpoch);
@@ -353,12 +378,15 @@ export interface PolynomialLROptions {
   totalIters?: number;
   /** Default 1. */
   power?: number;
+  /** Index of the last step when resuming a run (default -1: a fresh start). */
   lastEpoch?: number;
 }
 
 /** lr = initialLr · (1 − min(t, totalIters)/totalIters)^power. */
 export class PolynomialLR extends LRScheduler {
+  /** Number of steps over which the schedule changes the lr. */
   readonly totalIters: number;
+  /** Power of the polynomial. */
   readonly power: number;
   constructor(optimizer: AnyOptimizer, options: PolynomialLROptions = {}) {
     super('PolynomialLR', optimizer, options.lastEpoch);
@@ -387,6 +415,7 @@ export interface CosineAnnealingLROptions {
   tMax: number;
   /** Minimum lr (default 0). */
   etaMin?: number;
+  /** Index of the last step when resuming a run (default -1: a fresh start). */
   lastEpoch?: number;
 }
 
@@ -395,7 +424,9 @@ export interface CosineAnnealingLROptions {
  * like PyTorch, which does not restart). Uses PyTorch's recursive form.
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Half period of the cosine, in steps. */
   readonly tMax: number;
+  /** Minimum lr. */
   readonly etaMin: number;
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingLROptions) {
     super('CosineAnnealingLR', optimizer, options?.lastEpoch);
@@ -432,15 +463,21 @@ export interface CosineAnnealingWarmRestartsOptions {
   TMult?: number;
   /** Default 0. */
   etaMin?: number;
+  /** Index of the last step when resuming a run (default -1: a fresh start). */
   lastEpoch?: number;
 }
 
 /** SGDR: cosine annealing from the initial lr to etaMin, restarting after T0, T0·TMult, ... steps. */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
+  /** Length of the first cycle, in steps. */
   readonly T0: number;
+  /** Length of the current cycle. */
   Ti: number;
+  /** Factor by which each cycle is longer than the previous one. */
   readonly TMult: number;
+  /** Minimum lr. */
   readonly etaMin: number;
+  /** Steps since the last restart (fractional with `step(epoch)`). */
   Tcur: number;
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingWarmRestartsOptions) {
     super('CosineAnnealingWarmRestarts', optimizer, options?.lastEpoch);
@@ -498,7 +535,9 @@ export interface OneCycleLROptions {
   maxLr: number | readonly number[];
   /** Length of the cycle in steps (or give epochs and stepsPerEpoch). */
   totalSteps?: number;
+  /** Number of epochs (with `stepsPerEpoch`, instead of `totalSteps`). */
   epochs?: number;
+  /** Steps per epoch (with `epochs`, instead of `totalSteps`). */
   stepsPerEpoch?: number;
   /** Fraction of the cycle spent increasing the lr (default 0.3). */
   pctStart?: number;
@@ -516,6 +555,7 @@ export interface OneCycleLROptions {
   finalDivFactor?: number;
   /** Three phases (up, down to initialLr, annihilate) instead of two (default false). */
   threePhase?: boolean;
+  /** Index of the last step when resuming a run (default -1: a fresh start). */
   lastEpoch?: number;
 }
 
@@ -537,10 +577,15 @@ function annealLinear(start: number, end: number, pct: number): number {
 
 /** The 1cycle policy (Smith & Topin), PyTorch's variant, with momentum / beta1 cycling. */
 export class OneCycleLR extends LRScheduler {
+  /** Length of the cycle in steps. */
   readonly totalSteps: number;
+  /** The phases of the cycle (two, or three with `threePhase`). */
   readonly phases: Phase[];
+  /** How the lr moves within a phase. */
   readonly annealStrategy: 'cos' | 'linear';
+  /** Whether momentum (or beta1) cycles inversely to the lr. */
   readonly cycleMomentum: boolean;
+  /** True when the optimizer has `betas` (Adam family): beta1 is cycled instead of momentum. */
   readonly useBeta1: boolean;
   constructor(optimizer: AnyOptimizer, options: OneCycleLROptions) {
     const o = checkOptimizer('OneCycleLR', optimizer);
@@ -641,12 +686,15 @@ export interface SequentialLROptions {
   schedulers: LRScheduler[];
   /** Steps at which the next scheduler takes over (one fewer than schedulers). */
   milestones: readonly number[];
+  /** Index of the last step when resuming a run (default -1: a fresh start). */
   lastEpoch?: number;
 }
 
 /** Runs schedulers one after another, switching at the milestones (e.g. LinearLR warmup, then cosine). */
 export class SequentialLR extends LRScheduler {
+  /** The schedulers, in order. */
   readonly schedulers: LRScheduler[];
+  /** Step indices at which the schedule changes. */
   readonly milestones: number[];
   constructor(optimizer: AnyOptimizer, options: SequentialLROptions) {
     const name = 'SequentialLR';
@@ -680,9 +728,11 @@ export class SequentialLR extends LRScheduler {
     else s.step();
     this.lastLr = s.getLastLr();
   }
+  /** This scheduler's state, with each inner scheduler's state under `schedulers`. */
   override stateDict(): SchedulerStateDict {
     return { ...super.stateDict(), schedulers: this.schedulers.map((s) => s.stateDict()) };
   }
+  /** Restores this scheduler's state and each inner scheduler's. */
   override loadStateDict(state: SchedulerStateDict): void {
     const { schedulers, ...rest } = state;
     super.loadStateDict(rest);
@@ -692,7 +742,9 @@ export class SequentialLR extends LRScheduler {
 
 /** Steps several schedulers together each step (their effects multiply, as in PyTorch). */
 export class ChainedScheduler {
+  /** The schedulers, in order. */
   readonly schedulers: LRScheduler[];
+  /** The optimizer whose parameter groups' `lr` this scheduler sets. */
   readonly optimizer: AnyOptimizer;
   private lastLr: number[];
   constructor(schedulers: LRScheduler[]) {
@@ -706,10 +758,12 @@ export class ChainedScheduler {
     this.optimizer = schedulers[0].optimizer;
     this.lastLr = groupsOf(this.optimizer).map((g) => g.lr);
   }
+  /** Steps every chained scheduler once (call after `optimizer.step()`). */
   step(): void {
     for (const s of this.schedulers) s.step();
     this.lastLr = groupsOf(this.optimizer).map((g) => g.lr);
   }
+  /** The lr of every group as set by the last step. */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
@@ -738,18 +792,31 @@ export interface ReduceLROnPlateauOptions {
 export class ReduceLROnPlateau {
   /** step() takes the monitored metric (fit passes the validation loss). */
   readonly needsMetric = true;
+  /** The optimizer whose parameter groups' `lr` this scheduler sets. */
   readonly optimizer: AnyOptimizer;
+  /** 'min': reduce when the metric stops decreasing; 'max': when it stops increasing. */
   readonly mode: 'min' | 'max';
+  /** The factor applied to the lr. */
   readonly factor: number;
+  /** Steps without improvement tolerated before the lr is reduced. */
   readonly patience: number;
+  /** Smallest change that counts as an improvement. */
   readonly threshold: number;
+  /** Whether `threshold` is relative to the best value ('rel') or absolute ('abs'). */
   readonly thresholdMode: 'rel' | 'abs';
+  /** Steps to wait after a reduction before counting bad steps again. */
   readonly cooldown: number;
+  /** Lower bound of each group's lr. */
   readonly minLrs: number[];
+  /** Reductions smaller than this are skipped. */
   readonly eps: number;
+  /** Best metric seen so far. */
   best: number;
+  /** Steps since the last improvement. */
   numBadEpochs = 0;
+  /** Cooldown steps left. */
   cooldownCounter = 0;
+  /** Number of steps taken. */
   lastEpoch = 0;
   private lastLr: number[];
 
@@ -784,6 +851,7 @@ export class ReduceLROnPlateau {
     return a > best + this.threshold;
   }
 
+  /** True while cooling down after a reduction. */
   get inCooldown(): boolean {
     return this.cooldownCounter > 0;
   }
@@ -819,10 +887,12 @@ export class ReduceLROnPlateau {
     });
   }
 
+  /** The lr of every group as set by the last step. */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
 
+  /** The scheduler's state as plain data (the optimizer is left out). */
   stateDict(): SchedulerStateDict {
     return {
       best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter,
@@ -830,6 +900,7 @@ export class ReduceLROnPlateau {
     };
   }
 
+  /** Restores a state from `stateDict()` (the same scheduler type on the same optimizer); unknown keys are an error. */
   loadStateDict(state: SchedulerStateDict): void {
     this.best = state.best as number;
     this.numBadEpochs = state.numBadEpochs as number;
@@ -844,12 +915,15 @@ export interface PowerLROptions {
   s: number;
   /** Exponent c in lr0 · (1 + t/s)^(−c). */
   c: number;
+  /** Index of the last step when resuming a run (default -1: a fresh start). */
   lastEpoch?: number;
 }
 
 /** The seeds' power schedule: lr_t = lr0 · (1 + t/s)^(−c), with lr0 each group's initial lr. */
 export class PowerLR extends LRScheduler {
+  /** Time scale s of `lr0 · (1 + t/s)^(−c)`. */
   readonly s: number;
+  /** Decay exponent c of `lr0 · (1 + t/s)^(−c)`. */
   readonly c: number;
   constructor(optimizer: AnyOptimizer, options: PowerLROptions) {
     super('PowerLR', optimizer, options?.lastEpoch);
@@ -867,6 +941,7 @@ export class PowerLR extends LRScheduler {
 export interface InverseSqrtLROptions {
   /** Steps before the decay starts (>= 1, default 1): lr_t = lr0 / sqrt(max(t, warmup)). */
   warmup?: number;
+  /** Index of the last step when resuming a run (default -1: a fresh start). */
   lastEpoch?: number;
 }
 
@@ -875,6 +950,7 @@ export interface InverseSqrtLROptions {
  * lr is flat at lr0/sqrt(warmup) for the first warmup steps (warmup >= 1 keeps t = 0 finite).
  */
 export class InverseSqrtLR extends LRScheduler {
+  /** Steps of flat lr before the 1/sqrt(t) decay. */
   readonly warmup: number;
   constructor(optimizer: AnyOptimizer, options: InverseSqrtLROptions = {}) {
     super('InverseSqrtLR', optimizer, options.lastEpoch);

@@ -13,30 +13,49 @@
  */
 import type { DataArray, DType } from '../dtype.js';
 
+/**
+ * A strided view a kernel reads or writes: a buffer plus shape, strides and offset, all in elements. Broadcast dims have stride 0.
+ */
 export interface View<B = unknown> {
+  /** The backend's buffer. */
   readonly buffer: B;
+  /** The elements' dtype. */
   readonly dtype: DType;
+  /** Size of each dim. */
   readonly shape: readonly number[];
+  /** Step between neighbours along each dim, in elements (0 for broadcast dims). */
   readonly strides: readonly number[];
+  /** Position of the first element in the buffer, in elements. */
   readonly offset: number;
 }
 
+/** Every unary primitive op, in one table: each backend implements all of them. */
 export const UNARY_OPS = [
   'neg', 'abs', 'sign', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'reciprocal',
   'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'erf', 'floor', 'ceil', 'round',
 ] as const;
+/** A unary primitive op name. */
 export type UnaryOp = (typeof UNARY_OPS)[number];
 
+/** Arithmetic binary ops (output takes the operands' dtype). */
 export const ARITH_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const;
+/** Comparison binary ops (output is bool). */
 export const COMPARE_OPS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
+/** Every binary primitive op. */
 export const BINARY_OPS = [...ARITH_OPS, ...COMPARE_OPS] as const;
+/** An arithmetic binary op name. */
 export type ArithOp = (typeof ARITH_OPS)[number];
+/** A comparison op name. */
 export type CompareOp = (typeof COMPARE_OPS)[number];
+/** A binary primitive op name. */
 export type BinaryOp = ArithOp | CompareOp;
 
+/** Every reduction primitive op. */
 export const REDUCE_OPS = ['sum', 'prod', 'max', 'min', 'argmax', 'argmin'] as const;
+/** A reduction op name. */
 export type ReduceOp = (typeof REDUCE_OPS)[number];
 
+/** What the `random` primitive draws: uniform in [0, 1), standard normal (Box-Muller), or raw 32-bit words. */
 export type RandomKind = 'uniform' | 'normal' | 'bits';
 
 /** Activations a fused routine may apply. */
@@ -147,6 +166,7 @@ export interface FusedRoutines<B> {
   ): void;
 }
 
+/** A backend's own account of its memory. */
 export interface MemoryInfo {
   /** Bytes held in live buffers. */
   bytes: number;
@@ -154,6 +174,7 @@ export interface MemoryInfo {
   buffers: number;
 }
 
+/** The storage half of the backend contract: buffers of elements, written and read back. */
 export interface Storage<B> {
   /** A buffer for `size` elements of `dtype` (contents undefined). */
   alloc(size: number, dtype: DType): B;
@@ -163,14 +184,19 @@ export interface Storage<B> {
   read(buffer: B, dtype: DType, size: number): Promise<DataArray>;
   /** Synchronous read, for backends that can (cpu, wasm). */
   readSync?(buffer: B, dtype: DType, size: number): DataArray;
+  /** Releases a buffer (called once, when its last tensor is disposed). */
   free(buffer: B): void;
+  /** Live buffers and bytes, for leak tests. */
   memory(): MemoryInfo;
 }
 
+/** A compute backend: storage, the primitives, optional fused routines. See docs/backend.md for a walk through one. */
 export interface Backend<B = unknown> extends Storage<B>, Primitives<B> {
+  /** The name it is registered and selected under (`setBackend(name)`). */
   readonly name: string;
   /** dtypes this backend can store; float32, int32 and bool are required. */
   readonly dtypes: readonly DType[];
+  /** Optional faster routines (`{}` for none); results must match the composed ops. */
   readonly fused: FusedRoutines<B>;
   /**
    * The largest single buffer this backend can allocate; the frontend throws a typed BackendError
@@ -190,4 +216,5 @@ export interface Backend<B = unknown> extends Storage<B>, Primitives<B> {
   dispose?(): void;
 }
 
+/** The name of a primitive (`unary`, `matmul`, ...). */
 export type Primitive = keyof Primitives<unknown>;

@@ -15,6 +15,9 @@ import { argsortLines } from './sort.js';
 
 export type { CpuBuffer, CpuView } from './buffer.js';
 
+/**
+ * Creates the pure-TypeScript `cpu` backend (loops generated per op and dtype with `new Function`, a packed GEMM, fused optimizer steps). It is registered by default; call this for a second instance, e.g. under another name.
+ */
 export function createCpuBackend(): Backend<CpuBuffer> {
   return {
     name: 'cpu',

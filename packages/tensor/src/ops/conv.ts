@@ -21,22 +21,30 @@ import { type Geometry, foldWindows, paddedWindows } from './window.js';
  */
 export const convLimits = { columnBytes: 64 * 2 ** 20 };
 
+/** Options of {@link conv1d} and {@link conv2d} (torch.nn.functional's, in camelCase). */
 export interface ConvOptions {
+  /** Step between windows, one value or one per spatial dim (default 1). */
   stride?: IntArg;
   /** Zeros added on both sides of each spatial dim; 'same' keeps the size (stride 1 only), 'valid' is 0. */
   padding?: IntArg | 'same' | 'valid';
+  /** Spacing between kernel elements (default 1). */
   dilation?: IntArg;
+  /** Independent channel groups; must divide both channel counts (default 1). */
   groups?: number;
 }
 const CONV_OPTIONS = ['stride', 'padding', 'dilation', 'groups'] as const;
 
+/** Options of {@link convTranspose1d} and {@link convTranspose2d}. */
 export interface ConvTransposeOptions {
+  /** Stride of the convolution this transposes (default 1). */
   stride?: IntArg;
   /** Removed from both sides of the output (dilation * (kernel - 1) - padding is padded on the input). */
   padding?: IntArg;
   /** Added to one side of the output, to pick among the sizes a strided convolution maps to one input size. */
   outputPadding?: IntArg;
+  /** Independent channel groups (default 1). */
   groups?: number;
+  /** Spacing between kernel elements (default 1). */
   dilation?: IntArg;
 }
 const CONV_TRANSPOSE_OPTIONS = ['stride', 'padding', 'outputPadding', 'groups', 'dilation'] as const;

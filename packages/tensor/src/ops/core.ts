@@ -10,7 +10,9 @@ import { contiguousStrides, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { DiffOp, ParamsOf } from './op-types.js';
 
+/** A JS value usable as an operand: it takes the tensor operand's dtype. */
 export type Scalar = number | boolean;
+/** A tensor or a JS scalar, as binary ops accept. */
 export type TensorLike = Tensor | Scalar;
 
 /** A fresh contiguous tensor (uninitialized) on a backend; `op` names the caller in errors. */

@@ -10,13 +10,17 @@ import { empty } from './core.js';
 import { add, cast, floor, mul } from './elementwise.js';
 import { clone, reshape } from './movement.js';
 
+/** Options every creation function takes. */
 export interface CreateOptions {
+  /** The dtype (default: float32 for numbers, bool for booleans, int32 for an `Int32Array`). */
   dtype?: DType;
+  /** Make a leaf that autograd tracks (default false). */
   requiresGrad?: boolean;
   /** Backend name (default: the current backend). */
   backend?: string;
 }
 
+/** A number, a boolean, or (nested) arrays of them; nesting must be regular (no ragged rows). */
 export type NestedArray = number | boolean | readonly NestedArray[];
 
 function target(o: CreateOptions | undefined): Backend {
@@ -103,6 +107,16 @@ function flatten(
   }
 }
 
+/**
+ * A tensor of `shape` filled with `value` (torch.full); a number gives float32, a boolean bool.
+ *
+ * @example
+ * ```ts
+ * import { full } from '@nn/tensor';
+ *
+ * full([2, 3], 7); // [[7, 7, 7], [7, 7, 7]]
+ * ```
+ */
 export function full(shape: readonly number[], value: number | boolean, options?: CreateOptions): Tensor {
   checkShapeArg('full', shape);
   if (options?.dtype !== undefined) checkDType('full', options.dtype);
@@ -113,12 +127,27 @@ export function full(shape: readonly number[], value: number | boolean, options?
   return finish(t, options);
 }
 
+/**
+ * A tensor of `shape` filled with zeros (float32 unless `options.dtype`) (torch.zeros).
+ *
+ * @example
+ * ```ts
+ * import { zeros } from '@nn/tensor';
+ *
+ * zeros([2, 3]);                    // float32 [2, 3]
+ * zeros([4], { dtype: 'int32' });   // int32 [4]
+ * ```
+ */
 export const zeros = (shape: readonly number[], options?: CreateOptions): Tensor => full(shape, 0, options);
+/** A tensor of `shape` filled with ones (float32 unless `options.dtype`) (torch.ones). */
 export const ones = (shape: readonly number[], options?: CreateOptions): Tensor => full(shape, 1, options);
+/** Zeros with `x`'s shape, dtype and backend (unless `options` say otherwise) (torch.zeros_like). */
 export const zerosLike = (x: Tensor, options?: CreateOptions): Tensor =>
   full(x.shape, 0, { dtype: x.dtype, backend: x.backend.name, ...options });
+/** Ones with `x`'s shape, dtype and backend (unless `options` say otherwise) (torch.ones_like). */
 export const onesLike = (x: Tensor, options?: CreateOptions): Tensor =>
   full(x.shape, 1, { dtype: x.dtype, backend: x.backend.name, ...options });
+/** `value` everywhere, with `x`'s shape, dtype and backend (torch.full_like). */
 export const fullLike = (x: Tensor, value: number, options?: CreateOptions): Tensor =>
   full(x.shape, value, { dtype: x.dtype, backend: x.backend.name, ...options });
 
@@ -144,6 +173,16 @@ export function arange(start: number, end?: number, step = 1, options?: CreateOp
   return finish(t, options);
 }
 
+/**
+ * `steps` evenly spaced values from `start` to `end`, both included (torch.linspace).
+ *
+ * @example
+ * ```ts
+ * import { linspace } from '@nn/tensor';
+ *
+ * linspace(0, 1, 5); // [0, 0.25, 0.5, 0.75, 1]
+ * ```
+ */
 export function linspace(start: number, end: number, steps: number, options?: CreateOptions): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ValueRangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
@@ -153,6 +192,17 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
   return finish(t, options);
 }
 
+/**
+ * The `n × m` identity matrix (ones on the diagonal) (torch.eye).
+ *
+ * @example
+ * ```ts
+ * import { eye } from '@nn/tensor';
+ *
+ * eye(3);                        // float32 [3, 3]
+ * eye(2, 2, { dtype: 'int32' }); // [[1, 0], [0, 1]]
+ * ```
+ */
 export function eye(n: number, m = n, options?: CreateOptions): Tensor {
   for (const v of [n, m]) if (!Number.isInteger(v) || v < 0) throw new ValueRangeError(`eye: sizes must be non-negative integers, got ${n}, ${m}`);
   const arr = allocArray(options?.dtype ?? 'float32', n * m);
@@ -176,6 +226,7 @@ export function manualSeed(seed: number): void {
 export function getRngState(): { key: [number, number]; counter: number } {
   return { key: [...rng.key], counter: rng.counter };
 }
+/** Restores the global generator to a state from {@link getRngState}: the draws that follow repeat. */
 export function setRngState(s: { key: readonly [number, number]; counter: number }): void {
   rng.key = [s.key[0] >>> 0, s.key[1] >>> 0];
   rng.counter = s.counter;

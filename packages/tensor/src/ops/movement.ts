@@ -8,6 +8,18 @@ import { cast } from './elementwise.js';
 import { broadcastView } from './elementwise.js';
 import { resultType } from './core.js';
 
+/**
+ * The same elements with a new shape (torch.reshape); one entry may be -1 (inferred). A view (no copy) when `x` is contiguous, else a copy.
+ *
+ * Shape: `∏shape` must equal `x.size`.
+ *
+ * @example
+ * ```ts
+ * import { reshape, randn } from '@nn/tensor';
+ *
+ * reshape(randn([2, 3, 4]), [6, -1]); // [6, 4]
+ * ```
+ */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   backendOf('reshape', x);
   const target = inferShape(x, shape);
@@ -45,6 +57,16 @@ function inferShape(x: Tensor, shape: readonly number[]): number[] {
   return out;
 }
 
+/**
+ * Merges dims `startDim..endDim` into one (torch.flatten; default: all, giving 1-D).
+ *
+ * @example
+ * ```ts
+ * import { flatten, randn } from '@nn/tensor';
+ *
+ * flatten(randn([2, 3, 4]), 1); // [2, 12]
+ * ```
+ */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normAxis('flatten', startDim, x.ndim);
@@ -54,12 +76,32 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(x, shape);
 }
 
+/**
+ * Removes size-1 dims: all of them, or only `dim` (one or several) (torch.squeeze). A view.
+ *
+ * @example
+ * ```ts
+ * import { squeeze, randn } from '@nn/tensor';
+ *
+ * squeeze(randn([1, 3, 1])); // [3]
+ * ```
+ */
 export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
   const dims = dim === undefined ? null : (typeof dim === 'number' ? [dim] : dim).map((d) => normAxis('squeeze', d, x.ndim));
   const shape = x.shape.filter((n, i) => !(n === 1 && (dims === null || dims.includes(i))));
   return reshapeView(x, shape);
 }
 
+/**
+ * Inserts a size-1 dim at `dim` (negative counts from the end of the result) (torch.unsqueeze). A view.
+ *
+ * @example
+ * ```ts
+ * import { unsqueeze, randn } from '@nn/tensor';
+ *
+ * unsqueeze(randn([3]), 0); // [1, 3]
+ * ```
+ */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normAxis('unsqueeze', dim, x.ndim + 1);
   const shape = [...x.shape];
@@ -82,6 +124,16 @@ function reshapeView(x: Tensor, shape: number[]): Tensor {
   return out;
 }
 
+/**
+ * Reorders the dims: output dim i is input dim `dims[i]` (torch.permute). A view.
+ *
+ * @example
+ * ```ts
+ * import { permute, randn } from '@nn/tensor';
+ *
+ * permute(randn([2, 3, 4]), [2, 0, 1]); // [4, 2, 3]
+ * ```
+ */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   backendOf('permute', x);
   if (dims.length !== x.ndim) throw new ShapeError(`permute: got ${dims.length} dims ${JSON.stringify(dims)} for a tensor of ${x.ndim} dimensions`);
@@ -92,6 +144,16 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return out;
 }
 
+/**
+ * Swaps two dims (default the last two) (torch.transpose). A view.
+ *
+ * @example
+ * ```ts
+ * import { transpose, randn } from '@nn/tensor';
+ *
+ * transpose(randn([2, 3])); // [3, 2]
+ * ```
+ */
 export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
   if (x.ndim < 2) return reshapeView(x, [...x.shape]);
   const a = normAxis('transpose', dim0, x.ndim);
@@ -100,6 +162,16 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
   return permute(x, perm);
 }
 
+/**
+ * Repeats size-1 dims (and adds leading ones) to reach `shape` without copying: the new dims have stride 0 (torch.expand; -1 keeps a size).
+ *
+ * @example
+ * ```ts
+ * import { expand, randn } from '@nn/tensor';
+ *
+ * expand(randn([3, 1]), [3, 4]); // [3, 4], no copy
+ * ```
+ */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   backendOf('expand', x);
   if (shape.length < x.ndim) throw new ShapeError(`expand: target ${fmtShape(shape)} has fewer dims than the tensor ${fmtShape(x.shape)}`);
@@ -150,6 +222,16 @@ export function sliceView(x: Tensor, starts: readonly number[], steps: readonly 
   return out;
 }
 
+/**
+ * `length` elements of `dim` from `start` (torch.narrow). A view.
+ *
+ * @example
+ * ```ts
+ * import { narrow, randn } from '@nn/tensor';
+ *
+ * narrow(randn([5, 2]), 0, 1, 3); // rows 1..3: [3, 2]
+ * ```
+ */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const d = normAxis('narrow', dim, x.ndim);
   const n = x.shape[d];
@@ -160,6 +242,16 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   return slice(x, d, s, s + length);
 }
 
+/**
+ * Splits along `dim` into chunks of `sizeOrSections` (the last may be smaller), or into pieces of the given sizes (torch.split). Views.
+ *
+ * @example
+ * ```ts
+ * import { split, randn } from '@nn/tensor';
+ *
+ * split(randn([5, 2]), [2, 3]); // [2, 2] and [3, 2]
+ * ```
+ */
 export function split(x: Tensor, sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
   const d = normAxis('split', dim, x.ndim);
   const n = x.shape[d];
@@ -204,12 +296,25 @@ export type PadSpec = readonly number[];
 
 /** F.pad's modes: a constant fill, or values mirrored / repeated / wrapped from the input. */
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
+/** Options of {@link pad}. */
 export interface PadOptions {
+  /** 'constant' (default), 'reflect', 'replicate' or 'circular'. */
   mode?: PadMode;
   /** The fill of mode 'constant' (default 0). */
   value?: number;
 }
 
+/**
+ * Pads the last dims by `padding` (`[left, right, top, bottom, ...]`, as torch.nn.functional.pad), with a constant (default 0) or values reflected, replicated or wrapped from `x`. Negative amounts crop.
+ *
+ * @example
+ * ```ts
+ * import { pad, randn } from '@nn/tensor';
+ *
+ * pad(randn([1, 3, 3]), [1, 1, 1, 1]);                       // [1, 5, 5], zeros around
+ * pad(randn([1, 3, 3]), [1, 1], { mode: 'reflect' });        // [1, 3, 5]
+ * ```
+ */
 export function pad(x: Tensor, padding: PadSpec, valueOrOptions: number | PadOptions = 0): Tensor {
   backendOf('pad', x);
   if (!Array.isArray(padding) || padding.length % 2 !== 0 || padding.length / 2 > x.ndim || padding.some((p) => !Number.isInteger(p))) {
@@ -277,6 +382,16 @@ function padIndexed(x: Tensor, padding: PadSpec, mode: PadMode): Tensor {
   return y === x ? clone(x) : y;
 }
 
+/**
+ * Joins tensors along an existing dim; the other dims must match (torch.cat).
+ *
+ * @example
+ * ```ts
+ * import { concat, randn } from '@nn/tensor';
+ *
+ * concat([randn([2, 3]), randn([4, 3])]); // [6, 3]
+ * ```
+ */
 export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!isList(tensors) || tensors.length === 0) throw new ShapeError('concat: needs a non-empty array of tensors');
   const first = tensors[0];
@@ -309,6 +424,16 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
 /** Array.isArray without narrowing readonly arrays to any[]. */
 const isList = (v: unknown): boolean => Array.isArray(v);
 
+/**
+ * Joins same-shaped tensors along a new dim (torch.stack).
+ *
+ * @example
+ * ```ts
+ * import { stack, randn } from '@nn/tensor';
+ *
+ * stack([randn([3]), randn([3])]); // [2, 3]
+ * ```
+ */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!isList(tensors) || tensors.length === 0) throw new ShapeError('stack: needs a non-empty array of tensors');
   const d = normAxis('stack', dim, tensors[0].ndim + 1);

@@ -26,6 +26,7 @@ import { max, min, sum } from './reduce.js';
 import { cumsum } from './scan.js';
 import { sortedPositions } from './sort.js';
 
+/** Options of {@link multinomial}. */
 export interface MultinomialOptions {
   /** Draw with replacement (default false: each category at most once per row). */
   replacement?: boolean;

@@ -5,20 +5,29 @@
 import type { ArithOp, UnaryOp } from '../backend/contract.js';
 import type { DType } from '../dtype.js';
 
+/** Parameters of a recorded reduction. */
 export interface ReduceParams {
   /** Sorted, unique, non-negative axes. */
   axes: number[];
+  /** Whether the reduced axes were kept as size 1. */
   keepdim: boolean;
 }
 
 /** Sliding windows over `axes`: window i of axis a starts at i * step, its k-th element is at k * dilation. */
 export interface WindowParams {
+  /** The windowed axes. */
   axes: number[];
+  /** Window size per axis. */
   size: number[];
+  /** Stride between windows per axis. */
   step: number[];
+  /** Spacing between window elements per axis. */
   dilation: number[];
 }
 
+/**
+ * The parameters autograd records for each structural (non-elementwise) op, keyed by op: the VJP and JVP rule tables are typed from it.
+ */
 export interface OpParams {
   where: Record<string, never>;
   sum: ReduceParams;
@@ -47,6 +56,9 @@ export interface OpParams {
   cast: { dtype: DType };
 }
 
+/** A structural differentiable op (reshape, slice, matmul, ...). */
 export type StructuralOp = keyof OpParams;
+/** Every differentiable op: the unary and arithmetic elementwise ops plus the structural ones. */
 export type DiffOp = UnaryOp | ArithOp | StructuralOp;
+/** The recorded parameters of op `K` (none for elementwise ops). */
 export type ParamsOf<K extends DiffOp> = K extends StructuralOp ? OpParams[K] : Record<string, never>;

@@ -17,17 +17,21 @@ import { argmax, sum } from './reduce.js';
 import { type IntArg, checkKnownOptions, checkSpatialInput, dimNames, intTuple } from './window-args.js';
 import { type Geometry, padSpatial, paddedWindows, slidingWindows } from './window.js';
 
+/** Options of {@link maxPool2d}. */
 export interface MaxPoolOptions {
   /** Default: kernelSize. */
   stride?: IntArg;
   /** Implicit -infinity on both sides, at most half the (dilated) kernel. */
   padding?: IntArg;
+  /** Spacing between window elements (default 1). */
   dilation?: IntArg;
   /** Round the output size up, so a last partial window is pooled too. */
   ceilMode?: boolean;
 }
 
+/** Options of {@link avgPool2d}. */
 export interface AvgPoolOptions {
+  /** Step between windows (default: the kernel size). */
   stride?: IntArg;
   /** Implicit zeros on both sides, at most half the kernel. */
   padding?: IntArg;

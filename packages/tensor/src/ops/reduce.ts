@@ -8,6 +8,7 @@ import { backendOf, disposeAll, empty, needsRecord, record } from './core.js';
 import { abs, add, cast, div, exp, log, lt, mul, sqrt, sub, where } from './elementwise.js';
 import { clone, reshape } from './movement.js';
 
+/** The dims a reduction runs over: one, several, or every dim (null / undefined). */
 export type Dims = number | readonly number[] | null | undefined;
 
 function keptShape(shape: readonly number[], axes: readonly number[], keepdim: boolean): number[] {
@@ -44,10 +45,60 @@ function reduceOp(op: 'sum' | 'prod' | 'max' | 'min', x: Tensor, dim: Dims, keep
   return kept;
 }
 
+/**
+ * Sum of the elements over `dim` (one dim, several, or all when omitted) (torch.sum). bool and int32 sum to int32.
+ *
+ * Args: `x`; `dim` (negative counts from the end; null/omitted: every dim); `keepdim` keeps the
+ * reduced dims as size 1 (default false).
+ *
+ * Shape: `x`'s shape without the reduced dims (or with them as 1 under `keepdim`).
+ *
+ * @example
+ * ```ts
+ * import { sum, tensor } from '@nn/tensor';
+ *
+ * const x = tensor([[1, 2], [3, 4]]);
+ * sum(x);         // 10
+ * sum(x, 0);      // [4, 6]
+ * sum(x, 1, true); // [[3], [7]]
+ * ```
+ */
 export const sum = (x: Tensor, dim?: Dims, keepdim?: boolean): Tensor => reduceOp('sum', x, dim, keepdim);
+/**
+ * Product of the elements over `dim` (one dim, several, or all when omitted) (torch.prod).
+ *
+ * Args: `x`; `dim` (negative counts from the end; null/omitted: every dim); `keepdim` keeps the
+ * reduced dims as size 1 (default false).
+ *
+ * Shape: `x`'s shape without the reduced dims (or with them as 1 under `keepdim`).
+ *
+ * @example
+ * ```ts
+ * import { prod, tensor } from '@nn/tensor';
+ *
+ * const x = tensor([[1, 2], [3, 4]]);
+ * prod(x, 1); // [2, 12]
+ * ```
+ */
 export const prod = (x: Tensor, dim?: Dims, keepdim?: boolean): Tensor => reduceOp('prod', x, dim, keepdim);
 /** Maximum over dims (all by default); gradients are shared evenly among ties. */
 export const max = (x: Tensor, dim?: Dims, keepdim?: boolean): Tensor => reduceOp('max', x, dim, keepdim);
+/**
+ * Smallest element over `dim` (one dim, several, or all when omitted) (torch.amin). The gradient is shared among tied minima (amin semantics).
+ *
+ * Args: `x`; `dim` (negative counts from the end; null/omitted: every dim); `keepdim` keeps the
+ * reduced dims as size 1 (default false).
+ *
+ * Shape: `x`'s shape without the reduced dims (or with them as 1 under `keepdim`).
+ *
+ * @example
+ * ```ts
+ * import { min, tensor } from '@nn/tensor';
+ *
+ * const x = tensor([[1, 2], [3, 4]]);
+ * min(x, 1); // [1, 3]
+ * ```
+ */
 export const min = (x: Tensor, dim?: Dims, keepdim?: boolean): Tensor => reduceOp('min', x, dim, keepdim);
 
 function argReduce(op: 'argmax' | 'argmin', x: Tensor, dim: number | null | undefined, keepdim = false): Tensor {
@@ -75,7 +126,20 @@ function argReduce(op: 'argmax' | 'argmin', x: Tensor, dim: number | null | unde
   return k;
 }
 
+/**
+ * Position (int32) of the largest element along `dim`, or in the flattened tensor when `dim` is omitted; the first on ties (torch.argmax).
+ *
+ * @example
+ * ```ts
+ * import { argmax, tensor } from '@nn/tensor';
+ *
+ * argmax(tensor([[1, 5], [7, 2]]), 1); // [1, 0]  (int32)
+ * ```
+ */
 export const argmax = (x: Tensor, dim?: number | null, keepdim?: boolean): Tensor => argReduce('argmax', x, dim, keepdim);
+/**
+ * Position (int32) of the smallest element along `dim`, or in the flattened tensor when `dim` is omitted; the first on ties (torch.argmin).
+ */
 export const argmin = (x: Tensor, dim?: number | null, keepdim?: boolean): Tensor => argReduce('argmin', x, dim, keepdim);
 
 function countOf(op: string, x: Tensor, dim: Dims): number {
@@ -85,6 +149,23 @@ function countOf(op: string, x: Tensor, dim: Dims): number {
   return n;
 }
 
+/**
+ * Arithmetic mean of the elements over `dim` (one dim, several, or all when omitted) (torch.mean). Needs a float tensor.
+ *
+ * Args: `x`; `dim` (negative counts from the end; null/omitted: every dim); `keepdim` keeps the
+ * reduced dims as size 1 (default false).
+ *
+ * Shape: `x`'s shape without the reduced dims (or with them as 1 under `keepdim`).
+ *
+ * @example
+ * ```ts
+ * import { mean, tensor } from '@nn/tensor';
+ *
+ * const x = tensor([[1, 2], [3, 4]]);
+ * mean(x);    // 2.5
+ * mean(x, 0); // [2, 3]
+ * ```
+ */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   if (!isFloat(x.dtype)) throw new DTypeError(`mean: needs a floating-point tensor, got ${x.dtype}; cast first`);
   const n = countOf('mean', x, dim);
@@ -94,12 +175,27 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return y;
 }
 
+/** Options of {@link variance} and {@link std}. */
 export interface VarOptions {
   /** Bessel's correction: 1 (default, unbiased) or 0 (population). */
   correction?: number;
+  /** Keep the reduced dims as size 1 (default false). */
   keepdim?: boolean;
 }
 
+/**
+ * Variance over `dim` with Bessel's `correction` (default 1: unbiased) (torch.var; also `x.var()`).
+ *
+ * Shape: as {@link sum}.
+ *
+ * @example
+ * ```ts
+ * import { tensor, variance } from '@nn/tensor';
+ *
+ * variance(tensor([1, 2, 3, 4]));                     // 1.6667
+ * variance(tensor([1, 2, 3, 4]), null, { correction: 0 }); // 1.25
+ * ```
+ */
 export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
   const { correction = 1, keepdim = false } = options;
   if (!isFloat(x.dtype)) throw new DTypeError(`var: needs a floating-point tensor, got ${x.dtype}`);
@@ -114,6 +210,7 @@ export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
   return y;
 }
 
+/** Standard deviation: the square root of {@link variance} with the same options (torch.std). */
 export function std(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
   const v = variance(x, dim, options);
   const y = sqrt(v);
@@ -156,6 +253,18 @@ function maxDetached(x: Tensor, dim: Dims): Tensor {
   return out;
 }
 
+/**
+ * Softmax along `dim` (default the last): `exp(x − max) / Σ exp(x − max)`; each slice sums to 1 (torch.softmax).
+ *
+ * Shape: as `x`.
+ *
+ * @example
+ * ```ts
+ * import { softmax, tensor } from '@nn/tensor';
+ *
+ * softmax(tensor([1, 2, 3])); // [0.0900, 0.2447, 0.6652]
+ * ```
+ */
 export function softmax(x: Tensor, dim = -1): Tensor {
   if (!isFloat(x.dtype)) throw new DTypeError(`softmax: needs a floating-point tensor, got ${x.dtype}`);
   const axis = normAxis('softmax', dim, x.ndim);
@@ -169,6 +278,11 @@ export function softmax(x: Tensor, dim = -1): Tensor {
   return y;
 }
 
+/**
+ * Log of the softmax along `dim` (default the last), computed as `x − logsumexp(x)` (torch.log_softmax); feed it to `nllLoss`.
+ *
+ * Shape: as `x`.
+ */
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
   if (!isFloat(x.dtype)) throw new DTypeError(`logSoftmax: needs a floating-point tensor, got ${x.dtype}`);
   const axis = normAxis('logSoftmax', dim, x.ndim);

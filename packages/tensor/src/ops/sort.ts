@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor.js';
 import { backendOf, disposeAll, empty, needsRecord, record } from './core.js';
 import { reshape } from './movement.js';
 
+/** Options of {@link sort} and {@link argsort}. */
 export interface SortOptions {
   /** The dim to sort along (default -1). */
   dim?: number;
@@ -19,6 +20,7 @@ export interface SortOptions {
   stable?: boolean;
 }
 
+/** Options of {@link topk}. */
 export interface TopkOptions {
   /** The dim to select along (default -1). */
   dim?: number;
@@ -30,7 +32,9 @@ export interface TopkOptions {
 
 /** Values and their int32 positions along the sorted dim. */
 export interface SortResult {
+  /** The sorted (or selected) values. */
   values: Tensor;
+  /** Their positions in the input along the dim (int32). */
   indices: Tensor;
 }
 

@@ -12,6 +12,7 @@ import { clone, pad, permute, reshape, sliceView } from './movement.js';
 import type { WindowParams } from './op-types.js';
 import { type IntArg, checkKnownOptions, checkSpatialInput, intTuple, windowCounts } from './window-args.js';
 
+/** Options of {@link slidingWindows}. */
 export interface WindowOptions {
   /** Distance between the starts of neighbouring windows, per axis (default 1). */
   step?: readonly number[];
@@ -139,9 +140,13 @@ export function paddedWindows(x: Tensor, g: Geometry, value = 0): Tensor {
   return w;
 }
 
+/** Options of {@link unfold} and {@link fold} (torch.nn.functional.unfold's). */
 export interface UnfoldOptions {
+  /** Spacing between kernel elements (default 1). */
   dilation?: IntArg;
+  /** Zero padding on both sides of each spatial dim (default 0). */
   padding?: IntArg;
+  /** Step between windows (default 1). */
   stride?: IntArg;
 }
 const UNFOLD_OPTIONS = ['dilation', 'padding', 'stride'] as const;

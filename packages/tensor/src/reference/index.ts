@@ -12,6 +12,9 @@ import { binary, cast, fill, gather, iota, matmul, random, reduce, scatterAdd, u
 
 export type { RefView } from './kernels.js';
 
+/**
+ * Creates the `reference` backend: every primitive as a plain loop, no code generation; the default where a Content-Security-Policy forbids `eval`, and the model for writing a backend (docs/backend.md).
+ */
 export function createReferenceBackend(): Backend<DataArray> {
   // Storage: a buffer is a typed array of the dtype's element type.
   let bytes = 0;
