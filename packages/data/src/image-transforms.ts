@@ -18,6 +18,7 @@ export interface Transform {
 /** A transform object or a plain function, as {@link Compose} takes. */
 export type TransformLike = Transform | ((x: Tensor) => Tensor);
 
+/** Options every random transform takes. */
 export interface RandomTransformOptions {
   /**
    * Seeds a private Philox stream: the k-th image the transform sees (counting every image of a
@@ -32,6 +33,7 @@ export interface RandomTransformOptions {
  */
 export type PaddingMode = 'constant' | 'reflect' | 'edge' | 'symmetric';
 
+/** Options of {@link RandomCrop}. */
 export interface RandomCropOptions extends RandomTransformOptions {
   /** n (all sides), [leftRight, topBottom] or [left, top, right, bottom]; default 0. */
   padding?: number | readonly number[];

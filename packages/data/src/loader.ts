@@ -4,6 +4,7 @@ import { type Collated, defaultCollate, disposeBatch, forEachTensor, mapTensors 
 import { type Dataset, Subset, TensorDataset } from './dataset.js';
 import { PhiloxStream, checkSeed, globalPermutation } from './random.js';
 
+/** Options of {@link DataLoader} (torch.utils.data.DataLoader's, in camelCase). */
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (default 1). */
   batchSize?: number;

@@ -107,6 +107,7 @@ export class Standardize {
     this.mean.dispose();
     this.std.dispose();
   }
+  /** Same as `dispose()`, for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -186,6 +187,7 @@ export class MinMaxScale {
     this.min.dispose();
     this.scale.dispose();
   }
+  /** Same as `dispose()`, for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }

@@ -301,7 +301,16 @@ export class MultiheadAttention extends Module {
     value: Tensor,
     o: Pick<MultiheadAttentionForwardOptions, 'attnMask' | 'keyPaddingMask'>,
     names: MaskNames = { layer: this.label(), attnMask: 'attnMask', keyPaddingMask: 'keyPaddingMask' },
-  ): { batched: boolean; n: number; l: number; s: number } {
+  ): {
+    /** Whether the inputs have a batch dim. */
+    batched: boolean;
+    /** Batch size (1 when unbatched). */
+    n: number;
+    /** Target (query) length. */
+    l: number;
+    /** Source (key) length. */
+    s: number;
+  } {
     const name = names.layer;
     for (const [k, t] of [['query', query], ['key', key], ['value', value]] as const) {
       if (!isTensor(t)) throw new ValueRangeError(`${name}: ${k} must be a Tensor, got ${t === null ? 'null' : typeof t}`);

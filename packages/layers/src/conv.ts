@@ -38,6 +38,7 @@ export interface ConvTransposeModuleOptions {
    * Padding of the convolution this layer transposes: `dilation · (kernelSize − 1) − padding` zeros pad each side of the input (default 0).
    */
   padding?: IntArg;
+  /** Extra size on one side of the output, to pick among the sizes a strided convolution maps to the same input (default 0). */
   outputPadding?: IntArg;
   /** Independent channel groups (default 1). */
   groups?: number;

@@ -321,7 +321,12 @@ export class L1Loss extends Module {
  */
 export class HuberLoss extends Module {
   /** @param options the loss options (reduction and the loss's own) */
-  constructor(readonly options: ReductionOptions & { delta?: number } = {}) {
+  constructor(
+    readonly options: ReductionOptions & {
+      /** Where the loss turns from quadratic to linear (default 1). */
+      delta?: number;
+    } = {},
+  ) {
     super();
   }
   /** The loss of `input` against `target`. */

@@ -223,7 +223,12 @@ export abstract class Module {
    * Copies values from a state dict into this module's tensors. Checks everything first (missing
    * and unexpected keys in strict mode, shapes and dtypes always) and loads nothing on any error.
    */
-  loadStateDict(sd: StateDict, { strict = true }: LoadOptions = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(sd: StateDict, { strict = true }: LoadOptions = {}): {
+    /** The module's keys absent from `sd` (empty unless `strict: false`). */
+    missingKeys: string[];
+    /** Keys of `sd` the module does not have (empty unless `strict: false`). */
+    unexpectedKeys: string[];
+  } {
     const own = new Map<string, Tensor>();
     for (const [prefix, m] of this.namedModules()) {
       for (const [k, t] of [...m.ownTensors('param'), ...m.ownTensors('buffer', true)]) own.set(prefix ? `${prefix}.${k}` : k, t);

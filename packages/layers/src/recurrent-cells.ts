@@ -140,6 +140,7 @@ export class RNNCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, options: RNNCellOptions = {}) {
     super('RNNCell', inputSize, hiddenSize, options);
   }
+  /** The cell's nonlinearity: `'tanh'` or `'relu'`. */
   get nonlinearity(): 'tanh' | 'relu' {
     return this.kind === 'rnn_relu' ? 'relu' : 'tanh';
   }

@@ -165,7 +165,14 @@ export abstract class RNNBase extends Module {
    * Checks the input and initial states (before any work), then runs every layer. h0 and c0 are
    * [D * numLayers, batch, size] (2-D for unbatched input), or null for zeros.
    */
-  protected run(input: Tensor, h0: Tensor | null, c0: Tensor | null): { output: Tensor; h: Tensor; c: Tensor | null } {
+  protected run(input: Tensor, h0: Tensor | null, c0: Tensor | null): {
+    /** The last layer's outputs at every step. */
+    output: Tensor;
+    /** Every layer's final hidden state. */
+    h: Tensor;
+    /** Every layer's final cell state (LSTM), else null. */
+    c: Tensor | null;
+  } {
     const name = this.label();
     if (!(input instanceof T.Tensor)) throw new ValueRangeError(`${name}: input must be a Tensor, got ${typeof input}`);
     if (input.ndim !== 2 && input.ndim !== 3) {
@@ -288,6 +295,7 @@ export class RNN extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
     super('RNN', inputSize, hiddenSize, options);
   }
+  /** RNN's nonlinearity: `'tanh'` or `'relu'`. */
   get nonlinearity(): 'tanh' | 'relu' {
     return this.kind === 'rnn_relu' ? 'relu' : 'tanh';
   }

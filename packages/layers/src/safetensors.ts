@@ -184,7 +184,12 @@ function validateHeader(header: unknown, dataLen: number, bad: (msg: string) => 
 }
 
 /** Parses safetensors bytes into tensors (F16/BF16 widen to float32, I64 narrows to int32 if in range). */
-export function fromBytes(bytes: Uint8Array, options: { backend?: string } = {}): { tensors: StateDict; metadata: Metadata } {
+export function fromBytes(bytes: Uint8Array, options: { backend?: string } = {}): {
+  /** The tensors by name. */
+  tensors: StateDict;
+  /** The file's `__metadata__`. */
+  metadata: Metadata;
+} {
   return parse(bytes, options.backend, 'safetensors');
 }
 

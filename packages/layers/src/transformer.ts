@@ -16,6 +16,7 @@ import { LayerNorm } from './normalization.js';
 /** The feed-forward activation of a Transformer layer. */
 export type TransformerActivation = 'relu' | 'gelu';
 
+/** Options of {@link TransformerEncoderLayer} and {@link TransformerDecoderLayer} (PyTorch's defaults). */
 export interface TransformerLayerOptions {
   /** Width of the feed-forward block (default 2048). */
   dimFeedforward?: number;
@@ -106,7 +107,16 @@ abstract class TransformerLayerBase extends Module {
     return this.options.normFirst;
   }
   /** The feed-forward block's modules. */
-  protected abstract get ff(): { linear1: Linear; linear2: Linear; dropout: Dropout; out: Dropout };
+  protected abstract get ff(): {
+    /** dModel → dimFeedforward. */
+    linear1: Linear;
+    /** dimFeedforward → dModel. */
+    linear2: Linear;
+    /** Dropout between the two. */
+    dropout: Dropout;
+    /** Dropout on the block's output. */
+    out: Dropout;
+  };
   /** linear2(dropout(activation(linear1(x)))), then dropout. */
   protected feedForward(x: Tensor): Tensor {
     const { linear1, linear2, dropout, out } = this.ff;
@@ -118,6 +128,7 @@ abstract class TransformerLayerBase extends Module {
   }
 }
 
+/** Masks for {@link TransformerEncoderLayer.forward}. */
 export interface TransformerEncoderLayerForwardOptions {
   /** Self-attention mask [L, L] or [N * nhead, L, L] (bool: true = masked out; float: added). */
   srcMask?: Tensor | null;
@@ -188,7 +199,16 @@ export class TransformerEncoderLayer extends TransformerLayerBase {
 
   /** The feed-forward block's modules. */
   protected get ff() {
-    return { linear1: this.linear1, linear2: this.linear2, dropout: this.dropout, out: this.dropout2 };
+    return {
+      /** dModel → dimFeedforward. */
+      linear1: this.linear1,
+      /** dimFeedforward → dModel. */
+      linear2: this.linear2,
+      /** Dropout between the two. */
+      dropout: this.dropout,
+      /** Dropout on the block's output. */
+      out: this.dropout2,
+    };
   }
 
   /** A new layer with its own parameters, equal to these (what TransformerEncoder stacks). */
@@ -296,6 +316,7 @@ export class TransformerEncoder extends Module {
   }
 }
 
+/** Masks for {@link TransformerDecoderLayer.forward}. */
 export interface TransformerDecoderLayerForwardOptions {
   /** Self-attention mask [T, T] or [N * nhead, T, T] (bool: true = masked out; float: added). */
   tgtMask?: Tensor | null;
@@ -384,7 +405,16 @@ export class TransformerDecoderLayer extends TransformerLayerBase {
 
   /** The feed-forward block's modules. */
   protected get ff() {
-    return { linear1: this.linear1, linear2: this.linear2, dropout: this.dropout, out: this.dropout3 };
+    return {
+      /** dModel → dimFeedforward. */
+      linear1: this.linear1,
+      /** dimFeedforward → dModel. */
+      linear2: this.linear2,
+      /** Dropout between the two. */
+      dropout: this.dropout,
+      /** Dropout on the block's output. */
+      out: this.dropout3,
+    };
   }
 
   /** A new layer with its own parameters, equal to these (what TransformerDecoder stacks). */

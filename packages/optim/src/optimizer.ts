@@ -34,10 +34,16 @@ export interface BaseOptions {
 }
 
 /** A parameter group: its tensors and its options (every option present). */
-export type ParamGroup<O> = O & SchedulerFields & { params: Tensor[] };
+export type ParamGroup<O> = O & SchedulerFields & {
+  /** The group's parameters. */
+  params: Tensor[];
+};
 
 /** A group as passed in: params plus any options that differ from the defaults. */
-export type ParamGroupInput<O> = { [K in keyof O]?: O[K] } & SchedulerFields & { params: Tensor | Iterable<Tensor> };
+export type ParamGroupInput<O> = { [K in keyof O]?: O[K] } & SchedulerFields & {
+  /** The group's parameters. */
+  params: Tensor | Iterable<Tensor>;
+};
 
 /** What optimizers accept: tensors, or groups of tensors with their own options. */
 export type Params<O> = Tensor | Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
@@ -50,7 +56,11 @@ export interface OptimizerStateDict<O = Record<string, unknown>> {
   /** Each parameter's state, keyed by the parameter's index over all groups in order. */
   state: Record<number, ParamState>;
   /** Each group's options, with `params` as the parameters' indices. */
-  paramGroups: (O & SchedulerFields & { params: number[] })[];
+  paramGroups: (O &
+    SchedulerFields & {
+      /** The group's parameters, as indices into `state`. */
+      params: number[];
+    })[];
 }
 
 function copyValue<V>(v: V): V {

@@ -48,6 +48,7 @@ export interface AutogradHooks {
 
 /** The dispatcher's autograd state: the installed hooks (null until @nn/autograd is imported) and the recording switches. */
 export const autograd = {
+  /** The installed hooks, or null until @nn/autograd is imported. */
   hooks: null as AutogradHooks | null,
   /** Reverse-mode recording is on (noGrad turns it off). */
   gradEnabled: true,

@@ -49,7 +49,17 @@ export interface MemorySummary {
   /** Tensors autograd holds for backward (freed with the graph). */
   saved: number;
   /** Per backend: live tensors, and buffers/bytes the backend itself reports. */
-  backends: Record<string, { tensors: number; buffers: number; bytes: number }>;
+  backends: Record<
+    string,
+    {
+      /** Live tensors on this backend. */
+      tensors: number;
+      /** Buffers the backend reports. */
+      buffers: number;
+      /** Bytes the backend reports. */
+      bytes: number;
+    }
+  >;
 }
 
 const backendsSeen = new Map<string, Backend>();

@@ -98,6 +98,7 @@ export class Tensor implements View {
   get _node(): GradNodeRef | null {
     return this._owned.node;
   }
+  /** @internal */
   set _node(node: GradNodeRef | null) {
     this._owned.node = node;
   }
@@ -165,6 +166,7 @@ export class Tensor implements View {
   async array(): Promise<unknown> {
     return ops.toNested(this, await this.data());
   }
+  /** Nested arrays, read synchronously (cpu, wasm). */
   arraySync(): unknown {
     return ops.toNested(this, this.dataSync());
   }

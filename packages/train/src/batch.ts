@@ -1,7 +1,20 @@
 import { NNError, type Tensor, isTensor } from '@nn/tensor';
 
 /** A batch as DataLoader yields it: [input, target] (or { x, y } / { input, target }). */
-export type Batch = readonly [Tensor, Tensor, ...unknown[]] | { x: Tensor; y: Tensor } | { input: Tensor; target: Tensor };
+export type Batch =
+  | readonly [Tensor, Tensor, ...unknown[]]
+  | {
+      /** Inputs. */
+      x: Tensor;
+      /** Targets. */
+      y: Tensor;
+    }
+  | {
+      /** Inputs. */
+      input: Tensor;
+      /** Targets. */
+      target: Tensor;
+    };
 /** What fit and evaluate iterate over: any (async) iterable of batches, e.g. a DataLoader. */
 export type Batches = Iterable<Batch> | AsyncIterable<Batch>;
 

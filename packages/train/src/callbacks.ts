@@ -7,11 +7,20 @@ import { type Tensor, ValueRangeError } from '@nn/tensor';
 import { type Module, save } from '@nn/layers';
 
 /** One epoch's results: loss, valLoss, each metric and its val* twin, lr, seconds. */
-export type EpochLogs = Record<string, number> & { epoch: number; loss: number };
+export type EpochLogs = Record<string, number> & {
+  /** The epoch, from 0. */
+  epoch: number;
+  /** Mean training loss of the epoch. */
+  loss: number;
+};
 
+/** What callbacks see of the run. */
 export interface TrainContext {
+  /** The model being trained. */
   model: Module;
+  /** The planned number of epochs. */
   epochs: number;
+  /** Batches per epoch, when the loader knows (else null). */
   stepsPerEpoch: number | null;
   /** Set by a callback to end training after the current epoch. */
   stop: boolean;
@@ -80,6 +89,7 @@ export class EarlyStopping implements Callback {
   private bestState: Record<string, Tensor> | null = null;
   /** The epoch whose weights were best (and, with restoreBestWeights, are restored). */
   bestEpoch = -1;
+  /** The epoch at which training was stopped, or -1. */
   stoppedEpoch = -1;
 
   constructor({ monitor = 'valLoss', patience = 5, minDelta = 0, mode = 'min', restoreBestWeights = false }: EarlyStoppingOptions = {}) {
@@ -161,11 +171,42 @@ export class ModelCheckpoint implements Callback {
 
 /** Progress as plain events, for browsers and custom UIs. */
 export type ProgressEvent =
-  | { type: 'trainBegin'; epochs: number; stepsPerEpoch: number | null }
-  | { type: 'epochBegin'; epoch: number }
-  | { type: 'batchEnd'; epoch: number; step: number; loss: number | null }
-  | { type: 'epochEnd'; epoch: number; logs: EpochLogs }
-  | { type: 'trainEnd' };
+  | {
+      /** Training starts. */
+      type: 'trainBegin';
+      /** Planned epochs. */
+      epochs: number;
+      /** Batches per epoch, if known. */
+      stepsPerEpoch: number | null;
+    }
+  | {
+      /** An epoch starts. */
+      type: 'epochBegin';
+      /** The epoch, from 0. */
+      epoch: number;
+    }
+  | {
+      /** An optimizer step ended. */
+      type: 'batchEnd';
+      /** The epoch, from 0. */
+      epoch: number;
+      /** The step within the epoch, from 0. */
+      step: number;
+      /** The batch's loss (null where reading it would stall an async backend). */
+      loss: number | null;
+    }
+  | {
+      /** An epoch ended. */
+      type: 'epochEnd';
+      /** The epoch, from 0. */
+      epoch: number;
+      /** Its logs. */
+      logs: EpochLogs;
+    }
+  | {
+      /** Training ended. */
+      type: 'trainEnd';
+    };
 
 /** A callback that turns training progress into plain events, e.g. to update a page: `new ProgressEvents((e) => ...)`. */
 export class ProgressEvents implements Callback {

@@ -16,7 +16,10 @@ export interface OptimizerLike {
   /** Clears the gradients. */
   zeroGrad(options?: unknown): void;
   /** Read for the `lr` log, when present. */
-  paramGroups?: readonly { lr: number }[];
+  paramGroups?: readonly {
+    /** The group's current learning rate. */
+    lr: number;
+  }[];
 }
 
 export interface SchedulerLike {

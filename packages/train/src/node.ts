@@ -27,7 +27,12 @@ export class ProgressBar implements Callback {
   private bar: cliProgress.SingleBar | null = null;
   private epoch = 0;
   /** @param options stream: where to draw (default process.stderr) */
-  constructor(readonly options: { stream?: ProgressStream } = {}) {}
+  constructor(
+    readonly options: {
+      /** Where to draw (default process.stderr). */
+      stream?: ProgressStream;
+    } = {},
+  ) {}
   private get stream(): ProgressStream {
     return this.options.stream ?? process.stderr;
   }

@@ -38,9 +38,19 @@ export interface WasmBackend extends Backend<WasmBuffer> {
   /** The largest single buffer: the memory's limit minus the heap's fixed start (bytes). */
   readonly maxBufferBytes: number;
   /** Linear-memory footprint: heap top and the memory's size, in bytes. */
-  footprint(): { heapTop: number; memoryBytes: number };
+  footprint(): {
+    /** End of the highest live block, in bytes. */
+    heapTop: number;
+    /** Size of the linear memory, in bytes. */
+    memoryBytes: number;
+  };
   /** Parts of calls offered to worker threads, and those the calling thread took back (none started them). */
-  threadStats(): { posted: number; takenBack: number };
+  threadStats(): {
+    /** Parts offered to workers. */
+    posted: number;
+    /** Parts the calling thread took back. */
+    takenBack: number;
+  };
   /** Stops the worker threads; the backend cannot be used afterwards. */
   dispose(): void;
 }

@@ -23,6 +23,7 @@ import { type GpuBuffer, Runtime, type RuntimeOptions, type WebGPUMemoryInfo, ty
 
 export type { GpuBuffer } from './runtime.js';
 
+/** The `webgpu` backend: the backend contract on a GPUDevice, plus statistics and explicit flushing. */
 export interface WebGPUBackend extends Backend<GpuBuffer> {
   /** The GPUDevice the kernels run on. */
   readonly device: GPUDevice;

@@ -349,6 +349,7 @@ export class LinearLR extends LRScheduler {
 }
 
 export interface ExponentialLROptions {
+  /** Multiplicative factor of the lr decay per step. */
   gamma: number;
   /** Index of the last step when resuming a run (default -1: a fresh start). */
   lastEpoch?: number;

@@ -19,7 +19,10 @@ import { type Geometry, foldWindows, paddedWindows } from './window.js';
  * Upper bound on one column buffer. Larger batches run in chunks of samples, so inference never
  * holds more; in training each chunk's buffer is kept for the weight gradient.
  */
-export const convLimits = { columnBytes: 64 * 2 ** 20 };
+export const convLimits = {
+  /** Largest column buffer (im2col) an inference convolution allocates, in bytes (default 64 MiB). */
+  columnBytes: 64 * 2 ** 20,
+};
 
 /** Options of {@link conv1d} and {@link conv2d} (torch.nn.functional's, in camelCase). */
 export interface ConvOptions {

@@ -223,7 +223,12 @@ export function manualSeed(seed: number): void {
 }
 
 /** Generator state, to save and restore (e.g. in checkpoints). */
-export function getRngState(): { key: [number, number]; counter: number } {
+export function getRngState(): {
+  /** The Philox key (from the seed). */
+  key: [number, number];
+  /** The next block's counter. */
+  counter: number;
+} {
   return { key: [...rng.key], counter: rng.counter };
 }
 /** Restores the global generator to a state from {@link getRngState}: the draws that follow repeat. */

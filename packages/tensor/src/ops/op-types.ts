@@ -29,31 +29,82 @@ export interface WindowParams {
  * The parameters autograd records for each structural (non-elementwise) op, keyed by op: the VJP and JVP rule tables are typed from it.
  */
 export interface OpParams {
+  /** Elementwise select; no parameters. */
   where: Record<string, never>;
+  /** Sum over `axes`. */
   sum: ReduceParams;
   /** Reductions to the maximum/minimum value: the gradient is shared evenly among ties. */
   amax: ReduceParams;
+  /** Reduction to the minimum value (gradient shared among ties). */
   amin: ReduceParams;
+  /** Product over `axes`. */
   prod: ReduceParams;
   /** Matrix product of [..., M, K] and [..., K, N] (both at least 2-D), batch dims broadcast. */
   matmul: Record<string, never>;
-  reshape: { shape: number[] };
-  permute: { perm: number[] };
-  expand: { shape: number[] };
+  /** A new shape of the same elements. */
+  reshape: {
+    /** The new shape. */
+    shape: number[];
+  };
+  /** Dims reordered by `perm`. */
+  permute: {
+    /** Output dim i is input dim perm[i]. */
+    perm: number[];
+  };
+  /** Size-1 dims broadcast to `shape`. */
+  expand: {
+    /** The broadcast shape. */
+    shape: number[];
+  };
   /** A strided window: output dim d takes input indices starts[d], starts[d] + steps[d], ... */
-  slice: { starts: number[]; steps: number[]; shape: number[] };
+  slice: {
+    /** First index per dim. */
+    starts: number[];
+    /** Step per dim. */
+    steps: number[];
+    /** Output shape. */
+    shape: number[];
+  };
   /** The inverse of slice: x written into that window of a tensor of `shape` filled with `value`. */
-  pad: { starts: number[]; steps: number[]; shape: number[]; value: number };
+  pad: {
+    /** Where x starts in the output, per dim. */
+    starts: number[];
+    /** Step per dim. */
+    steps: number[];
+    /** Output shape. */
+    shape: number[];
+    /** The fill value. */
+    value: number;
+  };
   /** A view: each of `axes` becomes its window count and the window dims are appended (im2col without a copy). */
   windows: WindowParams;
   /** The adjoint of windows: every window element summed back into a tensor of `shape` (col2im). */
-  foldWindows: WindowParams & { shape: number[] };
-  concat: { axis: number };
+  foldWindows: WindowParams & {
+    /** Output shape. */
+    shape: number[];
+  };
+  /** Inputs joined along `axis`. */
+  concat: {
+    /** The joined axis. */
+    axis: number;
+  };
   /** Materializes a view into contiguous memory. */
   copy: Record<string, never>;
-  gather: { axis: number };
-  scatterAdd: { axis: number };
-  cast: { dtype: DType };
+  /** Values at int32 indices along `axis`. */
+  gather: {
+    /** The indexed axis. */
+    axis: number;
+  };
+  /** Updates added at int32 indices along `axis`. */
+  scatterAdd: {
+    /** The indexed axis. */
+    axis: number;
+  };
+  /** Conversion to `dtype`. */
+  cast: {
+    /** The target dtype. */
+    dtype: DType;
+  };
 }
 
 /** A structural differentiable op (reshape, slice, matmul, ...). */

@@ -35,6 +35,7 @@ export interface AvgPoolOptions {
   stride?: IntArg;
   /** Implicit zeros on both sides, at most half the kernel. */
   padding?: IntArg;
+  /** Round the output size up instead of down (default false). */
   ceilMode?: boolean;
   /** Count padded zeros in the divisor (default true, as PyTorch). */
   countIncludePad?: boolean;

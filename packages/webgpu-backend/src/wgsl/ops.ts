@@ -76,9 +76,14 @@ export const WGSL_I32: Readonly<Partial<Record<UnaryOp | BinaryOp, string>>> = {
 
 /** Activations of the fused linear routine, over `a` (float32). */
 export const WGSL_ACTIVATION = {
+  /** No activation. */
   none: 'a',
+  /** max(0, a). */
   relu: WGSL_F32.relu,
+  /** tanh(a). */
   tanh: WGSL_F32.tanh,
+  /** 1 / (1 + exp(−a)). */
   sigmoid: WGSL_F32.sigmoid,
+  /** The exact (erf) GELU. */
   gelu: '0.5 * a * (1.0 + nn_erf(a * 0.70710678118654752))',
 } as const;
