@@ -395,7 +395,7 @@ export class Tensor implements View {
   narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
   /** Split along `dim` into chunks or given sizes; see {@link split}. */
   split(sizeOrSections: number | number[], dim = 0): Tensor[] { return ops.split(this, sizeOrSections, dim); }
-  /** Pad the last dims (F.pad semantics); see {@link pad}. */
+  /** Pad the last dims (F.pad semantics); see the `pad` function. */
   pad(pad: PadSpec, value: number | PadOptions = 0): Tensor { return ops.pad(this, pad, value); }
   /** Values at `index` along `dim` (torch.gather); see {@link gather}. */
   gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
