@@ -115,6 +115,11 @@ const checks: Record<string, Check> = {
   'fashion-mnist': (r) => {
     expect(r.testAccuracy).toBeGreaterThan(0.7);
   },
+  'fashion-mnist-cnn': (r, files) => {
+    expect(r.testAccuracy).toBeGreaterThan(0.7); // 2 epochs on 5,400 images; the full run: 91%+
+    expect(r.testAccuracyByEpoch).toHaveLength(2);
+    expect(files).toContain('fashion-mnist-cnn.svg');
+  },
   'char-lm': (r, files) => {
     expect(r.vocabulary).toBe(84);
     for (const curve of [r.transformerPerplexity, r.lstmPerplexity]) {
@@ -128,6 +133,7 @@ const checks: Record<string, Check> = {
 /** Examples that need data this repository does not ship: skipped (with a note) without it. */
 const needs: Record<string, () => string | null> = {
   'fashion-mnist': () => (findFashionMnist() === null ? 'Fashion-MNIST not found' : null),
+  'fashion-mnist-cnn': () => (findFashionMnist() === null ? 'Fashion-MNIST not found' : null),
 };
 
 const names = readdirSync(examples)

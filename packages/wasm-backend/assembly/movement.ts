@@ -51,8 +51,12 @@ export function gather(d: usize, lo: i32, hi: i32): void {
   }
 }
 
-/** out[e with axis -> index[e]] += updates[e], sequentially over all elements of the indices' shape. */
-export function scatterAdd(d: usize, total: i32): void {
+/**
+ * out[e with axis -> index[e]] += updates[e], sequentially over rows [r0, r1) of the indices'
+ * shape (rows: all dims but the last). Rows only ever collide when `axis` is not the last dim, so
+ * the JS side splits across threads only when it is.
+ */
+export function scatterAdd(d: usize, r0: i32, r1: i32): void {
   const r = load<i32>(d);
   const shp = d + 4;
   const s0 = shp + (<usize>r << 2);
@@ -69,7 +73,7 @@ export function scatterAdd(d: usize, total: i32): void {
   const os: isize = load<i32>(s0 + last);
   const is: isize = load<i32>(s1 + last);
   const us: isize = load<i32>(s2 + last);
-  for (let row = 0, rows = total / inner; row < rows; row++) {
+  for (let row = r0; row < r1; row++) {
     let po = out;
     let pi = idx;
     let pu = upd;

@@ -159,7 +159,12 @@ export function createBackend(
         s *= out.shape[d];
       }
       writeIndexing(r.words(), 0, indices.shape, axis, os, e, indices.strides, updates.strides, e, typeCode(x.dtype), ptrOf(out), ptrOf(indices), ptrOf(updates));
-      ex.scatterAdd(desc, n); // sequential: indices may repeat
+      // Indices may repeat: each output element must get its additions in order, from one thread.
+      // Rows (all dims but the last) write disjoint outputs when the axis is the last dim.
+      const inner = indices.shape.length === 0 ? 1 : indices.shape[indices.shape.length - 1];
+      const rows = n / inner;
+      if (axis === indices.shape.length - 1) r.split('scatterAdd', rows, Math.ceil(thresholds.elementwise / inner), 1, (lo, hi) => [desc, lo, hi]);
+      else ex.scatterAdd(desc, 0, rows);
     },
     // Sorting runs in TypeScript over typed-array views of the heap, with @nn/tensor's kernel:
     // kernels finish before their call returns, so the heap is quiet while it runs.
@@ -172,7 +177,9 @@ export function createBackend(
     },
     fill(out: View, value: number): void {
       const n = sizeOf(out.shape);
-      if (n > 0) ex.fill(ptrOf(out), n, typeCode(out.dtype), value);
+      if (n === 0) return;
+      const [p, t, e] = [ptrOf(out), typeCode(out.dtype), elemBytes(out.dtype)];
+      r.split('fill', n, thresholds.elementwise, 16, (lo, hi) => [p + lo * e, hi - lo, t, value]);
     },
     iota(out: View, start: number, step: number): void {
       const n = sizeOf(out.shape);

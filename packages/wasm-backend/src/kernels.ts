@@ -29,7 +29,7 @@ export interface Kernels {
   ): void;
   epilogueI32(C: number, M: number, N: number, bias: number, sbias: number, act: number): void;
   gather(d: number, lo: number, hi: number): void;
-  scatterAdd(d: number, total: number): void;
+  scatterAdd(d: number, r0: number, r1: number): void;
   fill(p: number, n: number, t: number, value: number): void;
   iota(p: number, n: number, t: number, start: number, step: number): void;
   random(p: number, lo: number, hi: number, t: number, kind: number, k0: number, k1: number, counter: number): void;
