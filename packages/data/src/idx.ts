@@ -269,7 +269,11 @@ export async function loadMnistLike(dir: string | URL, options: MnistLikeOptions
   const { split = 'train', flatten = true } = options;
   if (split !== 'train' && split !== 'test') throw new ValueRangeError(`${op}: split must be 'train' or 'test', got ${String(split)}`);
   const prefix = split === 'train' ? 'train' : 't10k';
-  const [img, lab] = await Promise.all([readFirst(op, dir, `${prefix}-images-idx3-ubyte`), readFirst(op, dir, `${prefix}-labels-idx1-ubyte`)]);
+  // Read both at once, but report a problem with the images first, whichever read fails first.
+  const [imgRead, labRead] = await Promise.allSettled([readFirst(op, dir, `${prefix}-images-idx3-ubyte`), readFirst(op, dir, `${prefix}-labels-idx1-ubyte`)]);
+  if (imgRead.status === 'rejected') throw imgRead.reason;
+  if (labRead.status === 'rejected') throw labRead.reason;
+  const [img, lab] = [imgRead.value, labRead.value];
   const images = decode(`${op} (${img.file})`, img.bytes, { dtype: 'float32', scale: 1 / 255 });
   const labels = decode(`${op} (${lab.file})`, lab.bytes, { dtype: 'int32' });
   if (images.dims.length !== 3) fail(op, `${img.file} holds a ${images.dims.length}-dimensional array [${images.dims.join(',')}]; expected images [n, rows, cols]`);
