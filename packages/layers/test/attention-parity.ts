@@ -8,16 +8,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as L from '@nn/layers';
+import { type ParityOptions, type RefT as BaseRefT, parityComparer } from './parity-compare.js';
 
 const file = new URL('../../../tooling/torch-reference/out/attention.json', import.meta.url);
 export const attentionRef = JSON.parse(readFileSync(fileURLToPath(file), 'utf8'));
 
-export interface RefT {
-  shape: number[];
-  dtype: T.DType;
-  data: number[];
+export interface RefT extends BaseRefT {
   /** Flat indices of -Infinity in an additive mask (JSON has no -Infinity). */
   negInf?: number[];
 }
@@ -39,12 +37,6 @@ export interface AttentionCase {
   gradOutputs: RefT[];
   grads: Record<string, RefT>;
   paramGrads: Record<string, RefT>;
-}
-
-export interface ParityOptions {
-  /** Relative tolerance (default 1e-5; atol = atolScale * max(1, max |reference|)). */
-  rtol?: number;
-  atolScale?: number;
 }
 
 /** A reference tensor on a backend, with its -Infinity entries restored. */
@@ -90,34 +82,9 @@ export function resolveCall(call: unknown[], tensors: Record<string, Tensor>): u
 export const flatOutputs = (r: unknown): Tensor[] =>
   r instanceof T.Tensor ? [r] : Array.isArray(r) ? r.flatMap(flatOutputs) : [];
 
-/** Largest errors seen, for the summary line. */
-class Worst {
-  abs = 0;
-  rel = 0;
-  used = 0;
-  where = '';
-}
-
 export function runAttentionParity(backend: string, options: ParityOptions = {}): void {
-  const rtol = options.rtol ?? 1e-5;
-  const atolScale = options.atolScale ?? 1e-6;
-  const worst = new Worst();
+  const close = parityComparer('attention', backend, options);
 
-  async function close(actual: Tensor | null | undefined, want: RefT, label: string): Promise<void> {
-    expect(actual, `${label} exists`).toBeTruthy();
-    expect(actual!.shape, `${label} shape`).toEqual(want.shape);
-    expect(actual!.backend.name, `${label} backend`).toBe(backend);
-    const got = await actual!.data();
-    const atol = atolScale * Math.max(1, ...want.data.map(Math.abs));
-    want.data.forEach((w, i) => {
-      const err = Math.abs(got[i] - w);
-      const used = err / (atol + rtol * Math.abs(w));
-      if (err > worst.abs) worst.abs = err;
-      if (Math.abs(w) > 1e-3 && err / Math.abs(w) > worst.rel) worst.rel = err / Math.abs(w);
-      if (used > worst.used) [worst.used, worst.where] = [used, `${label}[${i}]`];
-      if (!(used <= 1)) expect.fail(`${label}[${i}]: got ${got[i]}, PyTorch ${w} (on ${backend})`);
-    });
-  }
 
   describe(`attention and Transformer layers match PyTorch on ${backend}: outputs, weights, and gradients of inputs and every parameter`, () => {
     for (const c of attentionRef.cases as AttentionCase[]) {
@@ -145,10 +112,4 @@ export function runAttentionParity(backend: string, options: ParityOptions = {})
     }
   });
 
-  afterAll(() => {
-    console.log(
-      `attention parity on ${backend}: max abs error ${worst.abs.toExponential(2)}, max rel error (|ref| > 1e-3) ${worst.rel.toExponential(2)}, ` +
-        `worst ${(worst.used * 100).toFixed(1)}% of tolerance at ${worst.where}`,
-    );
-  });
 }

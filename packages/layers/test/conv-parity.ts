@@ -7,17 +7,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as L from '@nn/layers';
+import { type ParityOptions, type RefT, parityComparer } from './parity-compare.js';
 
 const file = new URL('../../../tooling/torch-reference/out/conv.json', import.meta.url);
 export const convRef = JSON.parse(readFileSync(fileURLToPath(file), 'utf8'));
 
-export interface RefT {
-  shape: number[];
-  dtype: T.DType;
-  data: number[];
-}
+export type { RefT };
 
 type Args = Record<string, any>;
 
@@ -34,44 +31,11 @@ export const CONV_OPS: Record<string, (a: Args, ...xs: Tensor[]) => Tensor> = {
   pad: (a, x) => T.pad(x, a.pad, { mode: a.mode }),
 };
 
-/** Largest errors seen, for the summary line. */
-class Worst {
-  abs = 0;
-  rel = 0;
-  /** Largest fraction of the tolerance used. */
-  used = 0;
-  where = '';
-}
-
-export interface ParityOptions {
-  /** Relative tolerance (atol = 1e-6 * max(1, max |reference|), as in the other parity tests). */
-  rtol?: number;
-  /** atol scale (default 1e-6). */
-  atol?: number;
-}
-
 export function runConvParity(backend: string, options: ParityOptions = {}): void {
-  const rtol = options.rtol ?? 1e-5;
-  const atolScale = options.atol ?? 1e-6;
-  const worst = new Worst();
+  const close = parityComparer('conv', backend, options);
   const toT = (r: RefT, requiresGrad = false) =>
     T.tensor(r.data, { shape: r.shape, dtype: r.dtype, backend, requiresGrad: requiresGrad && r.dtype === 'float32' });
 
-  async function close(actual: Tensor | null | undefined, want: RefT, label: string): Promise<void> {
-    expect(actual, `${label} exists`).toBeTruthy();
-    expect(actual!.shape, `${label} shape`).toEqual(want.shape);
-    expect(actual!.backend.name, `${label} backend`).toBe(backend);
-    const got = await actual!.data();
-    const atol = atolScale * Math.max(1, ...want.data.map(Math.abs));
-    want.data.forEach((w, i) => {
-      const err = Math.abs(got[i] - w);
-      const used = err / (atol + rtol * Math.abs(w));
-      if (err > worst.abs) worst.abs = err;
-      if (Math.abs(w) > 1e-3 && err / Math.abs(w) > worst.rel) worst.rel = err / Math.abs(w);
-      if (used > worst.used) [worst.used, worst.where] = [used, `${label}[${i}]`];
-      if (!(used <= 1)) expect.fail(`${label}[${i}]: got ${got[i]}, PyTorch ${w} (on ${backend})`);
-    });
-  }
 
   describe(`convolution ops match PyTorch on ${backend}`, () => {
     for (const c of convRef.ops) {
@@ -116,10 +80,4 @@ export function runConvParity(backend: string, options: ParityOptions = {}): voi
     }
   });
 
-  afterAll(() => {
-    console.log(
-      `conv parity on ${backend}: max abs error ${worst.abs.toExponential(2)}, max rel error (|ref| > 1e-3) ${worst.rel.toExponential(2)}, ` +
-        `worst ${(worst.used * 100).toFixed(1)}% of tolerance at ${worst.where}`,
-    );
-  });
 }

@@ -8,17 +8,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as L from '@nn/layers';
+import { type ParityOptions, type RefT, parityComparer } from './parity-compare.js';
 
 const file = new URL('../../../tooling/torch-reference/out/recurrent.json', import.meta.url);
 export const recurrentRef = JSON.parse(readFileSync(fileURLToPath(file), 'utf8'));
 
-export interface RefT {
-  shape: number[];
-  dtype: T.DType;
-  data: number[];
-}
+export type { RefT };
 
 export interface RecurrentCase {
   name: string;
@@ -32,20 +29,6 @@ export interface RecurrentCase {
   inputGrad: RefT;
   hxGrads: RefT[] | null;
   paramGrads: Record<string, RefT>;
-}
-
-/** Largest errors seen, for the summary line. */
-class Worst {
-  abs = 0;
-  rel = 0;
-  used = 0;
-  where = '';
-}
-
-export interface ParityOptions {
-  /** Relative tolerance (default 1e-5; atol = atolScale * max(1, max |reference|)). */
-  rtol?: number;
-  atolScale?: number;
 }
 
 /** Builds the module of a case with PyTorch's weights loaded (strict: every key must match). */
@@ -63,26 +46,9 @@ export function buildCase(c: RecurrentCase, backend = 'cpu'): L.Module {
 export const flat = (r: Tensor | unknown[]): Tensor[] => (r instanceof T.Tensor ? [r] : (r as unknown[]).flatMap((x) => flat(x as Tensor | unknown[])));
 
 export function runRecurrentParity(backend: string, options: ParityOptions = {}): void {
-  const rtol = options.rtol ?? 1e-5;
-  const atolScale = options.atolScale ?? 1e-6;
-  const worst = new Worst();
+  const close = parityComparer('recurrent', backend, options);
   const toT = (r: RefT, requiresGrad = false) => T.tensor(r.data, { shape: r.shape, backend, requiresGrad });
 
-  async function close(actual: Tensor | null | undefined, want: RefT, label: string): Promise<void> {
-    expect(actual, `${label} exists`).toBeTruthy();
-    expect(actual!.shape, `${label} shape`).toEqual(want.shape);
-    expect(actual!.backend.name, `${label} backend`).toBe(backend);
-    const got = await actual!.data();
-    const atol = atolScale * Math.max(1, ...want.data.map(Math.abs));
-    want.data.forEach((w, i) => {
-      const err = Math.abs(got[i] - w);
-      const used = err / (atol + rtol * Math.abs(w));
-      if (err > worst.abs) worst.abs = err;
-      if (Math.abs(w) > 1e-3 && err / Math.abs(w) > worst.rel) worst.rel = err / Math.abs(w);
-      if (used > worst.used) [worst.used, worst.where] = [used, `${label}[${i}]`];
-      if (!(used <= 1)) expect.fail(`${label}[${i}]: got ${got[i]}, PyTorch ${w} (on ${backend})`);
-    });
-  }
 
   describe(`recurrent layers match PyTorch on ${backend}: outputs, states, and gradients of input, h0/c0 and every parameter`, () => {
     for (const c of recurrentRef.cases as RecurrentCase[]) {
@@ -109,10 +75,4 @@ export function runRecurrentParity(backend: string, options: ParityOptions = {})
     }
   });
 
-  afterAll(() => {
-    console.log(
-      `recurrent parity on ${backend}: max abs error ${worst.abs.toExponential(2)}, max rel error (|ref| > 1e-3) ${worst.rel.toExponential(2)}, ` +
-        `worst ${(worst.used * 100).toFixed(1)}% of tolerance at ${worst.where}`,
-    );
-  });
 }
