@@ -56,8 +56,9 @@ const trainBatches = augment
       length: loader.length,
       async *[Symbol.asyncIterator]() {
         for await (const [x, y] of loader) {
-          const moved = flip.apply(crop.apply(x));
-          x.dispose();
+          const cropped = crop.apply(x);
+          const moved = flip.apply(cropped); // fit disposes the batch it is given, not these
+          for (const t of [x, cropped]) t.dispose();
           yield [moved, y] as [Tensor, Tensor];
         }
       },
