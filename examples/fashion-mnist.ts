@@ -60,8 +60,8 @@ for (const [name, r] of recall) console.log(`  ${name.padEnd(12)} ${(100 * r).to
 await lineChart(
   'fashion-mnist',
   history.epochs.flatMap((e) => [
-    { epoch: e.epoch + 1, accuracy: e.accuracy!, split: 'train' },
-    { epoch: e.epoch + 1, accuracy: e.valAccuracy!, split: 'validation' },
+    { epoch: e.epoch, accuracy: e.accuracy!, split: 'train' },
+    { epoch: e.epoch, accuracy: e.valAccuracy!, split: 'validation' },
   ]),
   { title: 'Fashion-MNIST MLP: accuracy by epoch', x: 'epoch', y: 'accuracy', series: 'split' },
 );
