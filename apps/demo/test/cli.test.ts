@@ -14,19 +14,10 @@ import { OPTIMIZERS, OPTIMIZER_NAMES, optimizerText } from '../src/optimizers.js
 import { SCHEDULE_NAMES } from '../src/schedules.js';
 import { DemoError } from '../src/ui.js';
 import { capture } from './capture.js';
+import { idx } from './idx.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'nn-demo-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** An IDX file: magic 0x0000080N (unsigned bytes, N dims), big-endian dims, then the bytes. */
-function idx(dims: number[], data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, 0x0800 + dims.length);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
 
 /**
  * A tiny Fashion-MNIST look-alike: 4x4 images, class c lights pixels c and c + 6 over noise.

@@ -12,18 +12,10 @@ import { main } from '../src/cli.js';
 import { buildCnn } from '../src/cnn.js';
 import { disposeModel } from '../src/model.js';
 import { capture } from './capture.js';
+import { idx } from './idx.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'nn-demo-cnn-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function idx(dims: number[], data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, 0x0800 + dims.length);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
 
 /** rows x cols images over noise; class c is a bright 6x6 square at one of 10 places (5 across, 2 down). */
 function writeImages(dir: string, rows: number, cols: number, { train = 160, test = 40 } = {}): void {
