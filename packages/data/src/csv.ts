@@ -18,6 +18,11 @@ export interface CsvOptions {
   dtype?: Dtype;
   /** dtype of y (default: int32 if every label is an integer or labels are names, else float32). */
   labelDtype?: Dtype;
+  /**
+   * readCsv only: the most bytes of CSV text it accepts, after decompressing a .gz (default
+   * 536,870,888: the longest string V8 can hold, so larger text could not be parsed anyway).
+   */
+  maxBytes?: number;
 }
 
 /** What {@link readCsv} returns. */
@@ -282,7 +287,17 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
  * `readCsv: line 5 has 3 fields, expected 4 (as in line 1)`.
  */
 export async function readCsv(source: CsvSource, options: CsvOptions = {}): Promise<CsvData> {
+  const { maxBytes = MAX_CSV_BYTES } = options;
+  if (!(Number.isInteger(maxBytes) && maxBytes > 0) && maxBytes !== Number.POSITIVE_INFINITY) {
+    throw new ValueRangeError(`readCsv: maxBytes must be a positive integer or Infinity, got ${maxBytes}`);
+  }
   if (typeof source === 'string' && /[\r\n]/.test(source)) return parseCsv(source, options);
-  const bytes = await maybeGunzip('readCsv', await readBytes('readCsv', source));
+  const bytes = await maybeGunzip('readCsv', await readBytes('readCsv', source), maxBytes);
+  if (bytes.byteLength > maxBytes) {
+    throw new DataFormatError(`readCsv: the CSV text has ${bytes.byteLength.toLocaleString('en-US')} bytes, more than maxBytes = ${maxBytes.toLocaleString('en-US')}`);
+  }
   return parseCsv(new TextDecoder().decode(bytes), options);
 }
+
+/** V8's longest string (2^29 - 24 characters): CSV text beyond it cannot be decoded into one string. */
+const MAX_CSV_BYTES = 2 ** 29 - 24;

@@ -85,18 +85,40 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Decompresses gzip data (node:zlib where available, else DecompressionStream); other bytes pass through. */
-export async function maybeGunzip(op: string, bytes: Uint8Array): Promise<Uint8Array> {
+/**
+ * Decompresses gzip data (node:zlib where available, else DecompressionStream); other bytes pass
+ * through. Output beyond `maxBytes` stops the inflation with a DataFormatError (a small .gz can
+ * expand a thousandfold: a bomb must not exhaust memory before the caller's check).
+ */
+export async function maybeGunzip(op: string, bytes: Uint8Array, maxBytes = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
+  const tooLarge = () =>
+    new DataFormatError(`${op}: the gzip data inflates to more than maxBytes = ${maxBytes.toLocaleString('en-US')} bytes; pass a larger { maxBytes } if the file is genuine`);
   try {
     const zlib = builtin('node:zlib');
     if (zlib !== undefined) {
-      const out: Uint8Array = zlib.gunzipSync(bytes);
-      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+      const limit = Number.isFinite(maxBytes) ? { maxOutputLength: maxBytes } : {};
+      try {
+        const out: Uint8Array = zlib.gunzipSync(bytes, limit);
+        return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+      } catch (e) {
+        if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
+        throw e;
+      }
     }
     const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
+      total += chunk.byteLength;
+      if (total > maxBytes) throw tooLarge();
+      chunks.push(chunk);
+    }
+    const out = new Uint8Array(total);
+    for (let i = 0, at = 0; i < chunks.length; at += chunks[i].byteLength, i++) out.set(chunks[i], at);
+    return out;
   } catch (e) {
+    if (e instanceof DataFormatError) throw e;
     throw new DataFormatError(`${op}: cannot decompress the gzip data (${(e as Error).message}); the file may be truncated or corrupt`, { cause: e });
   }
 }

@@ -149,4 +149,20 @@ describe('readCsv', () => {
     expect(() => parseCsv('\n\n')).toThrow('readCsv: the input is empty');
     await expect(readCsv(join(dir, 'nope.csv'))).rejects.toThrow(`readCsv: cannot read ${join(dir, 'nope.csv')}: no such file`);
   });
+
+  it('stops inflating a .csv.gz at maxBytes (a gzip bomb is refused, not held in memory)', async () => {
+    // 64 MiB of "1,2\n" compresses to ~64 KiB.
+    const bomb = gzipSync(Buffer.alloc(64 << 20, '1,2\n'));
+    const before = process.memoryUsage().arrayBuffers;
+    await expect(readCsv(bomb, { maxBytes: 1 << 20 })).rejects.toThrow(
+      'readCsv: the gzip data inflates to more than maxBytes = 1,048,576 bytes; pass a larger { maxBytes } if the file is genuine',
+    );
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 << 20);
+    await expect(readCsv(Buffer.from(IRIS), { maxBytes: 100 })).rejects.toThrow('readCsv: the CSV text has 166 bytes, more than maxBytes = 100');
+    await expect(readCsv(IRIS, { maxBytes: -1 })).rejects.toThrow('readCsv: maxBytes must be a positive integer or Infinity, got -1');
+    // Within the limit (and with no limit) the same table as the plain text.
+    const small = gzipSync(IRIS);
+    expect((await readCsv(small, { maxBytes: 166, labelColumn: 4 })).x.shape).toEqual([6, 4]);
+    expect((await readCsv(small, { maxBytes: Number.POSITIVE_INFINITY })).x.shape).toEqual([6, 5]);
+  });
 });
