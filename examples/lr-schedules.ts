@@ -22,7 +22,7 @@ const schedules: Record<string, lr.Schedule> = {
     [lr.linearSchedule({ lr0, startFactor: 0.1, totalIters: T / 10 }), lr.cosineAnnealing({ lr0, tMax: T - T / 10 })],
     [T / 10],
   ),
-  'warm restarts': lr.cosineAnnealingWarmRestarts({ lr0, T0: T / 4 }),
+  'warm restarts': lr.cosineAnnealingWarmRestarts({ lr0, t0: T / 4 }),
   'one cycle': lr.oneCycle({ maxLr: lr0, totalSteps: T }),
   'inverse sqrt (warmup T/10)': lr.inverseSqrt({ lr0, warmup: T / 10 }),
 };

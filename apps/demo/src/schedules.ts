@@ -107,7 +107,7 @@ export const SCHEDULES: Record<ScheduleName, ScheduleSpec> = {
     help: 'CosineAnnealingWarmRestarts: cosine down to --eta-min over\n--t0 epochs, then restart; each period --t-mult times longer',
     defaults: ({ epochs }) => ({ t0: third(epochs), tMult: 1, etaMin: 0 }),
     interval: 'epoch',
-    make: (o, p) => new schedulers.CosineAnnealingWarmRestarts(o, { T0: p.t0, TMult: p.tMult, etaMin: p.etaMin }),
+    make: (o, p) => new schedulers.CosineAnnealingWarmRestarts(o, { t0: p.t0, tMult: p.tMult, etaMin: p.etaMin }),
     text: (p) => `CosineAnnealingWarmRestarts(T_0=${p.t0}, T_mult=${p.tMult}, eta_min=${p.etaMin}) per epoch`,
   }),
   onecycle: spec({

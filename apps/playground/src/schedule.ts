@@ -58,7 +58,7 @@ const CURVES: Record<ScheduleName, (c: Config, s: Steps) => lr.Schedule> = {
       [lr.linearSchedule({ lr0: c.lr, startFactor: WARMUP_START, totalIters: s.warmup }), lr.cosineAnnealing({ lr0: c.lr, tMax: s.total - s.warmup })],
       [s.warmup],
     ),
-  restarts: (c, s) => lr.cosineAnnealingWarmRestarts({ lr0: c.lr, T0: s.restart, TMult: Math.max(1, Math.round(c.restartMult)) }),
+  restarts: (c, s) => lr.cosineAnnealingWarmRestarts({ lr0: c.lr, t0: s.restart, tMult: Math.max(1, Math.round(c.restartMult)) }),
   'one-cycle': (c, s) => lr.oneCycle({ maxLr: c.lr, totalSteps: s.total }),
 };
 

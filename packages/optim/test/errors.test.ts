@@ -127,9 +127,9 @@ describe('scheduler options', () => {
     expectError(() => new lr.LinearLR(sgd(), { startFactor: 1.5 }), ValueRangeError, 'LinearLR: startFactor must be a number in (0, 1], got 1.5'));
   it('CosineAnnealingLR without tMax', () =>
     expectError(() => new lr.CosineAnnealingLR(sgd(), {} as never), ValueRangeError, 'CosineAnnealingLR: tMax must be an integer >= 1, got undefined'));
-  it('CosineAnnealingWarmRestarts TMult 1.5', () =>
-    expectError(() => new lr.CosineAnnealingWarmRestarts(sgd(), { T0: 5, TMult: 1.5 }), ValueRangeError,
-      'CosineAnnealingWarmRestarts: TMult must be an integer >= 1, got 1.5'));
+  it('CosineAnnealingWarmRestarts tMult 1.5', () =>
+    expectError(() => new lr.CosineAnnealingWarmRestarts(sgd(), { t0: 5, tMult: 1.5 }), ValueRangeError,
+      'CosineAnnealingWarmRestarts: tMult must be an integer >= 1, got 1.5'));
   it('OneCycleLR without a length', () =>
     expectError(() => new lr.OneCycleLR(sgd(), { maxLr: 0.1 }), ValueRangeError, 'OneCycleLR: give totalSteps, or epochs and stepsPerEpoch'));
   it('OneCycleLR with maxLr for the wrong number of groups', () =>
@@ -158,7 +158,32 @@ describe('scheduler options', () => {
   it("ReduceLROnPlateau mode 'avg'", () =>
     expectError(() => new lr.ReduceLROnPlateau(sgd(), { mode: 'avg' as never }), ValueRangeError, "ReduceLROnPlateau: mode must be 'min' or 'max', got 'avg'"));
   it('LambdaLR without a function', () =>
-    expectError(() => new lr.LambdaLR(sgd(), { lrLambda: 0.5 as never }), ValueRangeError, 'LambdaLR: lrLambda must be a function (epoch) => factor, got 0.5'));
+    expectError(() => new lr.LambdaLR(sgd(), { lrLambda: 0.5 as never }), ValueRangeError, 'LambdaLR: lrLambda must be a function (epoch) => factor, or an array of them (one per parameter group), got 0.5'));
+  it('LambdaLR with one function too few', () =>
+    expectError(() => new lr.LambdaLR(new O.SGD([{ params: [param()] }, { params: [param()] }], { lr: 0.1 }), { lrLambda: [() => 1] }),
+      ValueRangeError, 'LambdaLR: expected 2 lrLambda functions (one per parameter group), got 1'));
+  it("PyTorch's spellings name the camelCase option (T_0, TMult, T_max, T0, weight_decay)", () => {
+    expectError(() => new lr.CosineAnnealingWarmRestarts(sgd(), { T_0: 5 } as never), NNError,
+      "CosineAnnealingWarmRestarts: unknown option 'T_0'; use 't0' (options are camelCase)");
+    expectError(() => new lr.CosineAnnealingWarmRestarts(sgd(), { t0: 5, TMult: 2 } as never), NNError,
+      "CosineAnnealingWarmRestarts: unknown option 'TMult'; use 'tMult' (options are camelCase)");
+    expectError(() => new lr.CosineAnnealingLR(sgd(), { T_max: 5 } as never), NNError, "CosineAnnealingLR: unknown option 'T_max'; use 'tMax' (options are camelCase)");
+    expectError(() => lr.cosineAnnealingWarmRestarts({ lr0: 0.1, T0: 5 } as never), NNError,
+      "cosineAnnealingWarmRestarts: unknown option 'T0'; use 't0' (options are camelCase)");
+    expectError(() => new O.AdamW([param()], { weight_decay: 0.1 } as never), NNError, "AdamW: unknown option 'weight_decay'; use 'weightDecay' (options are camelCase)");
+  });
+  it('an unknown scheduler option lists the valid ones', () =>
+    expectError(() => new lr.StepLR(sgd(), { stepSize: 2, gama: 0.5 } as never), NNError,
+      "StepLR: unknown option 'gama' (valid options: stepSize, gamma, lastEpoch)"));
+  it('lastEpoch below -1', () =>
+    expectError(() => new lr.ExponentialLR(sgd(), { gamma: 0.9, lastEpoch: -2 }), ValueRangeError, 'ExponentialLR: lastEpoch must be an integer >= -1, got -2'));
+  it('a bad scheduler option leaves the groups untouched (no initialLr)', () => {
+    const o = sgd();
+    expect(() => new lr.PolynomialLR(o, { power: -1 })).toThrow('PolynomialLR: power must be a finite number >= 0, got -1');
+    expect(o.paramGroups[0].initialLr).toBeUndefined();
+  });
+  it('ReduceLROnPlateau minLr for the wrong number of groups', () =>
+    expectError(() => new lr.ReduceLROnPlateau(sgd(), { minLr: [0, 0] }), ValueRangeError, 'ReduceLROnPlateau: minLr has 2 values but the optimizer has 1 parameter groups'));
   it('a scheduler given something that is not an optimizer', () =>
     expectError(() => new lr.StepLR({} as never, { stepSize: 2 }), NNError, 'StepLR: the first argument must be an optimizer, got {}'));
   it('schedule functions check their options', () =>

@@ -25,7 +25,7 @@ describe('memory stays flat', () => {
   it('10,000 steps of Adam (composed path) with clipping and a scheduler: no tensor or byte leaks', () => {
     const ps = initialParams();
     const opt = new O.Adam(ps, { lr: 1e-3, amsgrad: true, weightDecay: 1e-4, fused: false });
-    const sched = new lr.CosineAnnealingWarmRestarts(opt, { T0: 100 });
+    const sched = new lr.CosineAnnealingWarmRestarts(opt, { t0: 100 });
     const after = () => {
       const n = O.clipGradNorm(ps, 1.0);
       n.dispose();

@@ -32,8 +32,8 @@ const FUNCTIONS: [string, (t: number) => number][] = [
   ['polynomial_default', lr.polynomialDecay({ lr0: 0.1 })],
   ['cosine_tmax10_etamin', lr.cosineAnnealing({ lr0: 0.1, tMax: 10, etaMin: 0.001 })],
   ['cosine_tmax30', lr.cosineAnnealing({ lr0: 0.1, tMax: 30 })],
-  ['warm_restarts_t5_mult2', lr.cosineAnnealingWarmRestarts({ lr0: 0.1, T0: 5, TMult: 2, etaMin: 0.01 })],
-  ['warm_restarts_t7', lr.cosineAnnealingWarmRestarts({ lr0: 0.1, T0: 7 })],
+  ['warm_restarts_t5_mult2', lr.cosineAnnealingWarmRestarts({ lr0: 0.1, t0: 5, tMult: 2, etaMin: 0.01 })],
+  ['warm_restarts_t7', lr.cosineAnnealingWarmRestarts({ lr0: 0.1, t0: 7 })],
   ['onecycle_sgd', lr.oneCycle({ maxLr: 0.5, totalSteps: 30 })],
   ['onecycle_sgd_custom_momentum', lr.oneCycle({ maxLr: 1, totalSteps: 35, pctStart: 0.2 })],
   ['lambda_power', lr.power({ lr0: 0.1, s: 10, c: 0.75 })],
@@ -100,12 +100,12 @@ describe('scheduler semantics', () => {
   });
 
   it('scheduler stateDict round trip continues the same sequence', () => {
-    const a = new lr.CosineAnnealingWarmRestarts(sgd(), { T0: 4, TMult: 2 });
+    const a = new lr.CosineAnnealingWarmRestarts(sgd(), { t0: 4, tMult: 2 });
     for (let i = 0; i < 7; i++) a.step();
     const saved = a.stateDict();
     const o2 = sgd();
     o2.paramGroups[0].lr = a.optimizer.paramGroups[0].lr;
-    const b = new lr.CosineAnnealingWarmRestarts(o2, { T0: 4, TMult: 2 });
+    const b = new lr.CosineAnnealingWarmRestarts(o2, { t0: 4, tMult: 2 });
     b.loadStateDict(saved);
     for (let i = 0; i < 10; i++) {
       a.step();
@@ -158,7 +158,7 @@ describe('scheduler semantics', () => {
   });
 
   it('CosineAnnealingWarmRestarts.step(epoch) accepts fractional epochs like PyTorch', () => {
-    const s = new lr.CosineAnnealingWarmRestarts(sgd(1), { T0: 10, TMult: 2 });
+    const s = new lr.CosineAnnealingWarmRestarts(sgd(1), { t0: 10, tMult: 2 });
     s.step(12.5); // second period (length 20), 2.5 into it
     expect(s.getLastLr()[0]).toBeCloseTo((1 + Math.cos((Math.PI * 2.5) / 20)) / 2, 14);
     expect(s.lastEpoch).toBe(12);

@@ -43,7 +43,7 @@ const SCHEDULERS: Record<ScheduleName, (o: Optimizer, c: Config, s: Steps) => Sc
       schedulers: [new lr.LinearLR(o, { startFactor: WARMUP_START, totalIters: s.warmup }), new lr.CosineAnnealingLR(o, { tMax: s.total - s.warmup })],
       milestones: [s.warmup],
     }),
-  restarts: (o, c, s) => new lr.CosineAnnealingWarmRestarts(o, { T0: s.restart, TMult: Math.max(1, Math.round(c.restartMult)) }),
+  restarts: (o, c, s) => new lr.CosineAnnealingWarmRestarts(o, { t0: s.restart, tMult: Math.max(1, Math.round(c.restartMult)) }),
   'one-cycle': (o, c, s) => new lr.OneCycleLR(o, { maxLr: c.lr, totalSteps: s.total, cycleMomentum: cyclesMomentum(o) }),
 };
 

@@ -5,82 +5,80 @@
  * optimizer is involved, or to plot a schedule.
  */
 import { ValueRangeError } from '@nn/tensor';
-import { optionError } from '../check.js';
+import { type Rules, intAtLeast, nonNegative, optionError, positive, resolveOptions } from '../check.js';
+import {
+  constantForm, cosineForm, exponentialForm, inverseSqrtForm, linearForm, multiStepForm, oneCycleForm, oneCyclePhases, polynomialForm,
+  powerForm, stepForm,
+} from './forms.js';
+import {
+  CONSTANT, COSINE, EXPONENTIAL, type Family, INVERSE_SQRT, LINEAR, MULTI_STEP, ONE_CYCLE, POLYNOMIAL, POWER, STEP, WARM_RESTARTS,
+} from './options.js';
 
 /** A learning rate as a function of the step t (0 for the first update). */
 export type Schedule = (t: number) => number;
 
-function need(owner: string, key: string, value: unknown, ok: boolean, valid: string): void {
-  if (!ok) throw optionError(owner, '', key, value, valid);
+/** The family's options plus lr0, checked by the family's rules; the schedule checks t. */
+function scheduleOf<O extends object>(
+  owner: string, family: Family<O>, options: Partial<O> & { lr0: number }, form: (lr0: number, t: number, o: O) => number,
+): Schedule {
+  const rules = { ...family.rules, lr0: nonNegative } as Rules<O & { lr0: number }>;
+  const o = resolveOptions(owner, rules, family.defaults as Partial<O & { lr0: number }>, options as Partial<O & { lr0: number }>);
+  return checkedT(owner, (t) => form(o.lr0, t, o));
 }
-const isNum = (v: unknown, min = -Infinity): boolean => typeof v === 'number' && Number.isFinite(v) && v >= min;
-const isInt = (v: unknown, min: number): boolean => Number.isInteger(v) && (v as number) >= min;
 
-function schedule(owner: string, f: Schedule): Schedule {
+function checkedT(owner: string, f: Schedule): Schedule {
   return (t: number) => {
-    if (!isNum(t, 0)) throw optionError(owner, '', 't', t, 'a finite number >= 0');
+    if (!(typeof t === 'number' && Number.isFinite(t) && t >= 0)) throw optionError(owner, '', 't', t, 'a finite number >= 0');
     return f(t);
   };
 }
 
 /** StepLR: lr0 · gamma^floor(t / stepSize). */
-export function stepDecay({ lr0, stepSize, gamma = 0.1 }: { lr0: number; stepSize: number; gamma?: number }): Schedule {
-  need('stepDecay', 'lr0', lr0, isNum(lr0, 0), 'a finite number >= 0');
-  need('stepDecay', 'stepSize', stepSize, isInt(stepSize, 1), 'an integer >= 1');
-  return schedule('stepDecay', (t) => lr0 * gamma ** Math.floor(t / stepSize));
+export function stepDecay(o: { lr0: number; stepSize: number; gamma?: number }): Schedule {
+  return scheduleOf('stepDecay', STEP, o, stepForm);
 }
 
 /** MultiStepLR: lr0 · gamma^(number of milestones <= t). */
-export function multiStepDecay({ lr0, milestones, gamma = 0.1 }: { lr0: number; milestones: readonly number[]; gamma?: number }): Schedule {
-  need('multiStepDecay', 'lr0', lr0, isNum(lr0, 0), 'a finite number >= 0');
-  const ms = [...milestones];
-  return schedule('multiStepDecay', (t) => lr0 * gamma ** ms.filter((m) => m <= t).length);
+export function multiStepDecay(o: { lr0: number; milestones: readonly number[]; gamma?: number }): Schedule {
+  return scheduleOf('multiStepDecay', MULTI_STEP, { ...o, milestones: Array.isArray(o?.milestones) ? [...o.milestones] : o?.milestones }, multiStepForm);
 }
 
 /** ExponentialLR: lr0 · gamma^t. */
-export function exponentialDecay({ lr0, gamma }: { lr0: number; gamma: number }): Schedule {
-  need('exponentialDecay', 'lr0', lr0, isNum(lr0, 0), 'a finite number >= 0');
-  return schedule('exponentialDecay', (t) => lr0 * gamma ** t);
+export function exponentialDecay(o: { lr0: number; gamma: number }): Schedule {
+  return scheduleOf('exponentialDecay', EXPONENTIAL, o, exponentialForm);
 }
 
 /** ConstantLR: lr0 · factor before totalIters, lr0 after. */
-export function constantFactor({ lr0, factor = 1 / 3, totalIters = 5 }: { lr0: number; factor?: number; totalIters?: number }): Schedule {
-  return schedule('constantFactor', (t) => lr0 * (t >= totalIters ? 1 : factor));
+export function constantFactor(o: { lr0: number; factor?: number; totalIters?: number }): Schedule {
+  return scheduleOf('constantFactor', CONSTANT, o, constantForm);
 }
 
 /** LinearLR: lr0 · (startFactor + (endFactor − startFactor) · min(t, totalIters) / totalIters). */
-export function linearSchedule({ lr0, startFactor = 1 / 3, endFactor = 1, totalIters = 5 }: {
-  lr0: number; startFactor?: number; endFactor?: number; totalIters?: number;
-}): Schedule {
-  need('linearSchedule', 'totalIters', totalIters, isInt(totalIters, 1), 'an integer >= 1');
-  return schedule('linearSchedule', (t) => lr0 * (startFactor + ((endFactor - startFactor) * Math.min(totalIters, t)) / totalIters));
+export function linearSchedule(o: { lr0: number; startFactor?: number; endFactor?: number; totalIters?: number }): Schedule {
+  return scheduleOf('linearSchedule', LINEAR, o, linearForm);
 }
 
 /** PolynomialLR: lr0 · (1 − min(t, totalIters) / totalIters)^power. */
-export function polynomialDecay({ lr0, totalIters = 5, power = 1 }: { lr0: number; totalIters?: number; power?: number }): Schedule {
-  need('polynomialDecay', 'totalIters', totalIters, isInt(totalIters, 1), 'an integer >= 1');
-  return schedule('polynomialDecay', (t) => lr0 * (1 - Math.min(totalIters, t) / totalIters) ** power);
+export function polynomialDecay(o: { lr0: number; totalIters?: number; power?: number }): Schedule {
+  return scheduleOf('polynomialDecay', POLYNOMIAL, o, polynomialForm);
 }
 
-/** CosineAnnealingLR: etaMin + (lr0 − etaMin)(1 + cos(π t / tMax)) / 2 (periodic beyond tMax, like PyTorch). */
-export function cosineAnnealing({ lr0, tMax, etaMin = 0 }: { lr0: number; tMax: number; etaMin?: number }): Schedule {
-  need('cosineAnnealing', 'lr0', lr0, isNum(lr0, 0), 'a finite number >= 0');
-  need('cosineAnnealing', 'tMax', tMax, isNum(tMax) && tMax > 0, 'a finite number > 0');
-  return schedule('cosineAnnealing', (t) => etaMin + ((lr0 - etaMin) * (1 + Math.cos((Math.PI * t) / tMax))) / 2);
+/** CosineAnnealingLR: etaMin + (lr0 − etaMin)(1 + cos(π t / tMax)) / 2 (periodic beyond tMax, like PyTorch); tMax may be fractional. */
+export function cosineAnnealing(o: { lr0: number; tMax: number; etaMin?: number }): Schedule {
+  const family = { ...COSINE, rules: { ...COSINE.rules, tMax: positive } };
+  return scheduleOf('cosineAnnealing', family, o, (lr0, t, { tMax, etaMin }) => cosineForm(lr0, t, { etaMin, period: tMax }));
 }
 
-/** CosineAnnealingWarmRestarts (SGDR): cosine from lr0 to etaMin, restarting after T0, T0·TMult, ... steps. */
-export function cosineAnnealingWarmRestarts({ lr0, T0, TMult = 1, etaMin = 0 }: { lr0: number; T0: number; TMult?: number; etaMin?: number }): Schedule {
-  need('cosineAnnealingWarmRestarts', 'T0', T0, isInt(T0, 1), 'an integer >= 1');
-  need('cosineAnnealingWarmRestarts', 'TMult', TMult, isInt(TMult, 1), 'an integer >= 1');
-  return schedule('cosineAnnealingWarmRestarts', (t) => {
-    let Tcur = t;
-    let Ti = T0;
-    while (Tcur >= Ti) {
-      Tcur -= Ti;
-      Ti *= TMult;
+/** CosineAnnealingWarmRestarts (SGDR): cosine from lr0 to etaMin, restarting after t0, t0·tMult, ... steps. */
+export function cosineAnnealingWarmRestarts(o: { lr0: number; t0: number; tMult?: number; etaMin?: number }): Schedule {
+  return scheduleOf('cosineAnnealingWarmRestarts', WARM_RESTARTS, o, (lr0, t, { t0, tMult, etaMin }) => {
+    let tCur = t;
+    let period = t0;
+    while (tCur >= period) {
+      tCur -= period;
+      period *= tMult;
     }
-    return etaMin + ((lr0 - etaMin) * (1 + Math.cos((Math.PI * Tcur) / Ti))) / 2;
+    return cosineForm(lr0, tCur, { etaMin, period });
   });
 }
 
@@ -106,65 +104,43 @@ export interface OneCycleOptions {
   maxMomentum?: number;
 }
 
-function oneCyclePhases(o: OneCycleOptions) {
-  const { maxLr, totalSteps: n, pctStart = 0.3, divFactor = 25, finalDivFactor = 1e4, threePhase = false } = o;
-  need('oneCycle', 'maxLr', maxLr, isNum(maxLr, 0), 'a finite number >= 0');
-  need('oneCycle', 'totalSteps', n, isInt(n, 1), 'an integer >= 1');
-  const initial = maxLr / divFactor;
-  const min = initial / finalDivFactor;
-  const { baseMomentum: bm = 0.85, maxMomentum: mm = 0.95 } = o;
-  const phases = threePhase
-    ? [
-        { end: pctStart * n - 1, lr: [initial, maxLr], m: [mm, bm] },
-        { end: 2 * pctStart * n - 2, lr: [maxLr, initial], m: [bm, mm] },
-        { end: n - 1, lr: [initial, min], m: [mm, mm] },
-      ]
-    : [
-        { end: pctStart * n - 1, lr: [initial, maxLr], m: [mm, bm] },
-        { end: n - 1, lr: [maxLr, min], m: [bm, mm] },
-      ];
-  const anneal =
-    o.annealStrategy === 'linear'
-      ? (a: number, b: number, pct: number) => (b - a) * pct + a
-      : (a: number, b: number, pct: number) => b + ((a - b) / 2) * (Math.cos(Math.PI * pct) + 1);
-  return (t: number, which: 'lr' | 'm'): number => {
-    if (t > n) throw new ValueRangeError(`oneCycle: step ${t} is past totalSteps ${n}`);
-    let start = 0;
-    for (let i = 0; i < phases.length; i++) {
-      const ph = phases[i];
-      if (t <= ph.end || i === phases.length - 1) {
-        const v = ph[which];
-        return anneal(v[0], v[1], (t - start) / (ph.end - start));
-      }
-      start = ph.end;
-    }
-    return Number.NaN;
+const ONE_CYCLE_FN: Family<Required<OneCycleOptions>> = {
+  rules: { ...ONE_CYCLE.rules, maxLr: nonNegative, totalSteps: intAtLeast(1), baseMomentum: nonNegative, maxMomentum: nonNegative },
+  defaults: { ...ONE_CYCLE.defaults, baseMomentum: 0.85, maxMomentum: 0.95 },
+};
+
+/** OneCycleLR's lr and momentum at step t, as OneCycleLR computes them for one group. */
+function oneCycleAt(owner: string, options: OneCycleOptions): (t: number) => { lr: number; momentum: number } {
+  const o = resolveOptions(owner, ONE_CYCLE_FN.rules, ONE_CYCLE_FN.defaults, options);
+  const initialLr = o.maxLr / o.divFactor;
+  const values = { initialLr, maxLr: o.maxLr, minLr: initialLr / o.finalDivFactor, maxMomentum: o.maxMomentum, baseMomentum: o.baseMomentum };
+  const phases = oneCyclePhases(o.totalSteps, o.pctStart, o.threePhase);
+  return (t) => {
+    if (t > o.totalSteps) throw new ValueRangeError(`${owner}: step ${t} is past totalSteps ${o.totalSteps}`);
+    return oneCycleForm(t, phases, values, o.annealStrategy);
   };
 }
 
 /** OneCycleLR's lr at step t. */
 export function oneCycle(o: OneCycleOptions): Schedule {
-  const f = oneCyclePhases(o);
-  return schedule('oneCycle', (t) => f(t, 'lr'));
+  const at = oneCycleAt('oneCycle', o);
+  return checkedT('oneCycle', (t) => at(t).lr);
 }
 
 /** OneCycleLR's momentum (or beta1) at step t. */
 export function oneCycleMomentum(o: OneCycleOptions): Schedule {
-  const f = oneCyclePhases(o);
-  return schedule('oneCycleMomentum', (t) => f(t, 'm'));
+  const at = oneCycleAt('oneCycleMomentum', o);
+  return checkedT('oneCycleMomentum', (t) => at(t).momentum);
 }
 
 /** The seeds' power schedule: lr0 · (1 + t/s)^(−c). */
-export function power({ lr0, s, c }: { lr0: number; s: number; c: number }): Schedule {
-  need('power', 's', s, isNum(s) && s > 0, 'a finite number > 0');
-  need('power', 'c', c, isNum(c, 0), 'a finite number >= 0');
-  return schedule('power', (t) => lr0 * (1 + t / s) ** -c);
+export function power(o: { lr0: number; s: number; c: number }): Schedule {
+  return scheduleOf('power', POWER, o, powerForm);
 }
 
 /** Inverse square root: lr0 / sqrt(max(t, warmup)), warmup >= 1 (flat for the first warmup steps). */
-export function inverseSqrt({ lr0, warmup = 1 }: { lr0: number; warmup?: number }): Schedule {
-  need('inverseSqrt', 'warmup', warmup, isNum(warmup) && warmup >= 1, 'a finite number >= 1');
-  return schedule('inverseSqrt', (t) => lr0 * (1 / Math.sqrt(Math.max(t, warmup))));
+export function inverseSqrt(o: { lr0: number; warmup?: number }): Schedule {
+  return scheduleOf('inverseSqrt', INVERSE_SQRT, o, inverseSqrtForm);
 }
 
 /**
@@ -174,8 +150,9 @@ export function sequential(schedules: readonly Schedule[], milestones: readonly 
   if (milestones.length !== schedules.length - 1) {
     throw new ValueRangeError(`sequential: expected ${schedules.length - 1} milestones (one fewer than the ${schedules.length} schedules), got ${milestones.length}`);
   }
-  return schedule('sequential', (t) => {
+  return checkedT('sequential', (t) => {
     const i = milestones.filter((m) => m <= t).length;
-    return schedules[i](i === 0 ? t : t - milestones[i - 1]);
+    const start = i === 0 ? 0 : (milestones[i - 1] ?? 0);
+    return schedules[i]!(t - start); // i <= milestones.length = schedules.length - 1
   });
 }
