@@ -39,7 +39,7 @@ export type Activation = 'relu' | 'leaky-relu' | 'elu' | 'gelu' | 'silu' | 'tanh
 // which CrossEntropyLoss already does), not a hidden-layer nonlinearity.
 export const ACTIVATIONS: Record<Activation, ActivationSpec> = {
   relu: { torch: 'ReLU', make: () => new ReLU(), gain: ['relu'] },
-  'leaky-relu': { torch: 'LeakyReLU(0.01)', make: () => new LeakyReLU(0.01), gain: ['leaky_relu', 0.01] },
+  'leaky-relu': { torch: 'LeakyReLU(0.01)', make: () => new LeakyReLU(0.01), gain: ['leakyRelu', 0.01] },
   // PyTorch has no gain for the smooth ReLU variants; ReLU's is the usual choice.
   elu: { torch: 'ELU', make: () => new ELU(), gain: ['relu'] },
   gelu: { torch: 'GELU', make: () => new GELU(), gain: ['relu'] },
@@ -47,7 +47,7 @@ export const ACTIVATIONS: Record<Activation, ActivationSpec> = {
   tanh: { torch: 'Tanh', make: () => new Tanh(), gain: ['tanh'] },
   sigmoid: { torch: 'Sigmoid', make: () => new Sigmoid(), gain: ['sigmoid'] },
   softplus: { torch: 'Softplus', make: () => new Softplus(), gain: ['relu'] },
-  prelu: { torch: 'PReLU', note: 'one learned slope, from 0.25', make: () => new PReLU(), gain: ['leaky_relu', 0.25] },
+  prelu: { torch: 'PReLU', note: 'one learned slope, from 0.25', make: () => new PReLU(), gain: ['leakyRelu', 0.25] },
   maxout: {
     torch: 'Maxout(pieces=2)', note: 'in place of the Linear,\neach unit is the max of 2 linear maps',
     make: null, layer: (i, o) => new Maxout(i, o, 2), gain: ['linear'],

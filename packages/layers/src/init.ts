@@ -6,30 +6,39 @@ import * as T from '@nn/tensor';
 import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
 import { noGrad } from '@nn/autograd';
 
-/** Nonlinearities {@link calculateGain} knows (PyTorch's names). */
+/** Nonlinearities {@link calculateGain} knows (PyTorch's, in camelCase: `'leakyRelu'` is PyTorch's `'leaky_relu'`). */
 export type Nonlinearity =
-  | 'linear' | 'identity' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu'
+  | 'linear' | 'identity' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'selu'
   | 'conv1d' | 'conv2d' | 'conv3d';
 
-/** The recommended gain for a nonlinearity (param: leaky_relu's negative slope, default 0.01). */
+/** Each nonlinearity's gain (param: leakyRelu's negative slope). */
+const GAINS: Record<Nonlinearity, (param: number | undefined) => number> = {
+  linear: () => 1, identity: () => 1, sigmoid: () => 1, conv1d: () => 1, conv2d: () => 1, conv3d: () => 1,
+  tanh: () => 5 / 3,
+  relu: () => Math.SQRT2,
+  leakyRelu: (param) => {
+    const slope = param ?? 0.01;
+    if (typeof slope !== 'number' || Number.isNaN(slope)) throw new ValueRangeError(`calculateGain: negative slope ${param} is not a number`);
+    return Math.sqrt(2 / (1 + slope * slope));
+  },
+  selu: () => 3 / 4,
+};
+
+/** PyTorch's snake_case values and their camelCase spelling here, for errors that say what to write. */
+const PYTORCH_SPELLING: Readonly<Record<string, string>> = { leaky_relu: 'leakyRelu', fan_in: 'fanIn', fan_out: 'fanOut' };
+
+/** An error for a value outside `valid`, naming the camelCase spelling when a PyTorch one was given. */
+function invalidValue(owner: string, key: string, value: unknown, valid: readonly string[]): ValueRangeError {
+  const renamed = typeof value === 'string' ? PYTORCH_SPELLING[value] : undefined;
+  if (renamed !== undefined) return new ValueRangeError(`${owner}: ${key} '${value}' is not valid; use '${renamed}' (PyTorch's '${value}')`);
+  const shown = typeof value === 'string' ? `'${value}'` : String(value);
+  return new ValueRangeError(`${owner}: ${key} ${shown} is not valid; use one of ${valid.map((v) => `'${v}'`).join(', ')}`);
+}
+
+/** The recommended gain for a nonlinearity (param: leakyRelu's negative slope, default 0.01). */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
-  switch (nonlinearity) {
-    case 'linear': case 'identity': case 'sigmoid': case 'conv1d': case 'conv2d': case 'conv3d':
-      return 1;
-    case 'tanh':
-      return 5 / 3;
-    case 'relu':
-      return Math.SQRT2;
-    case 'leaky_relu': {
-      const slope = param ?? 0.01;
-      if (typeof slope !== 'number' || Number.isNaN(slope)) throw new ValueRangeError(`calculateGain: negative slope ${param} is not a number`);
-      return Math.sqrt(2 / (1 + slope * slope));
-    }
-    case 'selu':
-      return 3 / 4;
-    default:
-      throw new ValueRangeError(`calculateGain: unsupported nonlinearity '${String(nonlinearity)}' (valid: linear, identity, sigmoid, tanh, relu, leaky_relu, selu, conv1d/2d/3d)`);
-  }
+  if (!Object.hasOwn(GAINS, nonlinearity)) throw invalidValue('calculateGain', 'nonlinearity', nonlinearity, Object.keys(GAINS));
+  return GAINS[nonlinearity](param);
 }
 
 /**
@@ -122,16 +131,17 @@ export function xavierNormal_(t: Tensor, gain = 1): Tensor {
 export interface KaimingOptions {
   /** Negative slope of the leaky ReLU after this layer (default 0). */
   a?: number;
-  /** `'fan_in'` (default) keeps the forward pass's variance, `'fan_out'` the backward pass's. */
-  mode?: 'fan_in' | 'fan_out';
-  /** The nonlinearity after this layer, for the gain (default `'leaky_relu'`). */
+  /** `'fanIn'` (default) keeps the forward pass's variance, `'fanOut'` the backward pass's (PyTorch's `'fan_in'`, `'fan_out'`). */
+  mode?: 'fanIn' | 'fanOut';
+  /** The nonlinearity after this layer, for the gain (default `'leakyRelu'`). */
   nonlinearity?: Nonlinearity;
 }
 
-function kaimingStd(t: Tensor, { a = 0, mode = 'fan_in', nonlinearity = 'leaky_relu' }: KaimingOptions): number {
-  if (mode !== 'fan_in' && mode !== 'fan_out') throw new ValueRangeError(`kaiming: mode must be 'fan_in' or 'fan_out', got '${String(mode)}'`);
+function kaimingStd(owner: string, t: Tensor, { a = 0, mode = 'fanIn', nonlinearity = 'leakyRelu' }: KaimingOptions): number {
+  if (mode !== 'fanIn' && mode !== 'fanOut') throw invalidValue(owner, 'mode', mode, ['fanIn', 'fanOut']);
+  if (!Object.hasOwn(GAINS, nonlinearity)) throw invalidValue(owner, 'nonlinearity', nonlinearity, Object.keys(GAINS));
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
-  const fan = mode === 'fan_in' ? fanIn : fanOut;
+  const fan = mode === 'fanIn' ? fanIn : fanOut;
   if (fan === 0) return 0;
   return calculateGain(nonlinearity, a) / Math.sqrt(fan);
 }
@@ -148,7 +158,7 @@ function kaimingStd(t: Tensor, { a = 0, mode = 'fan_in', nonlinearity = 'leaky_r
  * ```
  */
 export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
-  const bound = Math.sqrt(3) * kaimingStd(t, options);
+  const bound = Math.sqrt(3) * kaimingStd('kaimingUniform_', t, options);
   return uniform_(t, -bound, bound);
 }
 
@@ -164,5 +174,5 @@ export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor
  * ```
  */
 export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
-  return normal_(t, 0, kaimingStd(t, options));
+  return normal_(t, 0, kaimingStd('kaimingNormal_', t, options));
 }

@@ -138,7 +138,28 @@ describe('layer semantics', () => {
     expect(std(L.init.kaimingNormal_(T.zeros([500, 200]), { nonlinearity: 'relu' }))).toBeCloseTo(Math.sqrt(2 / 200), 3);
     expect(std(L.init.xavierUniform_(T.zeros([300, 200])))).toBeCloseTo(Math.sqrt(2 / 500), 3);
     expect(L.init.calculateGain('tanh')).toBeCloseTo(5 / 3);
-    expect(L.init.calculateGain('leaky_relu', 0.2)).toBeCloseTo(Math.sqrt(2 / 1.04));
+    expect(L.init.calculateGain('leakyRelu', 0.2)).toBeCloseTo(Math.sqrt(2 / 1.04));
+    expect(L.init.calculateGain('leakyRelu')).toBeCloseTo(Math.sqrt(2 / (1 + 1e-4)), 12);
+    // fanOut: the gain over sqrt(fan out) = sqrt(300) for a [300, 100] weight (PyTorch's mode='fan_out').
+    expect(std(L.init.kaimingNormal_(T.zeros([300, 100]), { mode: 'fanOut', nonlinearity: 'relu' }))).toBeCloseTo(Math.sqrt(2 / 300), 3);
+    const w = L.init.kaimingUniform_(T.zeros([40, 10]), { mode: 'fanOut', nonlinearity: 'leakyRelu', a: 0.5 });
+    const bound = Math.sqrt(3) * Math.sqrt(2 / 1.25) / Math.sqrt(40);
+    expect(Math.max(...w.dataSync())).toBeLessThanOrEqual(bound);
+    expect(Math.max(...w.dataSync())).toBeGreaterThan(0.9 * bound);
+  });
+
+  it("initializers: PyTorch's snake_case values are errors that name the camelCase spelling", () => {
+    const w = T.zeros([4, 3]);
+    expect(() => L.init.kaimingUniform_(w, { mode: 'fan_out' as never })).toThrow(
+      new T.ValueRangeError("kaimingUniform_: mode 'fan_out' is not valid; use 'fanOut' (PyTorch's 'fan_out')"));
+    expect(() => L.init.kaimingNormal_(w, { mode: 'fan_in' as never })).toThrow("kaimingNormal_: mode 'fan_in' is not valid; use 'fanIn' (PyTorch's 'fan_in')");
+    expect(() => L.init.kaimingNormal_(w, { nonlinearity: 'leaky_relu' as never })).toThrow(
+      "kaimingNormal_: nonlinearity 'leaky_relu' is not valid; use 'leakyRelu' (PyTorch's 'leaky_relu')");
+    expect(() => L.init.calculateGain('leaky_relu' as never, 0.2)).toThrow(
+      "calculateGain: nonlinearity 'leaky_relu' is not valid; use 'leakyRelu' (PyTorch's 'leaky_relu')");
+    expect(() => L.init.calculateGain('swish' as never)).toThrow(
+      "calculateGain: nonlinearity 'swish' is not valid; use one of 'linear', 'identity', 'sigmoid', 'conv1d', 'conv2d', 'conv3d', 'tanh', 'relu', 'leakyRelu', 'selu'");
+    expect(w.dataSync().every((v) => v === 0)).toBe(true); // nothing was written
   });
 });
 

@@ -14,8 +14,8 @@ type Nonlinearity = Parameters<typeof init.calculateGain>[0];
 /** Each activation as a module factory, with the nonlinearity Xavier/Kaiming gains are computed for. */
 const ACTIVATIONS: Record<ActivationName, { make: () => Module | null; gain: Nonlinearity }> = {
   relu: { make: () => new ReLU(), gain: 'relu' },
-  'leaky-relu': { make: () => new LeakyReLU(0.01), gain: 'leaky_relu' },
-  prelu: { make: () => new PReLU(), gain: 'leaky_relu' },
+  'leaky-relu': { make: () => new LeakyReLU(0.01), gain: 'leakyRelu' },
+  prelu: { make: () => new PReLU(), gain: 'leakyRelu' },
   elu: { make: () => new ELU(), gain: 'relu' },
   gelu: { make: () => new GELU(), gain: 'relu' },
   tanh: { make: () => new Tanh(), gain: 'tanh' },
@@ -39,8 +39,8 @@ const INITS: Record<InitName, ((w: T.Tensor, gain: Nonlinearity) => void) | null
   default: null,
   'xavier-uniform': (w, g) => init.xavierUniform_(w, init.calculateGain(g)),
   'xavier-normal': (w, g) => init.xavierNormal_(w, init.calculateGain(g)),
-  'kaiming-uniform': (w, g) => init.kaimingUniform_(w, { nonlinearity: g === 'leaky_relu' ? 'leaky_relu' : 'relu' }),
-  'kaiming-normal': (w, g) => init.kaimingNormal_(w, { nonlinearity: g === 'leaky_relu' ? 'leaky_relu' : 'relu' }),
+  'kaiming-uniform': (w, g) => init.kaimingUniform_(w, { nonlinearity: g === 'leakyRelu' ? 'leakyRelu' : 'relu' }),
+  'kaiming-normal': (w, g) => init.kaimingNormal_(w, { nonlinearity: g === 'leakyRelu' ? 'leakyRelu' : 'relu' }),
   'normal-small': (w) => init.normal_(w, 0, 0.01),
   'normal-large': (w) => init.normal_(w, 0, 1),
   zeros: (w) => init.zeros_(w),
