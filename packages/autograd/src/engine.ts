@@ -3,7 +3,8 @@
  * tangents); backward walks the recorded nodes in reverse topological order applying VJP rules.
  */
 import * as T from '@nn/tensor';
-import { type BackwardOptions, type DiffOp, NNError, type Tensor, autograd, installAutograd, tidy, keep } from '@nn/tensor';
+import { autograd, type DiffOp, installAutograd, isContiguous } from '@nn/tensor/backend';
+import { type BackwardOptions, NNError, type Tensor, tidy, keep } from '@nn/tensor';
 import { anomaly, checkFinite } from './anomaly.js';
 import { type GradNode, LeafNode, OpNode, type VjpFn } from './node.js';
 import type { RuleContext } from './rules/context.js';
@@ -191,7 +192,7 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
         if (leaf.isDisposed) continue;
         const value = createGraph ? g : g.detach();
         if (leaf.grad === null) {
-          const owned = !handedOut.has(g.storage) && g.storage.refs <= 2 && g.offset === 0 && g.size === g.storage.size && T.isContiguous(g.shape, g.strides);
+          const owned = !handedOut.has(g.storage) && g.storage.refs <= 2 && g.offset === 0 && g.size === g.storage.size && isContiguous(g.shape, g.strides);
           handedOut.add(g.storage);
           leaf.grad = keep(owned ? (value === g ? T.contiguous(g) : value) : T.clone(value));
         } else {

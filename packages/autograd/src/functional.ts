@@ -1,6 +1,7 @@
 /** Functional autodiff: grad, valueAndGrad, jvp, jacrev, jacfwd, hessian, noGrad, customGrad. */
 import * as T from '@nn/tensor';
-import { NNError, type Tensor, autograd } from '@nn/tensor';
+import { NNError, type Tensor } from '@nn/tensor';
+import { autograd } from '@nn/tensor/backend';
 import { attachNode, computeGrads } from './engine.js';
 import type { OpNode } from './node.js';
 

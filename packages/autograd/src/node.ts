@@ -3,7 +3,8 @@
  * count drops to zero it frees what it saved and releases its parents (iteratively, so deep graphs
  * do not overflow the stack).
  */
-import type { DiffOp, GradNodeRef, Tensor } from '@nn/tensor';
+import type { Tensor } from '@nn/tensor';
+import type { DiffOp, GradNodeRef } from '@nn/tensor/backend';
 
 export type VjpFn = (node: OpNode, g: Tensor) => (Tensor | null)[];
 

@@ -1,6 +1,7 @@
 /** checkGrad (reverse and forward mode, float64 central differences) for every differentiable op. */
 import * as T from '@nn/tensor';
-import type { DiffOp, Tensor } from '@nn/tensor';
+import type { Tensor } from '@nn/tensor';
+import type { DiffOp } from '@nn/tensor/backend';
 import { describe, expect, it } from 'vitest';
 import { checkGrad } from '@nn/autograd';
 

@@ -1,6 +1,7 @@
 /** Elementwise primitives through the frontend: unary, binary (broadcasting), where, cast, composed activations. */
 import * as nn from '@nn/tensor';
-import { ARITH_OPS, type BinaryOp, COMPARE_OPS, type DType, DTypeError, type Tensor, UNARY_OPS, type UnaryOp } from '@nn/tensor';
+import { type DType, DTypeError, type Tensor, type UnaryOp } from '@nn/tensor';
+import { ARITH_OPS, type BinaryOp, COMPARE_OPS, UNARY_OPS } from '@nn/tensor/backend';
 import { describe, expect } from 'vitest';
 import {
   type Ctx, EXACT, expandedFromRef, expectRef, fromRef, LAYOUTS, type Kind, needs, randomRef, test, tolFor, transcendentalTol,

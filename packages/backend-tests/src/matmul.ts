@@ -1,6 +1,7 @@
 /** matmul (1-D, 2-D, batched, broadcast, transposed views, odd sizes, size 0) and fused linear. */
 import * as nn from '@nn/tensor';
-import type { DType, FusedActivation, Tensor } from '@nn/tensor';
+import type { DType, Tensor } from '@nn/tensor';
+import type { FusedActivation } from '@nn/tensor/backend';
 import { describe } from 'vitest';
 import { type Ctx, EXACT, expectRef, fromRef, type Layout, needs, randomRef, sumTol, test, toRef, tolFor, transcendentalTol } from './helpers.js';
 import * as R from './reference.js';

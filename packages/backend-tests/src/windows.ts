@@ -5,7 +5,8 @@
  * it and with it removed, so the composed fallback passes on every backend too.
  */
 import * as nn from '@nn/tensor';
-import type { Backend, DType, FusedRoutines, Tensor } from '@nn/tensor';
+import { type FusedRoutines, sliceView } from '@nn/tensor/backend';
+import type { Backend, DType, Tensor } from '@nn/tensor';
 import { describe } from 'vitest';
 import { type Ctx, EXACT, type Layout, expectRef, fromRef, randomRef, rng, test } from './helpers.js';
 import * as R from './reference.js';
@@ -174,7 +175,7 @@ export function windowTests(ctx: Ctx): void {
         const src = randomRef([3, 4], dtype, 62, dtype === 'int32' ? 'int' : 'float');
         const dst = fromRef(ctx, base);
         // Every other row and column from (1, 1): a view with strides [18, 2] and an offset.
-        const view = nn.sliceView(dst, [1, 1], [2, 2], [3, 4]);
+        const view = sliceView(dst, [1, 1], [2, 2], [3, 4]);
         be.fused.addInto!(view, fromRef(ctx, src, 'permuted'));
         const want = [...base.data];
         src.data.forEach((v, i) => {

@@ -4,10 +4,8 @@
  * tensor ops (pad, narrow views, indexSelect, where), so they run on any backend without reading
  * data back; only the random draws happen on the host, from a Philox stream.
  */
-import {
-  DTypeError, NNError, ShapeError, type Tensor, ValueRangeError, concat, fillRandom, getRngState, indexSelect, isTensor,
-  setRngState, tensor, tidy, where,
-} from '@nn/tensor';
+import { DTypeError, NNError, ShapeError, type Tensor, ValueRangeError, concat, getRngState, indexSelect, isTensor, setRngState, tensor, tidy, where } from '@nn/tensor';
+import { fillRandom } from '@nn/tensor/backend';
 import { PhiloxStream, checkSeed } from './random.js';
 
 /** Anything with `apply(x)`: the image transforms here, and also Standardize / MinMaxScale. */

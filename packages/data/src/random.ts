@@ -4,7 +4,8 @@
  * produces exactly what `manualSeed(s)` followed by the same ops would, but without touching (or
  * depending on) the global generator's state.
  */
-import { fillRandom, getRngState, permutationFromBits, randperm, seedKey, setRngState, ValueRangeError } from '@nn/tensor';
+import { getRngState, randperm, setRngState, ValueRangeError } from '@nn/tensor';
+import { fillRandom, permutationFromBits, seedKey } from '@nn/tensor/backend';
 
 export function checkSeed(op: string, seed: unknown): number {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {

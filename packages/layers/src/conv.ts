@@ -1,5 +1,6 @@
 /** Convolution modules (torch.nn.Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d). */
 import * as T from '@nn/tensor';
+import { checkKnownOptions, intTuple } from '@nn/tensor/backend';
 import { type IntArg, ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
 import { checkFeatures, checkPositiveInt } from './check.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
@@ -87,7 +88,7 @@ abstract class ConvBase extends Module {
     transposed: boolean,
   ) {
     super();
-    T.checkKnownOptions(kind, options, transposed ? CONV_TRANSPOSE_OPTIONS : CONV_OPTIONS);
+    checkKnownOptions(kind, options, transposed ? CONV_TRANSPOSE_OPTIONS : CONV_OPTIONS);
     checkPositiveInt(kind, 'inChannels', inChannels);
     checkPositiveInt(kind, 'outChannels', outChannels);
     const groups = options.groups ?? 1;
@@ -96,9 +97,9 @@ abstract class ConvBase extends Module {
       throw new ValueRangeError(`${kind}: groups=${groups} must divide inChannels (${inChannels}) and outChannels (${outChannels})`);
     }
     this.groups = groups;
-    this.kernelSize = T.intTuple(kind, 'kernelSize', kernelSize, spatial, 1);
-    this.stride = T.intTuple(kind, 'stride', options.stride ?? 1, spatial, 1);
-    this.dilation = T.intTuple(kind, 'dilation', options.dilation ?? 1, spatial, 1);
+    this.kernelSize = intTuple(kind, 'kernelSize', kernelSize, spatial, 1);
+    this.stride = intTuple(kind, 'stride', options.stride ?? 1, spatial, 1);
+    this.dilation = intTuple(kind, 'dilation', options.dilation ?? 1, spatial, 1);
     // PyTorch's layouts: [out, in/groups, *k] and, transposed, [in, out/groups, *k].
     const shape = transposed ? [inChannels, outChannels / groups, ...this.kernelSize] : [outChannels, inChannels / groups, ...this.kernelSize];
     const opts = { dtype: options.dtype ?? 'float32', backend: options.backend } as const;
@@ -151,7 +152,7 @@ abstract class ConvNd extends ConvBase {
     const { padding = 0, paddingMode = 'zeros' } = options;
     if (padding === 'same' || padding === 'valid') this.padding = padding;
     else if (typeof padding === 'string') throw new ValueRangeError(`${kind}: padding must be 'same', 'valid' or non-negative integers, got '${padding}'`);
-    else this.padding = T.intTuple(kind, 'padding', padding, spatial, 0);
+    else this.padding = intTuple(kind, 'padding', padding, spatial, 0);
     if (padding === 'same' && this.stride.some((s) => s !== 1)) throw new ValueRangeError(`${kind}: padding='same' needs stride 1, got stride ${tuple(this.stride)}`);
     if (!PADDING_MODES.includes(paddingMode)) throw new ValueRangeError(`${kind}: paddingMode must be one of ${PADDING_MODES.join(', ')}, got '${String(paddingMode)}'`);
     this.paddingMode = paddingMode;
@@ -239,8 +240,8 @@ abstract class ConvTransposeNd extends ConvBase {
 
   constructor(kind: string, spatial: number, inChannels: number, outChannels: number, kernelSize: IntArg, options: ConvTransposeModuleOptions) {
     super(kind, spatial, inChannels, outChannels, kernelSize, options, true);
-    this.padding = T.intTuple(kind, 'padding', options.padding ?? 0, spatial, 0);
-    this.outputPadding = T.intTuple(kind, 'outputPadding', options.outputPadding ?? 0, spatial, 0);
+    this.padding = intTuple(kind, 'padding', options.padding ?? 0, spatial, 0);
+    this.outputPadding = intTuple(kind, 'outputPadding', options.outputPadding ?? 0, spatial, 0);
     this.outputPadding.forEach((p, i) => {
       if (p >= this.stride[i] && p >= this.dilation[i]) {
         throw new ValueRangeError(`${kind}: outputPadding ${tuple(this.outputPadding)} must be smaller than either stride ${tuple(this.stride)} or dilation ${tuple(this.dilation)}`);

@@ -1,5 +1,6 @@
 /** Pooling modules (torch.nn.MaxPool2d, AvgPool2d, AdaptiveAvgPool2d). */
 import * as T from '@nn/tensor';
+import { checkKnownOptions, intTuple } from '@nn/tensor/backend';
 import { type IntArg, type Tensor, ValueRangeError } from '@nn/tensor';
 import { checkBool } from './check.js';
 import { Module } from './module.js';
@@ -36,11 +37,11 @@ export class MaxPool2d extends Module {
    */
   constructor(kernelSize: IntArg, options: T.MaxPoolOptions = {}) {
     super();
-    T.checkKnownOptions('MaxPool2d', options, ['stride', 'padding', 'dilation', 'ceilMode']);
-    this.kernelSize = T.intTuple('MaxPool2d', 'kernelSize', kernelSize, 2, 1);
-    this.stride = T.intTuple('MaxPool2d', 'stride', options.stride ?? this.kernelSize, 2, 1);
-    this.padding = T.intTuple('MaxPool2d', 'padding', options.padding ?? 0, 2, 0);
-    this.dilation = T.intTuple('MaxPool2d', 'dilation', options.dilation ?? 1, 2, 1);
+    checkKnownOptions('MaxPool2d', options, ['stride', 'padding', 'dilation', 'ceilMode']);
+    this.kernelSize = intTuple('MaxPool2d', 'kernelSize', kernelSize, 2, 1);
+    this.stride = intTuple('MaxPool2d', 'stride', options.stride ?? this.kernelSize, 2, 1);
+    this.padding = intTuple('MaxPool2d', 'padding', options.padding ?? 0, 2, 0);
+    this.dilation = intTuple('MaxPool2d', 'dilation', options.dilation ?? 1, 2, 1);
     this.ceilMode = checkBool('MaxPool2d', 'ceilMode', options.ceilMode ?? false);
   }
   /** `x` `[N, C, H, W]` (or `[C, H, W]`) → the maximum of each window. */
@@ -83,10 +84,10 @@ export class AvgPool2d extends Module {
    */
   constructor(kernelSize: IntArg, options: T.AvgPoolOptions = {}) {
     super();
-    T.checkKnownOptions('AvgPool2d', options, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']);
-    this.kernelSize = T.intTuple('AvgPool2d', 'kernelSize', kernelSize, 2, 1);
-    this.stride = T.intTuple('AvgPool2d', 'stride', options.stride ?? this.kernelSize, 2, 1);
-    this.padding = T.intTuple('AvgPool2d', 'padding', options.padding ?? 0, 2, 0);
+    checkKnownOptions('AvgPool2d', options, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']);
+    this.kernelSize = intTuple('AvgPool2d', 'kernelSize', kernelSize, 2, 1);
+    this.stride = intTuple('AvgPool2d', 'stride', options.stride ?? this.kernelSize, 2, 1);
+    this.padding = intTuple('AvgPool2d', 'padding', options.padding ?? 0, 2, 0);
     this.ceilMode = checkBool('AvgPool2d', 'ceilMode', options.ceilMode ?? false);
     this.countIncludePad = checkBool('AvgPool2d', 'countIncludePad', options.countIncludePad ?? true);
     const d = options.divisorOverride;

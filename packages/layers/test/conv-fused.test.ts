@@ -5,7 +5,8 @@
  */
 import '@nn/autograd';
 import * as T from '@nn/tensor';
-import type { FusedRoutines, Tensor } from '@nn/tensor';
+import type { Tensor } from '@nn/tensor';
+import type { FusedRoutines } from '@nn/tensor/backend';
 import { describe, expect, it } from 'vitest';
 
 type Routine = 'poolArgmax' | 'addInto';

@@ -1,5 +1,6 @@
 /** Choosing between a backend's fused update routine and the composed tensor-op version. */
-import { BackendError, type FusedRoutines, type Tensor, isContiguous } from '@nn/tensor';
+import { BackendError, type Tensor } from '@nn/tensor';
+import { type FusedRoutines, isContiguous } from '@nn/tensor/backend';
 
 export type FusedKind = 'adam' | 'sgd';
 type Routine<K extends FusedKind> = NonNullable<FusedRoutines<unknown>[K]>;

@@ -8,7 +8,7 @@ import * as T from '@nn/tensor';
 import { type Tensor, ValueRangeError, registerBackend } from '@nn/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clipGradNorm } from '@nn/optim';
-import type { WebGPUBackend } from '../../webgpu-backend/src/index.js';
+import type { WebGPUBackend } from '@nn/webgpu-backend';
 import { tryWebGPU, webgpuAvailable } from '../../webgpu-backend/test/gpu.js';
 
 const F32_MAX = 3.4028234663852886e38;

@@ -1,5 +1,6 @@
 /**
- * @nn/tensor: tensors with broadcasting, the backend contract, and the pure-TypeScript cpu backend.
+ * @nn/tensor: tensors with broadcasting, their ops, memory scopes, the backend registry and the
+ * pure-TypeScript cpu backend. Backend authors also import `@nn/tensor/backend` (the kit).
  */
 export { Tensor, isTensor } from './tensor.js';
 export type { DType, DataArray } from './dtype.js';
@@ -8,14 +9,10 @@ export { memory, tidy, scope, keep, type MemorySummary } from './memory.js';
 export { registerBackend, setBackend, getBackend, listBackends } from './registry.js';
 export { createCpuBackend } from './cpu/index.js';
 export { createReferenceBackend } from './reference/index.js';
-export type {
-  Backend, View, Primitives, FusedRoutines, Storage as BackendStorage, MemoryInfo, Primitive,
-  UnaryOp, BinaryOp, ArithOp, CompareOp, ReduceOp, RandomKind, FusedActivation,
-} from './backend/contract.js';
-export { UNARY_OPS, BINARY_OPS, ARITH_OPS, COMPARE_OPS, REDUCE_OPS } from './backend/contract.js';
-export { philox4x32, fillRandom, blocksUsed, seedKey, permutationFromBits } from './rng.js';
-export type { DiffOp, OpParams, ParamsOf, ReduceParams, StructuralOp, WindowParams } from './ops/op-types.js';
-export { autograd, installAutograd, type AutogradHooks, type BackwardOptions, type GradFn, type GradNodeRef } from './hooks.js';
+// The Backend type names what getBackend returns and registerBackend takes; the rest of the
+// contract, the op table, layout helpers, Philox and the autograd seam are in '@nn/tensor/backend'.
+export type { Backend, UnaryOp } from './backend/contract.js';
+export type { BackwardOptions, GradFn } from './hooks.js';
 export type { Scalar, TensorLike } from './ops/core.js';
 export type { CreateOptions, NestedArray } from './ops/creation.js';
 export type { VarOptions, Dims } from './ops/reduce.js';
@@ -34,13 +31,13 @@ export {
 export { matmul, linear } from './ops/linalg.js';
 export {
   reshape, flatten, squeeze, unsqueeze, transpose, permute, expand, slice, narrow, split, pad,
-  concat, stack, contiguous, clone, copy_, gather, indexSelect, scatterAdd, oneHot, sliceView, padWindow,
+  concat, stack, contiguous, clone, copy_, gather, indexSelect, scatterAdd, oneHot,
   type PadSpec, type PadMode, type PadOptions,
 } from './ops/movement.js';
 export {
   slidingWindows, foldWindows, unfold, fold, type WindowOptions, type UnfoldOptions,
 } from './ops/window.js';
-export { type IntArg, intTuple, checkKnownOptions } from './ops/window-args.js';
+export type { IntArg } from './ops/window-args.js';
 export {
   conv1d, conv2d, convTranspose1d, convTranspose2d, convLimits, type ConvOptions, type ConvTransposeOptions,
 } from './ops/conv.js';
@@ -52,7 +49,4 @@ export { tril, triu, maskedFill, chunk, repeat, repeatInterleave } from './ops/s
 export { sort, argsort, topk, type SortOptions, type TopkOptions, type SortResult } from './ops/sort.js';
 export { einsum } from './ops/einsum.js';
 export { multinomial, type MultinomialOptions } from './ops/multinomial.js';
-export { broadcastShapes, sizeOf, contiguousStrides, isContiguous } from './shape.js';
-export { flatStep } from './cpu/strides.js';
-export { argsortLines } from './cpu/sort.js';
-export { formatTensor } from './format.js';
+export { broadcastShapes } from './shape.js';

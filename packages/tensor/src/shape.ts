@@ -2,34 +2,6 @@ import { ShapeError, ValueRangeError, fmtShape } from './errors.js';
 
 export type Shape = readonly number[];
 
-/** Number of elements of a shape (1 for `[]`). */
-export function sizeOf(shape: Shape): number {
-  let n = 1;
-  for (let i = 0; i < shape.length; i++) n *= shape[i];
-  return n;
-}
-
-/** Row-major (C order) strides of a shape, in elements. */
-export function contiguousStrides(shape: Shape): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i];
-  }
-  return strides;
-}
-
-/** True if `strides` are the row-major strides of `shape` (size-1 dims may have any stride). */
-export function isContiguous(shape: Shape, strides: readonly number[]): boolean {
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    if (shape[i] !== 1 && strides[i] !== s) return false;
-    s *= shape[i];
-  }
-  return true;
-}
-
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

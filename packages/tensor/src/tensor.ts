@@ -2,14 +2,14 @@ import type { Backend, View } from './backend/contract.js';
 import type { DataArray, DType } from './dtype.js';
 import { DisposedError, NNError } from './errors.js';
 import { formatTensor } from './format.js';
-import { autograd, type BackwardOptions, type GradFn, type GradNodeRef, requireAutograd } from './hooks.js';
+import { type BackwardOptions, type GradFn, type GradNodeRef, requireAutograd } from './hooks.js';
 import { type Owned, type Storage, retarget, setTensorCheck, trackTensor, untrackTensor, untrackedCount } from './memory.js';
 import * as ops from './ops/index.js';
 import type { Scalar, TensorLike } from './ops/core.js';
 import type { PadOptions, PadSpec } from './ops/movement.js';
 import type { MultinomialOptions } from './ops/multinomial.js';
 import type { SortOptions, SortResult, TopkOptions } from './ops/sort.js';
-import { sizeOf } from './shape.js';
+import { sizeOf } from './layout.js';
 
 // Ships in the .d.ts so consumers whose lib lacks esnext.disposable (e.g. es2022 + dom) can read
 // `[Symbol.dispose]`. It is the lib's own declaration (as in @types/node): TS merges the two.
@@ -467,4 +467,3 @@ export function isTensor(v: unknown): v is Tensor {
 }
 setTensorCheck(isTensor);
 
-export { autograd };

@@ -9,7 +9,7 @@ import { noGrad } from '@nn/autograd';
 import * as L from '@nn/layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fit } from '@nn/train';
-import type { WebGPUBackend } from '../../webgpu-backend/src/index.js';
+import type { WebGPUBackend } from '@nn/webgpu-backend';
 import { tryWebGPU, webgpuAvailable } from '../../webgpu-backend/test/gpu.js';
 
 const STEPS = 50;

@@ -13,7 +13,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from '@nn/tensor';
+import { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from '@nn/tensor/backend';
 // The table lives inside @nn/tensor (not re-exported): read it from the sources.
 import { BINARY_TABLE, UNARY_TABLE } from '../../tensor/src/backend/elementwise-table.js';
 

@@ -3,10 +3,8 @@
  * AssemblyScript kernels (assembly/) through a Runner (runner.ts), which splits large calls
  * across the worker pool (threads.ts).
  */
-import {
-  type Backend, BackendError, type BinaryOp, type DataArray, type DType, type MemoryInfo, type RandomKind, type ReduceOp,
-  type UnaryOp, ValueRangeError, type View, argsortLines,
-} from '@nn/tensor';
+import { type Backend, BackendError, type DataArray, type DType, type UnaryOp, ValueRangeError } from '@nn/tensor';
+import { type BinaryOp, type MemoryInfo, type RandomKind, type ReduceOp, type View, argsortLines } from '@nn/tensor/backend';
 import { adam, sgd } from './fused-optim.js';
 import type { Heap, WasmBuffer } from './heap.js';
 import {

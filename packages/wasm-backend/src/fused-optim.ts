@@ -4,7 +4,8 @@
  * them and rounded to float32 by the call; assembly/optim.ts then does the same float32 operations
  * in the same order, so results are the composed version's bits.
  */
-import { DTypeError, type FusedRoutines, type View } from '@nn/tensor';
+import { DTypeError } from '@nn/tensor';
+import type { FusedRoutines, View } from '@nn/tensor/backend';
 import type { WasmBuffer } from './heap.js';
 import { ptrOf, sizeOf } from './layout.js';
 import type { Runner } from './runner.js';

@@ -1,6 +1,6 @@
 /** The kernels' exports (assembly/index.ts) as the JS side sees them, and their id tables. */
-import { BINARY_OPS, UNARY_OPS } from '@nn/tensor';
-import { type DType, DTypeError, type FusedActivation, type RandomKind, type ReduceOp } from '@nn/tensor';
+import { BINARY_OPS, type FusedActivation, type RandomKind, type ReduceOp, UNARY_OPS } from '@nn/tensor/backend';
+import { type DType, DTypeError } from '@nn/tensor';
 import { MAP1_IDS, MAP2_IDS, MAP3_IDS } from './kernel-ids.gen.js';
 import { DTYPES, TYPE_NAMES, typeCode } from './layout.js';
 

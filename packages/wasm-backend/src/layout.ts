@@ -3,7 +3,8 @@
  * (drops size-1 dims, merges dims every operand walks as one) and writes shapes, byte strides and
  * pointers as i32 words into a small reserved area of linear memory; assembly/*.ts read them.
  */
-import { DTypeError, type DType, ValueRangeError, type View, flatStep } from '@nn/tensor';
+import { DTypeError, type DType, ValueRangeError } from '@nn/tensor';
+import { type View, collapse, collapseGroup, flatStep } from '@nn/tensor/backend';
 import type { WasmBuffer } from './heap.js';
 
 /** The dtypes the kernels take, by element type code (0 f32, 1 i32, 2 u8). */
@@ -27,11 +28,7 @@ export function ptrOf(v: View): number {
   return (v.buffer as WasmBuffer).ptr + v.offset * elemBytes(v.dtype);
 }
 
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (let i = 0; i < shape.length; i++) n *= shape[i];
-  return n;
-}
+export { sizeOf } from '@nn/tensor/backend';
 
 /**
  * How a flat loop walks a view of `shape`: its element size in bytes if the strides are row-major
@@ -52,6 +49,8 @@ function checkRank(rank: number): void {
 // Scratch for collapsing (no allocation per call).
 const SH: number[] = [];
 const ST: number[][] = [[], [], [], []];
+const STRIDES: (readonly number[])[] = [];
+const BYTES: number[] = [];
 
 /**
  * Writes an elementwise descriptor at word `at` of `w`: [r, k, shape[r], strides[k][r] (bytes),
@@ -61,28 +60,11 @@ const ST: number[][] = [[], [], [], []];
 export function writeElementwise(w: Int32Array, at: number, shape: readonly number[], ops: readonly View[]): number {
   checkRank(shape.length);
   const k = ops.length;
-  let r = 0;
-  for (let d = 0; d < shape.length; d++) {
-    const n = shape[d];
-    if (n === 1) continue;
-    if (r > 0) {
-      let merge = true;
-      for (let o = 0; o < k && merge; o++) merge = ST[o][r - 1] === ops[o].strides[d] * elemBytes(ops[o].dtype) * n;
-      if (merge) {
-        SH[r - 1] *= n;
-        for (let o = 0; o < k; o++) ST[o][r - 1] = ops[o].strides[d] * elemBytes(ops[o].dtype);
-        continue;
-      }
-    }
-    SH[r] = n;
-    for (let o = 0; o < k; o++) ST[o][r] = ops[o].strides[d] * elemBytes(ops[o].dtype);
-    r++;
+  for (let o = 0; o < k; o++) {
+    STRIDES[o] = ops[o].strides;
+    BYTES[o] = elemBytes(ops[o].dtype);
   }
-  if (r === 0) {
-    SH[0] = 1;
-    for (let o = 0; o < k; o++) ST[o][0] = 0;
-    r = 1;
-  }
+  const r = collapse(shape, k, STRIDES, SH, ST, BYTES);
   w[at] = r;
   w[at + 1] = k;
   let p = at + 2;
@@ -90,34 +72,6 @@ export function writeElementwise(w: Int32Array, at: number, shape: readonly numb
   for (let o = 0; o < k; o++) for (let d = 0; d < r; d++) w[p++] = ST[o][d];
   for (let o = 0; o < k; o++) w[p++] = ptrOf(ops[o]);
   return p - at;
-}
-
-/** Collapses the dims of x that are (reduced) or are not (kept) in the sorted axes into S/T (bytes). */
-function collapseGroup(x: View, axes: readonly number[], reduced: boolean, S: number[], T: number[]): number {
-  const e = elemBytes(x.dtype);
-  let r = 0;
-  let next = 0;
-  for (let d = 0; d < x.shape.length; d++) {
-    const isReduced = next < axes.length && axes[next] === d;
-    if (isReduced) next++;
-    const n = x.shape[d];
-    if (isReduced !== reduced || n === 1) continue;
-    const s = x.strides[d] * e;
-    if (r > 0 && T[r - 1] === s * n) {
-      S[r - 1] *= n;
-      T[r - 1] = s;
-    } else {
-      S[r] = n;
-      T[r] = s;
-      r++;
-    }
-  }
-  if (r === 0) {
-    S[0] = 1;
-    T[0] = 0;
-    r = 1;
-  }
-  return r;
 }
 
 const KS: number[] = [];
@@ -128,8 +82,8 @@ const RT: number[] = [];
 /** Writes a reduction descriptor [kr, rr, KS, KST, RS, RST, x, out]; returns kr and the kept-inner stride. */
 export function writeReduce(w: Int32Array, at: number, x: View, axes: readonly number[], out: View): void {
   checkRank(x.shape.length);
-  const kr = collapseGroup(x, axes, false, KS, KT);
-  const rr = collapseGroup(x, axes, true, RS, RT);
+  const kr = collapseGroup(x.shape, x.strides, axes, false, KS, KT, elemBytes(x.dtype));
+  const rr = collapseGroup(x.shape, x.strides, axes, true, RS, RT, elemBytes(x.dtype));
   w[at] = kr;
   w[at + 1] = rr;
   let p = at + 2;

@@ -1,5 +1,6 @@
 /** matmul and fused linear: the blocked SIMD GEMM, split by batches, rows or columns across threads. */
-import { DTypeError, type FusedActivation, type View } from '@nn/tensor';
+import { DTypeError } from '@nn/tensor';
+import type { FusedActivation, View } from '@nn/tensor/backend';
 import { ACT_CODES } from './kernels.js';
 import { ptrOf } from './layout.js';
 import type { Runner } from './runner.js';

@@ -1,5 +1,6 @@
 /** The fused max-pooling argmax (assembly/pool.ts), split by planes across threads. */
-import { DTypeError, type View } from '@nn/tensor';
+import { DTypeError } from '@nn/tensor';
+import type { View } from '@nn/tensor/backend';
 import { ptrOf } from './layout.js';
 import type { Runner } from './runner.js';
 

@@ -2,7 +2,8 @@
  * What every primitive shares: the kernels, the heap, the descriptor area, per-thread scratch, and
  * `split`, which divides a call between this thread and the workers.
  */
-import { BackendError, type View } from '@nn/tensor';
+import { BackendError } from '@nn/tensor';
+import type { View } from '@nn/tensor/backend';
 import type { Heap, WasmBuffer } from './heap.js';
 import { COPY_1, COPY_4, type Kernels, type SplitThresholds } from './kernels.js';
 import { flatStride, ptrOf, sizeOf, writeElementwise } from './layout.js';

@@ -6,6 +6,7 @@
  */
 import { Linear } from '@nn/layers';
 import * as nn from '@nn/tensor';
+import type { View } from '@nn/tensor/backend';
 import { BackendError, DTypeError, ValueRangeError, registerBackend } from '@nn/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WasmBackend, WasmBuffer } from '../src/index.js';
@@ -30,7 +31,7 @@ function throwsExactly(f: () => unknown, C: new (m: string) => Error, message: s
   expect((error as Error).message).toBe(message);
 }
 
-function view(buffer: WasmBuffer, dtype: nn.DType, shape: number[], strides?: number[]): nn.View<WasmBuffer> {
+function view(buffer: WasmBuffer, dtype: nn.DType, shape: number[], strides?: number[]): View<WasmBuffer> {
   const s = strides ?? shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
   return { buffer, dtype, shape, strides: s, offset: 0 };
 }

@@ -5,7 +5,8 @@
  * on one thread and on two threads with every call split.
  */
 import * as nn from '@nn/tensor';
-import { BINARY_OPS, type BinaryOp, type DType, type Tensor, UNARY_OPS, registerBackend } from '@nn/tensor';
+import { BINARY_OPS, type BinaryOp, UNARY_OPS, type View } from '@nn/tensor/backend';
+import { type DType, type Tensor, registerBackend } from '@nn/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WasmBackend, createWasmBackend } from '../src/index.js';
 
@@ -250,7 +251,7 @@ for (const mode of ['one thread', 'two threads, every call split'] as const) {
       const cpu = nn.getBackend('cpu');
       const n = 1031;
       const init = [floats(n, 41).map((x) => (Number.isFinite(x) ? x % 5 : 0.25)), floats(n, 42).map((x) => (Number.isFinite(x) ? x % 3 : -1)), floats(n, 43).map((x) => (Number.isFinite(x) ? (x % 2) / 10 : 0)), floats(n, 44).map((x) => (Number.isFinite(x) ? Math.abs(x % 2) / 10 : 0)), floats(n, 45).map((x) => (Number.isFinite(x) ? Math.abs(x % 2) / 5 : 0))];
-      const run = (be: typeof cpu, f: (views: nn.View[]) => void): ArrayLike<number>[] => {
+      const run = (be: typeof cpu, f: (views: View[]) => void): ArrayLike<number>[] => {
         const bufs = init.map((d) => {
           const b = be.alloc(n, 'float32');
           be.write(b, d);

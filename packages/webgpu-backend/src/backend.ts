@@ -7,10 +7,8 @@
  * arguments are validated on the device (`checkIndices`); a bad one throws at the next read or sync.
  */
 /// <reference types="@webgpu/types" />
-import {
-  type Backend, BackendError, type DataArray, type DType, type FusedActivation, type RandomKind, type ReduceOp,
-  type BinaryOp, type UnaryOp,
-} from '@nn/tensor';
+import { type Backend, BackendError, type DataArray, type DType, type UnaryOp } from '@nn/tensor';
+import type { FusedActivation, RandomKind, ReduceOp, BinaryOp } from '@nn/tensor/backend';
 import { type GView, sizeOf, WORD } from './kernels/common.js';
 import * as ew from './kernels/elementwise.js';
 import { fill, iota, random } from './kernels/fill.js';

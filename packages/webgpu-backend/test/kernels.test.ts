@@ -5,7 +5,8 @@
  * the workgroup path, and in-place copies within one buffer.
  */
 import * as nn from '@nn/tensor';
-import { type Tensor, UNARY_OPS, type UnaryOp, registerBackend } from '@nn/tensor';
+import { type Tensor, type UnaryOp, registerBackend } from '@nn/tensor';
+import { UNARY_OPS } from '@nn/tensor/backend';
 import * as O from '@nn/optim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebGPUBackend } from '../src/index.js';

@@ -6,7 +6,8 @@
  * - `profile`: wall time per primitive call, keyed by primitive, op and shapes. Only meaningful on
  *   synchronous backends (cpu, wasm), where a call returns when its work is done.
  */
-import type { Backend, DType, View } from '@nn/tensor';
+import type { Backend, DType } from '@nn/tensor';
+import type { View } from '@nn/tensor/backend';
 
 const bytesOf = (size: number, dtype: DType): number => size * (dtype === 'bool' ? 1 : dtype === 'float64' ? 8 : 4);
 

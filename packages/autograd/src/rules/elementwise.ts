@@ -4,7 +4,8 @@
  * the input's shape (VJP); forward mode adds it up over inputs with tangents (JVP). Each derivative
  * is written once, in tensor ops, so both modes and higher orders follow.
  */
-import type { ArithOp, Tensor, UnaryOp } from '@nn/tensor';
+import type { Tensor, UnaryOp } from '@nn/tensor';
+import type { ArithOp } from '@nn/tensor/backend';
 import * as T from '@nn/tensor';
 import type { RuleContext } from './context.js';
 

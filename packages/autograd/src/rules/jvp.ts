@@ -1,6 +1,7 @@
 /** Forward-mode rules: one per differentiable op, typed so a missing rule does not compile. */
 import * as T from '@nn/tensor';
-import type { DiffOp, ParamsOf, StructuralOp, Tensor } from '@nn/tensor';
+import { ARITH_OPS, type DiffOp, padWindow, type ParamsOf, sliceView, type StructuralOp, UNARY_OPS } from '@nn/tensor/backend';
+import type { Tensor } from '@nn/tensor';
 import type { RuleContext } from './context.js';
 import { type ElementwiseOp, PARTIALS } from './elementwise.js';
 import { extremumShare, prodPartial } from './vjp.js';
@@ -45,8 +46,8 @@ const STRUCTURAL: { [K in StructuralOp]: JvpRule<K> } = {
   reshape: (ctx, [t]) => T.reshape(t!, ctx.params.shape),
   permute: (ctx, [t]) => T.permute(t!, ctx.params.perm),
   expand: (ctx, [t]) => T.expand(t!, ctx.params.shape),
-  slice: (ctx, [t]) => T.sliceView(t!, ctx.params.starts, ctx.params.steps, ctx.params.shape),
-  pad: (ctx, [t]) => T.padWindow(t!, ctx.params.starts, ctx.params.steps, ctx.params.shape, 0),
+  slice: (ctx, [t]) => sliceView(t!, ctx.params.starts, ctx.params.steps, ctx.params.shape),
+  pad: (ctx, [t]) => padWindow(t!, ctx.params.starts, ctx.params.steps, ctx.params.shape, 0),
   windows: (ctx, [t]) => T.slidingWindows(t!, ctx.params.axes, ctx.params.size, ctx.params),
   foldWindows: (ctx, [t]) => T.foldWindows(t!, ctx.params.shape, ctx.params.axes, ctx.params.size, ctx.params),
   concat: (ctx, tangents) => T.concat(ctx.inputs.map((x, i) => orZeros(tangents[i], x)), ctx.params.axis),
@@ -59,7 +60,7 @@ const STRUCTURAL: { [K in StructuralOp]: JvpRule<K> } = {
 
 /** The forward-mode rule of every differentiable op, keyed by op (a typed, exhaustive table). */
 export const JVP: { [K in DiffOp]: JvpRule<K> } = {
-  ...(Object.fromEntries([...T.UNARY_OPS, ...T.ARITH_OPS].map((op) => [op, elementwiseJvp(op)])) as {
+  ...(Object.fromEntries([...UNARY_OPS, ...ARITH_OPS].map((op) => [op, elementwiseJvp(op)])) as {
     [K in Exclude<ElementwiseOp, 'where'>]: JvpRule<K>;
   }),
   ...STRUCTURAL,

@@ -1,6 +1,7 @@
 /** Reverse-mode rules: one per differentiable op, typed so a missing rule does not compile. */
 import * as T from '@nn/tensor';
-import type { DiffOp, ParamsOf, StructuralOp, Tensor } from '@nn/tensor';
+import { ARITH_OPS, type DiffOp, padWindow, type ParamsOf, sliceView, type StructuralOp, UNARY_OPS } from '@nn/tensor/backend';
+import type { Tensor } from '@nn/tensor';
 import type { RuleContext } from './context.js';
 import { type ElementwiseOp, PARTIALS } from './elementwise.js';
 import { sumTo } from './sum-to.js';
@@ -48,8 +49,8 @@ const STRUCTURAL: { [K in StructuralOp]: VjpRule<K> } = {
   reshape: (ctx, g) => [T.reshape(g, ctx.inputs[0].shape)],
   permute: (ctx, g) => [T.permute(g, invertPerm(ctx.params.perm))],
   expand: (ctx, g) => [sumTo(g, ctx.inputs[0].shape)],
-  slice: (ctx, g) => [T.padWindow(g, ctx.params.starts, ctx.params.steps, ctx.inputs[0].shape, 0)],
-  pad: (ctx, g) => [T.sliceView(g, ctx.params.starts, ctx.params.steps, ctx.inputs[0].shape)],
+  slice: (ctx, g) => [padWindow(g, ctx.params.starts, ctx.params.steps, ctx.inputs[0].shape, 0)],
+  pad: (ctx, g) => [sliceView(g, ctx.params.starts, ctx.params.steps, ctx.inputs[0].shape)],
   windows: (ctx, g) => [T.foldWindows(g, ctx.inputs[0].shape, ctx.params.axes, ctx.params.size, ctx.params)],
   foldWindows: (ctx, g) => [T.slidingWindows(g, ctx.params.axes, ctx.params.size, ctx.params)],
   concat: (ctx, g, needs) => {
@@ -106,7 +107,7 @@ function extremumVjp(ctx: RuleContext<ParamsOf<'amax'>>, g: Tensor): Tensor {
 
 /** The reverse-mode rule (vector-Jacobian product) of every differentiable op, keyed by op (a typed, exhaustive table). */
 export const VJP: { [K in DiffOp]: VjpRule<K> } = {
-  ...(Object.fromEntries([...T.UNARY_OPS, ...T.ARITH_OPS].map((op) => [op, elementwiseVjp(op)])) as {
+  ...(Object.fromEntries([...UNARY_OPS, ...ARITH_OPS].map((op) => [op, elementwiseVjp(op)])) as {
     [K in Exclude<ElementwiseOp, 'where'>]: VjpRule<K>;
   }),
   ...STRUCTURAL,

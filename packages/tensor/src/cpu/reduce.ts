@@ -11,6 +11,7 @@
 import type { ReduceOp } from '../backend/contract.js';
 import type { DType } from '../dtype.js';
 import { type CpuView, dtypeIndex } from './buffer.js';
+import { collapseGroup } from '../layout.js';
 import { MAX_RANK, sizeOf } from './strides.js';
 
 // Collapsed kept (K*) and reduced (R*) iteration spaces and their odometer counters.
@@ -26,42 +27,6 @@ let acc = new Float64Array(1024);
 function accumulators(n: number): Float64Array {
   if (acc.length < n) acc = new Float64Array(Math.max(n, 2 * acc.length));
   return acc;
-}
-
-/**
- * Collapses the dims of x that are (reduced = true) or are not (false) in the sorted `axes` into
- * S/T: size-1 dims dropped, adjacent dims merged when contiguous relative to each other.
- */
-function collapseGroup(
-  shape: readonly number[],
-  strides: readonly number[],
-  axes: readonly number[],
-  reduced: boolean,
-  S: Int32Array,
-  T: Int32Array,
-): number {
-  let r = 0;
-  let next = 0; // walks the sorted axes alongside d
-  for (let d = 0; d < shape.length; d++) {
-    const isReduced = next < axes.length && axes[next] === d;
-    if (isReduced) next++;
-    const n = shape[d];
-    if (isReduced !== reduced || n === 1) continue;
-    if (r > 0 && T[r - 1] === strides[d] * n) {
-      S[r - 1] *= n;
-      T[r - 1] = strides[d];
-    } else {
-      S[r] = n;
-      T[r] = strides[d];
-      r++;
-    }
-  }
-  if (r === 0) {
-    S[0] = 1;
-    T[0] = 0;
-    r = 1;
-  }
-  return r;
 }
 
 type ReduceKernel = (

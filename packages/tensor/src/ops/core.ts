@@ -6,7 +6,7 @@ import { BackendError, DTypeError, NNError, fmtShape } from '../errors.js';
 import { autograd } from '../hooks.js';
 import { Storage } from '../memory.js';
 import { getBackend } from '../registry.js';
-import { contiguousStrides, sizeOf } from '../shape.js';
+import { contiguousStrides, sizeOf } from '../layout.js';
 import { Tensor } from '../tensor.js';
 import type { DiffOp, ParamsOf } from './op-types.js';
 

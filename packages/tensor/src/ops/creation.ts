@@ -4,7 +4,8 @@ import { type DataArray, type DType, allocArray, dtypeOfArray, isFloat } from '.
 import { BackendError, DTypeError, NNError, ShapeError, ValueRangeError, fmtShape } from '../errors.js';
 import { getBackend } from '../registry.js';
 import { blocksUsed, fillRandom, permutationFromBits, seedKey } from '../rng.js';
-import { checkShapeArg, isContiguous, sizeOf } from '../shape.js';
+import { checkShapeArg } from '../shape.js';
+import { isContiguous, sizeOf } from '../layout.js';
 import type { Tensor } from '../tensor.js';
 import { empty } from './core.js';
 import { add, cast, floor, mul } from './elementwise.js';

@@ -7,7 +7,7 @@
  */
 import { DTypeError, NNError, ShapeError, ValueRangeError, fmtShape } from '../errors.js';
 import { promoteTypes } from '../dtype.js';
-import { sizeOf } from '../shape.js';
+import { sizeOf } from '../layout.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf } from './core.js';
 import { arange } from './creation.js';

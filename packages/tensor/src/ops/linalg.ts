@@ -2,7 +2,8 @@
 import type { FusedActivation, View } from '../backend/contract.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError, ShapeError, ValueRangeError, fmtShape } from '../errors.js';
-import { broadcastShapes, sizeOf } from '../shape.js';
+import { broadcastShapes } from '../shape.js';
+import { sizeOf } from '../layout.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf, disposeAll, empty, needsRecord, rawView, record } from './core.js';
 import { add, gelu, relu, sigmoid, tanh } from './elementwise.js';

@@ -1,7 +1,8 @@
 /** Movement ops. Views (reshape of contiguous, permute, expand, slice) share storage; the rest copy. */
 import { DTypeError, ShapeError, ValueRangeError, fmtShape } from '../errors.js';
 import { autograd } from '../hooks.js';
-import { broadcastShapes, checkShapeArg, contiguousStrides, isContiguous, normAxis, sizeOf } from '../shape.js';
+import { broadcastShapes, checkShapeArg, normAxis } from '../shape.js';
+import { contiguousStrides, isContiguous, sizeOf } from '../layout.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, disposeAll, empty, makeView, needsRecord, rawView, record } from './core.js';
 import { cast } from './elementwise.js';

@@ -7,7 +7,7 @@ import type { BinaryOp, RandomKind, ReduceOp, UnaryOp, View } from '../backend/c
 import { BINARY_TABLE, type BinaryFn, type ElementwiseEntry, UNARY_TABLE, type UnaryFn } from '../backend/elementwise-table.js';
 import type { DataArray, DType } from '../dtype.js';
 import { fillRandom } from '../rng.js';
-import { sizeOf } from '../shape.js';
+import { sizeOf } from '../layout.js';
 import { forEachIndex, offsetAlong, offsetOf } from './strided.js';
 
 export type RefView = View<DataArray>;

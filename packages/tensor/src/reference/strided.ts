@@ -5,7 +5,7 @@
  * (stride 0) need no special cases.
  */
 import type { View } from '../backend/contract.js';
-import { sizeOf } from '../shape.js';
+import { sizeOf } from '../layout.js';
 
 /** Calls visit(pos) for each position of `shape` in row-major order; `pos` is one array, updated in place. */
 export function forEachIndex(shape: readonly number[], visit: (pos: number[]) => void): void {

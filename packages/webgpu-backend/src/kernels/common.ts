@@ -1,5 +1,6 @@
 /** Helpers shared by the kernel generators: WGSL types of dtypes, conversions, dim collapsing, parameter access. */
-import { BackendError, type DType, type View } from '@nn/tensor';
+import { BackendError, type DType } from '@nn/tensor';
+import { collapse as collapseInto, flatStep, type View } from '@nn/tensor/backend';
 import type { GpuBuffer } from '../runtime.js';
 
 export type GView = View<GpuBuffer>;
@@ -53,11 +54,7 @@ export function convert(e: string, from: WType, to: WType): string {
   }
 }
 
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+export { sizeOf } from '@nn/tensor/backend';
 
 /** Parameter word w of the uniform block `P: array<vec4<u32>, N>`. */
 export function pw(w: number): string {
@@ -91,26 +88,9 @@ export interface Collapsed {
 export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): Collapsed {
   const cs: number[] = [];
   const cst: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    const n = shape[d];
-    if (n === 1) continue;
-    const r = cs.length;
-    if (r > 0 && strides.every((s, k) => cst[k][r - 1] === s[d] * n)) {
-      cs[r - 1] *= n;
-      strides.forEach((s, k) => {
-        cst[k][r - 1] = s[d];
-      });
-      continue;
-    }
-    cs.push(n);
-    strides.forEach((s, k) => {
-      cst[k].push(s[d]);
-    });
-  }
-  if (cs.length === 0) {
-    cs.push(1);
-    for (const s of cst) s.push(0);
-  }
+  const r = collapseInto(shape, strides.length, strides, cs, cst);
+  cs.length = r;
+  for (const s of cst) s.length = r;
   return { shape: cs, strides: cst };
 }
 
@@ -118,16 +98,8 @@ export function collapse(shape: readonly number[], strides: readonly (readonly n
 export type Layout = 'c' | 's' | 'g';
 
 export function classify(shape: readonly number[], strides: readonly number[]): Layout {
-  let expected = 1;
-  let contiguous = true;
-  let zero = true;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d] === 1) continue;
-    if (strides[d] !== expected) contiguous = false;
-    if (strides[d] !== 0) zero = false;
-    expected *= shape[d];
-  }
-  return contiguous ? 'c' : zero ? 's' : 'g';
+  const step = flatStep(shape, strides);
+  return step === 1 ? 'c' : step === 0 ? 's' : 'g';
 }
 
 /** WGSL statements decoding flat index `i` into coordinates c0..c{rank-1} of the shape at words `at..`. */

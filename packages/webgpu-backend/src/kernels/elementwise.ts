@@ -8,7 +8,8 @@
  * One thread per output element. An all-contiguous op has no index arithmetic at all; a strided
  * operand decodes the flat index into coordinates once per thread.
  */
-import { BackendError, type BinaryOp, type UnaryOp } from '@nn/tensor';
+import { BackendError, type UnaryOp } from '@nn/tensor';
+import type { BinaryOp } from '@nn/tensor/backend';
 import { mathPrelude } from '../wgsl/math.js';
 import { WGSL_F32, WGSL_I32 } from '../wgsl/ops.js';
 import type { Runtime } from '../runtime.js';

@@ -1,5 +1,5 @@
 /** fill, iota and random (Philox-4x32-10, bit-exact with packages/tensor/src/rng.ts). */
-import type { RandomKind } from '@nn/tensor';
+import type { RandomKind } from '@nn/tensor/backend';
 import type { Runtime } from '../runtime.js';
 import { mathPrelude } from '../wgsl/math.js';
 import { convert, dtypeBits, ENTRY_ARGS, f32bits, GROUP_INDEX, type GView, paramBlock, pw, sizeOf, storageType } from './common.js';

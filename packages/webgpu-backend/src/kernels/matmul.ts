@@ -13,7 +13,8 @@
  * on the z dimension of the grid. The fused variant adds a bias and applies an activation before
  * the store (linear: x @ w^T reads w transposed through its strides, no copy).
  */
-import { BackendError, type FusedActivation } from '@nn/tensor';
+import { BackendError } from '@nn/tensor';
+import type { FusedActivation } from '@nn/tensor/backend';
 import type { Runtime } from '../runtime.js';
 import { MAX_GROUPS } from '../runtime.js';
 import { mathPrelude } from '../wgsl/math.js';

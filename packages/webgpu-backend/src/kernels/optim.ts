@@ -5,7 +5,7 @@
  * computed in double on the host and rounded to float32, so results match the composed tensor-op
  * version within float rounding (bit for bit where the driver does not contract a*b+c into FMAs).
  */
-import type { FusedRoutines } from '@nn/tensor';
+import type { FusedRoutines } from '@nn/tensor/backend';
 import type { Runtime } from '../runtime.js';
 import { ENTRY_ARGS, f32bits, GROUP_INDEX, type GView, paramBlock, pw, sizeOf } from './common.js';
 import { mathPrelude } from '../wgsl/math.js';

@@ -12,7 +12,7 @@
  * float32 sums accumulate in float32 (pairwise in the group kernel). max/min propagate NaN,
  * argmax/argmin take the first index on ties and the first NaN, as the cpu backend does.
  */
-import type { ReduceOp } from '@nn/tensor';
+import type { ReduceOp } from '@nn/tensor/backend';
 import type { Runtime } from '../runtime.js';
 import { convert, ENTRY_ARGS, GROUP_INDEX, type GView, paramBlock, pw, sizeOf, storageType, vec4sFor } from './common.js';
 import { fill } from './fill.js';

@@ -9,7 +9,8 @@
  * forms are bool-valued; `ne` is `!(a == b)` because some drivers compile `!=` as an ordered
  * comparison (false for NaN).
  */
-import type { BinaryOp, UnaryOp } from '@nn/tensor';
+import type { UnaryOp } from '@nn/tensor';
+import type { BinaryOp } from '@nn/tensor/backend';
 
 /** float32 forms, over `a` (and `b`). */
 export const WGSL_F32: Readonly<Record<UnaryOp | BinaryOp, string>> = {
