@@ -19,6 +19,8 @@ import { sequenceTests } from './sequence.js';
 import { sortTests } from './sort.js';
 import { windowTests } from './windows.js';
 
+export { ACTIVATION_REF, BINARY_REF, UNARY_REF, erf, gelu, roundHalfEven } from './oracle.js';
+
 export interface ConformanceOptions {
   /** dtypes to leave untested even though the backend lists them (float64 is only tested when listed). */
   skipDTypes?: DType[];

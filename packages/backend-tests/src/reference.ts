@@ -4,6 +4,7 @@
  * against definitions rather than against another implementation.
  */
 import type { DType } from '@nn/tensor';
+import { BINARY_REF } from './oracle.js';
 
 /** A logical tensor: row-major values (already rounded to the dtype) and a shape. */
 export interface Ref {
@@ -106,79 +107,8 @@ export function castRef(x: Ref, dtype: DType): Ref {
   return map(x, (v) => v, dtype);
 }
 
-/** Round half to even, written from the definition. */
-export function roundHalfEven(x: number): number {
-  if (!Number.isFinite(x)) return x;
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d < 0.5) return f;
-  if (d > 0.5) return f + 1;
-  return f % 2 === 0 ? f : f + 1;
-}
+export { BINARY_REF, UNARY_REF, erf, gelu, roundHalfEven } from './oracle.js';
 
-/** erf: Maclaurin series below 3, Laplace continued fraction for erfc above. */
-export function erf(x: number): number {
-  if (Number.isNaN(x)) return x;
-  const z = Math.abs(x);
-  if (z < 3) {
-    let term = z;
-    let sum = z;
-    for (let n = 1; n < 200; n++) {
-      term *= (-z * z) / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    const r = (2 / Math.sqrt(Math.PI)) * sum;
-    return x < 0 ? -r : r;
-  }
-  if (z === Number.POSITIVE_INFINITY) return Math.sign(x);
-  let t = z;
-  for (let n = 80; n >= 1; n--) t = z + n / 2 / t;
-  const erfc = Math.exp(-z * z) / Math.sqrt(Math.PI) / t;
-  return x < 0 ? erfc - 1 : 1 - erfc;
-}
-
-export const UNARY_REF: Record<string, (a: number) => number> = {
-  neg: (a) => -a,
-  abs: Math.abs,
-  sign: (a) => (Number.isNaN(a) ? a : a > 0 ? 1 : a < 0 ? -1 : 0),
-  exp: Math.exp,
-  expm1: Math.expm1,
-  log: Math.log,
-  log1p: Math.log1p,
-  sqrt: Math.sqrt,
-  rsqrt: (a) => 1 / Math.sqrt(a),
-  reciprocal: (a) => 1 / a,
-  sin: Math.sin,
-  cos: Math.cos,
-  tanh: Math.tanh,
-  sigmoid: (a) => (a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))),
-  relu: (a) => (Number.isNaN(a) ? a : Math.max(a, 0)),
-  erf,
-  floor: Math.floor,
-  ceil: Math.ceil,
-  round: roundHalfEven,
-};
-
-const nanOr = (a: number, b: number, f: (a: number, b: number) => number): number =>
-  Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : f(a, b);
-
-export const BINARY_REF: Record<string, (a: number, b: number) => number> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  pow: (a, b) => a ** b,
-  maximum: (a, b) => nanOr(a, b, Math.max),
-  minimum: (a, b) => nanOr(a, b, Math.min),
-  eq: (a, b) => (a === b ? 1 : 0),
-  ne: (a, b) => (a !== b ? 1 : 0),
-  lt: (a, b) => (a < b ? 1 : 0),
-  le: (a, b) => (a <= b ? 1 : 0),
-  gt: (a, b) => (a > b ? 1 : 0),
-  ge: (a, b) => (a >= b ? 1 : 0),
-};
 
 /** int32 arithmetic: exact results wrapped to 32 bits (mul via BigInt, not Math.imul). */
 export const INT_BINARY_REF: Record<string, (a: number, b: number) => number> = {
@@ -187,7 +117,6 @@ export const INT_BINARY_REF: Record<string, (a: number, b: number) => number> = 
   pow: (a, b) => Number(BigInt.asIntN(32, BigInt(a) ** BigInt(b))),
 };
 
-export const gelu = (a: number): number => 0.5 * a * (1 + erf(a / Math.SQRT2));
 export const geluTanh = (a: number): number =>
   0.5 * a * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (a + 0.044715 * a * a * a)));
 
