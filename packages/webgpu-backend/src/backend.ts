@@ -10,10 +10,11 @@
 import { type Backend, BackendError, type DataArray, type DType, type UnaryOp } from '@nn/tensor';
 import type { FusedActivation, RandomKind, ReduceOp, BinaryOp } from '@nn/tensor/backend';
 import { type GView, sizeOf, WORD } from './kernels/common.js';
-import * as ew from './kernels/elementwise.js';
+import * as kew from './kernels/elementwise.js';
 import { fill, iota, random } from './kernels/fill.js';
 import { checkIndices, gather, scatterAdd } from './kernels/indexing.js';
 import { linear, matmul, type Tiling } from './kernels/matmul.js';
+import { Fuser } from './fusion.js';
 import { adam, sgd } from './kernels/optim.js';
 import { reduce } from './kernels/reduce.js';
 import { argsort } from './kernels/sort.js';
@@ -44,6 +45,11 @@ export interface WebGPUBackendOptions extends RuntimeOptions {
    * or always / never (for tests and benchmarks).
    */
   matmulTiling?: Tiling;
+  /**
+   * Chains of elementwise ops recorded as one kernel each (default true; see fusion.ts). Off:
+   * one dispatch per op (for tests and benchmarks).
+   */
+  fuseElementwise?: boolean;
 }
 
 const SUPPORTED: readonly DType[] = ['float32', 'int32', 'bool'];
@@ -58,10 +64,18 @@ function checkDType(op: string, dtype: DType): void {
 export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOptions = {}): WebGPUBackend {
   const rt = new Runtime(device, options);
   const tiling = options.matmulTiling ?? 'auto';
-  const op = (name: string, ...views: GView[]): void => {
+  const maxBindings = Math.min(device.limits.maxStorageBuffersPerShaderStage ?? 8, 16);
+  const fuser = new Fuser(rt, maxBindings, options.fuseElementwise ?? true);
+  const ew = (name: string, ...views: GView[]): void => {
     rt.check(name);
     for (const v of views) checkDType(name, v.dtype);
   };
+  // Every other primitive first records the deferred elementwise ops, so work runs in program order.
+  const op = (name: string, ...views: GView[]): void => {
+    ew(name, ...views);
+    fuser.flush();
+  };
+  const sink = fuser.sink;
   return {
     name: options.name ?? 'webgpu',
     dtypes: SUPPORTED,
@@ -77,23 +91,40 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
     write(buffer: GpuBuffer, data: DataArray): void {
       if (data instanceof Float64Array) throw new BackendError('webgpu write: float64 data is not supported');
       const words = data instanceof Uint8Array ? Uint32Array.from(data, (v) => (v !== 0 ? 1 : 0)) : data;
+      if (fuser.uses(buffer)) fuser.flush(); // a fresh buffer (a constant) keeps the chain open
       rt.write(buffer, words, data.length * WORD);
     },
     async read(buffer: GpuBuffer, dtype: DType, size: number): Promise<DataArray> {
       checkDType('read', dtype);
+      fuser.flush();
       const bytes = await rt.read(buffer, size * WORD);
       if (dtype === 'float32') return new Float32Array(bytes);
       if (dtype === 'int32') return new Int32Array(bytes);
       return Uint8Array.from(new Uint32Array(bytes));
     },
     free(buffer: GpuBuffer): void {
-      rt.free(buffer);
+      fuser.free(buffer);
     },
-    memory: () => rt.memory(),
-    stats: () => ({ ...rt.stats }),
-    flush: () => rt.flush(),
-    sync: () => rt.sync(),
-    dispose: () => rt.dispose(),
+    memory: () => {
+      fuser.flush(); // buffers freed while deferred ops used them go back to the pool
+      return rt.memory();
+    },
+    stats: () => {
+      fuser.flush();
+      return { ...rt.stats };
+    },
+    flush: () => {
+      fuser.flush();
+      rt.flush();
+    },
+    sync: () => {
+      fuser.flush();
+      return rt.sync();
+    },
+    dispose: () => {
+      fuser.flush();
+      rt.dispose();
+    },
     checkIndices(indices: GView, bound: number, ignore: number | null, error: (value: number, position: number) => Error): void {
       op('checkIndices', indices);
       if (indices.dtype !== 'int32') throw new BackendError(`webgpu checkIndices: indices must be int32, got ${indices.dtype}`);
@@ -101,16 +132,16 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
     },
 
     unary(o: UnaryOp, x: GView, out: GView): void {
-      op(o, x, out);
-      ew.unary(rt, o, x, out);
+      ew(o, x, out);
+      kew.unary(sink, o, x, out);
     },
     binary(o: BinaryOp, a: GView, b: GView, out: GView): void {
-      op(o, a, b, out);
-      ew.binary(rt, o, a, b, out);
+      ew(o, a, b, out);
+      kew.binary(sink, o, a, b, out);
     },
     where(cond: GView, a: GView, b: GView, out: GView): void {
-      op('where', cond, a, b, out);
-      ew.where(rt, cond, a, b, out);
+      ew('where', cond, a, b, out);
+      kew.where(sink, cond, a, b, out);
     },
     reduce(o: ReduceOp, x: GView, axes: readonly number[], out: GView): void {
       op(o, x, out);
@@ -121,23 +152,23 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
       matmul(rt, a, b, out, tiling);
     },
     copy(src: GView, out: GView): void {
-      op('copy', src, out);
-      ew.copy(rt, src, out);
+      ew('copy', src, out);
+      kew.copy(sink, src, out);
     },
     copyInto(dst: GView, src: GView): void {
-      op('copyInto', dst, src);
+      ew('copyInto', dst, src);
       if (sizeOf(dst.shape) === 0) return;
       if (dst.buffer === src.buffer) {
         // One buffer cannot be bound for reading and writing in one dispatch: stage src.
         const tmp = rt.alloc(Math.max(sizeOf(src.shape), 1) * WORD);
         const contiguous = contiguousStrides(src.shape);
         const staged: GView = { buffer: tmp, dtype: src.dtype, shape: src.shape, strides: contiguous, offset: 0 };
-        ew.copy(rt, src, staged);
-        ew.copy(rt, staged, dst);
-        rt.free(tmp);
+        kew.copy(sink, src, staged);
+        kew.copy(sink, staged, dst);
+        fuser.free(tmp);
         return;
       }
-      ew.copy(rt, src, dst);
+      kew.copy(sink, src, dst);
     },
     gather(x: GView, indices: GView, axis: number, out: GView): void {
       op('gather', x, indices, out);
@@ -152,11 +183,13 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
       argsort(rt, x, axis, descending, out);
     },
     cast(x: GView, out: GView): void {
-      op('cast', x, out);
-      ew.cast(rt, x, out);
+      ew('cast', x, out);
+      kew.cast(sink, x, out);
     },
     fill(out: GView, value: number): void {
-      op('fill', out);
+      ew('fill', out);
+      // Independent of the deferred ops unless they use out: a fill (often an upload) may go first.
+      if (fuser.uses(out.buffer)) fuser.flush();
       fill(rt, out, value);
     },
     iota(out: GView, start: number, step: number): void {

@@ -98,6 +98,8 @@ export async function initWebGPU(options: InitWebGPUOptions = {}): Promise<WebGP
       requiredLimits: {
         maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
         maxBufferSize: limits.maxBufferSize,
+        // More buffers per kernel: longer chains of elementwise ops fuse into one (fusion.ts).
+        maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
       },
     });
   } catch (e) {

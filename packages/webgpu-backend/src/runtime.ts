@@ -78,6 +78,10 @@ export interface WebGPUStats {
   reads: number;
   /** Buffers written from the CPU. */
   writes: number;
+  /** Chains of elementwise ops recorded as one kernel (see fusion.ts). */
+  fusedChains: number;
+  /** Elementwise ops inside those chains. */
+  fusedOps: number;
 }
 
 /** The `webgpu` backend's memory report. */
@@ -118,7 +122,7 @@ export function sizeClass(bytes: number): number {
 
 export class Runtime {
   readonly device: GPUDevice;
-  readonly stats: WebGPUStats = { submits: 0, dispatches: 0, buffersCreated: 0, buffersDestroyed: 0, pipelines: 0, compileMs: 0, reads: 0, writes: 0 };
+  readonly stats: WebGPUStats = { submits: 0, dispatches: 0, buffersCreated: 0, buffersDestroyed: 0, pipelines: 0, compileMs: 0, reads: 0, writes: 0, fusedChains: 0, fusedOps: 0 };
   private readonly maxDispatches: number;
   private readonly poolLimit: number;
   private readonly autoFlush: boolean;
@@ -427,16 +431,25 @@ export class Runtime {
 
   // --- recording and submitting ------------------------------------------------------------
 
+  /** Called when the event loop goes idle, before the submit (the backend records deferred ops). */
+  onIdle: (() => void) | null = null;
+
+  /** Submits pending work when the event loop goes idle (once per idle period). */
+  armIdleFlush(): void {
+    if (!this.autoFlush || this.flushTimer) return;
+    this.flushTimer = true;
+    setTimeout(() => {
+      this.flushTimer = false;
+      if (this.disposed || this.lostInfo !== null) return;
+      this.onIdle?.();
+      this.flush();
+    }, 0);
+  }
+
   private openEncoder(): GPUCommandEncoder {
     if (this.encoder === null) {
       this.encoder = this.device.createCommandEncoder();
-      if (this.autoFlush && !this.flushTimer) {
-        this.flushTimer = true;
-        setTimeout(() => {
-          this.flushTimer = false;
-          if (!this.disposed && this.lostInfo === null) this.flush();
-        }, 0);
-      }
+      this.armIdleFlush();
     }
     return this.encoder;
   }

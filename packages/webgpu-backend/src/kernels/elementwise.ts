@@ -20,7 +20,8 @@ import {
 
 export const WG = 256;
 
-interface Spec {
+/** What one elementwise op computes: the unit the fusion layer (../fusion.ts) chains into one kernel. */
+export interface Spec {
   /** Cache-key prefix naming the op and its types. */
   readonly name: string;
   /** Per input: the type its value is converted to before `expr`. */
@@ -31,7 +32,16 @@ interface Spec {
   readonly result: WType;
 }
 
-const NAMES = ['a', 'b', 'c'];
+/** The input names `expr` uses, in order. */
+export const NAMES = ['a', 'b', 'c'];
+
+/** Where an elementwise op goes: run at once (`direct`) or deferred for fusion (../fusion.ts). */
+export type EwSink = (spec: Spec, ins: readonly GView[], out: GView) => void;
+
+/** A sink that records each op as its own dispatch. */
+export function direct(rt: Runtime): EwSink {
+  return (spec, ins, out) => run(rt, spec, ins, out);
+}
 
 function source(spec: Spec, ins: readonly GView[], out: GView, classes: readonly Layout[], rank: number, words: number): string {
   const outT = storageType(out.dtype);
@@ -61,7 +71,7 @@ function source(spec: Spec, ins: readonly GView[], out: GView, classes: readonly
 }
 
 /** Runs spec over out's elements; inputs are views broadcast to out's shape. */
-function run(rt: Runtime, spec: Spec, ins: readonly GView[], out: GView): void {
+export function run(rt: Runtime, spec: Spec, ins: readonly GView[], out: GView): void {
   const n = sizeOf(out.shape);
   if (n === 0) return;
   const all = [out, ...ins];
@@ -84,7 +94,8 @@ function arithType(dtype: GView['dtype']): 'f32' | 'i32' {
   return dtype === 'float32' ? 'f32' : 'i32';
 }
 
-function opExpr(op: UnaryOp | BinaryOp, t: 'f32' | 'i32'): string {
+/** The WGSL expression of op over operands a (and b) computed in type t: the one adapter to the op table. */
+export function opExpr(op: UnaryOp | BinaryOp, t: 'f32' | 'i32'): string {
   const e = t === 'f32' ? WGSL_F32[op] : WGSL_I32[op];
   if (e === undefined) throw new BackendError(`webgpu: op '${op}' has no int32 form; the frontend computes it in float32`);
   return e;
@@ -92,28 +103,28 @@ function opExpr(op: UnaryOp | BinaryOp, t: 'f32' | 'i32'): string {
 
 const COMPARE = new Set<string>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
-export function unary(rt: Runtime, op: UnaryOp, x: GView, out: GView): void {
+export function unary(sink: EwSink, op: UnaryOp, x: GView, out: GView): void {
   // Float ops compute in float32; int32 ops (neg, abs, sign, and identities) in i32.
   const t = out.dtype === 'float32' || x.dtype === 'float32' ? 'f32' : 'i32';
-  run(rt, { name: `u:${op}:${t}`, compute: [t], expr: opExpr(op, t), result: t }, [x], out);
+  sink({ name: `u:${op}:${t}`, compute: [t], expr: opExpr(op, t), result: t }, [x], out);
 }
 
-export function binary(rt: Runtime, op: BinaryOp, a: GView, b: GView, out: GView): void {
+export function binary(sink: EwSink, op: BinaryOp, a: GView, b: GView, out: GView): void {
   const compare = COMPARE.has(op);
   const t = a.dtype === 'float32' || b.dtype === 'float32' || (!compare && out.dtype === 'float32') ? 'f32' : 'i32';
-  run(rt, { name: `b:${op}:${t}`, compute: [t, t], expr: opExpr(op, t), result: compare ? 'bool' : t }, [a, b], out);
+  sink({ name: `b:${op}:${t}`, compute: [t, t], expr: opExpr(op, t), result: compare ? 'bool' : t }, [a, b], out);
 }
 
-export function where(rt: Runtime, cond: GView, a: GView, b: GView, out: GView): void {
+export function where(sink: EwSink, cond: GView, a: GView, b: GView, out: GView): void {
   // Inputs are named a (cond), b (a), c (b). Same dtypes: move raw 32-bit words, exact for every
   // value (NaN payloads included); otherwise convert to the output's arithmetic type.
   if (a.dtype === out.dtype && b.dtype === out.dtype) {
     const spec: Spec = { name: 'where:raw', compute: ['bool', 'u32', 'u32'], expr: 'select(c, b, a)', result: 'u32' };
-    run(rt, spec, [cond, asWords(a), asWords(b)], asWords(out));
+    sink(spec, [cond, asWords(a), asWords(b)], asWords(out));
     return;
   }
   const t = arithType(out.dtype);
-  run(rt, { name: `where:${t}`, compute: ['bool', t, t], expr: 'select(c, b, a)', result: t }, [cond, a, b], out);
+  sink({ name: `where:${t}`, compute: ['bool', t, t], expr: 'select(c, b, a)', result: t }, [cond, a, b], out);
 }
 
 /** The same view typed as raw 32-bit words (bound as array<u32>). */
@@ -121,16 +132,16 @@ function asWords(v: GView): GView {
   return v.dtype === 'bool' ? v : { buffer: v.buffer, dtype: 'bool', shape: v.shape, strides: v.strides, offset: v.offset };
 }
 
-export function cast(rt: Runtime, x: GView, out: GView): void {
+export function cast(sink: EwSink, x: GView, out: GView): void {
   if (x.dtype === out.dtype) {
-    copy(rt, x, out);
+    copy(sink, x, out);
     return;
   }
   const from = storageType(x.dtype);
-  run(rt, { name: 'cast', compute: [from], expr: 'a', result: from }, [x], out);
+  sink({ name: 'cast', compute: [from], expr: 'a', result: from }, [x], out);
 }
 
 /** Materializes src (any view) into out, or writes it through a strided out: raw 32-bit words. */
-export function copy(rt: Runtime, src: GView, out: GView): void {
-  run(rt, { name: 'copy', compute: ['u32'], expr: 'a', result: 'u32' }, [asWords(src)], asWords(out));
+export function copy(sink: EwSink, src: GView, out: GView): void {
+  sink({ name: 'copy', compute: ['u32'], expr: 'a', result: 'u32' }, [asWords(src)], asWords(out));
 }
