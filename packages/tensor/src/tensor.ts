@@ -5,6 +5,7 @@ import { formatTensor } from './format.js';
 import { type BackwardOptions, type GradFn, type GradNodeRef, requireAutograd } from './hooks.js';
 import { type Owned, type Storage, retarget, setTensorCheck, trackTensor, untrackTensor, untrackedCount } from './memory.js';
 import * as ops from './ops/index.js';
+import { registerTensorClass } from './ops/core.js';
 import type { Scalar, TensorLike } from './ops/core.js';
 import type { PadOptions, PadSpec } from './ops/movement.js';
 import type { MultinomialOptions } from './ops/multinomial.js';
@@ -466,4 +467,5 @@ export function isTensor(v: unknown): v is Tensor {
   return v instanceof Tensor;
 }
 setTensorCheck(isTensor);
+registerTensorClass(Tensor);
 

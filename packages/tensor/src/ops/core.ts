@@ -7,8 +7,29 @@ import { autograd } from '../hooks.js';
 import { Storage } from '../memory.js';
 import { getBackend } from '../registry.js';
 import { contiguousStrides, sizeOf } from '../layout.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import type { DiffOp, ParamsOf } from './op-types.js';
+
+/**
+ * The Tensor class, registered by tensor.ts as it loads. tensor.ts imports the ops (its methods call
+ * them), so the ops must not import it back: they create and recognise tensors through this.
+ */
+let TensorClass: typeof Tensor | null = null;
+
+/** Called once by tensor.ts. */
+export function registerTensorClass(cls: typeof Tensor): void {
+  TensorClass = cls;
+}
+
+/** A tensor object over `storage` (the Tensor constructor, for modules that cannot import it). */
+export function newTensor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType): Tensor {
+  return new (TensorClass as typeof Tensor)(storage, shape, strides, offset, dtype);
+}
+
+/** Whether `v` is a Tensor (false until tensor.ts has loaded, when none can exist yet). */
+export function isTensorValue(v: unknown): v is Tensor {
+  return TensorClass !== null && v instanceof TensorClass;
+}
 
 /** A JS value usable as an operand: it takes the tensor operand's dtype. */
 export type Scalar = number | boolean;
@@ -35,13 +56,13 @@ export function empty(backend: Backend, shape: readonly number[], dtype: DType, 
     // The engine refused (out of memory): say what was asked for, not just V8's RangeError.
     throw new BackendError(`${op}: ${what()}; backend '${backend.name}' could not allocate it (${(e as Error).message})`);
   }
-  return new Tensor(new Storage(backend, buffer, dtype, size), shape, contiguousStrides(shape), 0, dtype);
+  return newTensor(new Storage(backend, buffer, dtype, size), shape, contiguousStrides(shape), 0, dtype);
 }
 
 /** A view over x's storage with another shape/strides/offset (no copy). */
 export function makeView(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
   x.storage.retain();
-  return new Tensor(x.storage, shape, strides, offset, x.dtype);
+  return newTensor(x.storage, shape, strides, offset, x.dtype);
 }
 
 /** A plain View object (no Tensor, no tracking) for kernel arguments such as broadcast inputs. */
@@ -95,17 +116,17 @@ export function coerceOperands(op: string, a: TensorLike, b: TensorLike, on?: Ba
   const temps: Tensor[] = [];
   let ta: Tensor;
   let tb: Tensor;
-  if (a instanceof Tensor && b instanceof Tensor) {
+  if (isTensorValue(a) && isTensorValue(b)) {
     backendOf(op, a, b);
     ta = a;
     tb = b;
-  } else if (a instanceof Tensor) {
+  } else if (isTensorValue(a)) {
     backendOf(op, a);
     checkScalar(op, b);
     tb = scalarTensor(a.storage.backend, b as Scalar, scalarDType(b as Scalar, a.dtype));
     temps.push(tb);
     ta = a;
-  } else if (b instanceof Tensor) {
+  } else if (isTensorValue(b)) {
     backendOf(op, b);
     checkScalar(op, a);
     ta = scalarTensor(b.storage.backend, a, scalarDType(a, b.dtype));

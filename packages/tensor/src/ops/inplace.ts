@@ -5,8 +5,8 @@
  */
 import { DTypeError, ShapeError, ValueRangeError, fmtShape } from '../errors.js';
 import { autograd } from '../hooks.js';
-import { Tensor } from '../tensor.js';
-import type { TensorLike } from './core.js';
+import type { Tensor } from '../tensor.js';
+import { isTensorValue, type TensorLike } from './core.js';
 import { copy_ } from './movement.js';
 
 function recording(): boolean {
@@ -20,7 +20,7 @@ export function checkInPlace(op: string, x: Tensor, operand?: TensorLike): void 
     throw new ValueRangeError(`${op}: a tensor that requires grad cannot be modified in place while gradients are recorded; ` +
       `wrap the update in noGrad(() => ...), or use the out-of-place ${op.slice(0, -1)}() for a new tensor`);
   }
-  if (operand instanceof Tensor && operand.requiresGrad && recording()) {
+  if (isTensorValue(operand) && operand.requiresGrad && recording()) {
     throw new ValueRangeError(`${op}: the operand requires grad, but in-place ops are not recorded, so its gradient would be lost; ` +
       `use the out-of-place x = x.${op.slice(0, -1)}(other)`);
   }

@@ -3,8 +3,8 @@ import { DTypeError, ShapeError, ValueRangeError, fmtShape } from '../errors.js'
 import { autograd } from '../hooks.js';
 import { broadcastShapes, checkShapeArg, normAxis } from '../shape.js';
 import { contiguousStrides, isContiguous, sizeOf } from '../layout.js';
-import { Tensor } from '../tensor.js';
-import { backendOf, disposeAll, empty, makeView, needsRecord, rawView, record } from './core.js';
+import type { Tensor } from '../tensor.js';
+import { backendOf, disposeAll, empty, isTensorValue, makeView, needsRecord, rawView, record } from './core.js';
 import { cast } from './elementwise.js';
 import { broadcastView } from './elementwise.js';
 import { resultType } from './core.js';
@@ -471,7 +471,7 @@ export function clone(x: Tensor): Tensor {
  * PyTorch's `with torch.no_grad(): p.copy_(...)`.
  */
 export function copy_(dst: Tensor, src: Tensor | number): Tensor {
-  const be = backendOf('copy_', dst, src instanceof Tensor ? src : undefined);
+  const be = backendOf('copy_', dst, isTensorValue(src) ? src : undefined);
   if (dst.requiresGrad && autograd.gradEnabled && autograd.hooks !== null) {
     throw new ValueRangeError('copy_: a tensor that requires grad cannot be modified in place while gradients are recorded; wrap the update in noGrad(() => ...)');
   }

@@ -5,8 +5,8 @@
  */
 import { DTypeError, ShapeError, ValueRangeError, fmtShape } from '../errors.js';
 import { broadcastShapes, normAxis } from '../shape.js';
-import { Tensor } from '../tensor.js';
-import { backendOf, disposeAll, scalarTensor } from './core.js';
+import type { Tensor } from '../tensor.js';
+import { backendOf, disposeAll, isTensorValue, scalarTensor } from './core.js';
 import { arange, tensor } from './creation.js';
 import { cast, ge, le, sub, where } from './elementwise.js';
 import { clone, expand, flatten, indexSelect, reshape, slice, split, unsqueeze } from './movement.js';
@@ -44,7 +44,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | boolean | Te
   if (mask.dtype !== 'bool') throw new DTypeError(`maskedFill: mask must be bool, got ${mask.dtype} (compare first, e.g. x.eq(0))`);
   broadcastShapes('maskedFill', mask.shape, x.shape);
   let v: Tensor;
-  if (value instanceof Tensor) {
+  if (isTensorValue(value)) {
     backendOf('maskedFill', x, value);
     if (value.ndim !== 0) throw new ShapeError(`maskedFill: a tensor value must be 0-d, got shape ${fmtShape(value.shape)}`);
     v = value.dtype === x.dtype ? value : cast(value, x.dtype);
