@@ -1,0 +1,182 @@
+/**
+ * W3 from a cold start: how fast the 2-16-16-1 tanh MLP of mlp.ts trains (SGD momentum, batch 32,
+ * the loss read every step) in a fresh process, before the engine has warmed up.
+ *
+ * Each library runs in its own child process (so nothing is warm from another run), which reports:
+ * - import to first step: ms from the start of importing the library (and creating its backend)
+ *   to the first finished training step, its loss read back;
+ * - cold: steps/s over the 1,000 steps that follow 100 warm-up steps (steps 100-1,099);
+ * - warm: steps/s of the median 250-step run once 5,000 more steps have run.
+ *
+ * Run: node --conditions=@nn/source --import tsx src/warmup.ts [--only nn-cpu,nn-wasm,...]
+ *      [--repeats 3]
+ * Without `--conditions=@nn/source` the children import the built packages (dist/), as users
+ * do: run `pnpm build` first. Libraries: nn-cpu, nn-wasm, nn-wasm-2t, nn-webgpu (needs an
+ * adapter: source .ci/webgpu.env), tfjs-cpu, tfjs-wasm, jax-js.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { fmt, isMain, summarize, table } from './harness.js';
+
+export const LIBS = ['nn-cpu', 'nn-wasm', 'nn-wasm-2t', 'nn-webgpu', 'tfjs-cpu', 'tfjs-wasm', 'jax-js'] as const;
+export type Lib = (typeof LIBS)[number];
+
+const WARMUP_STEPS = 100;
+const COLD_STEPS = 1000;
+const SETTLE_STEPS = 5000;
+const WARM_RUN = 250;
+const WARM_RUNS = 8;
+
+/** What one child reports. */
+export interface ColdResult {
+  lib: Lib;
+  firstStepMs: number;
+  coldSps: number;
+  warmSps: number;
+  loss0: number;
+  /** Why the library could not run, if it could not. */
+  skipped?: string;
+}
+
+/** One step function per library: step(i) trains on batch i mod 16 and returns the loss. */
+type Step = (i: number) => number | Promise<number>;
+
+async function nnStep(lib: Lib): Promise<Step> {
+  const t = await import('@nn/tensor');
+  await import('@nn/autograd');
+  let backend = 'cpu';
+  if (lib === 'nn-wasm' || lib === 'nn-wasm-2t') {
+    const { createWasmBackend } = await import('@nn/wasm-backend');
+    const threads = lib === 'nn-wasm' ? 1 : 2;
+    const be = await createWasmBackend({ threads, name: lib });
+    if (be.threads !== threads) throw new Error(`only ${be.threads} wasm thread(s) here`);
+    t.registerBackend(be);
+    backend = lib;
+  }
+  if (lib === 'nn-webgpu') return nnWebGPUStep();
+  const { nnSgdTrainer } = await import('./wasm-mlp.js');
+  const trainer = nnSgdTrainer(backend);
+  return (i) => trainer.step(i);
+}
+
+/** WebGPU: Dawn from the `webgpu` package; its reads are asynchronous, so the step awaits the loss. */
+async function nnWebGPUStep(): Promise<Step> {
+  const { initWebGPU } = await import('@nn/webgpu-backend/node');
+  await initWebGPU();
+  const { nnSgdTrainerAsync } = await import('./w3-trainers.js');
+  const trainer = nnSgdTrainerAsync('webgpu');
+  return (i) => trainer.step(i);
+}
+
+async function tfStep(lib: Lib): Promise<Step> {
+  const { loadTf } = await import('./libs.js');
+  const { loadTfWasm } = await import('./wasm-libs.js');
+  const loaded = lib === 'tfjs-cpu' ? await loadTf() : await loadTfWasm();
+  if (!loaded.ok) throw new Error(loaded.reason);
+  const { registerMlpGradients } = await import('./tfjs-gradients.js');
+  registerMlpGradients(loaded.lib);
+  const { tfSgdTrainer } = await import('./wasm-mlp.js');
+  const trainer = tfSgdTrainer(loaded.lib);
+  return (i) => trainer.step(i);
+}
+
+async function jaxStep(): Promise<Step> {
+  const { loadJax } = await import('./libs.js');
+  const loaded = await loadJax();
+  if (!loaded.ok) throw new Error(loaded.reason);
+  const { jaxSgdTrainer } = await import('./w3-trainers.js');
+  const trainer = jaxSgdTrainer(loaded.lib);
+  return (i) => trainer.step(i);
+}
+
+async function runChild(lib: Lib): Promise<ColdResult> {
+  const t0 = performance.now();
+  let step: Step;
+  try {
+    step = lib.startsWith('nn-') ? await nnStep(lib) : lib === 'jax-js' ? await jaxStep() : await tfStep(lib);
+  } catch (e) {
+    const why = (e as Error).message.split(/[.:] /)[0].slice(0, 120); // the first clause is enough for a table
+    return { lib, firstStepMs: Number.NaN, coldSps: Number.NaN, warmSps: Number.NaN, loss0: Number.NaN, skipped: why };
+  }
+  const loss0 = await step(0);
+  const firstStepMs = performance.now() - t0;
+  let i = 1;
+  for (; i < WARMUP_STEPS; i++) await step(i);
+  const c0 = performance.now();
+  for (const end = i + COLD_STEPS; i < end; i++) await step(i);
+  const coldSps = (COLD_STEPS * 1000) / (performance.now() - c0);
+  for (const end = i + SETTLE_STEPS; i < end; i++) await step(i);
+  const times: number[] = [];
+  for (let r = 0; r < WARM_RUNS; r++) {
+    const w0 = performance.now();
+    for (const end = i + WARM_RUN; i < end; i++) await step(i);
+    times.push(performance.now() - w0);
+  }
+  const warmSps = (WARM_RUN * 1000) / summarize(times).medianMs;
+  return { lib, firstStepMs, coldSps, warmSps, loss0 };
+}
+
+/** Runs one library in a fresh Node process (same loader flags as this one) and parses its report. */
+export function spawnCold(lib: Lib): ColdResult {
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', lib], { encoding: 'utf8', env: process.env });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (r.status !== 0 || line === undefined) {
+    const why = `child exited with ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`;
+    return { lib, firstStepMs: Number.NaN, coldSps: Number.NaN, warmSps: Number.NaN, loss0: Number.NaN, skipped: why };
+  }
+  return JSON.parse(line) as ColdResult;
+}
+
+const median = (xs: number[]): number => (xs.length === 0 ? Number.NaN : summarize(xs).medianMs);
+
+/** Medians over `repeats` fresh processes per library, as table rows. */
+export function coldTable(results: ColdResult[][]): string {
+  const rows = results.map((rs) => {
+    const ok = rs.filter((r) => r.skipped === undefined);
+    const lib = rs[0].lib;
+    if (ok.length === 0) return [lib, '-', '-', '-', '-', `skipped: ${rs[0].skipped}`];
+    const cold = median(ok.map((r) => r.coldSps));
+    const warm = median(ok.map((r) => r.warmSps));
+    return [
+      lib, fmt(median(ok.map((r) => r.firstStepMs)), 0), fmt(cold, 0), fmt(warm, 0), `${fmt((100 * cold) / warm, 0)}%`,
+      `${ok[0].loss0.toFixed(5)}; cold runs ${ok.map((r) => fmt(r.coldSps, 0)).join(', ')}`,
+    ];
+  });
+  return table([['library', 'import to 1st step ms', `cold steps/s (${WARMUP_STEPS}-${WARMUP_STEPS + COLD_STEPS - 1})`, 'warm steps/s', 'cold/warm', 'loss 0; per run'], ...rows]);
+}
+
+if (isMain(import.meta.url)) {
+  const { values } = parseArgs({
+    options: { child: { type: 'string' }, only: { type: 'string' }, repeats: { type: 'string' } },
+    strict: true,
+  });
+  if (values.child !== undefined) {
+    if (!(LIBS as readonly string[]).includes(values.child)) throw new Error(`unknown library ${values.child}`);
+    console.log(JSON.stringify(await runChild(values.child as Lib)));
+    process.exit(0);
+  }
+  const only = (values.only?.split(',') ?? [...LIBS]) as Lib[];
+  const bad = only.filter((l) => !(LIBS as readonly string[]).includes(l));
+  if (bad.length > 0) {
+    console.error(`warmup: unknown --only ${bad.join(',')} (valid: ${LIBS.join(', ')})`);
+    process.exit(2);
+  }
+  const repeats = Number(values.repeats ?? 3);
+  const source = process.execArgv.some((a) => a.includes('@nn/source'));
+  console.log(`W3 cold start — Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}, @nn from ${source ? 'src/ (tsx)' : 'dist/'}`);
+  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const results: ColdResult[][] = only.map(() => []);
+  // Interleaved rounds, so a burst of load from elsewhere hits every library alike.
+  for (let r = 0; r < repeats; r++) {
+    only.forEach((lib, k) => {
+      const res = spawnCold(lib);
+      results[k].push(res);
+      console.log(`  round ${r + 1} ${lib}: ${res.skipped ?? `first step ${fmt(res.firstStepMs, 0)} ms, cold ${fmt(res.coldSps, 0)}/s, warm ${fmt(res.warmSps, 0)}/s`}`);
+    });
+  }
+  console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`\n${coldTable(results)}`);
+}
