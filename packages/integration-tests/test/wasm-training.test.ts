@@ -5,7 +5,7 @@ import * as L from '@nn/layers';
 import { Adam } from '@nn/optim';
 import { checkGrad, hessian } from '@nn/autograd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type WasmBackend, createWasmBackend } from '../src/index.js';
+import { type WasmBackend, createWasmBackend } from '@nn/wasm-backend';
 
 let backend: WasmBackend;
 beforeAll(async () => {

@@ -7,11 +7,11 @@
 import { registerBackend } from '@nn/tensor';
 import * as O from '@nn/optim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebGPUBackend } from '../src/index.js';
+import type { WebGPUBackend } from '@nn/webgpu-backend';
 import { makeBatches, makeParams, trainStep } from './mlp.js';
 import { tryWebGPU, webgpuAvailable } from './gpu.js';
 
-const ok = await webgpuAvailable('training.test.ts');
+const ok = await webgpuAvailable('webgpu-training.test.ts');
 
 const SIZES = [784, 256, 256, 10];
 const STEPS = 20;

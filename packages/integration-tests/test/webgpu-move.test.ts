@@ -4,10 +4,10 @@ import '@nn/autograd';
 import * as L from '@nn/layers';
 import * as O from '@nn/optim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebGPUBackend } from '../src/index.js';
+import type { WebGPUBackend } from '@nn/webgpu-backend';
 import { tryWebGPU, webgpuAvailable } from './gpu.js';
 
-const ok = await webgpuAvailable('move.test.ts');
+const ok = await webgpuAvailable('webgpu-move.test.ts');
 
 describe.skipIf(!ok)('moving a model and its optimizer to WebGPU and back', () => {
   let be: WebGPUBackend;
