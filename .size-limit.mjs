@@ -42,7 +42,7 @@ function wasm(file, limit) {
 const training = ['tensor', 'autograd', 'layers', 'optim'];
 
 // Measured on the commit that set them (kB = 1000 bytes; after the attention layers landed):
-// 34.6, 40.5, 71.6, 87.9, 81.7, 99.4; .wasm 46.0 each.
+// 34.6, 40.5, 71.6, 87.9, 81.7, 99.4; .wasm 46.0 each (the relaxed-SIMD builds, added later: 47.1).
 // The goal of tensor + autograd <= 25 kB is not met: @nn/tensor's surface grew (convolutions,
 // pooling, sorting) after the 19 kB; these budgets stop further growth until it shrinks.
 export default [
@@ -54,4 +54,6 @@ export default [
   stack('+ @nn/wasm-backend + @nn/webgpu-backend', [...training, 'wasm-backend', 'webgpu-backend'], '101.5 kB'),
   wasm('nn.wasm', '47.5 kB'),
   wasm('nn-threads.wasm', '47.5 kB'),
+  wasm('nn-relaxed.wasm', '47.5 kB'),
+  wasm('nn-threads-relaxed.wasm', '47.5 kB'),
 ];

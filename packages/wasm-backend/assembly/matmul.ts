@@ -2,7 +2,9 @@
 // 8-column panels, A per (M block, K block) into 4-row panels, and a 4x8 register-blocked
 // micro-kernel keeps eight f32x4 accumulators. Packing reads any strides (transposed or
 // broadcast operands cost nothing extra); 4x4 lane transposes keep packing SIMD when an operand
-// is contiguous along K. int32 uses a plain loop with exact wrapping.
+// is contiguous along K. The relaxed-SIMD builds accumulate with f32x4.relaxed_madd (a fused
+// multiply-add where the hardware has one: half the instructions, one rounding per step instead
+// of two). int32 uses a plain loop with exact wrapping.
 import { erf, tanh, toInt32 } from './math';
 
 export const MR = 4;
@@ -12,6 +14,12 @@ export const MC = 96;
 export const NC = 2048;
 /** Scratch bytes one thread needs for gemm: packed A block, packed B block, an edge tile. */
 export const WORK_BYTES = (MC * KC + KC * NC + MR * NR) * 4;
+
+/** c + a * b: fused (one rounding) in the relaxed-SIMD builds, a multiply then an add otherwise. */
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
 
 /** 4x4 transpose of rows r0..r3 (lanes) written as 4 vectors at dst + k * step, offset `at`. */
 function transpose4(v0: v128, v1: v128, v2: v128, v3: v128, dst: usize, step: usize): void {
@@ -98,17 +106,17 @@ function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr:
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
     a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
     a = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
     a = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
     pa += 16;
     pb += 32;
   }

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * Compiles assembly/ with AssemblyScript into wasm/nn.wasm (SIMD, one thread) and
- * wasm/nn-threads.wasm (SIMD + threads: imports a shared memory). The compiled files are
- * committed; test/build.test.ts rebuilds them into a temporary folder and fails if they differ.
+ * wasm/nn-threads.wasm (SIMD + threads: imports a shared memory), and each again with relaxed
+ * SIMD (fused multiply-add) as wasm/nn-relaxed.wasm and wasm/nn-threads-relaxed.wasm. The
+ * compiled files are committed; test/build.test.ts rebuilds them into a temporary folder and
+ * fails if they differ.
  *
  *   node scripts/build-wasm.mjs [--out <dir>]
  */
@@ -13,6 +15,11 @@ import asc from 'assemblyscript/asc';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const TARGETS = ['single', 'threads'];
+/** Each target is built plain and with relaxed SIMD (its file gets a -relaxed suffix). */
+const VARIANTS = [
+  { suffix: '', args: [] },
+  { suffix: '-relaxed', args: ['--enable', 'relaxed-simd'] },
+];
 
 /** Builds every target into outDir (default: the package's wasm/); returns the written paths. */
 export async function buildWasm(outDir = join(root, 'wasm')) {
@@ -20,14 +27,16 @@ export async function buildWasm(outDir = join(root, 'wasm')) {
   const config = JSON.parse(readFileSync(join(root, 'asconfig.json'), 'utf8'));
   const written = [];
   for (const target of TARGETS) {
-    const file = join(outDir, config.targets[target].outFile.replace(/^wasm\//, ''));
-    let stderr = '';
-    const { error } = await asc.main(
-      ['assembly/index.ts', '--baseDir', root, '--config', 'asconfig.json', '--target', target, '--outFile', file],
-      { stdout: { write() {} }, stderr: { write: (s) => void (stderr += s) } },
-    );
-    if (error) throw new Error(`asc (${target}) failed: ${error.message}\n${stderr}`);
-    written.push(file);
+    for (const variant of VARIANTS) {
+      const file = join(outDir, config.targets[target].outFile.replace(/^wasm\//, '').replace(/\.wasm$/, `${variant.suffix}.wasm`));
+      let stderr = '';
+      const { error } = await asc.main(
+        ['assembly/index.ts', '--baseDir', root, '--config', 'asconfig.json', '--target', target, '--outFile', file, ...variant.args],
+        { stdout: { write() {} }, stderr: { write: (s) => void (stderr += s) } },
+      );
+      if (error) throw new Error(`asc (${target}${variant.suffix}) failed: ${error.message}\n${stderr}`);
+      written.push(file);
+    }
   }
   return written;
 }

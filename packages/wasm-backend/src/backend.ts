@@ -33,6 +33,8 @@ function heapView(mem: ArrayBufferLike, v: View): View<DataArray> {
 export interface WasmBackend extends Backend<WasmBuffer> {
   /** Threads computing (1 + workers). */
   readonly threads: number;
+  /** Whether the relaxed-SIMD build runs (fused multiply-add in matmul; see initWasm's relaxedSimd). */
+  readonly relaxedSimd: boolean;
   /** The largest single buffer: the memory's limit minus the heap's fixed start (bytes). */
   readonly maxBufferBytes: number;
   /** Linear-memory footprint: heap top and the memory's size, in bytes. */
@@ -54,7 +56,7 @@ export interface WasmBackend extends Backend<WasmBuffer> {
 }
 
 export function createBackend(
-  name: string, ex: Kernels, heap: Heap, pool: Pool | null, thresholds: SplitThresholds = DEFAULT_THRESHOLDS,
+  name: string, ex: Kernels, heap: Heap, pool: Pool | null, thresholds: SplitThresholds = DEFAULT_THRESHOLDS, relaxedSimd = false,
 ): WasmBackend {
   const r = new Runner(name, ex, heap, pool, thresholds);
   const { desc } = r;
@@ -66,6 +68,7 @@ export function createBackend(
     name,
     dtypes: DTYPES,
     threads: r.threads,
+    relaxedSimd,
     maxBufferBytes,
 
     // --- storage -------------------------------------------------------------------------------

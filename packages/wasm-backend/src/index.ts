@@ -12,7 +12,9 @@ import { type WasmBackend, createBackend } from './backend.js';
 import { DEFAULT_THRESHOLDS, type Kernels, type SplitThresholds } from './kernels.js';
 import { Heap } from './heap.js';
 import { CONTROL_BYTES, Pool, nodeBuiltins, threadsUnavailable } from './threads.js';
-import { type Build, FILE, type KernelSource, type KernelSources, compileKernels, kernelSource, noSource } from './wasm-files.js';
+import {
+  type Build, FILE, type KernelSource, type KernelSources, SOURCE_OPTIONS, compileKernels, kernelSource, noSource, relaxedSimdSupported,
+} from './wasm-files.js';
 
 export type { WasmBackend } from './backend.js';
 export type { SplitThresholds } from './kernels.js';
@@ -26,6 +28,13 @@ export interface WasmOptions extends KernelSources {
    * on one thread and says so once.
    */
   threads?: number;
+  /**
+   * Use the relaxed-SIMD build (fused multiply-add in matmul: faster, and products may differ from
+   * the plain build within float32 rounding). Default: where the engine has relaxed SIMD
+   * (Chromium 114+, Node 22+; Node 20 with --experimental-wasm-relaxed-simd) and its file can be
+   * found; `true` requires it, `false` never uses it.
+   */
+  relaxedSimd?: boolean;
 }
 
 export interface CreateWasmOptions extends WasmOptions {
@@ -38,7 +47,7 @@ export interface CreateWasmOptions extends WasmOptions {
 }
 
 const INITIAL_PAGES = 32;
-const WASM_OPTIONS = ['threads', 'wasmUrl', 'wasmBytes', 'threadedWasmUrl', 'threadedWasmBytes'];
+const WASM_OPTIONS = ['threads', ...SOURCE_OPTIONS, 'relaxedSimd'];
 const CREATE_OPTIONS = [...WASM_OPTIONS, 'name', 'maxPages', 'thresholds'];
 let warned = false;
 
@@ -81,8 +90,22 @@ function checkKeys(options: object, valid: readonly string[]): void {
 
 async function create(options: CreateWasmOptions, valid: readonly string[]): Promise<WasmBackend> {
   checkKeys(options, valid);
-  // Both builds' options are checked up front, whichever one this page ends up needing.
-  const sources: Record<Build, KernelSource | null> = { single: kernelSource('single', options), threaded: kernelSource('threaded', options) };
+  // Every build's options are checked up front, whichever one this page ends up needing.
+  const sources: Record<Build, KernelSource | null> = {
+    single: kernelSource('single', options),
+    threaded: kernelSource('threaded', options),
+    singleRelaxed: kernelSource('singleRelaxed', options),
+    threadedRelaxed: kernelSource('threadedRelaxed', options),
+  };
+  const relaxedAsked = options.relaxedSimd;
+  if (relaxedAsked !== undefined && typeof relaxedAsked !== 'boolean') {
+    throw new ValueRangeError(`initWasm: relaxedSimd must be true, false or left out (use it where the engine has it), got ${String(relaxedAsked)}`);
+  }
+  if (relaxedAsked === true && !relaxedSimdSupported()) {
+    throw new BackendError(
+      'initWasm: relaxedSimd: true, but this engine has no relaxed SIMD (Chromium 114+ and Node 22+ have it; Node 20 needs --experimental-wasm-relaxed-simd); leave relaxedSimd out to use it only where available',
+    );
+  }
   let threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) {
     throw new ValueRangeError(`initWasm: threads must be a positive integer, got ${String(options.threads)}`);
@@ -98,10 +121,7 @@ async function create(options: CreateWasmOptions, valid: readonly string[]): Pro
     threads = 1;
   }
   const shared = threads > 1;
-  const build: Build = shared ? 'threaded' : 'single';
-  const source = sources[build];
-  if (source === null) throw noSource(build);
-  const module = await compileKernels(source, build);
+  const { build, source, module } = await pickBuild(shared, relaxedAsked, sources);
   const [memory, maxPages] = createMemory(maxPagesAsked, shared);
   const instance = await instantiate(module, memory, source, build);
   const ex = instance.exports as unknown as Kernels;
@@ -112,7 +132,36 @@ async function create(options: CreateWasmOptions, valid: readonly string[]): Pro
     for (let i = 1; i < threads; i++) ctl.push(heap.alloc(CONTROL_BYTES, true).ptr);
     pool = await Pool.start(threads - 1, module, memory, ctl);
   }
-  return createBackend(options.name ?? 'wasm', ex, heap, pool, { ...DEFAULT_THRESHOLDS, ...options.thresholds });
+  const relaxed = build === 'singleRelaxed' || build === 'threadedRelaxed';
+  return createBackend(options.name ?? 'wasm', ex, heap, pool, { ...DEFAULT_THRESHOLDS, ...options.thresholds }, relaxed);
+}
+
+/**
+ * The build to run and its compiled module. Unasked, relaxed SIMD is used where the engine has it
+ * and its file was given or sits at its default location beside a default plain one (a page that
+ * names only nn.wasm's URL gets nn.wasm); a default relaxed file that fails to load falls back to
+ * the plain build, which computes the same within float32 rounding.
+ */
+async function pickBuild(
+  shared: boolean, asked: boolean | undefined, sources: Record<Build, KernelSource | null>,
+): Promise<{ build: Build; source: KernelSource; module: WebAssembly.Module }> {
+  const plain: Build = shared ? 'threaded' : 'single';
+  const relaxed: Build = shared ? 'threadedRelaxed' : 'singleRelaxed';
+  const rs = sources[relaxed];
+  if (asked === true) {
+    if (rs === null) throw noSource(relaxed);
+    return { build: relaxed, source: rs, module: await compileKernels(rs, relaxed) };
+  }
+  if (asked === undefined && rs !== null && (rs.option !== null || sources[plain]?.option === null) && relaxedSimdSupported()) {
+    try {
+      return { build: relaxed, source: rs, module: await compileKernels(rs, relaxed) };
+    } catch (e) {
+      if (rs.option !== null) throw e;
+    }
+  }
+  const ps = sources[plain];
+  if (ps === null) throw noSource(plain);
+  return { build: plain, source: ps, module: await compileKernels(ps, plain) };
 }
 
 /** Instantiates a build, naming the option it came from if it is the wrong file (e.g. the builds swapped). */
@@ -124,7 +173,7 @@ async function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memor
     return await WebAssembly.instantiate(module, { env: { memory } });
   } catch (e) {
     throw new BackendError(
-      `initWasm: ${from} does not fit the ${build === 'single' ? 'single-thread' : 'threaded'} build (${(e as Error).message}); nn.wasm goes to wasmUrl/wasmBytes, nn-threads.wasm to threadedWasmUrl/threadedWasmBytes`,
+      `initWasm: ${from} does not fit the ${build === 'single' || build === 'singleRelaxed' ? 'single-thread' : 'threaded'} build (${(e as Error).message}); nn.wasm goes to wasmUrl/wasmBytes, nn-threads.wasm to threadedWasmUrl/threadedWasmBytes, nn-relaxed.wasm to relaxedWasmUrl/relaxedWasmBytes, nn-threads-relaxed.wasm to threadedRelaxedWasmUrl/threadedRelaxedWasmBytes`,
     );
   }
 }

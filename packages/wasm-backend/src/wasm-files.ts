@@ -1,5 +1,6 @@
 /**
- * Finding and compiling the kernels. They ship as two .wasm files in the package's wasm/ folder,
+ * Finding and compiling the kernels. They ship as four .wasm files in the package's wasm/ folder
+ * (one thread or threads, each plain SIMD or relaxed SIMD),
  * next to src/ and dist/ (so '../wasm/' resolves the same from both). By default they are found
  * with `new URL('../wasm/….wasm', import.meta.url)`, which Node reads from disk and which Vite and
  * webpack 5 rewrite to an emitted asset. esbuild leaves that expression alone (and an IIFE bundle
@@ -8,8 +9,11 @@
 import { BackendError, ValueRangeError } from '@nn/tensor';
 import { nodeBuiltins } from './threads.js';
 
-/** The two builds: SIMD, and SIMD + threads (importing a shared memory). */
-export type Build = 'single' | 'threaded';
+/**
+ * The builds: SIMD, and SIMD + threads (importing a shared memory); each also with relaxed SIMD
+ * (fused multiply-add in the matmul kernel), for engines that have it.
+ */
+export type Build = 'single' | 'threaded' | 'singleRelaxed' | 'threadedRelaxed';
 
 /** Where the kernels come from: each build's URL or bytes (at most one of the two per build). */
 export interface KernelSources {
@@ -25,11 +29,36 @@ export interface KernelSources {
   threadedWasmUrl?: string | URL;
   /** The bytes of `nn-threads.wasm`. */
   threadedWasmBytes?: ArrayBuffer | ArrayBufferView;
+  /** URL of `nn-relaxed.wasm`: `nn.wasm` built with relaxed SIMD (used where the engine has it). */
+  relaxedWasmUrl?: string | URL;
+  /** The bytes of `nn-relaxed.wasm`. */
+  relaxedWasmBytes?: ArrayBuffer | ArrayBufferView;
+  /** URL of `nn-threads-relaxed.wasm`: `nn-threads.wasm` built with relaxed SIMD. */
+  threadedRelaxedWasmUrl?: string | URL;
+  /** The bytes of `nn-threads-relaxed.wasm`. */
+  threadedRelaxedWasmBytes?: ArrayBuffer | ArrayBufferView;
 }
 
-export const FILE: Record<Build, string> = { single: 'nn.wasm', threaded: 'nn-threads.wasm' };
-const URL_OPTION = { single: 'wasmUrl', threaded: 'threadedWasmUrl' } as const;
-const BYTES_OPTION = { single: 'wasmBytes', threaded: 'threadedWasmBytes' } as const;
+export const FILE: Record<Build, string> = {
+  single: 'nn.wasm',
+  threaded: 'nn-threads.wasm',
+  singleRelaxed: 'nn-relaxed.wasm',
+  threadedRelaxed: 'nn-threads-relaxed.wasm',
+};
+const URL_OPTION = {
+  single: 'wasmUrl',
+  threaded: 'threadedWasmUrl',
+  singleRelaxed: 'relaxedWasmUrl',
+  threadedRelaxed: 'threadedRelaxedWasmUrl',
+} as const;
+const BYTES_OPTION = {
+  single: 'wasmBytes',
+  threaded: 'threadedWasmBytes',
+  singleRelaxed: 'relaxedWasmBytes',
+  threadedRelaxed: 'threadedRelaxedWasmBytes',
+} as const;
+/** Every option naming a build's source. */
+export const SOURCE_OPTIONS: readonly string[] = (Object.keys(FILE) as Build[]).flatMap((b) => [URL_OPTION[b], BYTES_OPTION[b]]);
 
 /** One build's source, resolved; `option` names where it came from (null: the default location). */
 export type KernelSource = { kind: 'url'; url: URL; option: string | null } | { kind: 'bytes'; bytes: Uint8Array<ArrayBuffer>; option: string };
@@ -45,9 +74,33 @@ const HINT =
 export function defaultUrl(build: Build): URL | null {
   if (typeof import.meta.url !== 'string') return null;
   try {
-    return build === 'single' ? new URL('../wasm/nn.wasm', import.meta.url) : new URL('../wasm/nn-threads.wasm', import.meta.url);
+    if (build === 'single') return new URL('../wasm/nn.wasm', import.meta.url);
+    if (build === 'threaded') return new URL('../wasm/nn-threads.wasm', import.meta.url);
+    if (build === 'singleRelaxed') return new URL('../wasm/nn-relaxed.wasm', import.meta.url);
+    return new URL('../wasm/nn-threads-relaxed.wasm', import.meta.url);
   } catch {
     return null;
+  }
+}
+
+/**
+ * A module of one function, `(a, b, c) => f32x4.relaxed_madd(a, b, c)`: it validates exactly where
+ * the engine has relaxed SIMD (Chromium 114+, Node 22+, Node 20 with
+ * --experimental-wasm-relaxed-simd).
+ */
+const RELAXED_PROBE = new Uint8Array([
+  0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, // magic, version
+  1, 8, 1, 0x60, 3, 0x7b, 0x7b, 0x7b, 1, 0x7b, // type: (v128, v128, v128) -> v128
+  3, 2, 1, 0, // one function of that type
+  0x0a, 0x0d, 1, 0x0b, 0, 0x20, 0, 0x20, 1, 0x20, 2, 0xfd, 0x85, 0x02, 0x0b, // local.get 0..2; f32x4.relaxed_madd
+]);
+
+/** Whether this engine runs relaxed SIMD (checked on every call: a flag can be set at run time). */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(RELAXED_PROBE);
+  } catch {
+    return false;
   }
 }
 

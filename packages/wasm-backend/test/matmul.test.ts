@@ -2,12 +2,16 @@
  * The blocked GEMM on shapes the conformance suite's small cases do not reach: several K blocks
  * (KC = 256), several N blocks (NC = 2048), M not a multiple of the 4-row panel or of MC, edge
  * tiles, transposed operands, stacked batches, and fused linear whose epilogue runs per block;
- * on one thread and split across two. Compared with the cpu backend (float64 accumulation).
+ * on one thread and split across two, with the plain and the relaxed-SIMD (fused multiply-add)
+ * builds. Compared with the cpu backend (float64 accumulation).
  */
 import * as nn from '@nn/tensor';
 import { registerBackend } from '@nn/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WasmBackend, createWasmBackend } from '../src/index.js';
+import { enableRelaxedSimd } from './relaxed-simd.js';
+
+const relaxedHere = enableRelaxedSimd();
 
 function data(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
@@ -26,12 +30,13 @@ function close(got: ArrayLike<number>, want: ArrayLike<number>, K: number, label
   expect(worst, label).toBeLessThanOrEqual(tol);
 }
 
-for (const threads of [1, 2]) {
-  describe(`blocked matmul (${threads} thread${threads > 1 ? 's' : ''})`, () => {
+for (const [threads, relaxedSimd] of [[1, false], [2, false], [1, true], [2, true]] as const) {
+  describe.skipIf(relaxedSimd && !relaxedHere)(`blocked matmul (${threads} thread${threads > 1 ? 's' : ''}${relaxedSimd ? ', relaxed SIMD' : ''})`, () => {
     let be: WasmBackend;
-    const name = `wasm-mm-${threads}`;
+    const name = `wasm-mm-${threads}${relaxedSimd ? '-relaxed' : ''}`;
     beforeAll(async () => {
-      be = await createWasmBackend({ threads, name, thresholds: { elementwise: 1, transcendental: 1, matmul: 1 } });
+      be = await createWasmBackend({ threads, name, relaxedSimd, thresholds: { elementwise: 1, transcendental: 1, matmul: 1 } });
+      expect(be.relaxedSimd).toBe(relaxedSimd);
       registerBackend(be);
     });
     afterAll(() => be.dispose());

@@ -18,6 +18,8 @@ export interface AppResult {
   backend?: string;
   /** Threads the wasm backend runs on. */
   threads?: number;
+  /** Whether the wasm backend picked its relaxed-SIMD build (Chromium has relaxed SIMD). */
+  relaxedSimd?: boolean;
   /** wasm with 2 threads: parts of large matmuls that the worker (not the page's thread) ran. */
   workerParts?: number;
   crossOriginIsolated?: boolean;
@@ -41,6 +43,7 @@ async function train(kernels: KernelSources): Promise<AppResult> {
   if (backend === 'wasm') {
     const be = await initWasm({ threads: Number(q.get('threads') ?? 1), ...kernels });
     result.threads = be.threads;
+    result.relaxedSimd = be.relaxedSimd;
     if (be.threads > 1) {
       // Calls this large are split: the worker, started from the bundled page, takes a part.
       for (let i = 0; i < 5; i++) nn.tidy(() => nn.matmul(nn.rand([256, 256], { backend: 'wasm' }), nn.rand([256, 256], { backend: 'wasm' })).dataSync());

@@ -68,9 +68,9 @@ describe.each(BUNDLERS)('%s', (bundler: BundlerName) => {
   }, 60_000);
   afterAll(() => server?.close());
 
-  it('bundles without Node built-ins and emits both wasm files', () => {
+  it('bundles without Node built-ins and emits the four wasm files (plain and relaxed SIMD, one thread and threads)', () => {
     expect(b.js.length).toBeGreaterThan(0);
-    expect(b.wasm.map((f) => f.bytes)).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(b.wasm.map((f) => f.bytes)).toEqual([expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number)]);
     const js = b.js.map((f) => readFileSync(join(b.root, f.file), 'utf8')).join('\n');
     // cli-progress (and with it Node's readline) stays out: @nn/train's main entry never reaches it.
     expect(js).not.toMatch(/cli-progress|require\(["']readline["']\)/);
@@ -92,6 +92,8 @@ describe.each(BUNDLERS)('%s', (bundler: BundlerName) => {
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses.at(-1)!).toBeLessThan(losses[0] * 0.8);
     if (c.threads !== undefined) expect(result.threads).toBe(c.threads);
+    // Chromium (114+) has relaxed SIMD: every bundle finds and runs the relaxed build.
+    if (c.backend === 'wasm') expect(result.relaxedSimd).toBe(true);
     if (c.threads === 2) {
       expect(result.crossOriginIsolated).toBe(true);
       expect(result.workerParts).toBeGreaterThan(0);
