@@ -1,79 +1,120 @@
 /**
- * Generates assembly/elementwise.gen.ts and src/kernel-ids.gen.ts from @nn/tensor's single
- * elementwise table, so the wasm kernels compute exactly what the table (and the cpu backend) says.
+ * Generates assembly/elementwise.gen.ts, assembly/erf.gen.ts and src/kernel-ids.gen.ts from
+ * @nn/tensor's single definition of each elementwise op (its expression trees), so the wasm
+ * kernels compute exactly what the table (and the cpu backend) says.
  *
- * Every op gets a scalar form mechanically translated from the table's `js` expression (evaluated
- * in f64 on the loaded element, then rounded or wrapped to the output dtype, as the cpu backend
- * does through its typed-array stores). Ops listed in SIMD below also get a 128-bit SIMD loop for
- * contiguous rows; each SIMD form is written by hand and must be exactly equal to the table's
- * definition (test/elementwise-parity.test.ts checks every op bit for bit against cpu).
+ * Every op gets a scalar form printed from its float tree (evaluated in f64 on the loaded element,
+ * then rounded or wrapped to the output dtype, as the cpu backend does through its typed-array
+ * stores) and, for int32 rows of ops with an int form, from its int tree in i32. Contiguous rows
+ * also get a 128-bit SIMD loop where the tree maps onto SIMD lanes without changing a bit (see
+ * `simd`); test/parity.test.ts checks every op bit for bit against cpu.
  *
- * Run: node --import tsx packages/wasm-backend/scripts/gen-elementwise.ts
+ * Run: node --conditions=@nn/source --import tsx packages/wasm-backend/scripts/gen-elementwise.ts
  * (test/build.test.ts fails when the committed output is stale.)
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from '@nn/tensor/backend';
-// The table lives inside @nn/tensor (not re-exported): read it from the sources.
-import { BINARY_TABLE, UNARY_TABLE } from '../../tensor/src/backend/elementwise-table.js';
+import {
+  BINARY_OPS, BINARY_TABLE, type BinaryOp, definitionOf, ERF_POLYNOMIALS, expr, FLOAT_ONLY, UNARY_OPS, type UnaryOp,
+} from '@nn/tensor/backend';
 
 /** Element types of the wasm kernels: f32 (float32), i32 (int32), u8 (bool). */
 type T = 'f32' | 'i32' | 'u8';
 const SIZE: Record<T, number> = { f32: 4, i32: 4, u8: 1 };
 
-/**
- * Translates a table `js` expression over doubles into AssemblyScript over f64. The syntax is
- * shared (AssemblyScript's === is ==); only helpers differ: Math.pow follows JavaScript's special
- * cases (jspow), Math.tanh is a faster exp-based tanh, rint and erf come from assembly/math.ts.
- */
-function translate(js: string): string {
-  return js
-    .replace(/Math\.pow\(/g, 'jspow(')
-    .replace(/Math\.tanh\(/g, 'tanh(')
-    .replace(/\brint\(/g, 'rint(')
-    .replace(/\berf\(/g, 'erf(');
+// --- scalar AssemblyScript: the float tree over f64, the int tree over i32 ---
+
+/** f64 implementations: tanh is math.ts's exp-based tanh (about 3x faster than the library's). */
+const F64_FNS: Readonly<Record<expr.FloatFn, string>> = {
+  abs: 'Math.abs', exp: 'Math.exp', expm1: 'Math.expm1', log: 'Math.log', log1p: 'Math.log1p',
+  sqrt: 'Math.sqrt', sin: 'Math.sin', cos: 'Math.cos', tanh: 'tanh', floor: 'Math.floor',
+  ceil: 'Math.ceil', rint: 'rint', erf: 'erf', pow: 'Math.pow',
+};
+const I32_FNS: Readonly<Record<expr.IntFn, string>> = { abs: 'abs<i32>', max: 'max<i32>', min: 'min<i32>', ipow: 'ipow' };
+
+function f64Literal(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '(-Infinity)';
+  const s = expr.floatLiteral(Math.abs(v));
+  return v < 0 || Object.is(v, -0) ? `(-${s})` : s;
 }
 
-/** Translates a `jsInt` expression over int32 into AssemblyScript over i32 (wrapping arithmetic). */
-function translateInt(js: string): string {
-  return js.replace(/Math\.imul\(([^,]+),\s*([^)]+)\)/g, '($1 * $2)');
+function scalarDialect(domain: expr.Domain): expr.Dialect {
+  const f64 = domain === 'float';
+  return {
+    arg: (name) => name,
+    lit: f64 ? f64Literal : (v) => (v < 0 ? `(${v})` : String(v)),
+    neg: (x) => `(-${x})`,
+    arith: (op, x, y) => `(${x} ${op} ${y})`,
+    call: (f, args) => `${f64 ? F64_FNS[f as expr.FloatFn] : I32_FNS[f as expr.IntFn]}(${args.join(', ')})`,
+    select: (c, t, f) => `(${c} ? ${t} : ${f})`,
+    cmp: (op, x, y) => `(${x} ${op} ${y})`,
+    logic: (op, x, y) => `(${x} ${op} ${y})`,
+    test: (f, x) => (!f64 ? 'false' : f === 'isnan' ? `(${x} != ${x})` : `(Math.abs(${x}) == Infinity)`),
+  };
+}
+
+/** The tree as an AssemblyScript expression of the domain's type (bools as 1 / 0). */
+function scalar(e: expr.Expr, domain: expr.Domain): string {
+  const s = expr.print(e, scalarDialect(domain));
+  return expr.isBool(e) ? `(${s} ? 1 : 0)` : s;
+}
+
+// --- SIMD: the same tree over four lanes, where that is exact ---
+
+type Lanes = 'f32' | 'i32';
+const LANE_OPS: Record<Lanes, Readonly<Record<expr.ArithOp | expr.CmpOp, string | undefined>>> = {
+  f32: { '+': 'f32x4.add', '-': 'f32x4.sub', '*': 'f32x4.mul', '/': 'f32x4.div', '<': 'f32x4.lt', '<=': 'f32x4.le', '>': 'f32x4.gt', '>=': 'f32x4.ge', '==': 'f32x4.eq', '!=': 'f32x4.ne' },
+  i32: { '+': 'i32x4.add', '-': 'i32x4.sub', '*': 'i32x4.mul', '/': undefined, '<': 'i32x4.lt_s', '<=': 'i32x4.le_s', '>': 'i32x4.gt_s', '>=': 'i32x4.ge_s', '==': 'i32x4.eq', '!=': 'i32x4.ne' },
+};
+const LANE_FNS: Record<Lanes, Readonly<Record<expr.MathFn, string | undefined>>> = {
+  f32: { abs: 'f32x4.abs', sqrt: 'f32x4.sqrt', floor: 'f32x4.floor', ceil: 'f32x4.ceil', rint: 'f32x4.nearest', exp: undefined, expm1: undefined, log: undefined, log1p: undefined, sin: undefined, cos: undefined, tanh: undefined, erf: undefined, pow: undefined, max: undefined, min: undefined, ipow: undefined },
+  i32: { abs: 'i32x4.abs', max: 'i32x4.max_s', min: 'i32x4.min_s', sqrt: undefined, floor: undefined, ceil: undefined, rint: undefined, exp: undefined, expm1: undefined, log: undefined, log1p: undefined, sin: undefined, cos: undefined, tanh: undefined, erf: undefined, pow: undefined, ipow: undefined },
+};
+/** Splatted literals the SIMD forms use, emitted as module constants. */
+const splats = new Map<string, string>();
+function splat(t: Lanes, v: number): string {
+  const name = `${t.toUpperCase()}_${v < 0 ? 'M' : ''}${String(Math.abs(v)).replace('.', '_')}`;
+  splats.set(name, `${t}x4.splat(${t === 'f32' ? expr.floatLiteral(v) : v})`);
+  return name;
 }
 
 /**
- * Hand-written SIMD forms over v128 lanes `a` (and `b`), keyed `op:type`. Constants in scope:
- * ZERO, ONE, MONE (f32x4 splats). Each equals the table's definition lane by lane, NaN and signed
- * zero included (maximum/minimum/relu select with the table's own comparisons).
+ * The tree over v128 lanes of type t, or undefined when it has no exact lane form. int32 lanes
+ * wrap like the scalar i32 form. f32 lanes match the scalar f64 form rounded to f32 only when
+ * at most one rounding step occurs and it is the last: + - * / and sqrt of float32 values
+ * rounded once to f64 and then to f32 give the correctly rounded f32 result; selects,
+ * comparisons, neg, abs, floor, ceil, nearest and f32-exact literals round nothing.
  */
-const SIMD: Record<string, string> = {
-  'neg:f32': 'f32x4.neg(a)',
-  'abs:f32': 'f32x4.abs(a)',
-  'sign:f32': 'v128.bitselect(ONE, v128.bitselect(MONE, a, f32x4.lt(a, ZERO)), f32x4.gt(a, ZERO))',
-  'sqrt:f32': 'f32x4.sqrt(a)',
-  'reciprocal:f32': 'f32x4.div(ONE, a)',
-  'relu:f32': 'v128.bitselect(a, ZERO, v128.or(f32x4.gt(a, ZERO), f32x4.ne(a, a)))',
-  'floor:f32': 'f32x4.floor(a)',
-  'ceil:f32': 'f32x4.ceil(a)',
-  'round:f32': 'f32x4.nearest(a)',
-  'add:f32': 'f32x4.add(a, b)',
-  'sub:f32': 'f32x4.sub(a, b)',
-  'mul:f32': 'f32x4.mul(a, b)',
-  'div:f32': 'f32x4.div(a, b)',
-  'maximum:f32': 'v128.bitselect(a, b, v128.or(f32x4.gt(a, b), f32x4.ne(a, a)))',
-  'minimum:f32': 'v128.bitselect(a, b, v128.or(f32x4.lt(a, b), f32x4.ne(a, a)))',
-  'neg:i32': 'i32x4.neg(a)',
-  'abs:i32': 'i32x4.abs(a)',
-  'add:i32': 'i32x4.add(a, b)',
-  'sub:i32': 'i32x4.sub(a, b)',
-  'mul:i32': 'i32x4.mul(a, b)',
-  'maximum:i32': 'i32x4.max_s(a, b)',
-  'minimum:i32': 'i32x4.min_s(a, b)',
-};
+function simd(e: expr.Expr, t: Lanes, operands: { a: string; b: string }): string | undefined {
+  let rounding = 0;
+  let usable = true;
+  expr.visit(e, (n) => {
+    if (n.k === 'lit') usable &&= t === 'i32' ? Number.isInteger(n.v) : Math.fround(n.v) === n.v;
+    if (n.k === 'test') usable &&= n.f === 'isnan' && t === 'f32';
+    if (n.k === 'arith' || (n.k === 'call' && n.f === 'sqrt')) rounding++;
+  });
+  if (!usable || (t === 'f32' && rounding > (e.k === 'arith' || (e.k === 'call' && e.f === 'sqrt') ? 1 : 0))) return undefined;
+  const missing = '\0';
+  const s = expr.print(e, {
+    arg: (name) => operands[name],
+    lit: (v) => splat(t, v),
+    neg: (x) => `${t}x4.neg(${x})`,
+    arith: (op, x, y) => (LANE_OPS[t][op] === undefined ? missing : `${LANE_OPS[t][op]}(${x}, ${y})`),
+    call: (f, args) => (LANE_FNS[t][f] === undefined ? missing : `${LANE_FNS[t][f]}(${args.join(', ')})`),
+    select: (c, x, y) => `v128.bitselect(${x}, ${y}, ${c})`,
+    cmp: (op, x, y) => `${LANE_OPS[t][op]}(${x}, ${y})`,
+    logic: (op, x, y) => `${op === '||' ? 'v128.or' : 'v128.and'}(${x}, ${y})`,
+    test: (_f, x) => `f32x4.ne(${x}, ${x})`,
+  });
+  return s.includes(missing) ? undefined : s;
+}
 
-/** SIMD comparisons (lane masks), narrowed to bytes for bool outputs, keyed by op and input type. */
-const SIMD_COMPARE: Record<string, Record<string, string>> = {
-  f32: { eq: 'f32x4.eq', ne: 'f32x4.ne', lt: 'f32x4.lt', le: 'f32x4.le', gt: 'f32x4.gt', ge: 'f32x4.ge' },
-  i32: { eq: 'i32x4.eq', ne: 'i32x4.ne', lt: 'i32x4.lt_s', le: 'i32x4.le_s', gt: 'i32x4.gt_s', ge: 'i32x4.ge_s' },
-};
+/** The tree an op runs in element type t: the int tree for int32 when it has one. */
+function treeOf(op: UnaryOp | BinaryOp, t: T): { tree: expr.Expr; domain: expr.Domain } {
+  const def = definitionOf(op);
+  return t === 'i32' && def.int !== FLOAT_ONLY ? { tree: def.int as expr.Expr, domain: 'int' } : { tree: def.float, domain: 'float' };
+}
 
 // --- kernel ids (shared with the JS side through src/kernel-ids.gen.ts) -------------------------
 
@@ -82,7 +123,7 @@ const unaryTypes: T[] = ['f32', 'i32'];
 const castTypes: T[] = ['f32', 'i32', 'u8'];
 const binaryTypes: T[] = ['f32', 'i32', 'u8'];
 
-const isCompare = (op: string): boolean => (COMPARE_OPS as readonly string[]).includes(op);
+const isCompare = (op: BinaryOp): boolean => expr.isBool(BINARY_TABLE[op].float);
 
 const map1: { id: number; name: string; fn: string }[] = [];
 const map2: { id: number; name: string; fn: string }[] = [];
@@ -104,26 +145,15 @@ const emit = (s: string): void => {
   out.push(s);
 };
 
-emit(`// GENERATED by scripts/gen-elementwise.ts from @nn/tensor's elementwise table. Do not edit.
-// Row kernels: n elements, pointers and strides in bytes. Contiguous rows of ops with a SIMD form
-// run 128-bit lanes; every other case runs the scalar (f64) form of the table's expression.
-import { erf, ipow, jspow, rint, tanh, toInt32, u8byte } from './math';
-
-const ZERO = f32x4.splat(0);
-const ONE = f32x4.splat(1);
-const MONE = f32x4.splat(-1);
-`);
-
-// Scalar op functions (f64), one per table entry.
+// Scalar op functions, one per tree: u_/b_ over f64, ui_/bi_ over i32 for ops with an int form.
+const hasInt = (op: UnaryOp | BinaryOp): boolean => treeOf(op, 'i32').domain === 'int';
 for (const op of UNARY_OPS) {
-  emit(`function u_${op}(a: f64): f64 { return ${translate(UNARY_TABLE[op].js)}; }`);
+  emit(`function u_${op}(a: f64): f64 { return ${scalar(treeOf(op, 'f32').tree, 'float')}; }`);
+  if (hasInt(op)) emit(`function ui_${op}(a: i32): i32 { return ${scalar(treeOf(op, 'i32').tree, 'int')}; }`);
 }
 for (const op of BINARY_OPS) {
-  emit(`function b_${op}(a: f64, b: f64): f64 { return ${translate(BINARY_TABLE[op].js)}; }`);
-  const ji = BINARY_TABLE[op].jsInt;
-  if (ji !== undefined) {
-    emit(`function bi_${op}(a: i32, b: i32): i32 { return ${translateInt(ji)}; }`);
-  }
+  emit(`function b_${op}(a: f64, b: f64): f64 { return ${scalar(treeOf(op, 'f32').tree, 'float')}; }`);
+  if (hasInt(op)) emit(`function bi_${op}(a: i32, b: i32): i32 { return ${scalar(treeOf(op, 'i32').tree, 'int')}; }`);
 }
 emit('');
 
@@ -132,22 +162,21 @@ for (const t of unaryTypes) {
   UNARY_OPS.forEach((op, k) => {
     const name = `un_${op}_${t}`;
     map1.push({ id: (t === 'f32' ? 0 : 32) + k, name: `${op}:${t}`, fn: name });
-    const simd = SIMD[`${op}:${t}`];
+    const { tree, domain } = treeOf(op, t);
+    const lanes = simd(tree, t === 'f32' ? 'f32' : 'i32', { a: 'a', b: 'b' });
     const e = SIZE[t];
     const lines = [`function ${name}(x: usize, sx: isize, o: usize, so: isize, n: i32): void {`, '  let i = 0;'];
-    if (simd !== undefined) {
+    if (lanes !== undefined) {
       lines.push(
         `  if (sx === ${e} && so === ${e}) {`,
         '    for (; i + 4 <= n; i += 4) {',
-        `      const a = v128.load(x); v128.store(o, ${simd}); x += 16; o += 16;`,
+        `      const a = v128.load(x); v128.store(o, ${lanes}); x += 16; o += 16;`,
         '    }',
         '  }',
       );
     }
-    lines.push(
-      `  for (; i < n; i++) { ${store(t, 'o', `u_${op}(${load(t, 'x')})`)}; x += sx; o += so; }`,
-      '}',
-    );
+    const one = domain === 'int' ? `store<i32>(o, ui_${op}(load<i32>(x)))` : store(t, 'o', `u_${op}(${load(t, 'x')})`);
+    lines.push(`  for (; i < n; i++) { ${one}; x += sx; o += so; }`, '}');
     emit(lines.join('\n'));
   });
 }
@@ -194,27 +223,26 @@ for (const t of binaryTypes) {
     map2.push({ id: (t === 'f32' ? 0 : t === 'i32' ? 32 : 64) + k, name: `${op}:${t}`, fn: name });
     const e = SIZE[t];
     const oe = SIZE[ot];
-    const ji = BINARY_TABLE[op].jsInt;
-    const scalar =
-      t === 'i32' && ji !== undefined
-        ? `store<i32>(o, bi_${op}(load<i32>(pa), load<i32>(pb)))`
+    const { tree, domain } = treeOf(op, t);
+    const one =
+      domain === 'int'
+        ? `store<${ot}>(o, <${ot}>bi_${op}(load<i32>(pa), load<i32>(pb)))`
         : store(ot, 'o', `b_${op}(${load(t, 'pa')}, ${load(t, 'pb')})`);
     const lines = [
       `function ${name}(pa: usize, sa: isize, pb: usize, sb: isize, o: usize, so: isize, n: i32): void {`,
       '  let i = 0;',
     ];
-    const simd = SIMD[`${op}:${t}`];
-    const cmpFn = cmp ? SIMD_COMPARE[t]?.[op] : undefined;
     // Loads of 4 lanes for operand p (a or b) whose stride is either contiguous or 0 (splat).
     const ld = (p: 'a' | 'b', splat: boolean, off: number): string =>
       splat ? `V${p}` : `v128.load(p${p}, ${off})`;
+    const lanes = t === 'u8' ? undefined : simd(tree, t, { a: 'a', b: 'b' });
     const variants: [string, boolean, boolean][] = [
       [`sa === ${e} && sb === ${e}`, false, false],
       [`sa === 0 && sb === ${e}`, true, false],
       [`sa === ${e} && sb === 0`, false, true],
     ];
     const splatOf = (p: 'a' | 'b'): string => (t === 'f32' ? `f32x4.splat(load<f32>(p${p}))` : `i32x4.splat(load<i32>(p${p}))`);
-    if (simd !== undefined) {
+    if (!cmp && lanes !== undefined) {
       lines.push(`  if (so === ${oe}) {`);
       for (const [cond, sA, sB] of variants) {
         lines.push(
@@ -223,17 +251,17 @@ for (const t of binaryTypes) {
           ...(sB ? [`      const Vb = ${splatOf('b')};`] : []),
           '      for (; i + 4 <= n; i += 4) {',
           `        const a = ${ld('a', sA, 0)}; const b = ${ld('b', sB, 0)};`,
-          `        v128.store(o, ${simd});${sA ? '' : ' pa += 16;'}${sB ? '' : ' pb += 16;'} o += 16;`,
+          `        v128.store(o, ${lanes});${sA ? '' : ' pa += 16;'}${sB ? '' : ' pb += 16;'} o += 16;`,
           '      }',
           '    }',
         );
       }
       lines.push('  }');
-    } else if (cmpFn !== undefined) {
+    } else if (cmp && lanes !== undefined) {
       // 16 comparisons per step, masks narrowed to 16 bytes of 0/1.
       lines.push(`  if (so === 1) {`);
       for (const [cond, sA, sB] of variants) {
-        const m = (q: number): string => `${cmpFn}(${ld('a', sA, 16 * q)}, ${ld('b', sB, 16 * q)})`;
+        const m = (q: number): string => simd(tree, t as Lanes, { a: ld('a', sA, 16 * q), b: ld('b', sB, 16 * q) })!;
         lines.push(
           `    ${cond === variants[0][0] ? 'if' : 'else if'} (${cond}) {`,
           ...(sA ? [`      const Va = ${splatOf('a')};`] : []),
@@ -248,7 +276,7 @@ for (const t of binaryTypes) {
       }
       lines.push('  }');
     }
-    lines.push(`  for (; i < n; i++) { ${scalar}; pa += sa; pb += sb; o += so; }`, '}');
+    lines.push(`  for (; i < n; i++) { ${one}; pa += sa; pb += sb; o += so; }`, '}');
     emit(lines.join('\n'));
   });
 }
@@ -306,7 +334,48 @@ ${map3.map((m) => `    case ${m.id}: ${m.fn}(c, sc, a, sa, b, sb, o, so, n); bre
 
 /** The generated AssemblyScript source. */
 export function generateAssembly(): string {
-  return `${out.join('\n')}`;
+  const constants = [...splats].map(([name, value]) => `const ${name} = ${value};`);
+  return `// GENERATED by scripts/gen-elementwise.ts from @nn/tensor's elementwise table. Do not edit.
+// Row kernels: n elements, pointers and strides in bytes. Contiguous rows of ops with a SIMD form
+// run 128-bit lanes; every other case runs the scalar form of the table's expression.
+import { erf } from './erf.gen';
+import { ipow, rint, tanh, toInt32, u8byte } from './math';
+
+${constants.join('\n')}
+
+${out.join('\n')}`;
+}
+
+/** AssemblyScript's erf, from @nn/tensor's coefficient arrays (the same pieces as its erf). */
+export function generateErf(): string {
+  const array = (name: string, c: readonly number[]): string =>
+    `const ${name}: StaticArray<f64> = [\n  ${c.map(expr.floatLiteral).join(', ')},\n];`;
+  return `// GENERATED by scripts/gen-elementwise.ts from @nn/tensor's ERF_POLYNOMIALS. Do not edit.
+// erf as @nn/tensor defines it (relative error ~2e-16): |x| < 1: x * P(2x^2 - 1);
+// 1 <= z < 6: 1 - t exp(-z^2 + P(y)), t = 2 / (2 + z); z >= 6: +-1.
+${array('SMALL', ERF_POLYNOMIALS.small)}
+${array('MID', ERF_POLYNOMIALS.mid)}
+${array('TAIL', ERF_POLYNOMIALS.tail)}
+
+function horner(p: StaticArray<f64>, y: f64): f64 {
+  const n = p.length;
+  let s = unchecked(p[n - 1]);
+  for (let k = n - 2; k >= 0; k--) s = s * y + unchecked(p[k]);
+  return s;
+}
+
+/** The error function. */
+export function erf(x: f64): f64 {
+  const z = Math.abs(x);
+  if (z < 1) return x * horner(SMALL, 2 * x * x - 1);
+  if (z !== z) return x;
+  if (z >= 6) return x > 0 ? 1 : -1;
+  const t = 2 / (2 + z);
+  const f = z < 3 ? horner(MID, 7.5 * t - 4) : horner(TAIL, (40 * t - 13) / 3);
+  const r = 1 - t * Math.exp(-z * z + f);
+  return x < 0 ? -r : r;
+}
+`;
 }
 
 /** The generated TypeScript id table for the JS side. */
@@ -324,10 +393,12 @@ export const MAP3_IDS: Readonly<Record<string, number>> = ${obj(map3)};
 }
 
 export const ASSEMBLY_PATH = fileURLToPath(new URL('../assembly/elementwise.gen.ts', import.meta.url));
+export const ERF_PATH = fileURLToPath(new URL('../assembly/erf.gen.ts', import.meta.url));
 export const IDS_PATH = fileURLToPath(new URL('../src/kernel-ids.gen.ts', import.meta.url));
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   writeFileSync(ASSEMBLY_PATH, generateAssembly());
+  writeFileSync(ERF_PATH, generateErf());
   writeFileSync(IDS_PATH, generateIds());
-  console.log(`wrote ${ASSEMBLY_PATH} and ${IDS_PATH}`);
+  console.log(`wrote ${ASSEMBLY_PATH}, ${ERF_PATH} and ${IDS_PATH}`);
 }

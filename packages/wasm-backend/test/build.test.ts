@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildWasm } from '../scripts/build-wasm.mjs';
-import { ASSEMBLY_PATH, IDS_PATH, generateAssembly, generateIds } from '../scripts/gen-elementwise.js';
+import { ASSEMBLY_PATH, ERF_PATH, IDS_PATH, generateAssembly, generateErf, generateIds } from '../scripts/gen-elementwise.js';
 
-const HINT = 'run `node --import tsx packages/wasm-backend/scripts/gen-elementwise.ts` and `pnpm --filter @nn/wasm-backend build:wasm`';
+const HINT = 'run `node --conditions=@nn/source --import tsx packages/wasm-backend/scripts/gen-elementwise.ts` and `pnpm --filter @nn/wasm-backend build:wasm`';
 
 describe('build outputs', () => {
-  it('assembly/elementwise.gen.ts and src/kernel-ids.gen.ts match the elementwise table', () => {
+  it('assembly/elementwise.gen.ts, assembly/erf.gen.ts and src/kernel-ids.gen.ts match the elementwise table', () => {
     expect(readFileSync(ASSEMBLY_PATH, 'utf8') === generateAssembly(), `stale ${ASSEMBLY_PATH}: ${HINT}`).toBe(true);
+    expect(readFileSync(ERF_PATH, 'utf8') === generateErf(), `stale ${ERF_PATH}: ${HINT}`).toBe(true);
     expect(readFileSync(IDS_PATH, 'utf8') === generateIds(), `stale ${IDS_PATH}: ${HINT}`).toBe(true);
   });
 

@@ -17,6 +17,23 @@
  * Denormal inputs and results may be flushed to zero by the driver.
  */
 
+import { ERF_POLYNOMIALS, expr } from '@nn/tensor/backend';
+
+/**
+ * A polynomial in y (coefficients lowest degree first) as WGSL Horner form, without the trailing
+ * coefficients whose total magnitude is below 2^-32: over y in [-1, 1] they change a float32
+ * result by far less than an ulp.
+ */
+function f32Horner(coefficients: readonly number[]): string {
+  let n = coefficients.length;
+  let tail = 0;
+  while (n > 1 && tail + Math.abs(coefficients[n - 1]) < 2 ** -32) tail += Math.abs(coefficients[--n]);
+  const lit = (c: number): string => (c < 0 ? `-${expr.floatLiteral(-c)}` : expr.floatLiteral(c));
+  let s = lit(coefficients[n - 1]);
+  for (let k = n - 2; k >= 0; k--) s = `${lit(coefficients[k])} + y * (${s})`;
+  return s;
+}
+
 interface Snippet {
   readonly deps: readonly string[];
   readonly code: string;
@@ -189,17 +206,15 @@ fn nn_reduce_half_pi(x: f32) -> vec2<f32> {
   return e / (1.0 + e);
 }`,
   },
-  // The shared table's erf (packages/tensor/src/backend/elementwise-table.ts) in float32:
-  // x P0(2x^2 - 1) below 1, 1 - t exp(-z^2 + P(y)) with t = 2 / (2 + z) up to 6, +-1 above.
+  // @nn/tensor's erf (ERF_POLYNOMIALS, the same pieces and coefficients) in float32:
+  // x P(2x^2 - 1) below 1, 1 - t exp(-z^2 + P(y)) with t = 2 / (2 + z) up to 6, +-1 above.
   nn_erf: {
     deps: ['nn_exp', 'nn_isnan'],
     code: `fn nn_erf(x: f32) -> f32 {
   let z = abs(x);
   if (z < 1.0) {
     let y = 2.0 * x * x - 1.0;
-    return x * (0.9654687386698673 + y * (-0.1405360890227171 + y * (0.019852496688984218
-      + y * (-0.0022854855611441132 + y * (0.00021751715603563404 + y * (-1.7537169441124826e-05
-      + y * (1.2233827638116999e-06 + y * (-7.51156928660089e-08 + y * 4.115751497588646e-09))))))));
+    return x * (${f32Horner(ERF_POLYNOMIALS.small)});
   }
   if (nn_isnan(x)) { return x; }
   if (z >= 6.0) { return select(1.0, -1.0, x < 0.0); }
@@ -207,15 +222,10 @@ fn nn_reduce_half_pi(x: f32) -> vec2<f32> {
   var f: f32;
   if (z < 3.0) {
     let y = 7.5 * t - 4.0;
-    f = -0.6267548660108485 + y * (0.18088521951257697 + y * (0.0026828456618333964
-      + y * (-0.0009315994033117396 + y * (-3.4579344121131305e-05 + y * (1.2552681498197218e-05
-      + y * (2.3815900082826112e-07 + y * (-2.2250838835588142e-07 + y * (5.9180708000373835e-09
-      + y * 3.9114612625361125e-09))))))));
+    f = ${f32Horner(ERF_POLYNOMIALS.mid)};
   } else {
     let y = (40.0 * t - 13.0) / 3.0;
-    f = -0.8995988544230419 + y * (0.0936810903638928 + y * (0.0019389376941533916
-      + y * (-8.389147199003793e-05 + y * (-9.69840228822901e-06 + y * (5.1236285599948074e-08
-      + y * (5.4375859446013134e-08 + y * (8.799242856229811e-10 + y * -3.5249140008614323e-10)))))));
+    f = ${f32Horner(ERF_POLYNOMIALS.tail)};
   }
   let r = 1.0 - t * nn_exp(-z * z + f);
   return select(r, -r, x < 0.0);
