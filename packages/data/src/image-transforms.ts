@@ -4,7 +4,7 @@
  * tensor ops (pad, narrow views, indexSelect, where), so they run on any backend without reading
  * data back; only the random draws happen on the host, from a Philox stream.
  */
-import { DTypeError, NNError, ShapeError, type Tensor, ValueRangeError, concat, getRngState, indexSelect, isTensor, setRngState, tensor, tidy, where } from '@nn/tensor';
+import { DTypeError, NNError, ShapeError, type Tensor, ValueRangeError, concat, getRngState, indexSelect, isTensor, pad, setRngState, tensor, tidy, where } from '@nn/tensor';
 import { fillRandom } from '@nn/tensor/backend';
 import { PhiloxStream, checkSeed } from './random.js';
 
@@ -93,7 +93,7 @@ function padImage(
   op: string, x: Tensor, [l, t, r, b]: readonly number[], extra: readonly [number, number], mode: PaddingMode, fill: number,
 ): Tensor {
   const [ex, ey] = extra;
-  if (mode === 'constant') return x.pad([l + ex, r + ex, t + ey, b + ey], fill);
+  if (mode === 'constant') return pad(x, [l + ex, r + ex, t + ey, b + ey], fill);
   let out = x;
   for (const [dim, before, after, more] of [[-2, t, b, ey], [-1, l, r, ex]] as const) {
     if (before + after + more === 0) continue;
@@ -279,7 +279,7 @@ export class CenterCrop implements Transform {
       // torchvision's padding: [(w - W) // 2, (h - H) // 2, (w - W + 1) // 2, (h - H + 1) // 2], where the crop is larger.
       const px = Math.max(w - W, 0);
       const py = Math.max(h - H, 0);
-      const img = px + py > 0 ? x.pad([px >> 1, (px + 1) >> 1, py >> 1, (py + 1) >> 1]) : x;
+      const img = px + py > 0 ? pad(x, [px >> 1, (px + 1) >> 1, py >> 1, (py + 1) >> 1]) : x;
       const top = roundHalfEven((img.shape[x.ndim - 2] - h) / 2);
       const left = roundHalfEven((img.shape[x.ndim - 1] - w) / 2);
       return img.narrow(-2, top, h).narrow(-1, left, w);

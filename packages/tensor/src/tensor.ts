@@ -7,7 +7,6 @@ import { type Owned, type Storage, retarget, setTensorCheck, trackTensor, untrac
 import * as ops from './ops/index.js';
 import { registerTensorClass } from './ops/core.js';
 import type { Scalar, TensorLike } from './ops/core.js';
-import type { PadOptions, PadSpec } from './ops/movement.js';
 import type { MultinomialOptions } from './ops/multinomial.js';
 import type { SortOptions, SortResult, TopkOptions } from './ops/sort.js';
 import { sizeOf } from './layout.js';
@@ -260,6 +259,9 @@ export class Tensor implements View {
   }
 
   // --- elementwise ---------------------------------------------------------------------------
+  // As on torch.Tensor: the activations PyTorch keeps in torch.nn.functional (gelu, silu, elu,
+  // softplus, leakyRelu), like pad and oneHot, are functions only, so a program that never calls
+  // them does not bundle them.
   /** Elementwise `this + other`, broadcasting; see {@link add}. */
   add(other: TensorLike): Tensor { return ops.add(this, other); }
   /** Elementwise `this − other`, broadcasting; see {@link sub}. */
@@ -326,16 +328,6 @@ export class Tensor implements View {
   ceil(): Tensor { return ops.ceil(this); }
   /** Round half to even; see {@link round}. */
   round(): Tensor { return ops.round(this); }
-  /** Leaky ReLU; see {@link leakyRelu}. */
-  leakyRelu(negativeSlope?: number): Tensor { return ops.leakyRelu(this, negativeSlope); }
-  /** ELU; see {@link elu}. */
-  elu(alpha?: number): Tensor { return ops.elu(this, alpha); }
-  /** GELU; see {@link gelu}. */
-  gelu(approximate?: 'none' | 'tanh'): Tensor { return ops.gelu(this, approximate); }
-  /** Softplus; see {@link softplus}. */
-  softplus(beta?: number, threshold?: number): Tensor { return ops.softplus(this, beta, threshold); }
-  /** SiLU; see {@link silu}. */
-  silu(): Tensor { return ops.silu(this); }
   /** Clamp into `[min, max]`; see {@link clamp}. */
   clamp(min?: number | null, max?: number | null): Tensor { return ops.clamp(this, min, max); }
 
@@ -396,8 +388,6 @@ export class Tensor implements View {
   narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
   /** Split along `dim` into chunks or given sizes; see {@link split}. */
   split(sizeOrSections: number | number[], dim = 0): Tensor[] { return ops.split(this, sizeOrSections, dim); }
-  /** Pad the last dims (F.pad semantics); see the `pad` function. */
-  pad(pad: PadSpec, value: number | PadOptions = 0): Tensor { return ops.pad(this, pad, value); }
   /** Values at `index` along `dim` (torch.gather); see {@link gather}. */
   gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
   /** Slices at the int32 `index` positions along `dim`; see {@link indexSelect}. */
@@ -427,8 +417,6 @@ export class Tensor implements View {
   zero_(): this { ops.fill_(this, 0, 'zero_'); return this; }
   /** A copy converted to `dtype`; see {@link cast}. */
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
-  /** One-hot encoding of int32 class indices; see {@link oneHot}. */
-  oneHot(numClasses?: number): Tensor { return ops.oneHot(this, numClasses); }
   /** This where `cond` is true, else `other`; see {@link where}. */
   where(cond: Tensor, other: Scalar | Tensor): Tensor { return ops.where(cond, this, other); }
 
