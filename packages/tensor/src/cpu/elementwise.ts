@@ -1,10 +1,11 @@
 /**
- * Elementwise kernels (unary, binary, where, cast, copy, copyInto), generated from the shared
- * elementwise table with `new Function`: one specialized loop per op and dtype combination, so
- * the hot loops hold the op inline and see a single typed-array type at every access.
+ * Elementwise kernels (unary, binary, where, cast, copy, copyInto), compiled with `new Function`
+ * from the JavaScript the shared elementwise table prints for each op (`js`, `jsInt`): one
+ * specialized loop per op and dtype combination, so the hot loops hold the op inline and see a
+ * single typed-array type at every access.
  */
 import type { BinaryOp, UnaryOp } from '../backend/contract.js';
-import { BINARY_TABLE, JS_HELPERS, UNARY_TABLE } from '../backend/elementwise-table.js';
+import { definitionOf, JS_HELPERS } from '../backend/elementwise-table.js';
 import { type CpuView, dtypeIndex } from './buffer.js';
 import { collapse, flatStep, IDX, MAX_RANK, SH, ST } from './strides.js';
 
@@ -139,8 +140,9 @@ const binaryCache: Cache = {};
 const whereCache: Cache = {};
 const castCache: Cache = {};
 
-function entryExpr(op: UnaryOp | BinaryOp, unaryOp: boolean, allInt32: boolean): string {
-  const entry = unaryOp ? UNARY_TABLE[op as UnaryOp] : BINARY_TABLE[op as BinaryOp];
+/** The op's JavaScript: its int32 form when every operand is int32 and it has one. */
+function entryExpr(op: UnaryOp | BinaryOp, allInt32: boolean): string {
+  const entry = definitionOf(op);
   return allInt32 && entry.jsInt !== undefined ? entry.jsInt : entry.js;
 }
 
@@ -149,7 +151,7 @@ export function unary(op: UnaryOp, x: CpuView, out: CpuView): void {
   let kernel = lookup(unaryCache, op, slot);
   if (kernel === undefined) {
     const int = x.dtype === 'int32' && out.dtype === 'int32';
-    kernel = store(unaryCache, op, slot, compile(['a'], entryExpr(op, true, int)));
+    kernel = store(unaryCache, op, slot, compile(['a'], entryExpr(op, int)));
   }
   kernel(out, x, null, null);
 }
@@ -159,7 +161,7 @@ export function binary(op: BinaryOp, a: CpuView, b: CpuView, out: CpuView): void
   let kernel = lookup(binaryCache, op, slot);
   if (kernel === undefined) {
     const int = a.dtype === 'int32' && b.dtype === 'int32' && out.dtype === 'int32';
-    kernel = store(binaryCache, op, slot, compile(['a', 'b'], entryExpr(op, false, int)));
+    kernel = store(binaryCache, op, slot, compile(['a', 'b'], entryExpr(op, int)));
   }
   kernel(out, a, b, null);
 }

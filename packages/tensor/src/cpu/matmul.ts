@@ -6,7 +6,7 @@
  * or columns, and int32 (which must wrap exactly), use unpacked loops.
  */
 import type { FusedActivation } from '../backend/contract.js';
-import { JS_HELPERS, UNARY_TABLE } from '../backend/elementwise-table.js';
+import { ACTIVATION_TABLE, JS_HELPERS, toJs } from '../backend/elementwise-table.js';
 import type { DataArray, DType } from '../dtype.js';
 import { type CpuView, dtypeIndex } from './buffer.js';
 
@@ -251,13 +251,10 @@ type Epilogue = (
   C: Arr, co: number, M: number, N: number, bias: Arr, bo: number, bs: number,
 ) => void;
 
-const ACTIVATIONS: Readonly<Record<FusedActivation, string>> = {
-  none: 'a',
-  relu: UNARY_TABLE.relu.js,
-  tanh: UNARY_TABLE.tanh.js,
-  sigmoid: UNARY_TABLE.sigmoid.js,
-  gelu: '0.5 * a * (1 + erf(a * Math.SQRT1_2))',
-};
+/** The fused activations as JavaScript over `a`, printed from the op table's definitions. */
+const ACTIVATIONS = Object.fromEntries(
+  Object.entries(ACTIVATION_TABLE).map(([act, e]) => [act, toJs(e, 'float')]),
+) as Readonly<Record<FusedActivation, string>>;
 
 const epilogueCache: Record<string, (Epilogue | undefined)[]> = {};
 

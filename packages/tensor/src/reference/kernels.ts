@@ -12,7 +12,7 @@ import { forEachIndex, offsetAlong, offsetOf } from './strided.js';
 
 export type RefView = View<DataArray>;
 
-/** The table's int32 form when every operand is int32 (exact wrapping), else the double form. */
+/** The table's int32 form when every operand is int32 (exact wrapping), else the float form: interpreters of the op's expression tree, no eval. */
 function pick<F extends UnaryFn | BinaryFn>(entry: ElementwiseEntry<F>, int: boolean): F {
   return int && entry.fnInt !== undefined ? entry.fnInt : entry.fn;
 }
