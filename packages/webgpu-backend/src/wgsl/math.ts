@@ -12,7 +12,7 @@
  * with their dependencies, so a shader carries only what it uses.
  *
  * Accuracy (measured against float64 over 1e6 points per function, in tests/math.test.ts):
- * exp, log, log1p, expm1, sin, cos, tanh, sigmoid, erf within about 2 ulp of the correctly
+ * exp, log, log1p, expm1, sin, cos, tanh, erf within about 2 ulp of the correctly
  * rounded float32 result on their usual ranges; pow within |b log a| * 2^-23 relative.
  * Denormal inputs and results may be flushed to zero by the driver.
  */
@@ -198,14 +198,6 @@ fn nn_reduce_half_pi(x: f32) -> vec2<f32> {
   return select(r, -r, x < 0.0);
 }`,
   },
-  nn_sigmoid: {
-    deps: ['nn_exp'],
-    code: `fn nn_sigmoid(x: f32) -> f32 {
-  if (x >= 0.0) { return 1.0 / (1.0 + nn_exp(-x)); }
-  let e = nn_exp(x);
-  return e / (1.0 + e);
-}`,
-  },
   // @nn/tensor's erf (ERF_POLYNOMIALS, the same pieces and coefficients) in float32:
   // x P(2x^2 - 1) below 1, 1 - t exp(-z^2 + P(y)) with t = 2 / (2 + z) up to 6, +-1 above.
   nn_erf: {
@@ -268,11 +260,6 @@ fn nn_reduce_half_pi(x: f32) -> vec2<f32> {
   }
   return select(r, -r, odd && nn_signbit(a));
 }`,
-  },
-  // Sign keeping +-0 and NaN (the table's js: a > 0 ? 1 : a < 0 ? -1 : a).
-  nn_sign: {
-    deps: [],
-    code: 'fn nn_sign(a: f32) -> f32 { return select(select(a, -1.0, a < 0.0), 1.0, a > 0.0); }',
   },
   // i32 pow with JavaScript's ToInt32(Math.pow(a, b)) for exact powers: wrapping multiplication;
   // negative exponents give 1 / a^|b| truncated (0 unless |a| == 1; 1/0 = Inf -> 0).
