@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
 import { BINARY_OPS, type BinaryOp, UNARY_OPS } from '../src/backend/contract.js';
+import { a, b, call, check, div, mul } from '../src/backend/expr.js';
 import {
   BINARY_TABLE, type BinaryFn, FLOAT_ONLY, type IntBinaryOp, type IntUnaryOp, JS_HELPERS, UNARY_TABLE,
 } from '../src/backend/elementwise-table.js';
@@ -106,5 +107,15 @@ describe('elementwise table: the frontend keeps int32 for exactly the ops with a
     const x = nn.tensor(new Int32Array([-3, 0, 4]));
     const kept = BINARY_OPS.filter((op) => !COMPARE.has(op) && BINARY_FNS[op](x, x).dtype === 'int32');
     expect(kept).toEqual(BINARY_OPS.filter((op) => !COMPARE.has(op) && BINARY_TABLE[op].int !== FLOAT_ONLY));
+  });
+});
+
+describe('expression trees are checked for their domain', () => {
+  it('int32 trees have no division and no float-only functions; arities match', () => {
+    expect(() => check(div(a, b), 'int')).toThrow('`/` in an int32 expression');
+    expect(() => check(call('exp', a), 'int')).toThrow('exp is not defined in the int domain');
+    expect(() => check(call('ipow', a, b), 'float')).toThrow('ipow is not defined in the float domain');
+    expect(() => check(call('pow', a), 'float')).toThrow('pow takes 2 argument(s), got 1');
+    expect(() => check(mul(a, call('max', a, b)), 'int')).not.toThrow();
   });
 });

@@ -10,6 +10,8 @@
  * do not exist there). Comparisons, `||`/`&&` and the NaN/infinity tests are bool-valued.
  */
 
+import { DTypeError } from '../errors.js';
+
 /** Math functions callable in the float domain (each printer names its implementation). */
 export const FLOAT_FNS = [
   'abs', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'sin', 'cos', 'tanh', 'floor', 'ceil', 'rint', 'erf', 'pow',
@@ -98,10 +100,11 @@ const INT_SET = new Set<string>(INT_FNS);
 /** Throws unless `e` is well formed in `domain` (no `/` or float-only function in int32; arities). */
 export function check(e: Expr, domain: Domain): void {
   visit(e, (n) => {
-    if (n.k === 'arith' && n.op === '/' && domain === 'int') throw new TypeError('expr: `/` in an int32 expression');
+    if (n.k === 'arith' && n.op === '/' && domain === 'int') throw new DTypeError('expr: `/` in an int32 expression');
     if (n.k === 'call') {
-      if (!(domain === 'int' ? INT_SET : FLOAT_SET).has(n.f)) throw new TypeError(`expr: ${n.f} is not a ${domain} function`);
-      if (n.args.length !== ARITY[n.f]) throw new TypeError(`expr: ${n.f} takes ${ARITY[n.f]} argument(s)`);
+      const known = domain === 'int' ? INT_SET : FLOAT_SET;
+      if (!known.has(n.f)) throw new DTypeError(`expr: ${n.f} is not defined in the ${domain} domain (valid: ${[...known].join(', ')})`);
+      if (n.args.length !== ARITY[n.f]) throw new DTypeError(`expr: ${n.f} takes ${ARITY[n.f]} argument(s), got ${n.args.length}`);
     }
   });
 }
