@@ -90,7 +90,7 @@ function simd(e: expr.Expr, t: Lanes, operands: { a: string; b: string }): strin
   let rounding = 0;
   let usable = true;
   expr.visit(e, (n) => {
-    if (n.k === 'lit') usable &&= t === 'i32' ? Number.isInteger(n.v) : Math.fround(n.v) === n.v;
+    if (n.k === 'lit') usable &&= t === 'i32' ? Number.isInteger(n.v) : Number.isFinite(n.v) && Math.fround(n.v) === n.v;
     if (n.k === 'test') usable &&= n.f === 'isnan' && t === 'f32';
     if (n.k === 'arith' || (n.k === 'call' && n.f === 'sqrt')) rounding++;
   });
