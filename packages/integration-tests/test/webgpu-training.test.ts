@@ -16,7 +16,7 @@ const ok = await webgpuAvailable('webgpu-training.test.ts');
 const SIZES = [784, 256, 256, 10];
 const STEPS = 20;
 
-async function losses(backend: string, makeOpt: (ps: ReturnType<typeof makeParams>) => O.Optimizer<any, any>): Promise<number[]> {
+async function losses(backend: string, makeOpt: (ps: ReturnType<typeof makeParams>) => O.AnyOptimizer): Promise<number[]> {
   const params = makeParams(SIZES, backend, 5);
   const opt = makeOpt(params);
   const batches = makeBatches(SIZES, 64, 4, 6);
@@ -39,7 +39,7 @@ describe.skipIf(!ok)('training on webgpu', () => {
   });
   afterAll(() => be?.dispose());
 
-  const OPTIMIZERS: [string, (ps: ReturnType<typeof makeParams>) => O.Optimizer<any, any>][] = [
+  const OPTIMIZERS: [string, (ps: ReturnType<typeof makeParams>) => O.AnyOptimizer][] = [
     ['SGD momentum 0.9', (ps) => new O.SGD(ps, { lr: 0.05, momentum: 0.9 })],
     ['Adam', (ps) => new O.Adam(ps, { lr: 1e-3 })],
   ];

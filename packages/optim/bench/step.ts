@@ -9,7 +9,7 @@
 import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
 import '@nn/autograd';
-import { Adam, type Optimizer, SGD } from '@nn/optim';
+import { Adam, type AnyOptimizer, SGD } from '@nn/optim';
 
 const SIZES = [2, 16, 16, 1];
 const BATCH = 32;
@@ -25,7 +25,7 @@ function makeParams(): Tensor[] {
   return ps;
 }
 
-function trainStep(ps: Tensor[], opt: Optimizer<any, any>, x: Tensor, y: Tensor): void {
+function trainStep(ps: Tensor[], opt: AnyOptimizer, x: Tensor, y: Tensor): void {
   opt.zeroGrad();
   T.tidy(() => {
     const [w1, b1, w2, b2, w3, b3] = ps;
@@ -36,7 +36,7 @@ function trainStep(ps: Tensor[], opt: Optimizer<any, any>, x: Tensor, y: Tensor)
   opt.step();
 }
 
-function bench(name: string, make: (ps: Tensor[]) => Optimizer<any, any>, seconds = 1.5): number {
+function bench(name: string, make: (ps: Tensor[]) => AnyOptimizer, seconds = 1.5): number {
   const ps = makeParams();
   const opt = make(ps);
   const x = T.sub(T.mul(T.rand([BATCH, 2]), 4), 2);

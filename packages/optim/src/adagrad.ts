@@ -58,7 +58,7 @@ export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
   /** Adds a group; like PyTorch, its state is created at once. */
   override addParamGroup(group: ParamGroupInput<AdagradOptions>): void {
     super.addParamGroup(group);
-    const g = this.paramGroups[this.paramGroups.length - 1];
+    const g = this.paramGroups.at(-1)!; // the group just added
     for (const p of g.params) this.stateOf(p, () => ({ step: 0, sum: this.zerosState(p, g.initialAccumulatorValue) }) as AdagradState);
   }
 

@@ -73,7 +73,7 @@ export function clipGradNorm(
       const norms = scaled.map((g) => vectorNorm(g, p));
       // r: the norm of g / s, finite unless a gradient is NaN or Inf.
       let r: Tensor;
-      if (norms.length === 1) r = norms[0];
+      if (norms.length === 1) [r] = norms as [Tensor];
       else if (p === Infinity) r = T.max(T.stack(norms));
       else r = vectorNorm(T.stack(norms), p);
       if (options.errorIfNonfinite === true) {
@@ -108,5 +108,5 @@ export function clipGradValue(params: Tensor | Iterable<Tensor>, clipValue: numb
  * other would apply the operation twice.
  */
 function writeAll(grads: Tensor[], values: Tensor[]): void {
-  grads.forEach((g, i) => g.copy_(values[i]));
+  grads.forEach((g, i) => g.copy_(values[i]!)); // one value per gradient
 }

@@ -3,7 +3,7 @@
  * learning-rate schedulers (in the `lr` namespace).
  */
 export {
-  Optimizer, type BaseOptions, type ParamGroup, type ParamGroupInput, type Params, type ParamState, type StateValue,
+  Optimizer, type AnyOptimizer, type BaseOptions, type ParamGroup, type ParamGroupInput, type Params, type ParamState, type StateValue,
   type OptimizerStateDict, type SchedulerFields,
 } from './optimizer.js';
 export { SGD, type SGDOptions, type SGDState } from './sgd.js';

@@ -72,6 +72,13 @@ function isIterable(v: unknown): v is Iterable<unknown> {
 }
 
 /**
+ * Any optimizer, whatever its options and state (what schedulers and training loops accept).
+ * `any` because Optimizer is invariant in both: no other type argument admits every optimizer.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type AnyOptimizer = Optimizer<any, any>;
+
+/**
  * Base class of every optimizer. Subclasses give their name, defaults and option rules, and
  * implement `updateGroup`, which runs inside `noGrad` for each group on every `step()`.
  */
@@ -305,12 +312,12 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
     }
     const idToParam = new Map<number, Tensor>();
     sd.paramGroups.forEach((saved, gi) => {
-      const mine = this.paramGroups[gi];
+      const mine = this.paramGroups[gi]!; // the group counts were checked equal above
       if (!Array.isArray(saved.params) || saved.params.length !== mine.params.length) {
         const n = Array.isArray(saved.params) ? saved.params.length : 'no';
         throw new ValueRangeError(`${what}: parameter group ${gi} has ${n} params in the state dict but ${mine.params.length} in the optimizer`);
       }
-      saved.params.forEach((id, j) => idToParam.set(id, mine.params[j]));
+      saved.params.forEach((id, j) => idToParam.set(id, mine.params[j]!)); // same lengths, checked above
       const options: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(saved)) if (k !== 'params') options[k] = v;
       checkOptions(what, this.rules, this.withRequired(options as unknown as O, options as Partial<O>), `parameter group ${gi}: `, SCHEDULER_KEYS);
@@ -343,7 +350,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
     sd.paramGroups.forEach((saved, gi) => {
       const g: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(saved)) if (k !== 'params') g[k] = copyValue(v);
-      g.params = this.paramGroups[gi].params;
+      g.params = this.paramGroups[gi]!.params; // same group count, checked before anything changed
       this.paramGroups[gi] = g as unknown as ParamGroup<O>;
     });
   }

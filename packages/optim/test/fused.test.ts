@@ -10,7 +10,7 @@ import { describe, expect, it, vi } from 'vitest';
 import * as O from '@nn/optim';
 import { expectClose, initialParams, lossAndGrad, ref } from './helpers.js';
 
-type Make = (ps: Tensor[], fused: boolean | undefined) => O.Optimizer<any, any>;
+type Make = (ps: Tensor[], fused: boolean | undefined) => O.AnyOptimizer;
 
 const CONFIGS: [string, Make][] = [
   ['SGD plain', (ps, fused) => new O.SGD(ps, { lr: 0.1, fused })],

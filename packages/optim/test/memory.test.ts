@@ -12,7 +12,7 @@ function live(): { tensors: number; buffers: number; bytes: number; saved: numbe
   return { tensors: m.tensors, buffers: cpu.buffers, bytes: cpu.bytes, saved: m.saved };
 }
 
-function loop(ps: Tensor[], opt: O.Optimizer<any, any>, steps: number, after?: () => void): void {
+function loop(ps: Tensor[], opt: O.AnyOptimizer, steps: number, after?: () => void): void {
   for (let i = 0; i < steps; i++) {
     opt.zeroGrad();
     lossAndGrad(ps);
@@ -50,7 +50,7 @@ describe('memory stays flat', () => {
     for (const p of ps) p.dispose();
   });
 
-  const others: [string, (ps: Tensor[]) => O.Optimizer<any, any>][] = [
+  const others: [string, (ps: Tensor[]) => O.AnyOptimizer][] = [
     ['SGD composed nesterov', (ps) => new O.SGD(ps, { lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 1e-3, fused: false })],
     ['AdamW fused', (ps) => new O.AdamW(ps, { amsgrad: true })],
     ['Adagrad', (ps) => new O.Adagrad(ps, { weightDecay: 1e-3, maximize: true })],

@@ -9,11 +9,11 @@ beforeAll(() => {
   T.registerBackend({ ...T.getBackend('cpu'), name: 'async-cpu', readSync: undefined });
 });
 
-function problem(): { w: T.Tensor; step: (opt: O.Optimizer<any, any>) => void } {
+function problem(): { w: T.Tensor; step: (opt: O.AnyOptimizer) => void } {
   T.manualSeed(3);
   const w = T.randn([4, 2]).requiresGrad_();
   const x = T.randn([8, 4]);
-  const step = (opt: O.Optimizer<any, any>) => {
+  const step = (opt: O.AnyOptimizer) => {
     opt.zeroGrad();
     T.tidy(() => x.to(w.backend.name === 'async-cpu' ? 'cpu' : w.backend.name).matmul(w).pow(2).mean().backward());
     opt.step();

@@ -148,7 +148,7 @@ describe('Lion', () => {
 
 describe('float64 parameters', () => {
   it('every optimizer updates float64 parameters and keeps float64 state', () => {
-    const makers: ((p: Tensor[]) => O.Optimizer<any, any>)[] = [
+    const makers: ((p: Tensor[]) => O.AnyOptimizer)[] = [
       (p) => new O.SGD(p, { lr: 0.1, momentum: 0.9 }),
       (p) => new O.Adam(p),
       (p) => new O.AdamW(p, { fused: false }),

@@ -7,7 +7,7 @@ import * as O from '@nn/optim';
 import { lr } from '@nn/optim';
 import { initialParams, lossAndGrad } from './helpers.js';
 
-type AnyOpt = O.Optimizer<any, any>;
+type AnyOpt = O.AnyOptimizer;
 type Make = (ps: Tensor[]) => AnyOpt;
 
 const CONFIGS: [string, Make][] = [

@@ -9,7 +9,7 @@ import * as O from '@nn/optim';
 import { lr } from '@nn/optim';
 import { type RefT, expectClose, initialParams, lossAndGrad, mlpLoss, ref } from './helpers.js';
 
-type AnyOpt = O.Optimizer<any, any>;
+type AnyOpt = O.AnyOptimizer;
 
 function makeOptimizer(name: string, ps: Tensor[], options: Record<string, unknown>, groups: any[] | null, extra: Record<string, unknown> = {}): AnyOpt {
   const Ctor = (O as any)[name] as new (p: unknown, o: unknown) => AnyOpt;

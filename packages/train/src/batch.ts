@@ -37,5 +37,5 @@ export function disposeBatch(b: Batch): void {
 }
 
 export function batchSize(x: Tensor): number {
-  return x.ndim === 0 ? 1 : x.shape[0];
+  return x.shape[0] ?? 1; // a 0-d tensor is one example
 }

@@ -92,7 +92,7 @@ class Sum {
     if (this.device === null) return this.host;
     const d = this.device;
     this.device = null;
-    const v = (await d.data())[0];
+    const [v = Number.NaN] = await d.data(); // d is a 0-d sum
     d.dispose();
     return this.host + v;
   }
@@ -168,7 +168,7 @@ export async function fit(model: Module, options: FitOptions): Promise<History> 
     const logs: EpochLogs = { epoch, ...trainLogs } as EpochLogs;
     if (val !== undefined) {
       const v = await evaluate(model, val, { loss, metrics: options.metrics });
-      for (const [k, value] of Object.entries(v)) logs[`val${k[0].toUpperCase()}${k.slice(1)}`] = value;
+      for (const [k, value] of Object.entries(v)) logs[`val${k.charAt(0).toUpperCase()}${k.slice(1)}`] = value;
     }
     if (lr !== undefined) logs.lr = lr;
     logs.seconds = (performance.now() - start) / 1000;

@@ -22,7 +22,7 @@ export function accuracy(output: Tensor, target: Tensor, options: { threshold?: 
 /** accuracy as a 0-d tensor, computed without reading back (any backend). */
 export function accuracyTensor(output: Tensor, target: Tensor, { threshold = 0.5 }: { threshold?: number } = {}): Tensor {
   return T.tidy(() => {
-    const multi = output.ndim >= 2 && output.shape[output.ndim - 1] > 1;
+    const multi = output.ndim >= 2 && (output.shape.at(-1) ?? 0) > 1;
     let pred: Tensor;
     let truth: Tensor;
     if (multi) {
@@ -72,10 +72,12 @@ export function confusionMatrix(output: Tensor, target: Tensor, numClasses: numb
   const t = target.dataSync();
   pred.dispose();
   const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
-  for (let i = 0; i < p.length; i++) {
-    if (t[i] < 0 || t[i] >= numClasses || p[i] >= numClasses) throw new ValueRangeError(`confusionMatrix: class ${t[i]} or prediction ${p[i]} is outside 0..${numClasses - 1}`);
-    m[t[i]][p[i]]++;
-  }
+  p.forEach((pi, i) => {
+    const ti = t[i] ?? -1;
+    const row = m[ti];
+    if (row === undefined || pi < 0 || pi >= numClasses) throw new ValueRangeError(`confusionMatrix: class ${t[i]} or prediction ${pi} is outside 0..${numClasses - 1}`);
+    row[pi] = (row[pi] ?? 0) + 1;
+  });
   return m;
 }
 

@@ -59,7 +59,7 @@ export interface OverfitReport {
  * ```
  */
 export function overfitBatch(model: Module, { x, y, loss, optimizer, lr = 0.1, steps = 300, classification }: OverfitOptions): OverfitReport {
-  const n = x.ndim === 0 ? 1 : x.shape[0];
+  const n = x.shape[0] ?? 1; // a 0-d tensor is one example
   if (n >= 30) throw new ValueRangeError(`overfitBatch: use fewer than 30 examples (got ${n}); the point is a batch the model can memorize`);
   const named = model.namedParameters();
   const sgd: OptimizerLike = optimizer ?? {
@@ -87,9 +87,9 @@ export function overfitBatch(model: Module, { x, y, loss, optimizer, lr = 0.1, s
     }
     for (const [name, p] of named) {
       if (p.grad === null) continue;
-      const stats = T.tidy(() => [T.sum(T.cast(T.ne(p.grad!, p.grad!), 'int32')).item(), T.max(T.abs(p.grad!)).item()]);
-      if (stats[0] > 0 || !Number.isFinite(stats[1])) problems.add(`NaN/Inf gradient in ${name} at step ${i}`);
-      if (stats[1] > 0) everNonZero.add(name);
+      const [nans, maxAbs] = T.tidy(() => [T.sum(T.cast(T.ne(p.grad!, p.grad!), 'int32')).item(), T.max(T.abs(p.grad!)).item()] as const);
+      if (nans > 0 || !Number.isFinite(maxAbs)) problems.add(`NaN/Inf gradient in ${name} at step ${i}`);
+      if (maxAbs > 0) everNonZero.add(name);
     }
     sgd.step();
     sgd.zeroGrad();

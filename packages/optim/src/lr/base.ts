@@ -7,10 +7,10 @@
  */
 import { NNError, ValueRangeError } from '@nn/tensor';
 import { type Rules, fmtValue, optionError, resolveOptions } from '../check.js';
-import type { Optimizer } from '../optimizer.js';
+import type { AnyOptimizer } from '../optimizer.js';
 import { type Family, lastEpochRule } from './options.js';
 
-export type AnyOptimizer = Optimizer<any, any>;
+export type { AnyOptimizer };
 
 /** A parameter group as schedulers see it: lr plus the fields they keep there (PyTorch's initial_lr, ...). */
 export interface MutableGroup {
