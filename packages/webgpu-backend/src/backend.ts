@@ -8,13 +8,13 @@
  */
 /// <reference types="@webgpu/types" />
 import { type Backend, BackendError, type DataArray, type DType, type UnaryOp } from '@nn/tensor';
-import type { FusedActivation, RandomKind, ReduceOp, BinaryOp } from '@nn/tensor/backend';
+import { type BinaryOp, contiguousStrides, type FusedActivation, type RandomKind, type ReduceOp } from '@nn/tensor/backend';
 import { type GView, sizeOf, WORD } from './kernels/common.js';
 import * as kew from './kernels/elementwise.js';
 import { fill, iota, random } from './kernels/fill.js';
 import { checkIndices, gather, scatterAdd } from './kernels/indexing.js';
-import { linear, matmul, type Tiling } from './kernels/matmul.js';
-import { Fuser } from './fusion.js';
+import { checkMatmul, linear, matmul, type Tiling } from './kernels/matmul.js';
+import { Fuser, snapshot } from './fusion.js';
 import { adam, sgd } from './kernels/optim.js';
 import { reduce } from './kernels/reduce.js';
 import { argsort } from './kernels/sort.js';
@@ -148,8 +148,15 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
       reduce(rt, o, x, axes, out);
     },
     matmul(a: GView, b: GView, out: GView): void {
-      op('matmul', a, b, out);
-      matmul(rt, a, b, out, tiling);
+      ew('matmul', a, b, out);
+      checkMatmul(out, a.shape[1], b.shape[2]);
+      const [sa, sb, so] = [snapshot(a), snapshot(b), snapshot(out)];
+      fuser.product({
+        reads: [sa, sb],
+        out: so,
+        epilogue: sa.shape[0] === 1,
+        record: (epi) => matmul(rt, sa, sb, so, tiling, epi),
+      });
     },
     copy(src: GView, out: GView): void {
       ew('copy', src, out);
@@ -202,9 +209,18 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
     },
     fused: {
       linear(x: GView, w: GView, bias: GView | null, act: FusedActivation, out: GView): void {
-        op('linear', x, w, out);
+        ew('linear', x, w, out);
+        if (bias !== null) checkDType('linear', bias.dtype);
         if (x.shape[0] === 0 || w.shape[0] === 0) return;
-        linear(rt, x, w, bias, act, out, tiling);
+        checkMatmul(out, x.shape[0], w.shape[0]);
+        const [sx, sw, so] = [snapshot(x), snapshot(w), snapshot(out)];
+        const sbias = bias === null ? null : snapshot(bias);
+        fuser.product({
+          reads: sbias === null ? [sx, sw] : [sx, sw, sbias],
+          out: so,
+          epilogue: true,
+          record: (epi) => linear(rt, sx, sw, sbias, act, so, tiling, epi),
+        });
       },
       adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, opts): void {
         op('adam', param, grad, expAvg, expAvgSq);
@@ -222,14 +238,4 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
 
 function floatOnly(op: string, v: GView): void {
   if (v.dtype !== 'float32') throw new BackendError(`webgpu ${op}: parameters must be float32, got ${v.dtype}`);
-}
-
-function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let k = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = k;
-    k *= shape[d];
-  }
-  return s;
 }

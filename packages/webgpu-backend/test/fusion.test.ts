@@ -247,4 +247,70 @@ describe.skipIf(!ok)('webgpu elementwise fusion', () => {
     expect(c.fused).toBeGreaterThan(1);
     expect(c.fused).toBeLessThan(30);
   });
+
+  it('a product with its bias add and ReLU in the epilogue; the product freed before the flush is not stored', async () => {
+    const c = await check({ x: seq(6 * 5), w: seq(5 * 7, 0.3), bias: seq(7, 1.7) }, (be, v, buf, free) => {
+      for (const n of ['xw', 'pre', 'h']) buf(n, 42, 'float32');
+      be.matmul(v('x', [1, 6, 5]), v('w', [1, 5, 7]), v('xw', [1, 6, 7]));
+      be.binary('add', v('xw', [6, 7]), v('bias', [6, 7], [0, 1]), v('pre', [6, 7]));
+      free('xw');
+      be.unary('relu', v('pre', [6, 7]), v('h', [6, 7]));
+      return ['pre', 'h'];
+    }, 1e-6);
+    expect(c.plain).toBe(3);
+    expect(c.fused).toBe(1);
+  });
+
+  it('a product read again through another view is stored, and the chain stops there', async () => {
+    const c = await check({ a: seq(16), b: seq(16, 0.5) }, (be, v, buf) => {
+      for (const n of ['p', 'e', 't']) buf(n, 16, 'float32');
+      be.matmul(v('a', [1, 4, 4]), v('b', [1, 4, 4]), v('p', [1, 4, 4]));
+      be.unary('exp', v('p', [4, 4]), v('e', [4, 4])); // the product's own mapping: joins
+      be.binary('add', v('p', [4, 4], [1, 4]), v('e', [4, 4]), v('t', [4, 4])); // transposed: cut
+      return ['p', 'e', 't'];
+    }, 1e-5);
+    expect(c.fused).toBe(2);
+  });
+
+  it('an op writing into a buffer the product reads is not fused into its epilogue', async () => {
+    await check({ a: seq(9), b: seq(9, 0.5) }, (be, v, buf) => {
+      buf('p', 9, 'float32');
+      buf('q', 9, 'float32');
+      be.matmul(v('a', [1, 3, 3]), v('b', [1, 3, 3]), v('p', [1, 3, 3]));
+      be.unary('neg', v('p', [3, 3]), v('q', [3, 3]));
+      be.binary('mul', v('q', [3, 3]), v('p', [3, 3]), v('a', [3, 3])); // overwrites the product's input a
+      return ['p', 'q', 'a'];
+    }, 1e-6);
+  });
+
+  it('int32 products with an epilogue, and the fused linear routine (bias, tanh) followed by ops', async () => {
+    const ia = { data: Int32Array.from({ length: 12 }, (_, i) => (i * 7) % 11 - 5), dtype: 'int32' as const };
+    const ib = { data: Int32Array.from({ length: 12 }, (_, i) => (i * 5) % 7 - 3), dtype: 'int32' as const };
+    const c = await check({ ia, ib, x: seq(8 * 6), w: seq(5 * 6, 0.9), bias: seq(5, 2.1) }, (be, v, buf) => {
+      buf('ip', 9, 'int32');
+      buf('ineg', 9, 'int32');
+      buf('y', 40, 'float32');
+      buf('z', 40, 'float32');
+      be.matmul(v('ia', [1, 3, 4]), v('ib', [1, 4, 3]), v('ip', [1, 3, 3]));
+      be.unary('neg', v('ip', [9]), v('ineg', [9]));
+      be.fused.linear!(v('x', [8, 6]), v('w', [5, 6]), v('bias', [5]), 'tanh', v('y', [8, 5]));
+      be.binary('mul', v('y', [8, 5]), v('y', [8, 5]), v('z', [8, 5]));
+      return ['ip', 'ineg', 'y', 'z'];
+    }, 1e-6);
+    expect(c.fused).toBe(2);
+  });
+
+  it("an op joins an earlier product's epilogue past an independent product, not past one it depends on", async () => {
+    const c = await check({ a: seq(16), b: seq(16, 0.5), b2: seq(8, 0.3), m: seq(16, 0.7) }, (be, v, buf) => {
+      for (const n of ['p1', 'y', 'z']) buf(n, 16, 'float32');
+      buf('p2', 8, 'float32');
+      be.matmul(v('a', [1, 4, 4]), v('b', [1, 4, 4]), v('p1', [1, 4, 4]));
+      be.matmul(v('b', [1, 4, 4]), v('b2', [1, 4, 2]), v('p2', [1, 4, 2]));
+      be.binary('mul', v('p1', [4, 4]), v('m', [4, 4]), v('y', [4, 4])); // 16 elements: joins p1's product
+      be.binary('add', v('p1', [4, 4]), v('p2', [4, 4], [2, 0]), v('z', [4, 4])); // reads p2: after it
+      return ['y', 'z', 'p1', 'p2'];
+    }, 1e-5);
+    expect(c.plain).toBe(4);
+    expect(c.fused).toBe(3);
+  });
 });

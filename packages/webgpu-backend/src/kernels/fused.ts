@@ -69,7 +69,7 @@ export function injective(v: GView): boolean {
  * Plans the chain: forwards each input written earlier in the chain, loads the rest (each
  * distinct view once) and stores each buffer's last write unless `skip` says the value is dead.
  */
-function plan(ops: readonly ChainOp[], skip: (b: GView['buffer']) => boolean): Plan {
+function plan(ops: readonly ChainOp[], skip: (b: GView['buffer']) => boolean, head: GView | null): Plan {
   const bindings: { view: GView; written: boolean }[] = [];
   const bindingOf = (v: GView): number => {
     let k = bindings.findIndex((e) => e.view.buffer === v.buffer);
@@ -80,6 +80,7 @@ function plan(ops: readonly ChainOp[], skip: (b: GView['buffer']) => boolean): P
   // An input written earlier in the chain is forwarded (fusion.ts only chains reads through the
   // view it was written with); the others are loaded, each distinct view once.
   const lastWriter = new Map<GView['buffer'], number>();
+  if (head !== null) lastWriter.set(head.buffer, -1); // the head's value arrives as the word h
   const sources = ops.map((op, i) => {
     const src = op.ins.map((v): Source => {
       const w = lastWriter.get(v.buffer);
@@ -94,7 +95,7 @@ function plan(ops: readonly ChainOp[], skip: (b: GView['buffer']) => boolean): P
   // Only the last write of each buffer reaches memory (each thread overwrites its own element).
   const stores = ops.map(() => -1);
   for (const [buffer, i] of lastWriter) {
-    if (skip(buffer)) continue;
+    if (i < 0 || skip(buffer)) continue;
     const binding = bindingOf(ops[i].out);
     bindings[binding].written = true;
     stores[i] = accesses.push({ binding, view: ops[i].out }) - 1;
@@ -105,64 +106,92 @@ function plan(ops: readonly ChainOp[], skip: (b: GView['buffer']) => boolean): P
 const fromWord = (e: string, t: WType): string => (t === 'u32' ? e : `bitcast<${t}>(${e})`);
 const toWord = (e: string, t: WType): string => (t === 'u32' ? e : `bitcast<u32>(${e})`);
 
-function source(p: Plan, classes: readonly Layout[], rank: number, words: number): string {
-  const decls = [paramBlock(words)];
-  p.bindings.forEach((b, k) => {
-    decls.push(`@group(0) @binding(${k + 1}) var<storage, ${b.written ? 'read_write' : 'read'}> B${k}: array<u32>;`);
+const wordOf = (s: Source): string => ('op' in s ? (s.op < 0 ? 'h' : `w${s.op}`) : `l${s.load}`);
+
+/** A chain compiled to `fn nn_chain(i: u32, h: u32)`: runs it for flat element i (h: the head's word). */
+export interface CompiledChain {
+  /** The structure the code depends on (a pipeline cache key part). */
+  readonly key: string;
+  /** Storage binding declarations (B0... at bindingBase...) and the function. */
+  readonly code: string;
+  /** Parameter words the function reads, to place at wordBase. */
+  readonly words: readonly number[];
+  /** The buffers to bind, in order from bindingBase. */
+  readonly buffers: readonly GView['buffer'][];
+}
+
+/**
+ * Compiles ops over `shape` (ops[k].out.shape, or the head's when ops is empty) into a function a
+ * kernel calls per element. `head`: a view the caller's kernel produced (its value is passed as h).
+ */
+export function compileChain(
+  ops: readonly ChainOp[], shape: readonly number[], skip: (b: GView['buffer']) => boolean, head: GView | null,
+  wordBase: number, bindingBase: number,
+): CompiledChain {
+  const p = plan(ops, skip, head);
+  const { shape: cs, strides } = collapse(shape, p.accesses.map((a) => a.view.strides));
+  const classes = strides.map((st) => classify(cs, st));
+  const rank = classes.includes('g') ? cs.length : 0;
+  const words: number[] = [];
+  if (rank > 0) words.push(...cs);
+  p.accesses.forEach((a, k) => {
+    words.push(a.view.offset);
+    if (classes[k] === 'g') for (const st of strides[k]) words.push(st);
   });
-  // Word layout: n, shape (if strided), then per access offset [, strides].
-  let at = rank > 0 ? 1 + rank : 1;
+  const decls = p.bindings.map(
+    (b, k) => `@group(0) @binding(${bindingBase + k}) var<storage, ${b.written ? 'read_write' : 'read'}> B${k}: array<u32>;`,
+  );
+  // Word layout from wordBase: shape (if strided), then per access offset [, strides].
+  let at = wordBase + rank;
   const index = p.accesses.map((_, k) => {
     const cls = classes[k];
     const e = cls === 'c' ? `${pw(at)} + i` : cls === 's' ? pw(at) : stridedIndex(rank, at);
     at += cls === 'g' ? 1 + rank : 1;
     return e;
   });
-  const body = [`let i = ${GROUP_INDEX} * ${WG}u + lid;`, `if (i >= ${pw(0)}) { return; }`];
-  if (rank > 0) body.push(decode(rank, 1));
+  const body: string[] = [];
+  if (rank > 0) body.push(decode(rank, wordBase));
   const loaded = new Set<number>();
   p.ops.forEach((op, i) => {
     const outT = storageType(op.out.dtype);
     const lets = op.ins.map((v, k) => {
-      const s = p.sources[i][k];
-      let word: string;
-      if ('op' in s) word = `w${s.op}`;
-      else {
-        if (!loaded.has(s.load)) {
-          loaded.add(s.load);
-          body.push(`let l${s.load} = B${p.accesses[s.load].binding}[${index[s.load]}];`);
-        }
-        word = `l${s.load}`;
+      const src = p.sources[i][k];
+      if ('load' in src && !loaded.has(src.load)) {
+        loaded.add(src.load);
+        body.push(`let l${src.load} = B${p.accesses[src.load].binding}[${index[src.load]}];`);
       }
       const t = storageType(v.dtype);
-      return `let ${NAMES[k]} = ${convert(fromWord(word, t), t, op.spec.compute[k])};`;
+      return `let ${NAMES[k]} = ${convert(fromWord(wordOf(src), t), t, op.spec.compute[k])};`;
     });
     body.push(`var w${i}: u32;`);
     body.push(`{ ${lets.join(' ')} w${i} = ${toWord(convert(`(${op.spec.expr})`, op.spec.result, outT), outT)}; }`);
     const st = p.stores[i];
     if (st >= 0) body.push(`B${p.accesses[st].binding}[${index[st]}] = w${i};`);
   });
-  const main = `@compute @workgroup_size(${WG})\nfn main(${ENTRY_ARGS}) {\n  ${body.join('\n  ')}\n}`;
-  return [...decls, mathPrelude(main), main].join('\n');
+  const fn = `fn nn_chain(i: u32, h: u32) {\n  ${body.join('\n  ')}\n}`;
+  return {
+    key: `${chainKey(p, classes, rank)}|${wordBase}|${bindingBase}`,
+    code: `${decls.join('\n')}\n${fn}`,
+    words,
+    buffers: p.bindings.map((b) => b.view.buffer),
+  };
 }
 
 /** Records the chain as one dispatch. `skip(buffer)`: the buffer's final value is never read. */
 export function runChain(rt: Runtime, ops: readonly ChainOp[], skip: (b: GView['buffer']) => boolean): void {
   const shape = ops[0].out.shape;
   const n = sizeOf(shape);
-  const p = plan(ops, skip);
-  const { shape: cs, strides } = collapse(shape, p.accesses.map((a) => a.view.strides));
-  const classes = strides.map((s) => classify(cs, s));
-  const rank = classes.includes('g') ? cs.length : 0;
-  const words: number[] = [n];
-  if (rank > 0) words.push(...cs);
-  p.accesses.forEach((a, k) => {
-    words.push(a.view.offset);
-    if (classes[k] === 'g') for (const s of strides[k]) words.push(s);
+  const c = compileChain(ops, shape, skip, null, 1, 1);
+  const words = [n, ...c.words];
+  const kernel = rt.kernel(c.key, vec4sFor(words.length), () => {
+    const main = `@compute @workgroup_size(${WG})\nfn main(${ENTRY_ARGS}) {
+  let i = ${GROUP_INDEX} * ${WG}u + lid;
+  if (i >= ${pw(0)}) { return; }
+  nn_chain(i, 0u);
+}`;
+    return [paramBlock(words.length), c.code, mathPrelude(c.code), main].join('\n');
   });
-  const key = chainKey(p, classes, rank);
-  const kernel = rt.kernel(key, vec4sFor(words.length), () => source(p, classes, rank, words.length));
-  rt.dispatch(kernel, p.bindings.map((b) => b.view.buffer), words, Math.ceil(n / WG));
+  rt.dispatch(kernel, c.buffers, words, Math.ceil(n / WG));
 }
 
 /** The structure the generated source depends on (and nothing else). */
@@ -170,7 +199,7 @@ function chainKey(p: Plan, classes: readonly Layout[], rank: number): string {
   const ops = p.ops.map((op, i) => {
     const ins = op.ins.map((v, k) => {
       const s = p.sources[i][k];
-      return `${v.dtype[0]}${'op' in s ? `w${s.op}` : `l${s.load}`}`;
+      return `${v.dtype[0]}${wordOf(s)}`;
     });
     return `${op.spec.name}(${ins.join(',')})${op.out.dtype[0]}${p.stores[i] >= 0 ? `>${p.stores[i]}` : ''}`;
   });

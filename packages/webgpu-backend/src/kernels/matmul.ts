@@ -20,6 +20,7 @@ import { MAX_GROUPS } from '../runtime.js';
 import { mathPrelude } from '../wgsl/math.js';
 import { WGSL_ACTIVATION } from '../wgsl/ops.js';
 import { ENTRY_ARGS, GROUP_INDEX, type GView, paramBlock, pw, storageType } from './common.js';
+import type { CompiledChain } from './fused.js';
 
 type AMode = 'k4' | 'm4' | 's';
 type BMode = 'n4' | 'k4' | 's';
@@ -30,7 +31,21 @@ interface Variant {
   b: BMode;
   o4: boolean;
   act: FusedActivation;
+  epi: Epilogue | null;
 }
+
+/**
+ * Elementwise ops fused after the bias and activation (../fusion.ts): `chain` (compiled with its
+ * words from EPILOGUE_WORD_BASE and bindings from EPILOGUE_BINDING_BASE) runs on each output
+ * element, given the element's flat index m * N + n and value; only for products of one batch.
+ */
+export interface Epilogue {
+  readonly chain: CompiledChain;
+  /** Whether the product itself is stored (false when only the chain reads it). */
+  readonly storeOut: boolean;
+}
+export const EPILOGUE_WORD_BASE = 16;
+export const EPILOGUE_BINDING_BASE = 5;
 
 /** When to use the tiled kernel: 'auto' (large products), 'always' or 'never' (tests, benchmarks). */
 export type Tiling = 'auto' | 'always' | 'never';
@@ -63,18 +78,25 @@ function epilogue(T: 'f32' | 'i32', act: FusedActivation): string {
 }`;
 }
 
-function bindings(T: string, aElem: string, bElem: string, oElem: string): string {
+function bindings(T: string, aElem: string, bElem: string, oElem: string, epi: Epilogue | null): string {
   return [
-    paramBlock(WORDS),
+    paramBlock(WORDS + (epi?.chain.words.length ?? 0)),
     `@group(0) @binding(1) var<storage, read> A: array<${aElem}>;`,
     `@group(0) @binding(2) var<storage, read> B: array<${bElem}>;`,
     `@group(0) @binding(3) var<storage, read> Bias: array<${T}>;`,
     `@group(0) @binding(4) var<storage, read_write> O: array<${oElem}>;`,
+    ...(epi !== null ? [epi.chain.code] : []),
   ].join('\n');
 }
 
+/** Statements that finish element (m, n) (flat index `i`) of value `r`: the epilogue chain, then the store. */
+function finish(epi: Epilogue | null, i: string, r: string, store: string): string {
+  if (epi === null) return store;
+  return `nn_chain(${i}, bitcast<u32>(${r}));${epi.storeOut ? ` ${store}` : ''}`;
+}
+
 /** One thread per output element, any strides: compiles in milliseconds (small products). */
-function simpleSource(T: 'f32' | 'i32', act: FusedActivation): string {
+function simpleSource(T: 'f32' | 'i32', act: FusedActivation, epi: Epilogue | null): string {
   const zero = T === 'f32' ? '0.0' : '0';
   const main = `${epilogue(T, act)}
 @compute @workgroup_size(64)
@@ -95,9 +117,11 @@ fn main(${ENTRY_ARGS}) {
     pa = pa + sak;
     pb = pb + sbk;
   }
-  O[${pw(12)} + i] = nn_epi(acc, n);
+  let r = nn_epi(acc, n);
+  ${finish(epi, 'i', 'r', `O[${pw(12)} + i] = r;`)}
 }`;
-  return `${bindings(T, T, T, T)}\n${mathPrelude(main)}\n${main}`;
+  const code = `${bindings(T, T, T, T, epi)}\n${main}`;
+  return `${code}\n${mathPrelude(code)}`;
 }
 
 function source(v: Variant): string {
@@ -156,14 +180,16 @@ function source(v: Variant): string {
       if (n < N && k < K) { b = B[bbase + k * sbk + n * sbn]; }
       ${setB('kk', 'col', 'b')} }`;
   }
+  const chainCalls = v.epi === null ? '' : [0, 1, 2, 3].map((c) => `nn_chain(m * N + n + ${c}u, bitcast<u32>(r[${c}]));`).join(' ');
   const store = v.o4
     ? `if (n < N) {
         var r = acc[i];
         r[0] = nn_epi(r[0], n); r[1] = nn_epi(r[1], n + 1u); r[2] = nn_epi(r[2], n + 2u); r[3] = nn_epi(r[3], n + 3u);
-        O[(obase + m * N + n) >> 2u] = r;
+        ${chainCalls}
+        ${v.epi === null || v.epi.storeOut ? 'O[(obase + m * N + n) >> 2u] = r;' : ''}
       }`
     : `for (var c = 0u; c < 4u; c = c + 1u) {
-        if (n + c < N) { O[obase + m * N + n + c] = nn_epi(acc[i][c], n + c); }
+        if (n + c < N) { let r = nn_epi(acc[i][c], n + c); ${finish(v.epi, 'm * N + n + c', 'r', 'O[obase + m * N + n + c] = r;')} }
       }`;
   const main = `var<workgroup> As: array<${V}, 256>;
 var<workgroup> Bs: array<${V}, 256>;
@@ -200,14 +226,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: 
     }
   }
 }`;
-  return `${bindings(T, aElem, bElem, v.o4 ? V : T)}\n${mathPrelude(main)}\n${main}`;
+  const code = `${bindings(T, aElem, bElem, v.o4 ? V : T, v.epi)}\n${main}`;
+  return `${code}\n${mathPrelude(code)}`;
 }
 
 /**
  * out[bi] = act(a[bi] @ b[bi] + bias) for a [batch, M, K], b [batch, K, N] (any strides) and a
  * contiguous out [batch, M, N] (at out.offset).
  */
-function run(rt: Runtime, a: GView, b: GView, out: GView, bias: GView | null, act: FusedActivation, tiling: Tiling): void {
+function run(rt: Runtime, a: GView, b: GView, out: GView, bias: GView | null, act: FusedActivation, tiling: Tiling, epi: Epilogue | null): void {
   let batch = a.shape[0];
   let M = a.shape[1];
   const K = a.shape[2];
@@ -221,6 +248,7 @@ function run(rt: Runtime, a: GView, b: GView, out: GView, bias: GView | null, ac
     batch = 1;
   }
   if (batch === 1) sab = 0;
+  else if (epi !== null) throw new BackendError('webgpu matmul: an epilogue needs a product of one batch (a bug in fusion.ts)');
   const sbb2 = batch === 1 ? 0 : sbb;
   const t = storageType(out.dtype);
   if (t === 'u32') throw new BackendError('webgpu matmul: bool operands are not supported');
@@ -229,10 +257,13 @@ function run(rt: Runtime, a: GView, b: GView, out: GView, bias: GView | null, ac
   // Tiled for products big enough to fill 64x64 tiles; one thread per output below that (and a
   // pipeline that compiles ~100x faster on software Vulkan).
   const tiled = tiling === 'always' || (tiling === 'auto' && M >= 16 && N >= 16 && M * N * K > 64 * 64 * 64);
-  const buffers = [a.buffer, b.buffer, biasBuf, out.buffer];
+  const buffers = [a.buffer, b.buffer, biasBuf, out.buffer, ...(epi?.chain.buffers ?? [])];
+  const epiWords = epi?.chain.words ?? [];
+  const epiKey = epi === null ? '' : `|${epi.storeOut ? 'o' : '-'}|${epi.chain.key}`;
+  const vec4s = Math.ceil((WORDS + epiWords.length) / 4);
   if (!tiled) {
-    const kernel = rt.kernel(`matmul-simple|${t}|${act}`, WORDS / 4, () => simpleSource(t, act));
-    const words = [M, N, K, batch, a.offset, sab, sam, sak, b.offset, sbb2, sbk, sbn, out.offset, bias?.offset ?? 0, bias?.strides[0] ?? 0, flags];
+    const kernel = rt.kernel(`matmul-simple|${t}|${act}${epiKey}`, vec4s, () => simpleSource(t, act, epi));
+    const words = [M, N, K, batch, a.offset, sab, sam, sak, b.offset, sbb2, sbk, sbn, out.offset, bias?.offset ?? 0, bias?.strides[0] ?? 0, flags, ...epiWords];
     rt.dispatch(kernel, buffers, words, Math.ceil((batch * M * N) / 64));
     return;
   }
@@ -240,9 +271,9 @@ function run(rt: Runtime, a: GView, b: GView, out: GView, bias: GView | null, ac
     sak === 1 && K % 4 === 0 && aligned(a.offset, sam, sab) ? 'k4' : sam === 1 && M % 4 === 0 && aligned(a.offset, sak, sab) ? 'm4' : 's';
   const bMode: BMode =
     sbn === 1 && N % 4 === 0 && aligned(b.offset, sbk, sbb2) ? 'n4' : sbk === 1 && K % 4 === 0 && aligned(b.offset, sbn, sbb2) ? 'k4' : 's';
-  const v: Variant = { t, a: aMode, b: bMode, o4: N % 4 === 0 && out.offset % 4 === 0, act };
-  const key = `matmul|${t}|${v.a}|${v.b}|${v.o4 ? 4 : 1}|${act}`;
-  const kernel = rt.kernel(key, WORDS / 4, () => source(v));
+  const v: Variant = { t, a: aMode, b: bMode, o4: N % 4 === 0 && out.offset % 4 === 0, act, epi };
+  const key = `matmul|${t}|${v.a}|${v.b}|${v.o4 ? 4 : 1}|${act}${epiKey}`;
+  const kernel = rt.kernel(key, vec4s, () => source(v));
   const tilesN = Math.ceil(N / 64);
   const tilesM = Math.ceil(M / 64);
   if (tilesN > MAX_GROUPS || tilesM > MAX_GROUPS) throw new BackendError(`webgpu matmul: [${M}, ${K}] @ [${K}, ${N}] exceeds the grid limits`);
@@ -252,22 +283,31 @@ function run(rt: Runtime, a: GView, b: GView, out: GView, bias: GView | null, ac
       a.offset, sab, sam, sak,
       b.offset, sbb2, sbk, sbn,
       out.offset, bias?.offset ?? 0, bias?.strides[0] ?? 0, flags,
+      ...epiWords,
     ];
     rt.dispatch(kernel, buffers, words, tilesN, tilesM, Math.min(MAX_GROUPS, batch - z0));
   }
 }
 
-export function matmul(rt: Runtime, a: GView, b: GView, out: GView, tiling: Tiling = 'auto'): void {
-  run(rt, a, b, out, null, 'none', tiling);
+export function matmul(rt: Runtime, a: GView, b: GView, out: GView, tiling: Tiling = 'auto', epi: Epilogue | null = null): void {
+  run(rt, a, b, out, null, 'none', tiling, epi);
+}
+
+/** The errors a product would raise when recorded, raised now (fusion.ts records it later). */
+export function checkMatmul(out: GView, M: number, N: number): void {
+  if (storageType(out.dtype) === 'u32') throw new BackendError('webgpu matmul: bool operands are not supported');
+  if (Math.ceil(N / 64) > MAX_GROUPS || Math.ceil(M / 64) > MAX_GROUPS) throw new BackendError(`webgpu matmul: an output of ${M} x ${N} exceeds the grid limits`);
 }
 
 /** out[M, N] = act(x[M, K] @ w[N, K]^T + bias[N]): w^T is w with its strides swapped. */
-export function linear(rt: Runtime, x: GView, w: GView, bias: GView | null, act: FusedActivation, out: GView, tiling: Tiling = 'auto'): void {
+export function linear(
+  rt: Runtime, x: GView, w: GView, bias: GView | null, act: FusedActivation, out: GView, tiling: Tiling = 'auto', epi: Epilogue | null = null,
+): void {
   const [M, K] = x.shape;
   const N = w.shape[0];
   // Views are built field by field: the frontend passes Tensors, whose `buffer` is a getter.
   const a: GView = { buffer: x.buffer, dtype: x.dtype, offset: x.offset, shape: [1, M, K], strides: [0, x.strides[0], x.strides[1]] };
   const b: GView = { buffer: w.buffer, dtype: w.dtype, offset: w.offset, shape: [1, K, N], strides: [0, w.strides[1], w.strides[0]] };
   const o: GView = { buffer: out.buffer, dtype: out.dtype, offset: out.offset, shape: [1, M, N], strides: [M * N, N, 1] };
-  run(rt, a, b, o, bias, act, tiling);
+  run(rt, a, b, o, bias, act, tiling, epi);
 }
