@@ -1,17 +1,21 @@
-// Size budgets, checked by `pnpm size` (which .ci/run runs) with size-limit's esbuild plugin: what
-// a browser app pays for each layer of the stack, measured over the built dist/ files as a bundler
-// sees them: esbuild (minified, tree-shaken, platform browser), gzipped. Each check imports every
-// export of its packages (`import * as`), so it is the whole public surface, an upper bound for an
-// app that uses a part. Budgets are the size measured when they were set plus a few per cent: a
-// change that grows past one has to raise it on purpose, in review.
+// Size budgets, checked by `pnpm size` (which .ci/run runs) with size-limit's esbuild plugin, over
+// the built dist/ files as a bundler sees them: esbuild (minified, tree-shaken, platform browser),
+// gzipped. Two kinds of check:
+// - program(): what a real program pays, here a small MLP training step (tensor + autograd), the
+//   issue's "tensor + autograd <= 25 kB" goal;
+// - stack(): every export of the listed packages (`import * as`), the whole public surface, an upper
+//   bound for any app, kept as a growth stop.
+// Budgets are the size measured when they were set plus about 2 per cent: a change that grows past
+// one has to raise it on purpose, in review.
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-/** One check over several packages bundled together (each package counted once). */
-function stack(name, folders, limit) {
-  const imports = folders.map((f, i) => `import * as p${i} from './packages/${f}/dist/index.js';`).join('\n');
-  const contents = `${imports}\nconsole.log(${folders.map((_, i) => `p${i}`).join(', ')});\n`;
+/**
+ * One check of a program (its source, importing the packages' dist/ files by path): only what the
+ * program reaches is counted, as in an app's bundle.
+ */
+function program(name, folders, contents, limit) {
   return {
     name,
     limit,
@@ -23,10 +27,32 @@ function stack(name, folders, limit) {
       format: 'esm',
       platform: 'browser',
       entryPoints: undefined,
-      stdin: { contents, resolveDir: root, sourcefile: 'size-entry.js' },
+      stdin: { contents, resolveDir: root, sourcefile: 'program.js' },
     }),
   };
 }
+
+/** The whole public surface of several packages bundled together (each package counted once). */
+function stack(name, folders, limit) {
+  const imports = folders.map((f, i) => `import * as p${i} from './packages/${f}/dist/index.js';`).join('\n');
+  return program(name, folders, `${imports}\nconsole.log(${folders.map((_, i) => `p${i}`).join(', ')});\n`, limit);
+}
+
+// A two-layer MLP's training step: create, forward (matmul, add, relu, logSoftmax, gather, mean),
+// backward, read the loss.
+const mlp = `
+import { manualSeed, randn, tensor, tidy, zeros } from './packages/tensor/dist/index.js';
+import './packages/autograd/dist/index.js';
+manualSeed(0);
+const w1 = randn([4, 8]).requiresGrad_();
+const b1 = zeros([8]).requiresGrad_();
+const w2 = randn([8, 3]).requiresGrad_();
+const x = randn([16, 4]);
+const y = tensor(new Int32Array(16).fill(1)).reshape([16, 1]);
+const loss = tidy(() => x.matmul(w1).add(b1).relu().matmul(w2).logSoftmax(-1).gather(1, y).mean().neg());
+loss.backward();
+console.log(loss.item(), w1.grad);
+`;
 
 /** A .wasm file as shipped (raw bytes: it is fetched and compiled as is). */
 function wasm(file, limit) {
@@ -41,17 +67,20 @@ function wasm(file, limit) {
 
 const training = ['tensor', 'autograd', 'layers', 'optim'];
 
-// Measured on the commit that set them (kB = 1000 bytes; after the attention layers landed):
-// 34.6, 40.5, 71.6, 87.9, 81.7, 99.4; .wasm 46.0 each (the relaxed-SIMD builds, added later: 47.1).
-// The goal of tensor + autograd <= 25 kB is not met: @nn/tensor's surface grew (convolutions,
-// pooling, sorting) after the issue's 19 kB; these budgets stop further growth until it shrinks.
+// Measured on the commit that set them (kB = 1000 bytes): MLP step 31.48; surfaces 36.56, 42.75,
+// 74.0, 90.57, 84.67, 104.9; .wasm 46.6 each.
+// The issue's goal, a tensor + autograd program <= 25 kB, is not met: the MLP step pays for every
+// Tensor method's op family (sort, multinomial, tril, ...), the cpu backend's fused optimizer steps,
+// the eval-free reference backend (the automatic fallback where a Content-Security-Policy forbids
+// eval) and autograd's whole rule table (whose window rules reach foldWindows/slidingWindows).
 export default [
-  stack('@nn/tensor', ['tensor'], '35.5 kB'),
-  stack('@nn/tensor + autograd', ['tensor', 'autograd'], '41.5 kB'),
-  stack('@nn/tensor + autograd + layers + optim', training, '73.5 kB'),
-  stack('training stack (+ data + train)', [...training, 'data', 'train'], '90 kB'),
-  stack('+ @nn/wasm-backend', [...training, 'wasm-backend'], '84 kB'),
-  stack('+ @nn/wasm-backend + @nn/webgpu-backend', [...training, 'wasm-backend', 'webgpu-backend'], '101.5 kB'),
+  program('MLP training step (tensor + autograd)', ['tensor', 'autograd'], mlp, '32.1 kB'),
+  stack('@nn/tensor', ['tensor'], '37.3 kB'),
+  stack('@nn/tensor + autograd', ['tensor', 'autograd'], '43.6 kB'),
+  stack('@nn/tensor + autograd + layers + optim', training, '75.5 kB'),
+  stack('training stack (+ data + train)', [...training, 'data', 'train'], '92.4 kB'),
+  stack('+ @nn/wasm-backend', [...training, 'wasm-backend'], '86.4 kB'),
+  stack('+ @nn/wasm-backend + @nn/webgpu-backend', [...training, 'wasm-backend', 'webgpu-backend'], '107 kB'),
   wasm('nn.wasm', '47.5 kB'),
   wasm('nn-threads.wasm', '47.5 kB'),
   wasm('nn-relaxed.wasm', '47.5 kB'),

@@ -6,6 +6,7 @@
  * are written out: calling the rounding through a variable stops V8 from inlining it, ~7x slower.)
  */
 import type { FusedRoutines } from '../backend/contract.js';
+import { sizeOf } from '../layout.js';
 import type { CpuBuffer, CpuView } from './buffer.js';
 
 type Routines = Required<FusedRoutines<CpuBuffer>>;
@@ -15,16 +16,10 @@ type Floats = Float32Array | Float64Array;
 
 const f = Math.fround;
 
-function sizeOf(v: CpuView): number {
-  let n = 1;
-  for (const d of v.shape) n *= d;
-  return n;
-}
-
 export function adam(
   param: CpuView, grad: CpuView, expAvg: CpuView, expAvgSq: CpuView, maxExpAvgSq: CpuView | null, o: AdamOpts,
 ): void {
-  const n = sizeOf(param);
+  const n = sizeOf(param.shape);
   const p = param.buffer as Floats;
   const g = grad.buffer as Floats;
   const m = expAvg.buffer as Floats;
@@ -98,7 +93,7 @@ export function adam(
 }
 
 export function sgd(param: CpuView, grad: CpuView, momentumBuf: CpuView | null, o: SgdOpts): void {
-  const n = sizeOf(param);
+  const n = sizeOf(param.shape);
   const p = param.buffer as Floats;
   const g = grad.buffer as Floats;
   const b = momentumBuf === null || o.momentum === 0 ? null : (momentumBuf.buffer as Floats);
