@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
 import { BINARY_OPS, type BinaryOp, UNARY_OPS } from '../src/backend/contract.js';
-import { a, b, call, check, div, mul } from '../src/backend/expr.js';
+import { type Expr, a, b, call, check, div, mul } from '../src/backend/expr.js';
 import {
-  BINARY_TABLE, type BinaryFn, FLOAT_ONLY, type IntBinaryOp, type IntUnaryOp, JS_HELPERS, UNARY_TABLE,
+  BINARY_TABLE, type BinaryFn, definitionOf, FLOAT_ONLY, type IntBinaryOp, type IntUnaryOp, JS_HELPERS, UNARY_TABLE,
 } from '../src/backend/elementwise-table.js';
 
 const FLOATS = [
@@ -111,6 +111,14 @@ describe('elementwise table: the frontend keeps int32 for exactly the ops with a
 });
 
 describe('expression trees are checked for their domain', () => {
+  it('every tree of the table is well formed in its domain', () => {
+    for (const op of [...UNARY_OPS, ...BINARY_OPS]) {
+      const e = definitionOf(op);
+      expect(() => check(e.float, 'float'), op).not.toThrow();
+      if (e.int !== FLOAT_ONLY) expect(() => check(e.int as Expr, 'int'), op).not.toThrow();
+    }
+  });
+
   it('int32 trees have no division and no float-only functions; arities match', () => {
     expect(() => check(div(a, b), 'int')).toThrow('`/` in an int32 expression');
     expect(() => check(call('exp', a), 'int')).toThrow('exp is not defined in the int domain');

@@ -11,7 +11,7 @@
  */
 import type { BinaryOp, FusedActivation, UnaryOp } from './contract.js';
 import {
-  type Domain, type Expr, a, add, and, b, call, check, div, eq, ge, gt, isinf, isnan, le, lt, mul, ne, neg, or, select, sub,
+  type Domain, type Expr, a, add, and, b, call, div, eq, ge, gt, isinf, isnan, le, lt, mul, ne, neg, or, select, sub,
 } from './expr.js';
 import { evaluate, JS_HELPERS, toJs } from './expr-js.js';
 
@@ -38,10 +38,10 @@ export interface ElementwiseEntry<F extends UnaryFn | BinaryFn = UnaryFn | Binar
   readonly fnInt: F | undefined;
 }
 
+// Trees are checked for their domain (`check` in expr.ts) by test/elementwise-table.test.ts, not
+// at load, to keep the checker out of bundles.
 function entry<I extends Expr | FloatOnly>(float: Expr, int: I): ElementwiseEntry<UnaryFn & BinaryFn, I> {
-  check(float, 'float');
   const intForm = int === FLOAT_ONLY ? undefined : (int as Expr);
-  if (intForm !== undefined) check(intForm, 'int');
   return {
     float,
     int,

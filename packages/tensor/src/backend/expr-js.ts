@@ -11,17 +11,13 @@ import { erf, ipow, roundHalfEven } from './math.js';
 /** Helpers the printed source calls, by the name it uses (bind them in the compiled scope). */
 export const JS_HELPERS = { erf, rint: roundHalfEven, ipow } as const;
 
-const JS_NAMES: Readonly<Record<MathFn, string>> = {
-  abs: 'Math.abs', exp: 'Math.exp', expm1: 'Math.expm1', log: 'Math.log', log1p: 'Math.log1p',
-  sqrt: 'Math.sqrt', sin: 'Math.sin', cos: 'Math.cos', tanh: 'Math.tanh', floor: 'Math.floor',
-  ceil: 'Math.ceil', rint: 'rint', erf: 'erf', pow: 'Math.pow', max: 'Math.max', min: 'Math.min', ipow: 'ipow',
-};
-
-const JS_FUNCTIONS: Readonly<Record<MathFn, (x: number, y: number) => number>> = {
-  abs: Math.abs, exp: Math.exp, expm1: Math.expm1, log: Math.log, log1p: Math.log1p, sqrt: Math.sqrt,
-  sin: Math.sin, cos: Math.cos, tanh: Math.tanh, floor: Math.floor, ceil: Math.ceil, rint: roundHalfEven,
-  erf, pow: Math.pow, max: Math.max, min: Math.min, ipow,
-};
+// Every other math function is JavaScript's Math function of the same name (checked below).
+type OnMath = Exclude<MathFn, keyof typeof JS_HELPERS>;
+const jsName = (f: MathFn): string => (f in JS_HELPERS ? f : `Math.${f}`);
+const jsFunction = (f: MathFn): ((x: number, y: number) => number) =>
+  f in JS_HELPERS ? JS_HELPERS[f as keyof typeof JS_HELPERS] : Math[f as OnMath];
+// A math function that is neither a helper nor on Math fails to compile here.
+const _onMath: Readonly<Record<OnMath, (x: number, y: number) => number>> = Math;
 
 const jsLiteral = (v: number): string => (Object.is(v, -0) ? '(-0)' : v < 0 ? `(${v})` : String(v));
 
@@ -30,7 +26,7 @@ const FLOAT_JS: Dialect = {
   lit: jsLiteral,
   neg: (x) => `(-${x})`,
   arith: (op, x, y) => `(${x} ${op} ${y})`,
-  call: (f, args) => `${JS_NAMES[f]}(${args.join(', ')})`,
+  call: (f, args) => `${jsName(f)}(${args.join(', ')})`,
   select: (c, t, f) => `(${c} ? ${t} : ${f})`,
   cmp: (op, x, y) => `(${x} ${op === '==' ? '===' : op === '!=' ? '!==' : op} ${y})`,
   logic: (op, x, y) => `(${x} ${op} ${y})`,
@@ -68,7 +64,7 @@ export function evaluate(e: Expr, domain: Domain, a: number, b: number): number 
       return int ? r | 0 : r;
     }
     case 'call': {
-      const r = JS_FUNCTIONS[e.f](num(e.args[0]), e.args.length > 1 ? num(e.args[1]) : 0);
+      const r = jsFunction(e.f)(num(e.args[0]), e.args.length > 1 ? num(e.args[1]) : 0);
       return int && e.f === 'abs' ? r | 0 : r;
     }
     case 'select': return bool(e.c) ? num(e.t) : num(e.f);
