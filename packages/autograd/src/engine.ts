@@ -18,23 +18,31 @@ function nodeOf(t: Tensor): GradNode | null {
   return t._node as GradNode;
 }
 
+// record and attachNode run for every op on tensors that require grad: plain loops, no closures.
 function record(op: DiffOp, inputs: readonly Tensor[], params: unknown, output: Tensor): void {
   if (autograd.forwardLevels > 0) recordTangent(op, inputs, params, output);
   if (!autograd.gradEnabled) return;
+  const n = inputs.length;
+  const needs: boolean[] = [];
   let any = false;
-  const needs = inputs.map((t) => {
-    const r = t.requiresGrad;
-    any ||= r;
-    return r;
-  });
+  for (let i = 0; i < n; i++) {
+    const r = inputs[i].requiresGrad;
+    needs.push(r);
+    if (r) any = true;
+  }
   if (!any) return;
   attachNode(op, params, inputs, output, needs, null);
   if (anomaly.enabled) checkFinite(op, 'forward', output);
 }
 
 export function attachNode(op: DiffOp | 'custom', params: unknown, inputs: readonly Tensor[], output: Tensor, needs: boolean[], custom: VjpFn | null): void {
-  const parents = inputs.map(nodeOf);
-  const saved = inputs.map((t) => t._share());
+  const n = inputs.length;
+  const parents: (GradNode | null)[] = [];
+  const saved: Tensor[] = [];
+  for (let i = 0; i < n; i++) {
+    parents.push(nodeOf(inputs[i]));
+    saved.push(inputs[i]._share());
+  }
   const out = output._share(); // before the node is set: a node-less view of the storage
   const node = new OpNode(op, params, saved, out, parents, needs, custom);
   output._node = node;
@@ -64,28 +72,41 @@ function outputOf(node: OpNode): Tensor {
   return o;
 }
 
+const NO_PARENTS: readonly (GradNode | null)[] = [];
+
 /** Reverse topological order of the nodes reachable from root, keeping only those leading to a target. */
 function topoOrder(root: GradNode, isTarget: (n: GradNode) => boolean): OpNode[] {
   const order: OpNode[] = [];
   const state = new Map<GradNode, boolean>(); // node -> leads to a target
-  const stack: [GradNode, number][] = [[root, 0]];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const [node, i] = top;
+  // A depth-first walk with an explicit stack: nodes and, per node, the next parent to visit.
+  const nodes: GradNode[] = [root];
+  const next: number[] = [0];
+  while (nodes.length > 0) {
+    const top = nodes.length - 1;
+    const node = nodes[top];
+    const i = next[top];
     if (i === 0 && state.has(node)) {
-      stack.pop();
+      nodes.pop();
+      next.pop();
       continue;
     }
-    const parents = node instanceof OpNode ? node.parents : [];
+    const parents = node instanceof OpNode ? node.parents : NO_PARENTS;
     if (i < parents.length) {
-      top[1]++;
+      next[top] = i + 1;
       const p = parents[i];
-      if (p !== null && !state.has(p)) stack.push([p, 0]);
+      if (p !== null && !state.has(p)) {
+        nodes.push(p);
+        next.push(0);
+      }
       continue;
     }
-    stack.pop();
+    nodes.pop();
+    next.pop();
     let leads = isTarget(node);
-    for (const p of parents) if (p !== null && state.get(p)) leads = true;
+    for (let k = 0; k < parents.length; k++) {
+      const p = parents[k];
+      if (p !== null && state.get(p) === true) leads = true;
+    }
     state.set(node, leads);
     if (leads && node instanceof OpNode) order.push(node);
   }
@@ -162,12 +183,14 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
         }
         if (!isTarget(node)) grads.delete(node);
         const inputGrads = applyVjp(node, g);
-        node.parents.forEach((p, i) => {
+        const parents = node.parents;
+        for (let i = 0; i < parents.length; i++) {
+          const p = parents[i];
           const gi = inputGrads[i];
-          if (p === null || gi === null || gi === undefined) return;
+          if (p === null || gi === null || gi === undefined) continue;
           if (anomaly.enabled) checkFinite(node.op, 'backward', gi);
           accumulate(p, gi);
-        });
+        }
         if (!retainGraph) node.freeSaved();
       }
       if (targetNodes !== null) {
@@ -230,18 +253,29 @@ function mergeOrders(orders: OpNode[][]): OpNode[] {
   return out;
 }
 
+/** What a VJP rule sees of its node; the output is reconnected to the graph only if a rule asks. */
+class VjpContext implements RuleContext<unknown> {
+  out: Tensor | null = null;
+  constructor(readonly node: OpNode) {}
+  get inputs(): readonly Tensor[] {
+    return this.node.saved;
+  }
+  get params(): unknown {
+    return this.node.params;
+  }
+  output(): Tensor {
+    if (this.out === null) this.out = outputOf(this.node);
+    return this.out;
+  }
+}
+
 function applyVjp(node: OpNode, g: Tensor): (Tensor | null)[] {
   if (node.custom !== null) return node.custom(node, g);
-  let out: Tensor | null = null;
-  const ctx: RuleContext<any> = {
-    inputs: node.saved,
-    params: node.params,
-    output: () => (out ??= outputOf(node)),
-  };
+  const ctx = new VjpContext(node);
   try {
     return (VJP[node.op as DiffOp] as any)(ctx, g, node.needsGrad);
   } finally {
-    if (out !== null) (out as Tensor)._unshare();
+    if (ctx.out !== null) ctx.out._unshare();
   }
 }
 

@@ -7,6 +7,8 @@
  *   to the first finished training step, its loss read back;
  * - cold: steps/s over the 1,000 steps that follow 100 warm-up steps (steps 100-1,099);
  * - warm: steps/s of the median 250-step run once 5,000 more steps have run.
+ * Each rate is given by wall time and by the process's CPU time (all its threads: V8's background
+ * compilers and GC helpers included), which a loaded machine distorts less than wall time.
  *
  * Run: node --conditions=@nn/source --import tsx src/warmup.ts [--only nn-cpu,nn-wasm,...]
  *      [--repeats 3]
@@ -35,6 +37,9 @@ export interface ColdResult {
   firstStepMs: number;
   coldSps: number;
   warmSps: number;
+  /** The same rates per second of process CPU time. */
+  coldCpuSps: number;
+  warmCpuSps: number;
   loss0: number;
   /** Why the library could not run, if it could not. */
   skipped?: string;
@@ -98,24 +103,34 @@ async function runChild(lib: Lib): Promise<ColdResult> {
     step = lib.startsWith('nn-') ? await nnStep(lib) : lib === 'jax-js' ? await jaxStep() : await tfStep(lib);
   } catch (e) {
     const why = (e as Error).message.split(/[.:] /)[0].slice(0, 120); // the first clause is enough for a table
-    return { lib, firstStepMs: Number.NaN, coldSps: Number.NaN, warmSps: Number.NaN, loss0: Number.NaN, skipped: why };
+    return { lib, firstStepMs: Number.NaN, coldSps: Number.NaN, warmSps: Number.NaN, coldCpuSps: Number.NaN, warmCpuSps: Number.NaN, loss0: Number.NaN, skipped: why };
   }
   const loss0 = await step(0);
   const firstStepMs = performance.now() - t0;
   let i = 1;
   for (; i < WARMUP_STEPS; i++) await step(i);
+  const cpuMs = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   const c0 = performance.now();
+  const u0 = cpuMs();
   for (const end = i + COLD_STEPS; i < end; i++) await step(i);
   const coldSps = (COLD_STEPS * 1000) / (performance.now() - c0);
+  const coldCpuSps = (COLD_STEPS * 1000) / (cpuMs() - u0);
   for (const end = i + SETTLE_STEPS; i < end; i++) await step(i);
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   for (let r = 0; r < WARM_RUNS; r++) {
     const w0 = performance.now();
+    const v0 = cpuMs();
     for (const end = i + WARM_RUN; i < end; i++) await step(i);
     times.push(performance.now() - w0);
+    cpuTimes.push(cpuMs() - v0);
   }
   const warmSps = (WARM_RUN * 1000) / summarize(times).medianMs;
-  return { lib, firstStepMs, coldSps, warmSps, loss0 };
+  const warmCpuSps = (WARM_RUN * 1000) / summarize(cpuTimes).medianMs;
+  return { lib, firstStepMs, coldSps, warmSps, coldCpuSps, warmCpuSps, loss0 };
 }
 
 /** Runs one library in a fresh Node process (same loader flags as this one) and parses its report. */
@@ -125,7 +140,7 @@ export function spawnCold(lib: Lib): ColdResult {
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (r.status !== 0 || line === undefined) {
     const why = `child exited with ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`;
-    return { lib, firstStepMs: Number.NaN, coldSps: Number.NaN, warmSps: Number.NaN, loss0: Number.NaN, skipped: why };
+    return { lib, firstStepMs: Number.NaN, coldSps: Number.NaN, warmSps: Number.NaN, coldCpuSps: Number.NaN, warmCpuSps: Number.NaN, loss0: Number.NaN, skipped: why };
   }
   return JSON.parse(line) as ColdResult;
 }
@@ -137,15 +152,16 @@ export function coldTable(results: ColdResult[][]): string {
   const rows = results.map((rs) => {
     const ok = rs.filter((r) => r.skipped === undefined);
     const lib = rs[0].lib;
-    if (ok.length === 0) return [lib, '-', '-', '-', '-', `skipped: ${rs[0].skipped}`];
-    const cold = median(ok.map((r) => r.coldSps));
-    const warm = median(ok.map((r) => r.warmSps));
+    if (ok.length === 0) return [lib, '-', '-', '-', '-', '-', '-', `skipped: ${rs[0].skipped}`];
+    const m = (k: 'coldSps' | 'warmSps' | 'coldCpuSps' | 'warmCpuSps' | 'firstStepMs'): number => median(ok.map((r) => r[k]));
     return [
-      lib, fmt(median(ok.map((r) => r.firstStepMs)), 0), fmt(cold, 0), fmt(warm, 0), `${fmt((100 * cold) / warm, 0)}%`,
+      lib, fmt(m('firstStepMs'), 0), fmt(m('coldSps'), 0), fmt(m('warmSps'), 0), `${fmt((100 * m('coldSps')) / m('warmSps'), 0)}%`,
+      fmt(m('coldCpuSps'), 0), fmt(m('warmCpuSps'), 0),
       `${ok[0].loss0.toFixed(5)}; cold runs ${ok.map((r) => fmt(r.coldSps, 0)).join(', ')}`,
     ];
   });
-  return table([['library', 'import to 1st step ms', `cold steps/s (${WARMUP_STEPS}-${WARMUP_STEPS + COLD_STEPS - 1})`, 'warm steps/s', 'cold/warm', 'loss 0; per run'], ...rows]);
+  const cold = `cold (steps ${WARMUP_STEPS}-${WARMUP_STEPS + COLD_STEPS - 1})`;
+  return table([['library', 'import to 1st step ms', `${cold} steps/s`, 'warm steps/s', 'cold/warm', `${cold} per CPU s`, 'warm per CPU s', 'loss 0; per run'], ...rows]);
 }
 
 if (isMain(import.meta.url)) {
@@ -174,7 +190,8 @@ if (isMain(import.meta.url)) {
     only.forEach((lib, k) => {
       const res = spawnCold(lib);
       results[k].push(res);
-      console.log(`  round ${r + 1} ${lib}: ${res.skipped ?? `first step ${fmt(res.firstStepMs, 0)} ms, cold ${fmt(res.coldSps, 0)}/s, warm ${fmt(res.warmSps, 0)}/s`}`);
+      const rates = `cold ${fmt(res.coldSps, 0)}/s (${fmt(res.coldCpuSps, 0)}/CPU s), warm ${fmt(res.warmSps, 0)}/s (${fmt(res.warmCpuSps, 0)}/CPU s)`;
+      console.log(`  round ${r + 1} ${lib}: ${res.skipped ?? `first step ${fmt(res.firstStepMs, 0)} ms, ${rates}`}`);
     });
   }
   console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);

@@ -38,15 +38,16 @@ export type TensorLike = Tensor | Scalar;
 
 /** A fresh contiguous tensor (uninitialized) on a backend; `op` names the caller in errors. */
 export function empty(backend: Backend, shape: readonly number[], dtype: DType, op = 'alloc'): Tensor {
+  // Every op's output comes through here: the hot path allocates nothing but the tensor (no
+  // closures; error texts are built only when thrown).
   const size = sizeOf(shape);
   if (!backend.dtypes.includes(dtype)) {
     throw new DTypeError(`${op}: backend '${backend.name}' does not support dtype ${dtype} (supported: ${backend.dtypes.join(', ')})`);
   }
   const bytes = size * bytesPerElement(dtype);
-  const what = () => `shape ${fmtShape(shape)} of ${dtype} needs ${bytes.toLocaleString('en-US')} bytes`;
   const limit = backend.maxBufferBytes;
   if (limit !== undefined && bytes > limit) {
-    throw new BackendError(`${op}: ${what()}; backend '${backend.name}' allocates at most ${limit.toLocaleString('en-US')} bytes per buffer`);
+    throw new BackendError(`${op}: ${allocText(shape, dtype, bytes)}; backend '${backend.name}' allocates at most ${limit.toLocaleString('en-US')} bytes per buffer`);
   }
   let buffer: unknown;
   try {
@@ -54,9 +55,13 @@ export function empty(backend: Backend, shape: readonly number[], dtype: DType, 
   } catch (e) {
     if (e instanceof NNError) throw e;
     // The engine refused (out of memory): say what was asked for, not just V8's RangeError.
-    throw new BackendError(`${op}: ${what()}; backend '${backend.name}' could not allocate it (${(e as Error).message})`);
+    throw new BackendError(`${op}: ${allocText(shape, dtype, bytes)}; backend '${backend.name}' could not allocate it (${(e as Error).message})`);
   }
   return newTensor(new Storage(backend, buffer, dtype, size), shape, contiguousStrides(shape), 0, dtype);
+}
+
+function allocText(shape: readonly number[], dtype: DType, bytes: number): string {
+  return `shape ${fmtShape(shape)} of ${dtype} needs ${bytes.toLocaleString('en-US')} bytes`;
 }
 
 /** A view over x's storage with another shape/strides/offset (no copy). */
@@ -74,14 +79,16 @@ export function rawView(x: View, shape: readonly number[], strides: readonly num
 export function backendOf(op: string, a: Tensor, b?: Tensor, c?: Tensor): Backend {
   a._check(op);
   const be = a.storage.backend;
-  for (const t of [b, c]) {
-    if (t === undefined) continue;
-    t._check(op);
-    if (t.storage.backend !== be) {
-      throw new BackendError(`${op}: tensors are on different backends ('${be.name}' and '${t.storage.backend.name}'); move one with .to('${be.name}')`);
-    }
-  }
+  if (b !== undefined) sameBackend(op, be, b);
+  if (c !== undefined) sameBackend(op, be, c);
   return be;
+}
+
+function sameBackend(op: string, be: Backend, t: Tensor): void {
+  t._check(op);
+  if (t.storage.backend !== be) {
+    throw new BackendError(`${op}: tensors are on different backends ('${be.name}' and '${t.storage.backend.name}'); move one with .to('${be.name}')`);
+  }
 }
 
 /** Whether the dispatcher must tell autograd about an op on these inputs. */

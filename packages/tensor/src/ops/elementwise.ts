@@ -54,7 +54,11 @@ export function broadcastView(x: View, shape: readonly number[]): View {
 }
 
 function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
-  let [ta, tb, temps] = coerceOperands(op, a, b);
+  // Indexing, not destructuring: until V8 optimizes this, destructuring runs the iterator protocol.
+  const operands = coerceOperands(op, a, b);
+  let ta = operands[0];
+  let tb = operands[1];
+  const temps = operands[2];
   const be = ta.storage.backend;
   const shape = broadcastShapes(op, ta.shape, tb.shape);
   const compare = (COMPARE as readonly string[]).includes(op);

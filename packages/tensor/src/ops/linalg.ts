@@ -36,6 +36,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 /** The recorded op: [..., M, K] @ [..., K, N] with broadcast batch dims. */
 function matmul2d(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim === 2 && b.ndim === 2) return matmulPlain(a, b);
   const be = a.storage.backend;
   const m = a.shape[a.ndim - 2];
   const n = b.shape[b.ndim - 1];
@@ -47,6 +48,20 @@ function matmul2d(a: Tensor, b: Tensor): Tensor {
   be.matmul(av, bv, rawView(out, [sizeOf(batch), m, n], [m * n, n, 1], 0));
   if (needsRecord(a, b)) record('matmul', [a, b], {}, out);
   disposeAll(temps);
+  return out;
+}
+
+/** [M, K] @ [K, N], every linear layer's case: matmul2d with no batch dims, without its bookkeeping. */
+function matmulPlain(a: Tensor, b: Tensor): Tensor {
+  const be = a.storage.backend;
+  const m = a.shape[0];
+  const k = a.shape[1];
+  const n = b.shape[1];
+  const out = empty(be, [m, n], a.dtype, 'matmul');
+  const av = rawView(a, [1, m, k], [0, a.strides[0], a.strides[1]], a.offset);
+  const bv = rawView(b, [1, k, n], [0, b.strides[0], b.strides[1]], b.offset);
+  be.matmul(av, bv, rawView(out, [1, m, n], [m * n, n, 1], 0));
+  if (needsRecord(a, b)) record('matmul', [a, b], {}, out);
   return out;
 }
 
