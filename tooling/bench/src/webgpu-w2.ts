@@ -11,7 +11,9 @@
  * @nn's step is what a user writes: `relu(linear(...))` twice, `linear`, `logSoftmax` + `gather`
  * for the loss, `backward()`, and `Adam` from @nn/optim (which uses the backend's fused update).
  *
- * Run alone: node --conditions=@nn/source --import tsx src/webgpu-w2.ts [--steps 10]
+ * Run alone: node --conditions=@nn/source --import tsx src/webgpu-w2.ts [--steps 10] [--no-tfjs] [--no-unfused]
+ * (also run by webgpu.ts). The row 'fusion off' is @nn with `fuseElementwise: false`: the counts
+ * before the backend fused elementwise chains and matmul epilogues.
  */
 import { existsSync } from 'node:fs';
 import { type Tensor, gather, linear, logSoftmax, mean, neg, registerBackend, relu, tensor, tidy } from '@nn/tensor';
@@ -199,12 +201,18 @@ export async function loadTfWebGPU(): Promise<{ tf: typeof TfCore; note: string 
   }
 }
 
-/** Runs W2 for @nn on `be` (registered) and, when given, tfjs-webgpu; prints the table. */
-export async function runW2(be: WebGPUBackend, tf: typeof TfCore | null, steps: number): Promise<{ nn: W2Result; tf: W2Result | null }> {
+/**
+ * Runs W2 for @nn on `be` (registered), on `unfused` (registered, `fuseElementwise: false`: the
+ * counts before fusion) when given, and on tfjs-webgpu when given; prints the table.
+ */
+export async function runW2(
+  be: WebGPUBackend, tf: typeof TfCore | null, steps: number, unfused: WebGPUBackend | null = null,
+): Promise<{ nn: W2Result; unfused: W2Result | null; tf: W2Result | null }> {
   const problem = makeW2Problem();
   const s0 = be.stats();
   const nn = await measureW2(nnTrainer(be.name, problem), steps);
   const s1 = be.stats();
+  const plain = unfused === null ? null : await measureW2(nnTrainer(unfused.name, problem), steps);
   const tfr = tf === null ? null : await measureW2(tfTrainer(tf, problem), steps);
   const head = [`W2 ${W2_SIZES.join('-')} ReLU, batch ${W2_BATCH}, Adam`, 'dispatches/step', 'submits/step', 'buffers created/step', 'pipelines/step', 'queue writes/step', 'ms/step (median)', 'first losses'];
   const row = (name: string, r: W2Result): string[] => [
@@ -212,19 +220,24 @@ export async function runW2(be: WebGPUBackend, tf: typeof TfCore | null, steps: 
     fmt(r.perStep.writes, 1), fmt(r.msPerStep.medianMs, 1), r.losses.map((l) => l.toFixed(5)).join(' '),
   ];
   const rows = [head, row('@nn webgpu', nn)];
+  if (plain !== null) rows.push(row('@nn webgpu, fusion off', plain));
   if (tfr !== null) rows.push(row('tfjs webgpu', tfr));
   console.log(table(rows));
-  console.log(`@nn (own counters, whole run incl. warm-up): ${s1.dispatches - s0.dispatches} dispatches, ${s1.pipelines - s0.pipelines} pipelines compiled in ${fmt(s1.compileMs - s0.compileMs, 0)} ms`);
+  console.log(
+    `@nn (own counters, whole run incl. warm-up): ${s1.dispatches - s0.dispatches} dispatches, ` +
+      `${s1.fusedOps - s0.fusedOps} elementwise ops in ${s1.fusedChains - s0.fusedChains} fused chains, ` +
+      `${s1.pipelines - s0.pipelines} pipelines compiled in ${fmt(s1.compileMs - s0.compileMs, 0)} ms`,
+  );
   if (tfr !== null) {
     console.log(
       `tfjs / @nn per step: dispatches ${fmt(tfr.perStep.dispatches / nn.perStep.dispatches, 2)}, ` +
         `submits ${fmt(tfr.perStep.submits / nn.perStep.submits, 2)}, time ${fmt(tfr.msPerStep.medianMs / nn.msPerStep.medianMs, 2)} (> 1: @nn does less)`,
     );
   }
-  return { nn, tf: tfr };
+  return { nn, unfused: plain, tf: tfr };
 }
 
-/** The W2 WebGPU bench as a script: --steps N, --no-tfjs. */
+/** The W2 WebGPU bench as a script: --steps N, --no-tfjs, --no-unfused (skip the fusion-off row). */
 export async function runW2Bench(): Promise<void> {
   const i = process.argv.indexOf('--steps');
   const steps = i >= 0 ? Number(process.argv[i + 1]) : 10;
@@ -238,9 +251,15 @@ export async function runW2Bench(): Promise<void> {
     return;
   }
   registerBackend(be);
+  let unfused: WebGPUBackend | null = null;
+  if (!process.argv.includes('--no-unfused')) {
+    unfused = await initWebGPU({ register: false, name: 'webgpu-unfused', fuseElementwise: false });
+    registerBackend(unfused);
+  }
   const tfl = process.argv.includes('--no-tfjs') ? { reason: '--no-tfjs' } : await loadTfWebGPU();
   console.log(`@tensorflow/tfjs-backend-webgpu 4.22.0: ${'tf' in tfl ? `runs (${tfl.note})` : `not run: ${tfl.reason}`}`);
-  await runW2(be, 'tf' in tfl ? tfl.tf : null, steps);
+  await runW2(be, 'tf' in tfl ? tfl.tf : null, steps, unfused);
+  unfused?.dispose();
   be.dispose();
 }
 

@@ -10,6 +10,9 @@
  * - Efficiency after warm-up, per training step: queue submits and GPU buffers created
  *   (counted by wrapping GPUQueue.submit and GPUDevice.createBuffer, so both libraries are
  *   counted the same way), plus @nn's own counters (dispatches, pipelines).
+ * - W2 (webgpu-w2.ts): one Adam step of the 784-256-256-10 ReLU MLP, batch 128, cross-entropy:
+ *   dispatches, submits, buffers, pipelines and queue writes per step for @nn (fusion on and off)
+ *   and tfjs-webgpu, all counted by wrapping the WebGPU prototypes.
  *
  * Run: node --conditions=@nn/source --import tsx src/webgpu.ts [--steps 10] [--budget 3000]
  * Needs a Vulkan driver: bash tooling/ci/install-webgpu.sh, then source .ci/webgpu.env
@@ -23,6 +26,7 @@ import { create, globals } from 'webgpu';
 import { initWebGPU, type WebGPUBackend } from '@nn/webgpu-backend/node';
 import { fmt, isMain, prng, summarize, table, uniformArray, type Sample } from './harness.js';
 import { registerMlpGradients } from './tfjs-gradients.js';
+import { instrumentWebGPU, runW2 } from './webgpu-w2.js';
 
 const LAYERS = [784, 256, 256, 10] as const;
 const BATCH = 64;
@@ -219,6 +223,7 @@ export async function runWebGPUBench(): Promise<void> {
     process.env.VK_ICD_FILENAMES = '/usr/lib/chromium/vk_swiftshader_icd.json';
   }
   instrument();
+  instrumentWebGPU();
   let be: WebGPUBackend;
   try {
     be = await initWebGPU({ register: false });
@@ -279,6 +284,11 @@ export async function runWebGPUBench(): Promise<void> {
     console.log(`tfjs: ${tfR.extra}`);
     console.log(`time ratio tfjs / @nn per training step: ${fmt(tfR.msPerStep.medianMs / nnR.msPerStep.medianMs, 2)} (> 1: @nn faster)`);
   }
+  // W2 (the issue's workload): dispatches and submits per step, fused and not, and tfjs.
+  const unfused = await initWebGPU({ register: false, name: 'webgpu-unfused', fuseElementwise: false });
+  registerBackend(unfused);
+  await runW2(be, 'tf' in tfl ? tfl.tf : null, steps, unfused);
+  unfused.dispose();
   be.dispose();
 }
 
