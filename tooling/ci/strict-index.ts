@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 /** The packages whose src/ is checked with noUncheckedIndexedAccess (tests index fixtures freely). */
-export const STRICT_PACKAGES = ['optim', 'train'] as const;
+export const STRICT_PACKAGES = ['optim', 'train', 'autograd'] as const;
+/** Files of those packages not yet clean (remove an entry once its file is fixed). */
+export const NOT_YET: readonly string[] = ['packages/autograd/src/engine.ts'];
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const configPath = join(repo, 'tsconfig.json');
@@ -22,7 +24,8 @@ const strictDirs = STRICT_PACKAGES.map((p) => join(repo, 'packages', p, 'src') +
 const rootNames = parsed.fileNames.filter((f) => strictDirs.some((d) => f.startsWith(d)));
 const program = ts.createProgram({ rootNames, options: { ...parsed.options, noUncheckedIndexedAccess: true, noEmit: true } });
 
-const inStrict = (d: ts.Diagnostic): boolean => d.file !== undefined && strictDirs.some((dir) => d.file!.fileName.startsWith(dir));
+const inStrict = (d: ts.Diagnostic): boolean =>
+  d.file !== undefined && strictDirs.some((dir) => d.file!.fileName.startsWith(dir)) && !NOT_YET.includes(relative(repo, d.file.fileName));
 const diagnostics = [...program.getSemanticDiagnostics(), ...program.getSyntacticDiagnostics()].filter(inStrict);
 const host: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => repo, getNewLine: () => '\n' };
 if (diagnostics.length > 0) {
@@ -31,4 +34,4 @@ if (diagnostics.length > 0) {
   console.log(`noUncheckedIndexedAccess: ${diagnostics.length} errors in ${files.size} files of ${STRICT_PACKAGES.join(', ')}`);
   process.exit(1);
 }
-console.log(`noUncheckedIndexedAccess: ${STRICT_PACKAGES.join(', ')} clean (${rootNames.length} files)`);
+console.log(`noUncheckedIndexedAccess: ${STRICT_PACKAGES.join(', ')} clean (${rootNames.length} files; not yet: ${NOT_YET.join(', ') || 'none'})`);

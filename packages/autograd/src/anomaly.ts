@@ -15,8 +15,7 @@ export class AnomalyError extends NNError {
 export function checkFinite(op: string, phase: 'forward' | 'backward', t: Tensor): void {
   if (t.backend.readSync === undefined) return;
   const data = t.dataSync();
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
+  for (const [i, v] of data.entries()) {
     if (!Number.isFinite(v)) {
       const what = phase === 'forward' ? 'output' : 'gradient for an input';
       throw new AnomalyError(`anomaly: op '${op}' produced ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Inf' : '-Inf'} in its ${phase} ${what} (shape [${t.shape.join(',')}], element ${i})`);

@@ -18,7 +18,7 @@ export function gradNorms(params: Iterable<[string, Tensor]> | Tensor[]): GradNo
     if (p.grad === null) return { name, norm: null };
     const d = p.grad.dataSync();
     let s = 0;
-    for (let i = 0; i < d.length; i++) s += d[i] * d[i];
+    for (const v of d) s += v * v;
     return { name, norm: Math.sqrt(s) };
   });
 }

@@ -49,7 +49,7 @@ function prepareArgs(args: Tensor[], argnums: number[]): Tensor[] {
 }
 
 function nested(args: Tensor[], argnums: number[]): boolean {
-  return argnums.some((i) => args[i].requiresGrad && autograd.gradEnabled) || autograd.forwardLevels > 0;
+  return argnums.some((i) => args[i]?.requiresGrad === true && autograd.gradEnabled) || autograd.forwardLevels > 0;
 }
 
 function checkScalarOut(op: string, y: unknown): Tensor {
@@ -69,14 +69,14 @@ export function valueAndGrad<A extends Tensor[]>(f: (...args: A) => Tensor, argn
     const createGraph = nested(args, nums);
     const inputs = prepareArgs(args, nums);
     const y = checkScalarOut('grad', enableGrad(() => f(...(inputs as A))));
-    const targets = nums.map((i) => inputs[i]);
+    const targets = nums.map((i) => inputs[i]!); // argnums checked in range above
     const gs = y.requiresGrad
       ? computeGrads({ roots: [y], targets, retainGraph: false, createGraph })
       : targets.map(() => null);
-    const grads = gs.map((g, k) => g ?? T.zerosLike(targets[k]));
-    for (const i of nums) inputs[i].dispose();
+    const grads = targets.map((t, k) => gs[k] ?? T.zerosLike(t));
+    for (const t of targets) t.dispose();
     const value = createGraph ? y : detachInto(y);
-    return [value, typeof argnums === 'number' ? grads[0] : grads] as [Tensor, Tensor | Tensor[]];
+    return [value, typeof argnums === 'number' ? grads[0]! : grads] as [Tensor, Tensor | Tensor[]]; // one argnum: one gradient
   });
 }
 
@@ -114,14 +114,14 @@ export function grad<A extends Tensor[]>(f: (...args: A) => Tensor, argnums: num
 export function jvp(f: (...args: Tensor[]) => Tensor, primals: Tensor[], tangents: Tensor[]): [Tensor, Tensor] {
   if (primals.length !== tangents.length) throw new NNError(`jvp: got ${primals.length} primals but ${tangents.length} tangents`);
   primals.forEach((p, i) => {
-    const t = tangents[i];
+    const t = tangents[i]!; // lengths checked equal above
     if (t.shape.length !== p.shape.length || t.shape.some((d, k) => d !== p.shape[k])) {
       throw new NNError(`jvp: tangent ${i} has shape [${t.shape.join(',')}] but its primal has [${p.shape.join(',')}]`);
     }
   });
   const inputs = primals.map((p, i) => {
     const v = T.reshape(p, p.shape);
-    v._tangent = T.clone(tangents[i]);
+    v._tangent = T.clone(tangents[i]!);
     return v;
   });
   autograd.forwardLevels++;
@@ -141,7 +141,7 @@ export function jvp(f: (...args: Tensor[]) => Tensor, primals: Tensor[], tangent
 export function jacrev(f: (x: Tensor) => Tensor) {
   return (x: Tensor): Tensor => T.tidy(() => {
     const createGraph = nested([x], [0]);
-    const input = prepareArgs([x], [0])[0];
+    const [input] = prepareArgs([x], [0]) as [Tensor];
     const y = T.tidy(() => enableGrad(() => f(input)));
     const rows: Tensor[] = [];
     for (let i = 0; i < y.size; i++) {

@@ -60,7 +60,7 @@ export class OpNode extends GradNode {
     for (const p of parents) p?.retain();
   }
   get name(): string {
-    return `${this.op[0].toUpperCase()}${this.op.slice(1)}Backward`;
+    return `${this.op.charAt(0).toUpperCase()}${this.op.slice(1)}Backward`;
   }
   get nextFunctions(): readonly (GradNode | null)[] {
     return this.parents;

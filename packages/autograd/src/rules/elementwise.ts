@@ -7,7 +7,7 @@
 import type { Tensor, UnaryOp } from '@nn/tensor';
 import type { ArithOp } from '@nn/tensor/backend';
 import * as T from '@nn/tensor';
-import type { RuleContext } from './context.js';
+import { type RuleContext, inputOf, inputsOf } from './context.js';
 
 export type ElementwiseOp = UnaryOp | ArithOp | 'where';
 type Ctx = RuleContext<unknown>;
@@ -19,7 +19,7 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 /** A unary partial v * f'(x), given f'(x) from x and the output y. */
 const unaryPartial =
   (deriv: (x: Tensor, y: () => Tensor) => Tensor): Partial =>
-  (ctx, _i, v) => T.mul(v, deriv(ctx.inputs[0], () => ctx.output()));
+  (ctx, _i, v) => T.mul(v, deriv(inputOf(ctx, 0), () => ctx.output()));
 
 const zero: Partial = () => null;
 
@@ -32,8 +32,8 @@ export const PARTIALS: { [K in ElementwiseOp]: Partial } = {
   round: zero,
   exp: unaryPartial((_x, y) => y()),
   expm1: unaryPartial((_x, y) => T.add(y(), 1)),
-  log: (ctx, _i, v) => T.div(v, ctx.inputs[0]),
-  log1p: (ctx, _i, v) => T.div(v, T.add(ctx.inputs[0], 1)),
+  log: (ctx, _i, v) => T.div(v, inputOf(ctx, 0)),
+  log1p: (ctx, _i, v) => T.div(v, T.add(inputOf(ctx, 0), 1)),
   sqrt: (ctx, _i, v) => T.div(v, T.mul(ctx.output(), 2)),
   rsqrt: unaryPartial((_x, y) => T.mul(T.pow(y(), 3), -0.5)),
   reciprocal: unaryPartial((_x, y) => T.neg(T.mul(y(), y()))),
@@ -41,19 +41,19 @@ export const PARTIALS: { [K in ElementwiseOp]: Partial } = {
   cos: unaryPartial((x) => T.neg(T.sin(x))),
   tanh: unaryPartial((_x, y) => T.sub(1, T.mul(y(), y()))),
   sigmoid: unaryPartial((_x, y) => T.mul(y(), T.sub(1, y()))),
-  relu: (ctx, _i, v) => T.where(T.gt(ctx.inputs[0], 0), v, 0),
+  relu: (ctx, _i, v) => T.where(T.gt(inputOf(ctx, 0), 0), v, 0),
   erf: unaryPartial((x) => T.mul(T.exp(T.neg(T.mul(x, x))), TWO_OVER_SQRT_PI)),
 
   add: (_c, _i, v) => v,
   sub: (_c, i, v) => (i === 0 ? v : T.neg(v)),
-  mul: (ctx, i, v) => T.mul(v, ctx.inputs[1 - i]),
+  mul: (ctx, i, v) => T.mul(v, inputOf(ctx, 1 - i)),
   div: (ctx, i, v) => {
-    const [, b] = ctx.inputs;
+    const [, b] = inputsOf(ctx, 2);
     if (i === 0) return T.div(v, b);
     return T.neg(T.div(T.mul(v, ctx.output()), b));
   },
   pow: (ctx, i, v) => {
-    const [a, b] = ctx.inputs;
+    const [a, b] = inputsOf(ctx, 2);
     if (i === 0) {
       // b * a^(b-1), and 0 where b == 0 (avoids 0 * inf at a == 0), as PyTorch.
       const d = T.mul(b, T.pow(a, T.sub(b, 1)));
@@ -67,14 +67,14 @@ export const PARTIALS: { [K in ElementwiseOp]: Partial } = {
   minimum: (ctx, i, v) => tieSplit(ctx, i, v, T.lt),
   where: (ctx, i, v) => {
     if (i === 0) return null;
-    const cond = ctx.inputs[0];
+    const cond = inputOf(ctx, 0);
     return i === 1 ? T.where(cond, v, 0) : T.where(cond, 0, v);
   },
 };
 
 /** maximum/minimum: the winner takes the gradient; ties split it evenly (PyTorch's rule). */
 function tieSplit(ctx: Ctx, i: number, v: Tensor, wins: (a: Tensor, b: Tensor) => Tensor): Tensor {
-  const [a, b] = ctx.inputs;
+  const [a, b] = inputsOf(ctx, 2);
   const mine = i === 0 ? a : b;
   const other = i === 0 ? b : a;
   const w = T.where(wins(mine, other), 1, T.where(T.eq(mine, other), 0.5, 0));

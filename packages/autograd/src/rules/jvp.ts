@@ -2,14 +2,15 @@
 import * as T from '@nn/tensor';
 import { ARITH_OPS, type DiffOp, padWindow, type ParamsOf, sliceView, type StructuralOp, UNARY_OPS } from '@nn/tensor/backend';
 import type { Tensor } from '@nn/tensor';
-import type { RuleContext } from './context.js';
+import { type RuleContext, inputOf, inputsOf } from './context.js';
 import { type ElementwiseOp, PARTIALS } from './elementwise.js';
 import { extremumShare, prodPartial } from './vjp.js';
 
 /** The output's tangent from the inputs' tangents (null: not given, i.e. zero). */
 export type JvpRule<K extends DiffOp> = (ctx: RuleContext<ParamsOf<K>>, tangents: readonly (Tensor | null)[]) => Tensor;
 
-const orZeros = (t: Tensor | null, like: Tensor): Tensor => t ?? T.zerosLike(like);
+/** A tangent, or zeros for one not given (null, or past the end of `tangents`). */
+const orZeros = (t: Tensor | null | undefined, like: Tensor): Tensor => t ?? T.zerosLike(like);
 
 function elementwiseJvp(op: ElementwiseOp): JvpRule<any> {
   const partial = PARTIALS[op];
@@ -38,8 +39,8 @@ const STRUCTURAL: { [K in StructuralOp]: JvpRule<K> } = {
   amax: (ctx, [t]) => T.sum(T.mul(t!, extremumShare(ctx)), ctx.params.axes, ctx.params.keepdim),
   amin: (ctx, [t]) => T.sum(T.mul(t!, extremumShare(ctx)), ctx.params.axes, ctx.params.keepdim),
   prod: (ctx, [t]) => T.sum(T.mul(t!, prodPartial(ctx)), ctx.params.axes, ctx.params.keepdim),
-  matmul: (ctx, [ta, tb]) => {
-    const [a, b] = ctx.inputs;
+  matmul: (ctx, [ta = null, tb = null]) => {
+    const [a, b] = inputsOf(ctx, 2);
     if (ta !== null && tb !== null) return T.add(T.matmul(ta, b), T.matmul(a, tb));
     return ta !== null ? T.matmul(ta, b) : T.matmul(a, tb!);
   },
@@ -52,9 +53,9 @@ const STRUCTURAL: { [K in StructuralOp]: JvpRule<K> } = {
   foldWindows: (ctx, [t]) => T.foldWindows(t!, ctx.params.shape, ctx.params.axes, ctx.params.size, ctx.params),
   concat: (ctx, tangents) => T.concat(ctx.inputs.map((x, i) => orZeros(tangents[i], x)), ctx.params.axis),
   copy: (_ctx, [t]) => T.clone(t!),
-  gather: (ctx, [t]) => T.gather(t!, ctx.params.axis, ctx.inputs[1]),
+  gather: (ctx, [t]) => T.gather(t!, ctx.params.axis, inputOf(ctx, 1)),
   scatterAdd: (ctx, [tx, , tu]) =>
-    T.scatterAdd(orZeros(tx, ctx.inputs[0]), ctx.params.axis, ctx.inputs[1], orZeros(tu, ctx.inputs[2])),
+    T.scatterAdd(orZeros(tx, inputOf(ctx, 0)), ctx.params.axis, inputOf(ctx, 1), orZeros(tu, inputOf(ctx, 2))),
   cast: (ctx, [t]) => T.cast(t!, ctx.params.dtype),
 };
 

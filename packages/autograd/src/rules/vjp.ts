@@ -2,7 +2,7 @@
 import * as T from '@nn/tensor';
 import { ARITH_OPS, type DiffOp, padWindow, type ParamsOf, sliceView, type StructuralOp, UNARY_OPS } from '@nn/tensor/backend';
 import type { Tensor } from '@nn/tensor';
-import type { RuleContext } from './context.js';
+import { type RuleContext, inputOf, inputsOf } from './context.js';
 import { type ElementwiseOp, PARTIALS } from './elementwise.js';
 import { sumTo } from './sum-to.js';
 
@@ -35,28 +35,28 @@ const invertPerm = (perm: readonly number[]): number[] => {
 
 const STRUCTURAL: { [K in StructuralOp]: VjpRule<K> } = {
   where: elementwiseVjp('where'),
-  sum: (ctx, g) => [expandBack(g, ctx.inputs[0], ctx.params.axes, ctx.params.keepdim)],
+  sum: (ctx, g) => [expandBack(g, inputOf(ctx, 0), ctx.params.axes, ctx.params.keepdim)],
   amax: (ctx, g) => [extremumVjp(ctx, g)],
   amin: (ctx, g) => [extremumVjp(ctx, g)],
-  prod: (ctx, g) => [T.mul(expandBack(g, ctx.inputs[0], ctx.params.axes, ctx.params.keepdim), prodPartial(ctx))],
+  prod: (ctx, g) => [T.mul(expandBack(g, inputOf(ctx, 0), ctx.params.axes, ctx.params.keepdim), prodPartial(ctx))],
   matmul: (ctx, g, needs) => {
-    const [a, b] = ctx.inputs;
+    const [a, b] = inputsOf(ctx, 2);
     return [
       needs[0] ? sumTo(T.matmul(g, T.transpose(b, -2, -1)), a.shape) : null,
       needs[1] ? sumTo(T.matmul(T.transpose(a, -2, -1), g), b.shape) : null,
     ];
   },
-  reshape: (ctx, g) => [T.reshape(g, ctx.inputs[0].shape)],
+  reshape: (ctx, g) => [T.reshape(g, inputOf(ctx, 0).shape)],
   permute: (ctx, g) => [T.permute(g, invertPerm(ctx.params.perm))],
-  expand: (ctx, g) => [sumTo(g, ctx.inputs[0].shape)],
-  slice: (ctx, g) => [padWindow(g, ctx.params.starts, ctx.params.steps, ctx.inputs[0].shape, 0)],
-  pad: (ctx, g) => [sliceView(g, ctx.params.starts, ctx.params.steps, ctx.inputs[0].shape)],
-  windows: (ctx, g) => [T.foldWindows(g, ctx.inputs[0].shape, ctx.params.axes, ctx.params.size, ctx.params)],
+  expand: (ctx, g) => [sumTo(g, inputOf(ctx, 0).shape)],
+  slice: (ctx, g) => [padWindow(g, ctx.params.starts, ctx.params.steps, inputOf(ctx, 0).shape, 0)],
+  pad: (ctx, g) => [sliceView(g, ctx.params.starts, ctx.params.steps, inputOf(ctx, 0).shape)],
+  windows: (ctx, g) => [T.foldWindows(g, inputOf(ctx, 0).shape, ctx.params.axes, ctx.params.size, ctx.params)],
   foldWindows: (ctx, g) => [T.slidingWindows(g, ctx.params.axes, ctx.params.size, ctx.params)],
   concat: (ctx, g, needs) => {
     let at = 0;
     return ctx.inputs.map((x, i) => {
-      const n = x.shape[ctx.params.axis];
+      const n = x.shape[ctx.params.axis]!; // concat normalized axis to one of x's dims
       const r = needs[i] ? T.slice(g, ctx.params.axis, at, at + n) : null;
       at += n;
       return r;
@@ -66,19 +66,19 @@ const STRUCTURAL: { [K in StructuralOp]: VjpRule<K> } = {
   // would otherwise copy its whole gradient once more).
   copy: (_ctx, g) => [g],
   gather: (ctx, g) => {
-    const [x, index] = ctx.inputs;
+    const [x, index] = inputsOf(ctx, 2);
     return [T.scatterAdd(T.zerosLike(x), ctx.params.axis, index, g), null];
   },
   scatterAdd: (ctx, g, needs) => {
-    const [, index] = ctx.inputs;
+    const [, index] = inputsOf(ctx, 2);
     return [needs[0] ? T.clone(g) : null, null, needs[2] ? T.gather(g, ctx.params.axis, index) : null];
   },
-  cast: (ctx, g) => [T.cast(g, ctx.inputs[0].dtype)],
+  cast: (ctx, g) => [T.cast(g, inputOf(ctx, 0).dtype)],
 };
 
 /** d prod / d x_i = product of the others; exact with zeros (one zero: only it gets a gradient). */
 export function prodPartial(ctx: RuleContext<ParamsOf<'prod'>>): Tensor {
-  const x = ctx.inputs[0];
+  const x = inputOf(ctx, 0);
   const { axes, keepdim } = ctx.params;
   const isZero = T.eq(x, 0);
   const zeros = T.sum(isZero, axes, true);
@@ -92,7 +92,7 @@ export function prodPartial(ctx: RuleContext<ParamsOf<'prod'>>): Tensor {
 
 /** amax/amin: the gradient is shared evenly among the elements equal to the extremum. */
 export function extremumShare(ctx: RuleContext<ParamsOf<'amax'>>): Tensor {
-  const x = ctx.inputs[0];
+  const x = inputOf(ctx, 0);
   const { axes, keepdim } = ctx.params;
   const outK = expandBack(ctx.output(), x, axes, keepdim);
   const mask = T.cast(T.eq(x, outK), x.dtype);
@@ -102,7 +102,7 @@ export function extremumShare(ctx: RuleContext<ParamsOf<'amax'>>): Tensor {
 
 function extremumVjp(ctx: RuleContext<ParamsOf<'amax'>>, g: Tensor): Tensor {
   const { axes, keepdim } = ctx.params;
-  return T.mul(expandBack(g, ctx.inputs[0], axes, keepdim), extremumShare(ctx));
+  return T.mul(expandBack(g, inputOf(ctx, 0), axes, keepdim), extremumShare(ctx));
 }
 
 /** The reverse-mode rule (vector-Jacobian product) of every differentiable op, keyed by op (a typed, exhaustive table). */
