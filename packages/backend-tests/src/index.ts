@@ -4,7 +4,8 @@
  * duration of the suite, and checks every primitive (through the public ops) against naive
  * reference implementations in plain JavaScript.
  */
-import { type Backend, type DType, getBackend, registerBackend, setBackend } from '@nn/tensor';
+import { type DType, getBackend, registerBackend, setBackend } from '@nn/tensor';
+import type { BackendFactory } from '@nn/tensor/backend';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { creationTests } from './creation.js';
 import { elementwiseTests } from './elementwise.js';
@@ -32,7 +33,7 @@ export interface ConformanceOptions {
  */
 export function runBackendConformance(
   name: string,
-  createBackend: () => Backend | Promise<Backend>,
+  createBackend: BackendFactory,
   options: ConformanceOptions = {},
 ): void {
   describe(`backend conformance: ${name}`, () => {
