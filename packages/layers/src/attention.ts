@@ -6,7 +6,7 @@
  */
 import * as T from '@nn/tensor';
 import { DTypeError, ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
-import { checkOptions, checkPositiveInt, type Rule, type Rules, rule, withDefaults } from './check.js';
+import { checkOptions, checkPositiveInt, dims, type Rule, type Rules, rule, withDefaults } from './check.js';
 import { dropout } from './dropout.js';
 import { constant_, xavierUniform_ } from './init.js';
 import { Linear } from './linear.js';
@@ -75,6 +75,9 @@ export interface ScaledDotProductAttentionOptions {
   scale?: number | null;
 }
 
+/** Query, key and value (projections of). */
+type Triple = [Tensor, Tensor, Tensor];
+
 const SDPA_RULES: Rules<Required<ScaledDotProductAttentionOptions>> = {
   attnMask: { ok: (v) => v === null || isTensor(v), valid: 'a bool or float Tensor, or null' },
   dropoutP: rule.dropout,
@@ -121,9 +124,9 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   if (!query.dtype.startsWith('float') || key.dtype !== query.dtype || value.dtype !== query.dtype) {
     throw new DTypeError(`${op}: query, key and value must share a floating-point dtype, got ${query.dtype}, ${key.dtype} and ${value.dtype}`);
   }
-  const [l, e] = query.shape.slice(-2);
-  const [s, ek] = key.shape.slice(-2);
-  const sv = value.shape[value.ndim - 2];
+  const [l, e] = dims(query.shape, -2, -1);
+  const [s, ek] = dims(key.shape, -2, -1);
+  const [sv] = dims(value.shape, -2);
   if (ek !== e) throw new ShapeError(`${op}: key's last dim must equal the query's (E = ${e}), got key ${fmt(key.shape)} and query ${fmt(query.shape)}`);
   if (sv !== s) throw new ShapeError(`${op}: value must have key's sequence length (S = ${s}) in dim -2, got value ${fmt(value.shape)} and key ${fmt(key.shape)}`);
   const batch = T.broadcastShapes(op, query.shape.slice(0, -2), T.broadcastShapes(op, key.shape.slice(0, -2), value.shape.slice(0, -2)));
@@ -327,10 +330,10 @@ export class MultiheadAttention extends Module {
     }
     const batched = query.ndim === 3;
     const bf = batched && this.batchFirst;
-    const seqOf = (t: Tensor) => t.shape[bf ? 1 : 0];
-    const batchOf = (t: Tensor) => (batched ? t.shape[bf ? 0 : 1] : 1);
+    const seqOf = (t: Tensor) => dims(t.shape, bf ? 1 : 0)[0];
+    const batchOf = (t: Tensor) => (batched ? dims(t.shape, bf ? 0 : 1)[0] : 1);
     for (const [k, t, d] of [['query', query, this.embedDim, 'embedDim'], ['key', key, this.kdim, 'kdim'], ['value', value, this.vdim, 'vdim']] as const) {
-      if (t.shape[t.ndim - 1] !== d) {
+      if (t.shape.at(-1) !== d) {
         const what = k === 'query' ? 'embedDim' : k === 'key' ? 'kdim' : 'vdim';
         throw new ShapeError(`${name}: expected ${k} with last dimension ${what} = ${d}, got shape ${fmt(t.shape)}`);
       }
@@ -408,15 +411,16 @@ export class MultiheadAttention extends Module {
   }
 
   /** The input projections: one matmul for self-attention with packed weights, else one each. */
-  private project(q: Tensor, k: Tensor, v: Tensor, same: boolean): Tensor[] {
+  private project(q: Tensor, k: Tensor, v: Tensor, same: boolean): Triple {
     const e = this.embedDim;
-    const b = this.in_proj_bias === null ? [null, null, null] : T.split(this.in_proj_bias, e);
+    // The packed [3E, E] weight and [3E] bias split into three E-sized parts.
+    const [bq, bk, bv] = this.in_proj_bias === null ? [null, null, null] : (T.split(this.in_proj_bias, e) as Triple);
     if (this.in_proj_weight !== null) {
-      if (same) return T.split(T.linear(q, this.in_proj_weight, this.in_proj_bias), e, -1);
-      const [wq, wk, wv] = T.split(this.in_proj_weight, e);
-      return [T.linear(q, wq, b[0]), T.linear(k, wk, b[1]), T.linear(v, wv, b[2])];
+      if (same) return T.split(T.linear(q, this.in_proj_weight, this.in_proj_bias), e, -1) as Triple;
+      const [wq, wk, wv] = T.split(this.in_proj_weight, e) as Triple;
+      return [T.linear(q, wq, bq), T.linear(k, wk, bk), T.linear(v, wv, bv)];
     }
-    return [T.linear(q, this.q_proj_weight!, b[0]), T.linear(k, this.k_proj_weight!, b[1]), T.linear(v, this.v_proj_weight!, b[2])];
+    return [T.linear(q, this.q_proj_weight!, bq), T.linear(k, this.k_proj_weight!, bk), T.linear(v, this.v_proj_weight!, bv)];
   }
 
   override extraRepr(): string {

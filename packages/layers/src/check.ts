@@ -60,3 +60,19 @@ export function withDefaults<O extends object>(where: string, defaults: Required
   for (const [k, v] of Object.entries(given)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
 }
+
+/**
+ * Sizes of the given dims (negative counts from the end), for shapes whose rank the caller has
+ * checked: `const [l, e] = dims(query.shape, -2, -1)`. A missing dim is a ShapeError naming it.
+ */
+export function dims(shape: readonly number[], a: number): [number];
+export function dims(shape: readonly number[], a: number, b: number): [number, number];
+export function dims(shape: readonly number[], a: number, b: number, c: number): [number, number, number];
+export function dims(shape: readonly number[], a: number, b: number, c: number, d: number): [number, number, number, number];
+export function dims(shape: readonly number[], ...axes: number[]): number[] {
+  return axes.map((axis) => {
+    const size = shape.at(axis);
+    if (size === undefined) throw new ShapeError(`dim ${axis} of shape [${shape.join(', ')}] was read before its rank was checked`);
+    return size;
+  });
+}

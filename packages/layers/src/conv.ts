@@ -55,6 +55,13 @@ export interface ConvTransposeModuleOptions {
 const CONV_TRANSPOSE_OPTIONS = ['stride', 'padding', 'outputPadding', 'groups', 'bias', 'dilation', 'dtype', 'backend'] as const;
 
 const tuple = (v: readonly number[]): string => `(${v.join(', ')}${v.length === 1 ? ',' : ''})`;
+/** Per-dim tuples of one length (kernelSize, stride, ... all have `spatial` entries) zipped into one record per dim. */
+function perDim<K extends string>(tuples: Record<K, readonly number[]>): Record<K, number>[] {
+  const keys = Object.keys(tuples) as K[];
+  const n = Math.min(...keys.map((key) => tuples[key].length));
+  return Array.from({ length: n }, (_, i) => Object.fromEntries(keys.map((key) => [key, tuples[key][i]])) as Record<K, number>);
+}
+
 const spatialLayout = (n: number): string => (n === 1 ? '[N, C, L]' : '[N, C, H, W]');
 
 /** What Conv* and ConvTranspose* share: checked hyper-parameters, weight/bias, PyTorch's init and repr. */
@@ -164,9 +171,10 @@ abstract class ConvNd extends ConvBase {
     const options = { stride: this.stride, dilation: this.dilation, groups: this.groups };
     if (this.paddingMode === 'zeros') return op(x, this.weight, this.bias, { ...options, padding: this.padding });
     // Other modes pad first (PyTorch's _reversed_padding_repeated_twice), then convolve unpadded.
+    const pad = this.padding;
     const spec: number[] = [];
-    for (let i = this.spatial - 1; i >= 0; i--) {
-      const total = this.padding === 'same' ? this.dilation[i] * (this.kernelSize[i] - 1) : this.padding === 'valid' ? 0 : 2 * this.padding[i];
+    for (const { k, d, p } of perDim({ k: this.kernelSize, d: this.dilation, p: typeof pad === 'string' ? this.kernelSize : pad }).reverse()) {
+      const total = pad === 'same' ? d * (k - 1) : pad === 'valid' ? 0 : 2 * p;
       spec.push(Math.floor(total / 2), total - Math.floor(total / 2));
     }
     return T.tidy(() => op(T.pad(x, spec, { mode: this.paddingMode as Exclude<PaddingMode, 'zeros'> }), this.weight, this.bias, options));
@@ -242,8 +250,8 @@ abstract class ConvTransposeNd extends ConvBase {
     super(kind, spatial, inChannels, outChannels, kernelSize, options, true);
     this.padding = intTuple(kind, 'padding', options.padding ?? 0, spatial, 0);
     this.outputPadding = intTuple(kind, 'outputPadding', options.outputPadding ?? 0, spatial, 0);
-    this.outputPadding.forEach((p, i) => {
-      if (p >= this.stride[i] && p >= this.dilation[i]) {
+    perDim({ p: this.outputPadding, s: this.stride, d: this.dilation }).forEach(({ p, s, d }) => {
+      if (p >= s && p >= d) {
         throw new ValueRangeError(`${kind}: outputPadding ${tuple(this.outputPadding)} must be smaller than either stride ${tuple(this.stride)} or dilation ${tuple(this.dilation)}`);
       }
     });
@@ -260,10 +268,14 @@ abstract class ConvTransposeNd extends ConvBase {
     if (outputSize !== undefined) {
       const want = outputSize.slice(-n);
       const input = x.shape.slice(-n);
-      outputPadding = want.map((w, i) => {
-        const least = (input[i] - 1) * this.stride[i] - 2 * this.padding[i] + this.dilation[i] * (this.kernelSize[i] - 1) + 1;
-        if (!Number.isInteger(w) || w < least || w >= least + this.stride[i]) {
-          throw new ValueRangeError(`${this.kind}: requested output size ${tuple(want)} is not reachable: size ${i} must be in [${least}, ${least + this.stride[i] - 1}] for input ${tuple(input)}`);
+      if (want.length !== n) {
+        throw new ValueRangeError(`${this.kind}: outputSize ${tuple(want)} must give the ${n} spatial sizes (optionally after N and C)`);
+      }
+      const dimsAt = perDim({ w: want, x: input, s: this.stride, p: this.padding, d: this.dilation, k: this.kernelSize });
+      outputPadding = dimsAt.map(({ w, x: xi, s, p, d, k }, i) => {
+        const least = (xi - 1) * s - 2 * p + d * (k - 1) + 1;
+        if (!Number.isInteger(w) || w < least || w >= least + s) {
+          throw new ValueRangeError(`${this.kind}: requested output size ${tuple(want)} is not reachable: size ${i} must be in [${least}, ${least + s - 1}] for input ${tuple(input)}`);
         }
         return w - least;
       });

@@ -1,5 +1,6 @@
 import * as T from '@nn/tensor';
 import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
+import { dims } from './check.js';
 import { Module } from './module.js';
 
 /** Inverted dropout: zero each element with probability p and scale the rest by 1 / (1 - p). */
@@ -62,7 +63,8 @@ export function dropout2d(x: Tensor, p = 0.5, training = true): Tensor {
   if (!training || p === 0) return T.reshape(x, x.shape);
   if (p === 1) return T.mul(x, 0);
   return T.tidy(() => {
-    const keep = T.ge(T.rand([x.shape[0], x.shape[1], 1, 1], { dtype: x.dtype, backend: x.backend.name }), p);
+    const [n, c] = dims(x.shape, 0, 1);
+    const keep = T.ge(T.rand([n, c, 1, 1], { dtype: x.dtype, backend: x.backend.name }), p);
     return T.mul(T.where(keep, x, 0), 1 / (1 - p));
   });
 }

@@ -5,6 +5,7 @@
 import * as T from '@nn/tensor';
 import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
 import { noGrad } from '@nn/autograd';
+import { dims } from './check.js';
 
 /** Nonlinearities {@link calculateGain} knows (PyTorch's, in camelCase: `'leakyRelu'` is PyTorch's `'leaky_relu'`). */
 export type Nonlinearity =
@@ -46,8 +47,9 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
  */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   if (t.ndim < 2) throw new ShapeError(`init: fan in and fan out need a tensor of at least 2 dims, got shape [${t.shape.join(',')}]`);
+  const [out, inp] = dims(t.shape, 0, 1);
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
-  return [t.shape[1] * receptive, t.shape[0] * receptive];
+  return [inp * receptive, out * receptive];
 }
 
 function fill(t: Tensor, make: () => Tensor): Tensor {

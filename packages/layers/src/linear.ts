@@ -1,6 +1,6 @@
 import * as T from '@nn/tensor';
 import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
-import { checkFeatures, checkPositiveInt } from './check.js';
+import { checkFeatures, checkPositiveInt, dims } from './check.js';
 import { kaimingUniform_, uniform_ } from './init.js';
 import { Module, parameter } from './module.js';
 
@@ -133,8 +133,9 @@ export class Unflatten extends Module {
     const d = this.dim < 0 ? this.dim + x.ndim : this.dim;
     if (d < 0 || d >= x.ndim) throw new ShapeError(`Unflatten: dim ${this.dim} is out of range for input of shape [${x.shape.join(',')}]`);
     const known = this.unflattenedSize.filter((s) => s !== -1).reduce((a, b) => a * b, 1);
-    const fits = this.unflattenedSize.includes(-1) ? x.shape[d] % known === 0 : known === x.shape[d];
-    if (!fits) throw new ShapeError(`Unflatten: dim ${this.dim} of size ${x.shape[d]} cannot be split into [${this.unflattenedSize.join(', ')}] (input shape [${x.shape.join(',')}])`);
+    const [size] = dims(x.shape, d);
+    const fits = this.unflattenedSize.includes(-1) ? size % known === 0 : known === size;
+    if (!fits) throw new ShapeError(`Unflatten: dim ${this.dim} of size ${size} cannot be split into [${this.unflattenedSize.join(', ')}] (input shape [${x.shape.join(',')}])`);
     return T.reshape(x, [...x.shape.slice(0, d), ...this.unflattenedSize, ...x.shape.slice(d + 1)]);
   }
   override extraRepr(): string {

@@ -2,6 +2,7 @@
 import * as T from '@nn/tensor';
 import { DTypeError, ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
 import { customGrad } from '@nn/autograd';
+import { dims } from './check.js';
 import { Module } from './module.js';
 
 /** How a loss reduces its per-element values: `'mean'` (default), `'sum'`, or `'none'` (no reduction). */
@@ -87,10 +88,13 @@ const bceElementwise = customGrad(
       const log1mP = T.clamp(T.log(T.sub(1, x)), -100);
       return T.neg(T.add(T.mul(y, logP), T.mul(T.sub(1, y), log1mP)));
     }),
-  (g: Tensor, [x, y]: Tensor[]) => [
+  (g: Tensor, inputs: Tensor[]) => {
+    const [x, y] = inputs as [Tensor, Tensor]; // the op's two inputs
+    return [
     T.tidy(() => T.div(T.mul(g, T.sub(x, y)), T.maximum(T.mul(x, T.sub(1, x)), 1e-12))),
     T.tidy(() => T.mul(g, T.sub(T.clamp(T.log(T.sub(1, x)), -100), T.clamp(T.log(x), -100)))),
-  ],
+    ];
+  },
 );
 
 /** Binary cross-entropy on probabilities; the logs are clamped at -100 as in PyTorch. */
@@ -143,7 +147,7 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, ignoreInde
   if (target.ndim !== expected.length || target.shape.some((d, i) => d !== expected[i])) {
     throw new ShapeError(`${op}: input shape [${input.shape.join(',')}] needs a target of shape [${expected.join(',')}], got [${target.shape.join(',')}]`);
   }
-  const c = input.shape[classDim];
+  const [c] = dims(input.shape, classDim);
   const error = (v: number, i: number): Error =>
     new ValueRangeError(`${op}: target ${v} at position ${i} is out of range for ${c} classes (valid: 0 to ${c - 1}${ignoreIndex < 0 || ignoreIndex >= c ? `, or ignoreIndex ${ignoreIndex}` : ''})`);
   const be = target.backend;
@@ -153,10 +157,7 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, ignoreInde
     return c;
   }
   const data = target.dataSync();
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v !== ignoreIndex && (v < 0 || v >= c)) throw error(v, i);
-  }
+  for (const [i, v] of data.entries()) if (v !== ignoreIndex && (v < 0 || v >= c)) throw error(v, i);
   return c;
 }
 
@@ -166,7 +167,7 @@ function flattenClasses(input: Tensor, target: Tensor): [Tensor, Tensor] {
   if (input.ndim === 2) return [input, target];
   const perm = [0, ...Array.from({ length: input.ndim - 2 }, (_, i) => i + 2), 1];
   const moved = T.permute(input, perm);
-  return [T.reshape(moved, [-1, input.shape[1]]), T.reshape(target, [-1])];
+  return [T.reshape(moved, [-1, dims(input.shape, 1)[0]]), T.reshape(target, [-1])];
 }
 
 /** Negative log-likelihood of class indices given log-probabilities [N, C] (or [C], [N, C, d...]). */
@@ -239,7 +240,7 @@ export function crossEntropy(
 function crossEntropyProbs(input: Tensor, target: Tensor, reduction: Reduction, weight: Tensor | null, eps: number): Tensor {
   sameShape('crossEntropy', input, target);
   const classDim = input.ndim === 1 ? 0 : 1;
-  const c = input.shape[classDim];
+  const [c] = dims(input.shape, classDim);
   checkWeight('crossEntropy', weight, c);
   return T.tidy(() => {
     const logp = T.logSoftmax(input, classDim);

@@ -91,7 +91,7 @@ export abstract class Module {
   protected registerBuffer(name: string, t: Tensor | null, { persistent = true, key = name }: { persistent?: boolean; key?: string } = {}): void {
     if (t !== null) T.keep(t);
     (this as Record<string, unknown>)[name] = t;
-    (this as unknown as Record<symbol, Map<string, BufferInfo>>)[BUFFERS].set(name, { key, persistent });
+    (this as unknown as { [BUFFERS]: Map<string, BufferInfo> })[BUFFERS].set(name, { key, persistent });
   }
 
   /** Direct submodules with their names. */
@@ -117,7 +117,7 @@ export abstract class Module {
 
   /** [state-dict key, tensor, property name] of this module's own parameters or buffers. */
   private ownTensors(kind: 'param' | 'buffer', persistentOnly = false): [string, Tensor, string][] {
-    const buffers = (this as unknown as Record<symbol, Map<string, BufferInfo>>)[BUFFERS];
+    const buffers = (this as unknown as { [BUFFERS]: Map<string, BufferInfo> })[BUFFERS];
     const out: [string, Tensor, string][] = [];
     for (const [k, v] of Object.entries(this)) {
       if (!(v instanceof T.Tensor)) continue;

@@ -1,7 +1,7 @@
 import * as T from '@nn/tensor';
 import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
 import { noGrad } from '@nn/autograd';
-import { checkFeatures, checkPositiveInt } from './check.js';
+import { checkFeatures, checkPositiveInt, dims } from './check.js';
 import { Module, parameter } from './module.js';
 
 /** (x - mean) / sqrt(var + eps), with weight and bias broadcast in. */
@@ -80,7 +80,7 @@ abstract class BatchNormBase extends Module {
     if (!this.ranks.includes(x.ndim)) throw new ShapeError(`${name}: expected ${this.layout} input, got shape [${x.shape.join(',')}]`);
     checkFeatures(name, x, 1, this.numFeatures, 'channels');
     const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
-    const n = axes.reduce((a, d) => a * x.shape[d], 1);
+    const n = x.shape.reduce((a, d, i) => (i === 1 ? a : a * d), 1); // elements per channel
     const useBatch = this.training || !this.trackRunningStats;
     if (this.training && n <= 1) throw new ValueRangeError(`${name}: expected more than 1 value per channel when training, got input of shape [${x.shape.join(',')}]`);
     const bshape = [this.numFeatures, ...x.shape.slice(2).map(() => 1)];
@@ -199,7 +199,7 @@ export class GroupNorm extends Module {
     checkFeatures(name, x, 1, this.numChannels, 'channels');
     const bshape = [this.numChannels, ...x.shape.slice(2).map(() => 1)];
     return T.tidy(() => {
-      const groups = T.reshape(x, [x.shape[0], this.numGroups, -1]);
+      const groups = T.reshape(x, [dims(x.shape, 0)[0], this.numGroups, -1]);
       const mean = T.mean(groups, 2, true);
       const variance = T.variance(groups, 2, { correction: 0, keepdim: true });
       const y = T.reshape(normalize(groups, mean, variance, this.eps, null, null), x.shape);

@@ -7,7 +7,7 @@
 import * as T from '@nn/tensor';
 import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
 import { fmt, isTensor } from './attention.js';
-import { checkOptions, checkPositiveInt, type Rules, rule, withDefaults } from './check.js';
+import { checkOptions, checkPositiveInt, dims, type Rules, rule, withDefaults } from './check.js';
 import { dropout } from './dropout.js';
 import { normal_ } from './init.js';
 import { Module, parameter } from './module.js';
@@ -70,10 +70,10 @@ const POSITIONAL_RULES: Rules<Required<PositionalOptions>> = { dropout: rule.dro
 function seqLength(layer: string, x: unknown, dModel: number, maxLen: number, batchFirst: boolean): number {
   if (!isTensor(x)) throw new ValueRangeError(`${layer}: input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
   const layout = batchFirst ? '[N, seq, dModel]' : '[seq, N, dModel]';
-  if ((x.ndim !== 2 && x.ndim !== 3) || x.shape[x.ndim - 1] !== dModel) {
+  if ((x.ndim !== 2 && x.ndim !== 3) || x.shape.at(-1) !== dModel) {
     throw new ShapeError(`${layer}: expected input ${layout} or unbatched [seq, dModel] with dModel = ${dModel}, got shape ${fmt(x.shape)}`);
   }
-  const l = x.shape[x.ndim === 3 && batchFirst ? 1 : 0];
+  const [l] = dims(x.shape, x.ndim === 3 && batchFirst ? 1 : 0);
   if (l > maxLen) throw new ShapeError(`${layer}: sequence length ${l} exceeds maxLen ${maxLen} (input shape ${fmt(x.shape)})`);
   return l;
 }

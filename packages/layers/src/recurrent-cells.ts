@@ -4,7 +4,7 @@
  */
 import * as T from '@nn/tensor';
 import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
-import { checkFeatures, checkOptions, checkPositiveInt, type Rules, rule } from './check.js';
+import { checkFeatures, checkOptions, checkPositiveInt, dims, type Rules, rule } from './check.js';
 import { uniform_ } from './init.js';
 import { Module, parameter } from './module.js';
 import { type CellKind, FOLD_HIDDEN_BIAS, GATES, STEP, type State } from './recurrent-steps.js';
@@ -100,7 +100,7 @@ export abstract class RNNCellBase extends Module {
       const xp = T.linear(batch(x)!, this.weight_ih, bias);
       const w = { whhT: T.transpose(this.weight_hh, 0, 1), bhh: fold ? null : this.bias_hh, whrT: null };
       // Zeros rather than the skipped matmul, so weight_hh gets PyTorch's zero gradient.
-      const h0 = batch(h) ?? T.zeros([xp.shape[0], this.hiddenSize], { dtype: xp.dtype, backend: xp.backend.name });
+      const h0 = batch(h) ?? T.zeros([dims(xp.shape, 0)[0], this.hiddenSize], { dtype: xp.dtype, backend: xp.backend.name });
       const s = STEP[this.kind](xp, { h: h0, c: batch(c) }, w, this.hiddenSize);
       const unbatch = (t: Tensor | null) => (t === null || batched ? t : T.squeeze(t, 0));
       return { h: unbatch(s.h), c: unbatch(s.c) };

@@ -5,6 +5,7 @@
  */
 import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
+import { dims } from './check.js';
 
 /** The cell types: a table keyed by this union describes each one. */
 export type CellKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
@@ -76,7 +77,7 @@ export const STEP: Record<CellKind, Step> = {
  * keeps it O(n log n) (each level pads to its parent's size only).
  */
 export function unbind(x: Tensor, dim: number): Tensor[] {
-  const n = x.shape[dim];
+  const [n] = dims(x.shape, dim);
   if (n === 1) return [T.squeeze(x, dim)];
   if (!x.requiresGrad) return Array.from({ length: n }, (_, t) => T.squeeze(T.slice(x, dim, t, t + 1), dim));
   const mid = n >> 1;

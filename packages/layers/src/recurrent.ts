@@ -6,7 +6,7 @@
  */
 import * as T from '@nn/tensor';
 import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
-import { checkFeatures, checkOptions, checkPositiveInt, type Rules, rule } from './check.js';
+import { checkFeatures, checkOptions, checkPositiveInt, dims, type Rules, rule } from './check.js';
 import { dropout } from './dropout.js';
 import { uniform_ } from './init.js';
 import { Module, parameter } from './module.js';
@@ -147,7 +147,7 @@ export abstract class RNNBase extends Module {
 
   /** The parameters per (layer, direction), like PyTorch's `all_weights`. */
   get allWeights(): Tensor[][] {
-    return this.weightNames.map((names) => names.map((n) => (this as unknown as Record<string, Tensor>)[n]));
+    return this.weightNames.map((names) => names.map((n) => (this as unknown as Record<string, Tensor>)[n]!)); // registered in the constructor
   }
 
   private weightsOf(layer: number, dir: number): { wih: Tensor; whh: Tensor; bih: Tensor | null; bhh: Tensor | null; whr: Tensor | null } {
@@ -182,8 +182,8 @@ export abstract class RNNBase extends Module {
     checkFeatures(name, input, -1, this.inputSize, 'last dimension (inputSize)');
     const batched = input.ndim === 3;
     const batchFirst = batched && this.batchFirst;
-    const seq = input.shape[batchFirst ? 1 : 0];
-    const batch = batched ? input.shape[batchFirst ? 0 : 1] : 1;
+    const [seq] = dims(input.shape, batchFirst ? 1 : 0);
+    const batch = batched ? dims(input.shape, batchFirst ? 0 : 1)[0] : 1;
     if (seq === 0 || batch === 0) throw new ShapeError(`${name}: expected a non-empty sequence and batch, got input of shape [${input.shape.join(',')}]`);
     const dirs = this.bidirectional ? 2 : 1;
     const stateShape = (size: number) => (batched ? [dirs * this.numLayers, batch, size] : [dirs * this.numLayers, size]);
@@ -206,7 +206,7 @@ export abstract class RNNBase extends Module {
           hN.push(r.h);
           if (r.c !== null) cN.push(r.c);
         }
-        x = dirs === 1 ? outs[0] : T.concat(outs, -1);
+        x = outs.length === 1 ? (outs[0] as Tensor) : T.concat(outs, -1);
         // PyTorch drops between layers only: never after the last one.
         if (this.training && this.dropout > 0 && l < this.numLayers - 1) x = dropout(x, this.dropout, true);
       }
@@ -219,21 +219,22 @@ export abstract class RNNBase extends Module {
   private direction(x: Tensor, layer: number, dir: number, timeDim: number, init: State): DirectionResult {
     const { wih, whh, bih, bhh, whr } = this.weightsOf(layer, dir);
     const fold = FOLD_HIDDEN_BIAS[this.kind];
-    const [d0, d1, features] = x.shape;
+    const [d0, d1, features] = dims(x.shape, 0, 1, 2); // [seq, N, features] or [N, seq, features]
     // All time steps' input projections in one matmul over [seq * batch, features].
     const bias = bih === null ? null : fold ? T.add(bih, bhh!) : bih;
     const proj = T.linear(T.reshape(x, [d0 * d1, features]), wih, bias);
-    const xs = unbind(T.reshape(proj, [d0, d1, wih.shape[0]]), timeDim);
+    const xs = unbind(T.reshape(proj, [d0, d1, dims(wih.shape, 0)[0]]), timeDim);
     const w: StepWeights = { whhT: T.transpose(whh, 0, 1), bhh: fold ? null : bhh, whrT: whr === null ? null : T.transpose(whr, 0, 1) };
     const step = STEP[this.kind];
     const seq = xs.length;
     const outs: Tensor[] = new Array(seq);
     // A zero h0 skips step 0's h W_hh^T, unless that is W_hh's only use: PyTorch then gives it a zero gradient.
-    let s = seq === 1 && init.h === null ? { h: T.zeros([xs[0].shape[0], whh.shape[1]], { dtype: whh.dtype, backend: whh.backend.name }), c: init.c } : init;
-    for (let k = 0; k < seq; k++) {
-      const t = dir === 0 ? k : seq - 1 - k;
+    const [x0] = xs as [Tensor]; // seq >= 1: checked in forward
+    let s = seq === 1 && init.h === null ? { h: T.zeros([dims(x0.shape, 0)[0], dims(whh.shape, 1)[0]], { dtype: whh.dtype, backend: whh.backend.name }), c: init.c } : init;
+    const order = dir === 0 ? xs.entries() : [...xs.entries()].reverse();
+    for (const [t, xt] of order) {
       // Only the new state survives the step; autograd keeps what backward needs.
-      s = T.tidy(() => step(xs[t], s, w, this.hiddenSize));
+      s = T.tidy(() => step(xt, s, w, this.hiddenSize));
       outs[t] = s.h!;
     }
     return { out: T.stack(outs, timeDim), h: s.h!, c: s.c };

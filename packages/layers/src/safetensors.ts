@@ -45,8 +45,9 @@ function serialize(entries: Entry[], data: DataArray[], metadata?: Metadata): Ui
   let offset = 0;
   const chunks = data.map((d) => new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
   entries.forEach(({ name, t, dtype }, i) => {
-    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + chunks[i].length] };
-    offset += chunks[i].length;
+    const bytes = chunks[i]!.length; // one chunk per entry
+    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
   });
   let json = new TextEncoder().encode(JSON.stringify(header));
   const pad = (8 - (json.length % 8)) % 8;
@@ -155,13 +156,14 @@ function validateHeader(header: unknown, dataLen: number, bad: (msg: string) => 
     if (!isObject(e)) bad(`${at} must be an object {dtype, shape, data_offsets}, got ${show(e)}`);
     const { dtype, shape, data_offsets: offsets } = e;
     if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) bad(`${at} has dtype ${show(dtype)}; supported: ${Object.keys(BYTES).join(', ')}`);
+    const width = BYTES[dtype]!; // a key of BYTES, checked above
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`${at} has shape ${show(shape)}; it must be an array of integers 0 <= d <= 2^53-1`);
     let count = 1;
     for (const d of shape) {
       count *= d;
       if (count > Number.MAX_SAFE_INTEGER) bad(`${at} has shape ${show(shape)} whose element count overflows`);
     }
-    const nbytes = count * BYTES[dtype];
+    const nbytes = count * width;
     if (nbytes > Number.MAX_SAFE_INTEGER) bad(`${at} has shape ${show(shape)} whose byte size overflows`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
       bad(`${at} has data_offsets ${show(offsets)}; they must be [begin, end], integers with 0 <= begin <= end <= 2^53-1`);
@@ -265,7 +267,7 @@ function decode(name: string, dtype: string, b: Uint8Array, count: number): Floa
     }
     case 'F16': case 'BF16': {
       const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = dtype === 'F16' ? halfToFloat(dv.getUint16(2 * i, true)) : new Float32Array(new Uint32Array([dv.getUint16(2 * i, true) << 16]).buffer)[0];
+      for (let i = 0; i < count; i++) out[i] = dtype === 'F16' ? halfToFloat(dv.getUint16(2 * i, true)) : new Float32Array(new Uint32Array([dv.getUint16(2 * i, true) << 16]).buffer)[0]!;
       return out;
     }
     default:

@@ -307,7 +307,7 @@ export class TransformerEncoder extends Module {
     checkOptions(`${label}.forward`, { mask: rule.any, srcKeyPaddingMask: rule.any, isCausal: rule.bool }, options, o);
     const layers = [...this.layers] as TransformerEncoderLayer[];
     const layerOpts = { srcMask: o.mask, srcKeyPaddingMask: o.srcKeyPaddingMask, isCausal: o.isCausal };
-    layers[0].checkInputs(src, layerOpts, label);
+    layers[0]!.checkInputs(src, layerOpts, label); // numLayers >= 1, checked in the constructor
     return T.tidy(() => {
       let x = src;
       for (const layer of layers) x = layer(x, layerOpts) as Tensor;
@@ -509,7 +509,7 @@ export class TransformerDecoder extends Module {
     const o = withDefaults<TransformerDecoderLayerForwardOptions>(`${label}.forward`, DECODER_DEFAULTS, options);
     checkOptions(`${label}.forward`, DECODER_FORWARD_RULES, options, o);
     const layers = [...this.layers] as TransformerDecoderLayer[];
-    layers[0].checkInputs(tgt, memory, o, label);
+    layers[0]!.checkInputs(tgt, memory, o, label); // numLayers >= 1, checked in the constructor
     return T.tidy(() => {
       let x = tgt;
       for (const layer of layers) x = layer(x, memory, o) as Tensor;
