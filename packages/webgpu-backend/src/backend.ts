@@ -13,7 +13,7 @@ import { type GView, sizeOf, WORD } from './kernels/common.js';
 import * as kew from './kernels/elementwise.js';
 import { fill, iota, random } from './kernels/fill.js';
 import { checkIndices, gather, scatterAdd } from './kernels/indexing.js';
-import { checkMatmul, linear, matmul, type Tiling } from './kernels/matmul.js';
+import { checkMatmul, linear, matmul, matmulTransposed, type Tiling } from './kernels/matmul.js';
 import { Fuser, snapshot } from './fusion.js';
 import { adam, sgd } from './kernels/optim.js';
 import { reduce } from './kernels/reduce.js';
@@ -70,10 +70,11 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
     rt.check(name);
     for (const v of views) checkDType(name, v.dtype);
   };
-  // Every other primitive first records the deferred elementwise ops, so work runs in program order.
+  // Every other primitive first records the deferred ops that use its buffers (and those before
+  // them), so work on every buffer runs in program order. `views` must name every buffer it uses.
   const op = (name: string, ...views: GView[]): void => {
     ew(name, ...views);
-    fuser.flush();
+    fuser.flushFor(views);
   };
   const sink = fuser.sink;
   return {
@@ -156,6 +157,7 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
         out: so,
         epilogue: sa.shape[0] === 1,
         record: (epi) => matmul(rt, sa, sb, so, tiling, epi),
+        recordTransposed: sa.shape[0] === 1 ? (dst) => matmulTransposed(rt, sa, sb, dst, tiling) : undefined,
       });
     },
     copy(src: GView, out: GView): void {
@@ -223,12 +225,12 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
         });
       },
       adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, opts): void {
-        op('adam', param, grad, expAvg, expAvgSq);
+        op('adam', param, grad, expAvg, expAvgSq, ...(maxExpAvgSq !== null ? [maxExpAvgSq] : []));
         floatOnly('adam', param);
         adam(rt, param, grad, expAvg, expAvgSq, maxExpAvgSq, opts);
       },
       sgd(param, grad, momentumBuf, opts): void {
-        op('sgd', param, grad);
+        op('sgd', param, grad, ...(momentumBuf !== null ? [momentumBuf] : []));
         floatOnly('sgd', param);
         sgd(rt, param, grad, momentumBuf, opts);
       },

@@ -2,12 +2,17 @@
  * Fusion of elementwise ops before they are encoded.
  *
  * Ops enqueue work and return at once, so the backend holds unary, binary, where, cast and copy
- * calls, and matrix products, in a pending list instead of recording each as a dispatch. Anything
- * else (another primitive, a read, a write into a buffer they use, a flush, the idle timer) first
- * flushes the list, so work still runs in program order; the flush cuts the list into chains and
- * records each chain as one kernel (./kernels/fused.ts), a lone op as its usual kernel, and a
- * product followed by elementwise ops as one matmul kernel with those ops in its epilogue (so a
- * linear layer's bias add and activation, and the activation's backward, cost no dispatch).
+ * calls, and matrix products, in a pending list instead of recording each as a dispatch. The list
+ * is cut into chains, each recorded as one kernel (./kernels/fused.ts), a lone op as its usual
+ * kernel, and a product followed by elementwise ops as one matmul kernel with those ops in its
+ * epilogue (so a linear layer's bias add and activation, and the activation's backward, cost no
+ * dispatch). A product whose only reader copies it transposed (the gradient of a transposed
+ * weight) is computed transposed into the copy's destination instead.
+ *
+ * When is the list recorded? A read, a flush, the idle timer or a full list record all of it. A
+ * write into a buffer it uses records all of it first. Another primitive records the chains that
+ * use its buffers and the chains those depend on (share a buffer one of them writes), and leaves
+ * the rest pending, to run after it: on every buffer, work keeps program order.
  *
  * A chain is a run of consecutive ops with the same output shape, in which every buffer the chain
  * writes is accessed through one mapping (the same offset and strides): each thread then touches
@@ -47,6 +52,11 @@ export interface HeadOp {
   /** Whether elementwise ops may join as its epilogue (a product of one batch). */
   readonly epilogue: boolean;
   readonly record: (epi: Epilogue | null) => void;
+  /**
+   * Records the product transposed, into the contiguous [N, M] dst (B^T A^T: the same sums in the
+   * same order), for a plain product of one batch; absent otherwise.
+   */
+  readonly recordTransposed?: (dst: GView) => void;
 }
 
 type Pending = ChainOp | HeadOp;
@@ -58,6 +68,8 @@ interface Chain {
   readonly buffers: Map<GpuBuffer, { views: GView[]; written: boolean }>;
   /** Buffers the elementwise ops bind (the product's output excluded: it is forwarded). */
   readonly bound: Set<GpuBuffer>;
+  /** ops is one copy of the product, transposed (a gradient of a transposed weight): see transposedCopy. */
+  transposed: boolean;
 }
 
 /** A plain copy of a view (the frontend may pass Tensors, whose fields are getters). */
@@ -70,12 +82,34 @@ function opaque(v: GView): GView {
   return { buffer: v.buffer, dtype: v.dtype, shape: [], strides: [], offset: -1 };
 }
 
+/** Whether two chains use a buffer that at least one of them writes (then their order matters). */
+function conflict(a: Chain, b: Chain): boolean {
+  for (const [buffer, e] of a.buffers) {
+    const f = b.buffers.get(buffer);
+    if (f !== undefined && (e.written || f.written)) return true;
+  }
+  return false;
+}
+
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((n, d) => n === b[d]);
 }
 
 function isHead(p: Pending): p is HeadOp {
   return 'record' in p;
+}
+
+/** Whether op copies the head's [M, N] output, transposed, into a contiguous [N, M] view. */
+function transposedCopy(head: HeadOp, op: ChainOp): boolean {
+  if (head.recordTransposed === undefined || op.spec.name !== 'copy') return false;
+  const o = head.out.shape;
+  const [M, N] = [o[o.length - 2], o[o.length - 1]];
+  const [src, dst] = [op.ins[0], op.out];
+  return (
+    src.buffer === head.out.buffer && src.offset === head.out.offset && src.shape.length === 2 &&
+    src.shape[0] === N && src.shape[1] === M && (N === 1 || src.strides[0] === 1) && (M === 1 || src.strides[1] === N) &&
+    dst.buffer !== head.out.buffer && head.reads.every((v) => v.buffer !== dst.buffer) && (N === 1 || dst.strides[0] === M) && (M === 1 || dst.strides[1] === 1)
+  );
 }
 
 /** The product's output as the chain reads it: contiguous over the chain's shape. */
@@ -138,26 +172,56 @@ export class Fuser {
 
   /** Records every pending op (as chains), then frees the buffers that died meanwhile. */
   flush(): void {
-    if (this.pending.length === 0) return;
-    const pending = this.pending;
+    if (this.pending.length > 0) {
+      const chains = this.cut(this.pending);
+      this.recordSome(chains, chains.map(() => true));
+    }
+  }
+
+  /**
+   * Before a primitive that uses `views`: records the chains that touch their buffers and the
+   * chains those depend on; the others stay pending (nothing recorded now touches what they
+   * use), so a product can still meet the copy that follows it a few primitives later.
+   */
+  flushFor(views: readonly GView[]): void {
+    if (!views.some((v) => this.used.has(v.buffer))) return;
+    const chains = this.cut(this.pending);
+    const needed = chains.map(() => false);
+    for (let k = chains.length - 1; k >= 0; k--) {
+      const c = chains[k];
+      needed[k] = views.some((v) => c.buffers.has(v.buffer)) || chains.some((l, j) => j > k && needed[j] && conflict(c, l));
+    }
+    this.recordSome(chains, needed);
+  }
+
+  /** Records the chains marked `now` (in order) and keeps the others pending, to run after them. */
+  private recordSome(chains: readonly Chain[], now: readonly boolean[]): void {
+    const kept = chains.filter((_, k) => !now[k]);
     const dead = this.dead;
-    this.pending = [];
+    this.pending = kept.flatMap((c): Pending[] => (c.head !== null ? [c.head, ...c.ops] : c.ops));
     this.used = new Set();
-    this.dead = new Set();
-    const chains = this.cut(pending);
-    // A dead buffer's value is needed only if a later chain reads it.
-    const readLater = new Set<GpuBuffer>();
+    for (const p of this.pending) {
+      for (const v of isHead(p) ? p.reads : p.ins) this.used.add(v.buffer);
+      this.used.add(p.out.buffer);
+    }
+    this.dead = new Set([...dead].filter((b) => this.used.has(b)));
+    // A dead buffer's value is needed only if a chain that runs later reads it: a later recorded
+    // one, or any kept one.
+    const reads = (c: Chain): GpuBuffer[] => [...(c.head?.reads ?? []), ...c.ops.flatMap((op) => op.ins)].map((v) => v.buffer);
+    const readLater = new Set<GpuBuffer>(kept.flatMap(reads));
     const skips: ((b: GpuBuffer) => boolean)[] = [];
     for (let c = chains.length - 1; c >= 0; c--) {
+      if (!now[c]) continue;
       const later = new Set(readLater);
       skips[c] = (b) => dead.has(b) && !later.has(b);
-      for (const v of chains[c].head?.reads ?? []) readLater.add(v.buffer);
-      for (const op of chains[c].ops) for (const v of op.ins) readLater.add(v.buffer);
+      for (const b of reads(chains[c])) readLater.add(b);
     }
     try {
-      chains.forEach((chain, c) => this.record(chain, skips[c]));
+      chains.forEach((c, k) => {
+        if (now[k]) this.record(c, skips[k]);
+      });
     } finally {
-      for (const b of dead) this.rt.free(b);
+      for (const b of dead) if (!this.dead.has(b)) this.rt.free(b);
     }
   }
 
@@ -166,6 +230,15 @@ export class Fuser {
     if (head !== null) {
       if (ops.length === 0) {
         if (!skip(head.out.buffer)) head.record(null);
+        return;
+      }
+      if (chain.transposed) {
+        // Only the transposed copy reads the product: compute it transposed, in place of the copy.
+        if (skip(head.out.buffer)) head.recordTransposed!(ops[0].out);
+        else {
+          head.record(null);
+          if (!skip(ops[0].out.buffer)) run(this.rt, ops[0].spec, ops[0].ins, ops[0].out);
+        }
         return;
       }
       const shape = ops[0].out.shape;
@@ -186,20 +259,29 @@ export class Fuser {
     let cur: Chain | null = null;
     for (const p of pending) {
       if (isHead(p)) {
-        cur = { head: p, ops: [], buffers: new Map(), bound: new Set() };
+        cur = { head: p, ops: [], buffers: new Map(), bound: new Set(), transposed: false };
         for (const v of p.reads) this.access(cur, opaque(v), false);
         this.access(cur, opaque(p.out), true);
         chains.push(cur);
         continue;
       }
       let target = cur !== null && this.joins(cur, p) ? cur : null;
+      // A transposed copy of a product (a transposed weight's gradient, copied when the backward
+      // is done) may join that product however far back, as its transposed store.
+      for (let k = chains.length - 1; target === null && k >= 0; k--) {
+        const c = chains[k];
+        if (c.head !== null && c.ops.length === 0 && transposedCopy(c.head, p) && this.independent(p, chains, k + 1)) {
+          c.transposed = true;
+          target = c;
+        }
+      }
       // An autograd backward computes both gradients of a product before the activation's
       // backward reads the first: such an op may still join the chain of the product it reads.
       for (let k = chains.length - 2; target === null && k >= 0 && k >= chains.length - 1 - LOOK_BACK; k--) {
         if (this.independent(p, chains, k + 1) && this.joins(chains[k], p)) target = chains[k];
       }
       if (target === null) {
-        cur = { head: null, ops: [], buffers: new Map(), bound: new Set() };
+        cur = { head: null, ops: [], buffers: new Map(), bound: new Set(), transposed: false };
         chains.push(cur);
         target = cur;
       }
@@ -231,6 +313,7 @@ export class Fuser {
 
   private joins(chain: Chain, op: ChainOp): boolean {
     const { head } = chain;
+    if (chain.transposed) return false;
     const shape = chain.ops.length > 0 ? chain.ops[0].out.shape : op.out.shape;
     if (chain.ops.length >= MAX_CHAIN || !sameShape(shape, op.out.shape) || !injective(op.out)) return false;
     if (chain.ops.length > 0 && !injective(chain.ops[0].out)) return false;

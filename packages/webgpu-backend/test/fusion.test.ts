@@ -313,4 +313,36 @@ describe.skipIf(!ok)('webgpu elementwise fusion', () => {
     expect(c.plain).toBe(4);
     expect(c.fused).toBe(3);
   });
+
+  it('a product copied transposed after other primitives is computed transposed when nothing else reads it', async () => {
+    const c = await check({ a: seq(6 * 5), b: seq(5 * 4, 0.4), r: seq(12, 0.8) }, (be, v, buf, free) => {
+      buf('p', 24, 'float32');
+      buf('pt', 24, 'float32');
+      buf('s', 3, 'float32');
+      buf('e', 12, 'float32');
+      buf('s2', 4, 'float32');
+      be.matmul(v('a', [1, 6, 5]), v('b', [1, 5, 4]), v('p', [1, 6, 4]));
+      be.unary('exp', v('r', [3, 4]), v('e', [3, 4]));
+      be.reduce('sum', v('e', [3, 4]), [1], v('s', [3])); // needs the exp, not the product
+      be.copy(v('p', [4, 6], [1, 4]), v('pt', [4, 6]));
+      free('p');
+      be.reduce('max', v('pt', [4, 6]), [1], v('s2', [4]));
+      return ['pt', 's', 'e', 's2'];
+    }, 1e-5);
+    expect(c.plain).toBe(5);
+    expect(c.fused).toBe(4);
+  });
+
+  it('a primitive waits for the chain it reads and for the chains that one depends on', async () => {
+    await check({ x: seq(12), y: seq(12, 0.6) }, (be, v, buf) => {
+      for (const n of ['t', 'u', 'z']) buf(n, 12, 'float32');
+      buf('s', 4, 'float32');
+      be.binary('mul', v('x', [4, 3]), v('y', [4, 3]), v('t', [4, 3]));
+      be.unary('exp', v('t', [12]), v('u', [12])); // another shape: a second chain, reading t
+      be.reduce('sum', v('u', [4, 3]), [1], v('s', [4])); // needs the second chain, so the first
+      be.reduce('max', v('x', [4, 3]), [1], v('s', [4])); // overwrites s after the first reduce
+      be.binary('add', v('t', [4, 3]), v('s', [4, 3], [1, 0]), v('z', [4, 3]));
+      return ['s', 'z', 'u'];
+    }, 1e-6);
+  });
 });

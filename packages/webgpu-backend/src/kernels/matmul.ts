@@ -293,6 +293,16 @@ export function matmul(rt: Runtime, a: GView, b: GView, out: GView, tiling: Tili
   run(rt, a, b, out, null, 'none', tiling, epi);
 }
 
+/** dst [N, M] (contiguous at dst.offset) = (a @ b)^T = b^T @ a^T for a [1, M, K], b [1, K, N]: strides swapped, no copy. */
+export function matmulTransposed(rt: Runtime, a: GView, b: GView, dst: GView, tiling: Tiling = 'auto'): void {
+  const [, M, K] = a.shape;
+  const N = b.shape[2];
+  const bt: GView = { buffer: b.buffer, dtype: b.dtype, offset: b.offset, shape: [1, N, K], strides: [0, b.strides[2], b.strides[1]] };
+  const at: GView = { buffer: a.buffer, dtype: a.dtype, offset: a.offset, shape: [1, K, M], strides: [0, a.strides[2], a.strides[1]] };
+  const o: GView = { buffer: dst.buffer, dtype: a.dtype, offset: dst.offset, shape: [1, N, M], strides: [N * M, M, 1] };
+  run(rt, bt, at, o, null, 'none', tiling, null);
+}
+
 /** The errors a product would raise when recorded, raised now (fusion.ts records it later). */
 export function checkMatmul(out: GView, M: number, N: number): void {
   if (storageType(out.dtype) === 'u32') throw new BackendError('webgpu matmul: bool operands are not supported');
