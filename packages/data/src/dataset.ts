@@ -53,7 +53,7 @@ export class TensorDataset<Ts extends Tensor[] = Tensor[]> implements Dataset<Ts
       t._check('TensorDataset');
       if (t.ndim === 0) throw new ShapeError(`TensorDataset: tensor ${i} is 0-d (shape []); every tensor needs a first (sample) dimension`);
     }
-    const n = tensors[0].shape[0];
+    const n = tensors[0]?.shape[0] ?? 0; // tensors is non-empty and none is 0-d (checked above)
     if (tensors.some((t) => t.shape[0] !== n)) {
       throw new ShapeError(
         `TensorDataset: all tensors must have the same size in dim 0 (the sample dim), got shapes ${tensors.map((t) => fmt(t.shape)).join(', ')}`,
@@ -72,8 +72,7 @@ export class TensorDataset<Ts extends Tensor[] = Tensor[]> implements Dataset<Ts
 
 function toIndexArray(op: string, indices: ArrayLike<number>, bound: number | null): Int32Array {
   const out = new Int32Array(indices.length);
-  for (let i = 0; i < indices.length; i++) {
-    const v = indices[i];
+  for (const [i, v] of Array.from(indices).entries()) {
     if (!Number.isInteger(v) || v < 0 || (bound !== null && v >= bound)) {
       throw new ValueRangeError(
         `${op}: indices[${i}] = ${v} is out of range for a dataset of length ${bound} (valid: 0 to ${bound === null ? '...' : bound - 1})`,
@@ -107,7 +106,7 @@ export class Subset<T> implements Dataset<T> {
   /** Sample `indices[index]` of the underlying dataset. */
   get(index: number): T | Promise<T> {
     checkIndex('Subset.get', index, this.indices.length);
-    return this.dataset.get(this.indices[index]);
+    return this.dataset.get(this.indices[index]!); // index checked above
   }
 }
 
@@ -126,14 +125,15 @@ export class ConcatDataset<T> implements Dataset<T> {
   }
   /** Sum of the lengths. */
   get length(): number {
-    return this.cumulativeSizes[this.cumulativeSizes.length - 1];
+    return this.cumulativeSizes.at(-1) ?? 0; // never empty: the constructor needs a dataset
   }
   /** Sample `index` of the chained datasets. */
   get(index: number): T | Promise<T> {
     checkIndex('ConcatDataset.get', index, this.length);
-    let d = 0;
-    while (index >= this.cumulativeSizes[d]) d++;
-    return this.datasets[d].get(index - (d === 0 ? 0 : this.cumulativeSizes[d - 1]));
+    // The first dataset whose running total passes index (index < length: checked above).
+    const d = this.cumulativeSizes.findIndex((end) => index < end);
+    const start = d === 0 ? 0 : this.cumulativeSizes[d - 1]!;
+    return this.datasets[d]!.get(index - start);
   }
 }
 
@@ -151,10 +151,11 @@ export function splitLengths(n: number, lengths: readonly number[]): number[] {
   }
   const total = lengths.reduce((a, b) => a + b, 0);
   if (Math.abs(total - 1) <= 1e-6 && lengths.every((f) => f <= 1)) {
-    const sizes = lengths.map((f) => Math.floor(n * f));
-    const remainder = n - sizes.reduce((a, b) => a + b, 0);
-    for (let i = 0; i < remainder; i++) sizes[i % sizes.length]++;
-    return sizes;
+    const floors = lengths.map((f) => Math.floor(n * f));
+    const remainder = n - floors.reduce((a, b) => a + b, 0);
+    // The remainder handed out one by one, round-robin from the first split.
+    const k = floors.length;
+    return floors.map((size, i) => size + Math.floor(remainder / k) + (i < remainder % k ? 1 : 0));
   }
   if (lengths.every(Number.isInteger)) {
     if (total !== n) {

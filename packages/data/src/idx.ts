@@ -49,14 +49,14 @@ function readHeader(op: string, bytes: Uint8Array): Header | null {
   if (bytes.byteLength < 4) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
-  const type = TYPES.get(bytes[2]);
-  if (bytes[0] !== 0 || bytes[1] !== 0 || type === undefined) {
+  const [zero0, zero1, typeCode, ndim = 0] = bytes.subarray(0, 4); // 4 bytes: checked above
+  const type = typeCode === undefined ? undefined : TYPES.get(typeCode);
+  if (zero0 !== 0 || zero1 !== 0 || type === undefined) {
     fail(
       op,
       `bad magic number ${hex(magic)}: expected 0x0000TTNN (type TT = 08 for unsigned bytes, NN dimensions), e.g. 0x00000803 for images or 0x00000801 for labels; is this an IDX file?`,
     );
   }
-  const ndim = bytes[3];
   if (ndim === 0) fail(op, `magic number ${hex(magic)} declares 0 dimensions`);
   const headerBytes = 4 + 4 * ndim;
   if (bytes.byteLength < headerBytes) return null;
@@ -98,7 +98,8 @@ function decode(op: string, bytes: Uint8Array, options: IdxOptions): Decoded {
   const header = readHeader(op, bytes);
   if (header === null) {
     if (n < 4) fail(op, `truncated file: ${n} bytes is too short for an IDX file (the magic number alone takes 4)`);
-    fail(op, `truncated file: the header of a ${bytes[3]}-dimensional IDX file takes ${4 + 4 * bytes[3]} bytes, got ${n}`);
+    const ndim = bytes[3] ?? 0; // n >= 4 here
+    fail(op, `truncated file: the header of a ${ndim}-dimensional IDX file takes ${4 + 4 * ndim} bytes, got ${n}`);
   }
   const { type, dims, headerBytes, count, expected } = header;
   if (n < expected) fail(op, `truncated file: expected ${expected} bytes (${describeHeader(header)}), got ${n}`);
@@ -116,7 +117,7 @@ function decode(op: string, bytes: Uint8Array, options: IdxOptions): Decoded {
     const s = scale ?? 1;
     for (let v = 0; v < 256; v++) lut[v] = (type.name === 'uint8' ? v : (v << 24) >> 24) * s;
     const out = new Float32Array(count);
-    for (let i = 0; i < count; i++) out[i] = lut[body[i]];
+    for (const [i, b] of body.subarray(0, count).entries()) out[i] = lut[b]!; // a byte indexes the 256-entry table
     return { dims, data: out };
   }
   const out = dtype === 'int32' ? new Int32Array(count) : new Float32Array(count);
@@ -155,7 +156,7 @@ async function* inflate(gz: Uint8Array): AsyncGenerator<Uint8Array> {
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
+  if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {
@@ -278,7 +279,7 @@ export async function loadMnistLike(dir: string | URL, options: MnistLikeOptions
   const labels = decode(`${op} (${lab.file})`, lab.bytes, { dtype: 'int32' });
   if (images.dims.length !== 3) fail(op, `${img.file} holds a ${images.dims.length}-dimensional array [${images.dims.join(',')}]; expected images [n, rows, cols]`);
   if (labels.dims.length !== 1) fail(op, `${lab.file} holds a ${labels.dims.length}-dimensional array [${labels.dims.join(',')}]; expected labels [n]`);
-  const [n, rows, cols] = images.dims;
+  const [n = 0, rows = 0, cols = 0] = images.dims; // 3 dims: checked above
   if (labels.dims[0] !== n) fail(op, `${img.file} has ${n} images but ${lab.file} has ${labels.dims[0]} labels`);
   return {
     images: tensor(images.data, { shape: flatten ? [n, rows * cols] : [n, rows, cols] }),

@@ -43,7 +43,7 @@ function tensorSource(dataset: Dataset<unknown>): { base: TensorDataset; map: ((
   return {
     base: d,
     map: (i: number) => {
-      for (const idx of chain) i = idx[i];
+      for (const idx of chain) i = idx[i]!; // each Subset's indices were checked against its dataset
       return i;
     },
   };

@@ -72,5 +72,6 @@ export function streamFor(op: string, seed: number | undefined): PhiloxStream {
   const w = new Int32Array(2);
   fillRandom('bits', state.key, state.counter, w);
   setRngState({ key: state.key, counter: state.counter + 1 });
-  return new PhiloxStream((w[0] >>> 0) * 2097152 + ((w[1] >>> 0) >>> 11));
+  const [hi = 0, lo = 0] = w;
+  return new PhiloxStream((hi >>> 0) * 2097152 + ((lo >>> 0) >>> 11));
 }

@@ -115,7 +115,11 @@ export async function maybeGunzip(op: string, bytes: Uint8Array, maxBytes = Numb
       chunks.push(chunk);
     }
     const out = new Uint8Array(total);
-    for (let i = 0, at = 0; i < chunks.length; at += chunks[i].byteLength, i++) out.set(chunks[i], at);
+    let at = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, at);
+      at += chunk.byteLength;
+    }
     return out;
   } catch (e) {
     if (e instanceof DataFormatError) throw e;
