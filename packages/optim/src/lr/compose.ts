@@ -14,6 +14,7 @@ const SEQUENTIAL: Family<{ schedulers: LRScheduler[]; milestones: readonly numbe
   defaults: {},
 };
 
+/** Options of {@link SequentialLR}. */
 export interface SequentialLROptions {
   /** Schedulers of the same optimizer, run one after another. */
   schedulers: LRScheduler[];

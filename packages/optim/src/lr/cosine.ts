@@ -4,6 +4,7 @@ import { type AnyOptimizer, LRScheduler, schedulerOptions } from './base.js';
 import { cosineForm } from './forms.js';
 import { COSINE, WARM_RESTARTS } from './options.js';
 
+/** Options of {@link CosineAnnealingLR}. */
 export interface CosineAnnealingLROptions {
   /** Half-period, in steps (PyTorch's T_max). */
   tMax: number;
@@ -47,6 +48,7 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 }
 
+/** Options of {@link CosineAnnealingWarmRestarts}. */
 export interface CosineAnnealingWarmRestartsOptions {
   /** Steps until the first restart (PyTorch's T_0). */
   t0: number;

@@ -7,6 +7,7 @@ import { type AnyOptimizer, LRScheduler, schedulerOptions } from './base.js';
 import { constantForm, exponentialForm, linearForm, multiStepForm, polynomialForm, stepForm } from './forms.js';
 import { CONSTANT, EXPONENTIAL, LINEAR, MULTI_STEP, POLYNOMIAL, STEP } from './options.js';
 
+/** Options of {@link StepLR}. */
 export interface StepLROptions {
   /** Period of the decay, in steps. */
   stepSize: number;
@@ -38,6 +39,7 @@ export class StepLR extends LRScheduler {
   }
 }
 
+/** Options of {@link MultiStepLR}. */
 export interface MultiStepLROptions {
   /** Steps at which lr ← lr · gamma (a repeated milestone decays repeatedly). */
   milestones: readonly number[];
@@ -70,6 +72,7 @@ export class MultiStepLR extends LRScheduler {
   }
 }
 
+/** Options of {@link ConstantLR}. */
 export interface ConstantLROptions {
   /** Multiplies the lr until totalIters (default 1/3). */
   factor?: number;
@@ -102,6 +105,7 @@ export class ConstantLR extends LRScheduler {
   }
 }
 
+/** Options of {@link LinearLR}. */
 export interface LinearLROptions {
   /** Factor at step 0 (default 1/3). */
   startFactor?: number;
@@ -140,6 +144,7 @@ export class LinearLR extends LRScheduler {
   }
 }
 
+/** Options of {@link ExponentialLR}. */
 export interface ExponentialLROptions {
   /** Multiplicative factor of the lr decay per step. */
   gamma: number;
@@ -166,6 +171,7 @@ export class ExponentialLR extends LRScheduler {
   }
 }
 
+/** Options of {@link PolynomialLR}. */
 export interface PolynomialLROptions {
   /** Steps until the lr reaches 0 (default 5). */
   totalIters?: number;

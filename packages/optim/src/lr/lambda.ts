@@ -9,6 +9,7 @@ import { INVERSE_SQRT, LAMBDA, POWER } from './options.js';
 
 type Factor = (epoch: number) => number;
 
+/** Options of {@link LambdaLR} and {@link MultiplicativeLR}. */
 export interface LambdaLROptions {
   /** Factor of the initial lr at step t: one function for all groups, or one per group. */
   lrLambda: Factor | Factor[];
@@ -57,6 +58,7 @@ export class MultiplicativeLR extends LRScheduler {
   }
 }
 
+/** Options of {@link PowerLR}. */
 export interface PowerLROptions {
   /** Time scale s in lr0 · (1 + t/s)^(−c). */
   s: number;
@@ -84,6 +86,7 @@ export class PowerLR extends LRScheduler {
   }
 }
 
+/** Options of {@link InverseSqrtLR}. */
 export interface InverseSqrtLROptions {
   /** Steps before the decay starts (>= 1, default 1): lr_t = lr0 / sqrt(max(t, warmup)). */
   warmup?: number;

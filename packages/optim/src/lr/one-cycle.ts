@@ -5,6 +5,7 @@ import { type AnyOptimizer, LRScheduler, checkOptimizer, groupsOf, perGroup } fr
 import { type OneCycleKey, type OneCyclePhase, oneCycleForm, oneCyclePhases } from './forms.js';
 import { ONE_CYCLE, ONE_CYCLE_LR, lastEpochRule } from './options.js';
 
+/** Options of {@link OneCycleLR}. */
 export interface OneCycleLROptions {
   /** Peak lr: one for all groups or one per group. */
   maxLr: number | readonly number[];

@@ -4,6 +4,7 @@ import { fmtValue, resolveOptions } from '../check.js';
 import { type AnyOptimizer, type SchedulerStateDict, checkOptimizer, groupsOf, perGroup } from './base.js';
 import { PLATEAU } from './options.js';
 
+/** Options of {@link ReduceLROnPlateau}. */
 export interface ReduceLROnPlateauOptions {
   /** 'min' (default): the metric should decrease; 'max': increase. */
   mode?: 'min' | 'max';
