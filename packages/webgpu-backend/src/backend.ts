@@ -15,7 +15,7 @@ import { fill, iota, random } from './kernels/fill.js';
 import { checkIndices, gather, scatterAdd } from './kernels/indexing.js';
 import { checkMatmul, linear, matmul, matmulTransposed, type Tiling } from './kernels/matmul.js';
 import { Fuser, snapshot } from './fusion.js';
-import { adam, sgd } from './kernels/optim.js';
+import { adam, adamGroup, sgd } from './kernels/optim.js';
 import { reduce } from './kernels/reduce.js';
 import { argsort } from './kernels/sort.js';
 import { type GpuBuffer, Runtime, type RuntimeOptions, type WebGPUMemoryInfo, type WebGPUStats } from './runtime.js';
@@ -225,9 +225,29 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
         });
       },
       adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, opts): void {
-        op('adam', param, grad, expAvg, expAvgSq, ...(maxExpAvgSq !== null ? [maxExpAvgSq] : []));
+        if (maxExpAvgSq !== null) {
+          op('adam', param, grad, expAvg, expAvgSq, maxExpAvgSq);
+          floatOnly('adam', param);
+          adam(rt, param, grad, expAvg, expAvgSq, maxExpAvgSq, opts);
+          return;
+        }
+        ew('adam', param, grad, expAvg, expAvgSq);
         floatOnly('adam', param);
-        adam(rt, param, grad, expAvg, expAvgSq, maxExpAvgSq, opts);
+        if (sizeOf(param.shape) === 0) return;
+        // Deferred: the updates of one optimizer step (same options) share dispatches (fusion.ts).
+        const item = { param: snapshot(param), grad: snapshot(grad), expAvg: snapshot(expAvg), expAvgSq: snapshot(expAvgSq) };
+        const o = { ...opts };
+        fuser.update({
+          key: `adam|${JSON.stringify(o)}`,
+          item,
+          reads: [item.grad],
+          writes: [item.param, item.expAvg, item.expAvgSq],
+          maxGroup: Math.min(4, Math.floor(maxBindings / 4)),
+          recordGroup: (items) => {
+            if (items.length === 1) adam(rt, items[0].param, items[0].grad, items[0].expAvg, items[0].expAvgSq, null, o);
+            else adamGroup(rt, items, o);
+          },
+        });
       },
       sgd(param, grad, momentumBuf, opts): void {
         op('sgd', param, grad, ...(momentumBuf !== null ? [momentumBuf] : []));

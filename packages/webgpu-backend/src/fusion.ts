@@ -7,7 +7,8 @@
  * kernel, and a product followed by elementwise ops as one matmul kernel with those ops in its
  * epilogue (so a linear layer's bias add and activation, and the activation's backward, cost no
  * dispatch). A product whose only reader copies it transposed (the gradient of a transposed
- * weight) is computed transposed into the copy's destination instead.
+ * weight) is computed transposed into the copy's destination instead. Adam updates with the same
+ * options (one optimizer step's parameters) share a dispatch, as many as the bindings allow.
  *
  * When is the list recorded? A read, a flush, the idle timer or a full list record all of it. A
  * write into a buffer it uses records all of it first. Another primitive records the chains that
@@ -33,6 +34,7 @@ import { sizeOf } from './kernels/common.js';
 import { type EwSink, run, type Spec } from './kernels/elementwise.js';
 import { type ChainOp, compileChain, injective, runChain, sameMapping } from './kernels/fused.js';
 import { EPILOGUE_BINDING_BASE, EPILOGUE_WORD_BASE, type Epilogue } from './kernels/matmul.js';
+import type { AdamItem } from './kernels/optim.js';
 import type { GpuBuffer, Runtime } from './runtime.js';
 
 /** Ops in one chain at most (bounds the shader's size and compile time). */
@@ -59,11 +61,24 @@ export interface HeadOp {
   readonly recordTransposed?: (dst: GView) => void;
 }
 
-type Pending = ChainOp | HeadOp;
+/** A deferred optimizer update; updates with the same key share one dispatch (up to maxGroup). */
+export interface UpdateOp {
+  readonly key: string;
+  readonly item: AdamItem;
+  readonly reads: readonly GView[];
+  readonly writes: readonly GView[];
+  readonly maxGroup: number;
+  /** Records the updates of `items` (this one's key, in order) together. */
+  readonly recordGroup: (items: readonly AdamItem[]) => void;
+}
+
+type Pending = ChainOp | HeadOp | UpdateOp;
 
 interface Chain {
   readonly head: HeadOp | null;
   readonly ops: ChainOp[];
+  /** Optimizer updates recorded as one dispatch (then head is null and ops empty). */
+  readonly updates: UpdateOp[];
   /** Per buffer: the mappings it is accessed through and whether the chain writes it. */
   readonly buffers: Map<GpuBuffer, { views: GView[]; written: boolean }>;
   /** Buffers the elementwise ops bind (the product's output excluded: it is forwarded). */
@@ -97,6 +112,21 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 function isHead(p: Pending): p is HeadOp {
   return 'record' in p;
+}
+
+function isUpdate(p: Pending): p is UpdateOp {
+  return 'recordGroup' in p;
+}
+
+/** The views a pending op reads and the ones it writes. */
+function accesses(p: Pending): { reads: readonly GView[]; writes: readonly GView[] } {
+  if (isUpdate(p)) return p;
+  if (isHead(p)) return { reads: p.reads, writes: [p.out] };
+  return { reads: p.ins, writes: [p.out] };
+}
+
+function newChain(head: HeadOp | null): Chain {
+  return { head, ops: [], updates: [], buffers: new Map(), bound: new Set(), transposed: false };
 }
 
 /** Whether op copies the head's [M, N] output, transposed, into a contiguous [N, M] view. */
@@ -151,10 +181,16 @@ export class Fuser {
     this.push(head);
   }
 
+  /** Defers an optimizer update (recorded at once when fusion is off). Views must be snapshots. */
+  update(u: UpdateOp): void {
+    if (!this.enabled) u.recordGroup([u.item]);
+    else this.push(u);
+  }
+
   private push(p: Pending): void {
     this.pending.push(p);
-    for (const v of isHead(p) ? p.reads : p.ins) this.used.add(v.buffer);
-    this.used.add(p.out.buffer);
+    const { reads, writes } = accesses(p);
+    for (const v of [...reads, ...writes]) this.used.add(v.buffer);
     this.rt.armIdleFlush();
     if (this.pending.length >= MAX_PENDING) this.flush();
   }
@@ -198,16 +234,17 @@ export class Fuser {
   private recordSome(chains: readonly Chain[], now: readonly boolean[]): void {
     const kept = chains.filter((_, k) => !now[k]);
     const dead = this.dead;
-    this.pending = kept.flatMap((c): Pending[] => (c.head !== null ? [c.head, ...c.ops] : c.ops));
+    this.pending = kept.flatMap((c): Pending[] => [...(c.head !== null ? [c.head] : []), ...c.ops, ...c.updates]);
     this.used = new Set();
     for (const p of this.pending) {
-      for (const v of isHead(p) ? p.reads : p.ins) this.used.add(v.buffer);
-      this.used.add(p.out.buffer);
+      const { reads, writes } = accesses(p);
+      for (const v of [...reads, ...writes]) this.used.add(v.buffer);
     }
     this.dead = new Set([...dead].filter((b) => this.used.has(b)));
     // A dead buffer's value is needed only if a chain that runs later reads it: a later recorded
     // one, or any kept one.
-    const reads = (c: Chain): GpuBuffer[] => [...(c.head?.reads ?? []), ...c.ops.flatMap((op) => op.ins)].map((v) => v.buffer);
+    const reads = (c: Chain): GpuBuffer[] =>
+      [...(c.head?.reads ?? []), ...c.ops.flatMap((op) => op.ins), ...c.updates.flatMap((u) => [...u.reads, ...u.writes])].map((v) => v.buffer);
     const readLater = new Set<GpuBuffer>(kept.flatMap(reads));
     const skips: ((b: GpuBuffer) => boolean)[] = [];
     for (let c = chains.length - 1; c >= 0; c--) {
@@ -227,6 +264,10 @@ export class Fuser {
 
   private record(chain: Chain, skip: (b: GpuBuffer) => boolean): void {
     const { head, ops } = chain;
+    if (chain.updates.length > 0) {
+      chain.updates[0].recordGroup(chain.updates.map((u) => u.item));
+      return;
+    }
     if (head !== null) {
       if (ops.length === 0) {
         if (!skip(head.out.buffer)) head.record(null);
@@ -258,8 +299,23 @@ export class Fuser {
     const chains: Chain[] = [];
     let cur: Chain | null = null;
     for (const p of pending) {
+      if (isUpdate(p)) {
+        let target: Chain | null = null;
+        for (let k = chains.length - 1; target === null && k >= 0; k--) {
+          if (this.groups(chains[k], p) && this.independent(p, chains, k + 1)) target = chains[k];
+        }
+        if (target === null) {
+          target = newChain(null);
+          chains.push(target);
+        }
+        target.updates.push(p);
+        for (const v of p.reads) this.access(target, opaque(v), false);
+        for (const v of p.writes) this.access(target, opaque(v), true);
+        cur = chains[chains.length - 1];
+        continue;
+      }
       if (isHead(p)) {
-        cur = { head: p, ops: [], buffers: new Map(), bound: new Set(), transposed: false };
+        cur = newChain(p);
         for (const v of p.reads) this.access(cur, opaque(v), false);
         this.access(cur, opaque(p.out), true);
         chains.push(cur);
@@ -270,7 +326,7 @@ export class Fuser {
       // is done) may join that product however far back, as its transposed store.
       for (let k = chains.length - 1; target === null && k >= 0; k--) {
         const c = chains[k];
-        if (c.head !== null && c.ops.length === 0 && transposedCopy(c.head, p) && this.independent(p, chains, k + 1)) {
+        if (c.head !== null && c.ops.length === 0 && !c.transposed && transposedCopy(c.head, p) && this.independent(p, chains, k + 1)) {
           c.transposed = true;
           target = c;
         }
@@ -281,7 +337,7 @@ export class Fuser {
         if (this.independent(p, chains, k + 1) && this.joins(chains[k], p)) target = chains[k];
       }
       if (target === null) {
-        cur = { head: null, ops: [], buffers: new Map(), bound: new Set(), transposed: false };
+        cur = newChain(null);
         chains.push(cur);
         target = cur;
       }
@@ -293,13 +349,21 @@ export class Fuser {
     return chains;
   }
 
-  /** Whether op may run before chains[from...]: it reads nothing they write and writes nothing they use. */
-  private independent(op: ChainOp, chains: readonly Chain[], from: number): boolean {
+  /** Whether p may run before chains[from...]: it reads nothing they write and writes nothing they use. */
+  private independent(p: Pending, chains: readonly Chain[], from: number): boolean {
+    const { reads, writes } = accesses(p);
     for (let j = from; j < chains.length; j++) {
       const { buffers } = chains[j];
-      if (buffers.has(op.out.buffer) || op.ins.some((v) => buffers.get(v.buffer)?.written === true)) return false;
+      if (writes.some((v) => buffers.has(v.buffer)) || reads.some((v) => buffers.get(v.buffer)?.written === true)) return false;
     }
     return true;
+  }
+
+  /** Whether update u may share chain's dispatch: same key, room left, no buffer in common. */
+  private groups(chain: Chain, u: UpdateOp): boolean {
+    const first = chain.updates[0];
+    if (first === undefined || first.key !== u.key || chain.updates.length >= u.maxGroup) return false;
+    return [...u.reads, ...u.writes].every((v) => !chain.buffers.has(v.buffer));
   }
 
   private access(chain: Chain, v: GView, write: boolean): void {
@@ -313,7 +377,7 @@ export class Fuser {
 
   private joins(chain: Chain, op: ChainOp): boolean {
     const { head } = chain;
-    if (chain.transposed) return false;
+    if (chain.transposed || chain.updates.length > 0) return false;
     const shape = chain.ops.length > 0 ? chain.ops[0].out.shape : op.out.shape;
     if (chain.ops.length >= MAX_CHAIN || !sameShape(shape, op.out.shape) || !injective(op.out)) return false;
     if (chain.ops.length > 0 && !injective(chain.ops[0].out)) return false;

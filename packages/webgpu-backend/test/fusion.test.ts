@@ -345,4 +345,30 @@ describe.skipIf(!ok)('webgpu elementwise fusion', () => {
       return ['s', 'z', 'u'];
     }, 1e-6);
   });
+
+  it("Adam updates with the same options share dispatches; one whose gradient depends on another's result does not", async () => {
+    const opts = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, decoupled: true, amsgrad: false, maximize: false, step: 3 };
+    const inputs: Record<string, Input> = {};
+    for (const k of [0, 1, 2, 3]) {
+      inputs[`p${k}`] = seq(10 + k, 0.3 + k);
+      inputs[`g${k}`] = seq(10 + k, 0.7 + k, 0);
+      inputs[`m${k}`] = seq(10 + k, 0.1 + k, 0);
+      inputs[`v${k}`] = { data: Float32Array.from({ length: 10 + k }, (_, i) => 0.01 * (i + 1)), dtype: 'float32' };
+    }
+    const c = await check(inputs, (be, v, buf) => {
+      const adam = (k: number, g = `g${k}`, o = opts): void => {
+        const n = [10 + k];
+        be.fused.adam!(v(`p${k}`, n), v(g, n), v(`m${k}`, n), v(`v${k}`, n), null, o);
+      };
+      adam(0);
+      adam(1);
+      adam(2, 'g2', { ...opts, step: 4 }); // other options: its own dispatch
+      buf('h', 13, 'float32');
+      be.binary('mul', v('p0', [13], [0]), v('g3', [13]), v('h', [13])); // reads p0 after its update
+      adam(3, 'h'); // needs h, so after the product: not with p0's and p1's update
+      return ['p0', 'm0', 'v0', 'p1', 'v1', 'p2', 'm2', 'p3', 'm3', 'v3', 'h'];
+    }, 1e-6);
+    expect(c.plain).toBe(5);
+    expect(c.fused).toBe(4);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Fused optimizer updates (the contract's optional `fused.adam` / `fused.sgd`): one dispatch per
- * parameter, writing the parameter and its state in place. The float32 operations follow the
+ * parameter (Adam without amsgrad: per group of parameters, see adamGroup and ../fusion.ts),
+ * writing the parameter and its state in place. The float32 operations follow the
  * cpu routine (packages/tensor/src/cpu/fused-optim.ts) one for one, with the same scalars
  * computed in double on the host and rounded to float32, so results match the composed tensor-op
  * version within float rounding (bit for bit where the driver does not contract a*b+c into FMAs).
@@ -64,6 +65,71 @@ ${main}`);
   ];
   const buffers = [param.buffer, grad.buffer, expAvg.buffer, expAvgSq.buffer, ...(ams ? [maxExpAvgSq.buffer] : [])];
   rt.dispatch(kernel, buffers, words, Math.ceil(n / WG));
+}
+
+/** One parameter of a grouped Adam update: its four contiguous views. */
+export interface AdamItem {
+  readonly param: GView;
+  readonly grad: GView;
+  readonly expAvg: GView;
+  readonly expAvgSq: GView;
+}
+
+// words: flags (0), b1 c1 b2 c2 wd dec ns bc eps (1..9), then per item k at 12 + 5k: end, offsets p g m v
+/**
+ * The Adam step of several parameters with the same options in one dispatch (no amsgrad): the
+ * threads run over the parameters' elements one after another; each thread does exactly what
+ * `adam` does for its element.
+ */
+export function adamGroup(rt: Runtime, items: readonly AdamItem[], o: AdamOpts): void {
+  const count = items.length;
+  const at = (k: number, w: number): string => pw(12 + 5 * k + w);
+  const body = (k: number): string => `let j = i - ${k === 0 ? '0u' : at(k - 1, 0)};
+    let g0 = G${k}[${at(k, 2)} + j];
+    let gs = select(g0, -g0, (flags & 1u) != 0u);
+    var pi = P${k}[${at(k, 1)} + j];
+    var gi = gs;
+    if ((flags & 4u) != 0u) { pi = pi * ${F(6)}; }
+    else if ((flags & 2u) != 0u) { gi = gs + pi * ${F(5)}; }
+    let mi = M${k}[${at(k, 3)} + j] * ${F(1)} + gi * ${F(2)};
+    M${k}[${at(k, 3)} + j] = mi;
+    let vi = V${k}[${at(k, 4)} + j] * ${F(3)} + (gi * ${F(4)}) * gi;
+    V${k}[${at(k, 4)} + j] = vi;
+    let denom = sqrt(vi) / ${F(8)} + ${F(9)};
+    P${k}[${at(k, 1)} + j] = pi + (mi * ${F(7)}) / denom;`;
+  const branches = items.map((_, k) => `${k === 0 ? '' : 'else '}if (i < ${at(k, 0)}) {
+    ${body(k)}
+  }`).join(' ');
+  const decls = items.flatMap((_, k) => [
+    `@group(0) @binding(${1 + 4 * k}) var<storage, read_write> P${k}: array<f32>;`,
+    `@group(0) @binding(${2 + 4 * k}) var<storage, read> G${k}: array<f32>;`,
+    `@group(0) @binding(${3 + 4 * k}) var<storage, read_write> M${k}: array<f32>;`,
+    `@group(0) @binding(${4 + 4 * k}) var<storage, read_write> V${k}: array<f32>;`,
+  ]);
+  const words = 12 + 5 * count;
+  const kernel = rt.kernel(`adam-group|${count}`, Math.ceil(words / 4), () => `${paramBlock(words)}
+${decls.join('\n')}
+@compute @workgroup_size(${WG})
+fn main(${ENTRY_ARGS}) {
+  let i = ${GROUP_INDEX} * ${WG}u + lid;
+  let flags = ${pw(0)};
+  ${branches}
+}`);
+  const coupled = !o.decoupled && o.weightDecay !== 0;
+  const decoupled = o.decoupled && o.weightDecay !== 0;
+  const flags = (o.maximize ? 1 : 0) | (coupled ? 2 : 0) | (decoupled ? 4 : 0);
+  const params = [
+    flags, f32bits(o.beta1), f32bits(1 - o.beta1), f32bits(o.beta2), f32bits(1 - o.beta2), f32bits(o.weightDecay),
+    f32bits(1 - o.lr * o.weightDecay), f32bits(-(o.lr / (1 - o.beta1 ** o.step))), f32bits(Math.sqrt(1 - o.beta2 ** o.step)),
+    f32bits(o.eps), 0, 0,
+  ];
+  let end = 0;
+  for (const it of items) {
+    end += sizeOf(it.param.shape);
+    params.push(end, it.param.offset, it.grad.offset, it.expAvg.offset, it.expAvgSq.offset);
+  }
+  const buffers = items.flatMap((it) => [it.param.buffer, it.grad.buffer, it.expAvg.buffer, it.expAvgSq.buffer]);
+  rt.dispatch(kernel, buffers, params, Math.ceil(end / WG));
 }
 
 // words: n, offsets p g b (1..3), flags (4), wd mom damp negLr (5..8)
