@@ -21,7 +21,6 @@ function elementwiseJvp(op: ElementwiseOp): JvpRule<any> {
       if (t === null) return;
       const p = partial(ctx, i, t);
       if (p === null) return;
-      if (p !== t) p;
       acc = acc === null ? p : T.add(acc, p);
     });
     const a = acc as Tensor | null;

@@ -10,7 +10,7 @@ import * as L from '@nn/layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fit } from '@nn/train';
 import type { WebGPUBackend } from '@nn/webgpu-backend';
-import { tryWebGPU, webgpuAvailable } from '../../webgpu-backend/test/gpu.js';
+import { tryWebGPU, webgpuAvailable } from './gpu.js';
 
 const STEPS = 50;
 const BATCH = 8;
@@ -104,7 +104,7 @@ describe('fit on a backend without synchronous reads (cpu posing as one)', () =>
   });
 });
 
-const ok = await webgpuAvailable('fit-async.test.ts');
+const ok = await webgpuAvailable('train-fit-async.test.ts');
 
 describe.skipIf(!ok)('fit on webgpu', () => {
   let be: WebGPUBackend;

@@ -2,7 +2,7 @@
 import { registerBackend } from '@nn/tensor';
 import { afterAll, beforeAll } from 'vitest';
 import { runAttentionParity } from '../../layers/test/attention-parity.js';
-import { type WasmBackend, createWasmBackend } from '../src/index.js';
+import { type WasmBackend, createWasmBackend } from '@nn/wasm-backend';
 
 let backend: WasmBackend;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
-/** RNN, LSTM, GRU and the cells on wasm: the same PyTorch parity cases as on cpu. */
+/** Convolutional ops and modules on wasm: the same PyTorch parity cases as on cpu. */
 import { registerBackend } from '@nn/tensor';
 import { afterAll, beforeAll } from 'vitest';
-import { runRecurrentParity } from '../../layers/test/recurrent-parity.js';
-import { type WasmBackend, createWasmBackend } from '../src/index.js';
+import { runConvParity } from '../../layers/test/conv-parity.js';
+import { type WasmBackend, createWasmBackend } from '@nn/wasm-backend';
 
 let backend: WasmBackend;
 beforeAll(async () => {
@@ -11,4 +11,4 @@ beforeAll(async () => {
 });
 afterAll(() => backend.dispose?.());
 
-runRecurrentParity('wasm');
+runConvParity('wasm');

@@ -9,7 +9,7 @@ import { type Tensor, ValueRangeError, registerBackend } from '@nn/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clipGradNorm } from '@nn/optim';
 import type { WebGPUBackend } from '@nn/webgpu-backend';
-import { tryWebGPU, webgpuAvailable } from '../../webgpu-backend/test/gpu.js';
+import { tryWebGPU, webgpuAvailable } from './gpu.js';
 
 const F32_MAX = 3.4028234663852886e38;
 
@@ -136,7 +136,7 @@ describe('clipGradNorm with huge finite gradients (cpu)', () => {
   });
 });
 
-const ok = await webgpuAvailable('clip-huge.test.ts');
+const ok = await webgpuAvailable('optim-clip-huge.test.ts');
 
 describe.skipIf(!ok)('clipGradNorm with huge finite gradients (webgpu)', () => {
   let be: WebGPUBackend;

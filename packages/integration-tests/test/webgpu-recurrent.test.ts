@@ -2,10 +2,10 @@
 import { registerBackend } from '@nn/tensor';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runRecurrentParity } from '../../layers/test/recurrent-parity.js';
-import type { WebGPUBackend } from '../src/index.js';
+import type { WebGPUBackend } from '@nn/webgpu-backend';
 import { tryWebGPU, webgpuAvailable } from './gpu.js';
 
-if (await webgpuAvailable('recurrent.test.ts')) {
+if (await webgpuAvailable('webgpu-recurrent.test.ts')) {
   let backend: WebGPUBackend;
   beforeAll(async () => {
     backend = (await tryWebGPU())!;

@@ -2,10 +2,10 @@
 import { registerBackend } from '@nn/tensor';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runConvParity } from '../../layers/test/conv-parity.js';
-import type { WebGPUBackend } from '../src/index.js';
+import type { WebGPUBackend } from '@nn/webgpu-backend';
 import { tryWebGPU, webgpuAvailable } from './gpu.js';
 
-if (await webgpuAvailable('conv.test.ts')) {
+if (await webgpuAvailable('webgpu-conv.test.ts')) {
   let backend: WebGPUBackend;
   beforeAll(async () => {
     backend = (await tryWebGPU())!;

@@ -2,10 +2,10 @@
 import { registerBackend } from '@nn/tensor';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runAttentionParity } from '../../layers/test/attention-parity.js';
-import type { WebGPUBackend } from '../src/index.js';
+import type { WebGPUBackend } from '@nn/webgpu-backend';
 import { tryWebGPU, webgpuAvailable } from './gpu.js';
 
-if (await webgpuAvailable('attention.test.ts')) {
+if (await webgpuAvailable('webgpu-attention.test.ts')) {
   let backend: WebGPUBackend;
   beforeAll(async () => {
     backend = (await tryWebGPU())!;
