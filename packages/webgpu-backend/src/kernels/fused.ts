@@ -112,8 +112,8 @@ const wordOf = (s: Source): string => ('op' in s ? (s.op < 0 ? 'h' : `w${s.op}`)
 export interface CompiledChain {
   /** The structure the code depends on (a pipeline cache key part). */
   readonly key: string;
-  /** Storage binding declarations (B0... at bindingBase...) and the function. */
-  readonly code: string;
+  /** Storage binding declarations (B0... at bindingBase...) and the function (built on a pipeline cache miss). */
+  code(): string;
   /** Parameter words the function reads, to place at wordBase. */
   readonly words: readonly number[];
   /** The buffers to bind, in order from bindingBase. */
@@ -138,6 +138,15 @@ export function compileChain(
     words.push(a.view.offset);
     if (classes[k] === 'g') for (const st of strides[k]) words.push(st);
   });
+  return {
+    key: `${chainKey(p, classes, rank)}|${wordBase}|${bindingBase}`,
+    code: () => chainSource(p, classes, rank, wordBase, bindingBase),
+    words,
+    buffers: p.bindings.map((b) => b.view.buffer),
+  };
+}
+
+function chainSource(p: Plan, classes: readonly Layout[], rank: number, wordBase: number, bindingBase: number): string {
   const decls = p.bindings.map(
     (b, k) => `@group(0) @binding(${bindingBase + k}) var<storage, ${b.written ? 'read_write' : 'read'}> B${k}: array<u32>;`,
   );
@@ -169,12 +178,7 @@ export function compileChain(
     if (st >= 0) body.push(`B${p.accesses[st].binding}[${index[st]}] = w${i};`);
   });
   const fn = `fn nn_chain(i: u32, h: u32) {\n  ${body.join('\n  ')}\n}`;
-  return {
-    key: `${chainKey(p, classes, rank)}|${wordBase}|${bindingBase}`,
-    code: `${decls.join('\n')}\n${fn}`,
-    words,
-    buffers: p.bindings.map((b) => b.view.buffer),
-  };
+  return `${decls.join('\n')}\n${fn}`;
 }
 
 /** Records the chain as one dispatch. `skip(buffer)`: the buffer's final value is never read. */
@@ -189,7 +193,8 @@ export function runChain(rt: Runtime, ops: readonly ChainOp[], skip: (b: GView['
   if (i >= ${pw(0)}) { return; }
   nn_chain(i, 0u);
 }`;
-    return [paramBlock(words.length), c.code, mathPrelude(c.code), main].join('\n');
+    const code = c.code();
+    return [paramBlock(words.length), code, mathPrelude(code), main].join('\n');
   });
   rt.dispatch(kernel, c.buffers, words, Math.ceil(n / WG));
 }

@@ -85,7 +85,7 @@ function bindings(T: string, aElem: string, bElem: string, oElem: string, epi: E
     `@group(0) @binding(2) var<storage, read> B: array<${bElem}>;`,
     `@group(0) @binding(3) var<storage, read> Bias: array<${T}>;`,
     `@group(0) @binding(4) var<storage, read_write> O: array<${oElem}>;`,
-    ...(epi !== null ? [epi.chain.code] : []),
+    ...(epi !== null ? [epi.chain.code()] : []),
   ].join('\n');
 }
 
