@@ -7,26 +7,33 @@
  *   W3  SGD-momentum steps/s of the 2-16-16-1 tanh MLP, batch 32
  *   W4  RSS growth over 500 W2 steps on the wasm backend
  *
+ * @nn's wasm backend runs its plain SIMD builds and, where the engine has relaxed SIMD (Node 20:
+ * turned on at run time), its relaxed-SIMD builds; PyTorch (python3-torch, native) gives the
+ * native W1/W2 reference with 1 and 2 threads (--no-torch skips it).
+ *
  * Run: node --conditions=@nn/source --import tsx tooling/bench/src/wasm.ts
- *      [--only w1,w2,w3,w4] [--budget MS] [--sizes 128,256]
- * The machine should be otherwise idle: two-thread numbers need both cores.
+ *      [--only w1,w2,w3,w4] [--budget MS] [--sizes 128,256] [--no-torch]
+ * The machine should be otherwise idle: two-thread numbers need both cores. The load average is
+ * printed at the start and the end.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type Tensor, matmul, tensor } from '@nn/tensor';
+import type { WasmBackend } from '@nn/wasm-backend';
 import { type Sample, fmt, maxAbsDiff, measure, prng, table, uniformArray } from './harness.js';
 import { loadJax } from './libs.js';
 import { registerMlpGradients } from './tfjs-gradients.js';
-import { loadNnWasm, loadTfWasm } from './wasm-libs.js';
+import { loadNnWasm, loadNnWasmRelaxed, loadTfWasm } from './wasm-libs.js';
+import { type TorchResult, runTorch } from './wasm-torch.js';
 import {
   type Trainer, W2_BATCH, jaxAdamTrainer, makeW2Problem, nnAdamTrainer, nnSgdTrainer, registerReluGradient,
   tfAdamTrainer, tfSgdTrainer,
 } from './wasm-mlp.js';
 
 const { values: args } = parseArgs({
-  options: { only: { type: 'string' }, budget: { type: 'string' }, sizes: { type: 'string' } },
+  options: { only: { type: 'string' }, budget: { type: 'string' }, sizes: { type: 'string' }, 'no-torch': { type: 'boolean' } },
   strict: true,
 });
 const only = new Set((args.only ?? 'w1,w2,w3,w4').split(','));
@@ -35,13 +42,40 @@ const sizes = (args.sizes ?? '128,256,512,1024').split(',').map(Number);
 
 const cpu = cpus();
 console.log(`@nn wasm benchmark — Node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown cpu'}`);
+const load = (): string => loadavg().map((x) => x.toFixed(2)).join(', ');
+console.log(`  load average at start: ${load()}`);
 const nnw = await loadNnWasm();
+const nnr = await loadNnWasmRelaxed();
 const tfL = await loadTfWasm();
 const jaxL = await loadJax();
-const notes = [...nnw.notes, tfL.ok ? tfL.note : `tfjs-wasm skipped: ${tfL.reason}`, jaxL.ok ? jaxL.note : `jax-js skipped: ${jaxL.reason}`];
+const notes = [
+  ...nnw.notes, ...(nnr?.notes ?? ['@nn wasm relaxed SIMD: this engine has none, its rows are skipped']),
+  tfL.ok ? tfL.note : `tfjs-wasm skipped: ${tfL.reason}`, jaxL.ok ? jaxL.note : `jax-js skipped: ${jaxL.reason}`,
+];
 for (const n of notes) console.log(`  ${n}`);
-const nnBackends = ['cpu', 'wasm', ...(nnw.two ? ['wasm-2t'] : [])];
-const label = (b: string): string => (b === 'cpu' ? '@nn cpu' : b === 'wasm' ? '@nn wasm 1 thread' : '@nn wasm 2 threads');
+const wasmBackends: Record<string, WasmBackend> = { wasm: nnw.one };
+if (nnw.two) wasmBackends['wasm-2t'] = nnw.two;
+if (nnr) wasmBackends['wasm-relaxed'] = nnr.one;
+if (nnr?.two) wasmBackends['wasm-2t-relaxed'] = nnr.two;
+const nnBackends = ['cpu', ...Object.keys(wasmBackends)];
+const LABELS: Record<string, string> = {
+  cpu: '@nn cpu',
+  wasm: '@nn wasm 1 thread',
+  'wasm-2t': '@nn wasm 2 threads',
+  'wasm-relaxed': '@nn wasm relaxed 1 thread',
+  'wasm-2t-relaxed': '@nn wasm relaxed 2 threads',
+};
+const label = (b: string): string => LABELS[b];
+const problem = makeW2Problem();
+let torch: TorchResult | null = null;
+if (!args['no-torch'] && (only.has('w1') || only.has('w2'))) {
+  const r = runTorch(problem, only.has('w1') ? sizes : [], budgetMs);
+  if (typeof r === 'string') console.log(`  PyTorch skipped: ${r}`);
+  else {
+    torch = r;
+    console.log(`  PyTorch ${r.version} (native, CPU, BLAS: ${r.blas}), 1 and 2 intra-op threads, in a child process`);
+  }
+}
 const ratio = (a: number | null, b: number | null): string => (a === null || b === null ? '-' : `${fmt(a / b)}x`);
 
 /** The first run is a warm-up; slow ones get fewer warm-ups and at least 3 timed runs. */
@@ -107,14 +141,16 @@ if (only.has('w1')) {
       ja.dispose();
       jb.dispose();
     }
-    const best = Math.max(res.wasm ?? 0, res['wasm-2t'] ?? 0);
+    const best = Math.max(...Object.keys(wasmBackends).map((b) => res[b] ?? 0));
+    const pt1 = torch?.w1['1']?.[n] ?? null;
+    const pt2 = torch?.w1['2']?.[n] ?? null;
     rows.push([
-      String(n), ...nnBackends.map((b) => fmt(res[b])), fmt(res.tfjs), fmt(res.jax),
-      ratio(best, res.tfjs), ratio(best, res.jax), ratio(best, res.cpu), maxDiff.toExponential(1),
+      String(n), ...nnBackends.map((b) => fmt(res[b])), fmt(res.tfjs), fmt(res.jax), fmt(pt1), fmt(pt2),
+      ratio(best, res.tfjs), ratio(best, res.jax), ratio(best, pt2), maxDiff.toExponential(1),
     ]);
     console.log(`  n=${n} done`);
   }
-  console.log(table([['n', ...nnBackends.map(label), 'tfjs-wasm', 'jax-js', 'best wasm/tfjs', 'best wasm/jax', 'best wasm/cpu', 'max|diff|'], ...rows]));
+  console.log(table([['n', ...nnBackends.map(label), 'tfjs-wasm', 'jax-js', 'PyTorch 1t', 'PyTorch 2t', 'best wasm/tfjs', 'best wasm/jax', 'best wasm/PyTorch 2t', 'max|diff|'], ...rows]));
 }
 
 // --- W2 / W3 ---------------------------------------------------------------------------------------
@@ -136,7 +172,6 @@ function timeSteps(t: Trainer, per: number): { ms: number; loss0: number; lossN:
 
 if (only.has('w2')) {
   console.log(`\nW2: one Adam step, MLP 784-256-256-10 ReLU, batch ${W2_BATCH} (median ms/step)`);
-  const problem = makeW2Problem();
   const rows: string[][] = [];
   const ms: Record<string, number | null> = {};
   const add = (name: string, make: () => Trainer, per: number): void => {
@@ -162,10 +197,16 @@ if (only.has('w2')) {
     add('tfjs-wasm, tf.train.adam', () => tfAdamTrainer(tfL.lib, problem), 10);
   }
   if (jaxL.ok) add('jax-js wasm, jit', () => jaxAdamTrainer(jaxL.lib, problem), 10);
+  for (const [threads, r] of Object.entries(torch?.w2 ?? {})) {
+    const name = `PyTorch ${torch!.version} (BLAS ${torch!.blas}), ${threads} thread${threads === '1' ? '' : 's'}`;
+    ms[name] = r.ms;
+    rows.push([name, fmt(r.ms), fmt(1000 / r.ms, 0), `${r.loss0.toFixed(4)} -> ${r.lossN.toFixed(4)}`]);
+  }
   const best = Math.min(...Object.entries(ms).flatMap(([k, v]) => (k.startsWith('@nn wasm') && v !== null ? [v] : [])));
   console.log(table([['library', 'ms/step', 'steps/s', `loss at steps 0 -> ${PARITY_STEPS - 1}`], ...rows]));
   const theirs = (k: string): number | null => ms[k] ?? null;
-  console.log(`  best @nn wasm ${fmt(best)} ms/step: ${ratio(theirs('tfjs-wasm, tf.train.adam'), best)} faster than tfjs-wasm, ${ratio(theirs('jax-js wasm, jit'), best)} than jax-js, ${ratio(theirs(`${label('cpu')}, fused Adam`), best)} than @nn cpu`);
+  const pt1 = torch?.w2['1']?.ms ?? null;
+  console.log(`  best @nn wasm ${fmt(best)} ms/step: ${ratio(theirs('tfjs-wasm, tf.train.adam'), best)} faster than tfjs-wasm, ${ratio(theirs('jax-js wasm, jit'), best)} than jax-js, ${ratio(theirs(`${label('cpu')}, fused Adam`), best)} than @nn cpu, ${ratio(pt1, best)} of PyTorch's 1-thread speed`);
   console.log('  (tfjs-wasm runs the backward products, whose operands are transposed, on a slow path: its BatchMatMul kernel is ~95% of a step)');
 }
 
@@ -221,14 +262,13 @@ if (only.has('w4')) {
     `\nW4: memory over 500 W2 steps after 200 warm-up steps; RSS read every 50 steps${gc ? ' after a full GC' : ''}.` +
       '\n    RSS moves by MBs as V8 resizes its heap, so the growth reported is the least-squares trend x 500 steps.',
   );
-  const problem = makeW2Problem();
   const rows: string[][] = [];
   const mb = (x: number): string => (x / 2 ** 20).toFixed(2);
-  for (const b of nnBackends.filter((x) => x !== 'cpu')) {
+  for (const b of ['wasm', 'wasm-2t'].filter((x) => x in wasmBackends)) {
     for (const fused of [false, true]) {
       const t = nnAdamTrainer(b, problem, fused);
       for (let i = 0; i < 200; i++) t.step(i);
-      const be = b === 'wasm' ? nnw.one : nnw.two!;
+      const be = wasmBackends[b];
       const mem0 = be.footprint().memoryBytes;
       const steps: number[] = [];
       const rss: number[] = [];
@@ -254,5 +294,5 @@ if (only.has('w4')) {
   console.log(table([['backend', 'RSS at 200 MB', 'RSS at 700 MB', 'RSS trend MB/500 steps', 'JS heap trend MB/500', 'wasm memory growth MB'], ...rows]));
 }
 
-nnw.one.dispose();
-nnw.two?.dispose();
+for (const be of Object.values(wasmBackends)) be.dispose();
+console.log(`\nload average at the end: ${load()}`);
