@@ -40,15 +40,25 @@ export function normAxis(op: string, axis: number, ndim: number): number {
 
 /** Resolves a list of axes (undefined/null = all), sorted and unique. */
 export function normAxes(op: string, axes: number | readonly number[] | null | undefined, ndim: number): number[] {
-  if (axes === undefined || axes === null) return Array.from({ length: ndim }, (_, i) => i);
-  const list = typeof axes === 'number' ? [axes] : axes;
-  const out = list.map((a) => normAxis(op, a, ndim));
-  const sorted = [...out].sort((x, y) => x - y);
+  // Every reduction calls this: plain loops, no closures (they cost most before V8 optimizes).
+  const sorted: number[] = [];
+  if (axes === undefined || axes === null) {
+    for (let i = 0; i < ndim; i++) sorted.push(i);
+    return sorted;
+  }
+  if (typeof axes === 'number') {
+    sorted.push(normAxis(op, axes, ndim));
+    return sorted;
+  }
+  for (let i = 0; i < axes.length; i++) sorted.push(normAxis(op, axes[i], ndim));
+  sorted.sort(ascending);
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i] === sorted[i - 1]) throw new ValueRangeError(`${op}: dim ${sorted[i]} appears more than once in ${JSON.stringify(list)}`);
+    if (sorted[i] === sorted[i - 1]) throw new ValueRangeError(`${op}: dim ${sorted[i]} appears more than once in ${JSON.stringify(axes)}`);
   }
   return sorted;
 }
+
+const ascending = (x: number, y: number): number => x - y;
 
 export function checkShapeArg(op: string, shape: readonly number[]): void {
   if (!Array.isArray(shape)) throw new ShapeError(`${op}: shape must be an array of non-negative integers, got ${String(shape)}`);
