@@ -8,7 +8,9 @@
  */
 /// <reference types="@webgpu/types" />
 import { type Backend, BackendError, type DataArray, type DType, type UnaryOp } from '@nn/tensor';
-import { type BinaryOp, contiguousStrides, type FusedActivation, type RandomKind, type ReduceOp } from '@nn/tensor/backend';
+import {
+  type BinaryOp, contiguousStrides, type FusedActivation, type FusedRoutines, type Primitives, type RandomKind, type ReduceOp,
+} from '@nn/tensor/backend';
 import { type GView, sizeOf, WORD } from './kernels/common.js';
 import * as kew from './kernels/elementwise.js';
 import { fill, iota, random } from './kernels/fill.js';
@@ -60,23 +62,41 @@ function checkDType(op: string, dtype: DType): void {
   }
 }
 
+/** What the three parts of the backend share: the runtime, the fuser and the checks. */
+interface Ctx {
+  rt: Runtime;
+  fuser: Fuser;
+  tiling: Tiling;
+  maxBindings: number;
+  /** Checks the backend is live and the views' dtypes (deferred ops: nothing else to order). */
+  ew(name: string, ...views: GView[]): void;
+  /**
+   * As `ew`, then records the deferred ops that use these buffers (and those before them), so work
+   * on every buffer runs in program order. `views` must name every buffer the primitive uses.
+   */
+  op(name: string, ...views: GView[]): void;
+}
+
 /** A backend over an existing device (initWebGPU creates the device and registers the result). */
 export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOptions = {}): WebGPUBackend {
   const rt = new Runtime(device, options);
-  const tiling = options.matmulTiling ?? 'auto';
   const maxBindings = Math.min(device.limits.maxStorageBuffersPerShaderStage ?? 8, 16);
   const fuser = new Fuser(rt, maxBindings, options.fuseElementwise ?? true);
   const ew = (name: string, ...views: GView[]): void => {
     rt.check(name);
     for (const v of views) checkDType(name, v.dtype);
   };
-  // Every other primitive first records the deferred ops that use its buffers (and those before
-  // them), so work on every buffer runs in program order. `views` must name every buffer it uses.
-  const op = (name: string, ...views: GView[]): void => {
-    ew(name, ...views);
-    fuser.flushFor(views);
+  const ctx: Ctx = {
+    rt,
+    fuser,
+    tiling: options.matmulTiling ?? 'auto',
+    maxBindings,
+    ew,
+    op: (name, ...views) => {
+      ew(name, ...views);
+      fuser.flushFor(views);
+    },
   };
-  const sink = fuser.sink;
   return {
     name: options.name ?? 'webgpu',
     dtypes: SUPPORTED,
@@ -84,7 +104,17 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
     // A kernel binds each buffer whole, so the binding limit caps a tensor too (bool is stored in
     // 32-bit words: the runtime's own alloc check catches the rare bool tensor near the limit).
     maxBufferBytes: Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize),
+    ...storage(ctx),
+    ...primitives(ctx),
+    fused: fusedRoutines(ctx),
+  };
+}
 
+type Storage = Pick<WebGPUBackend, 'alloc' | 'write' | 'read' | 'free' | 'memory' | 'stats' | 'flush' | 'sync' | 'dispose' | 'checkIndices'>;
+
+/** Buffers, reads and writes, and the device's lifetime. */
+function storage({ rt, fuser, op }: Ctx): Storage {
+  return {
     alloc(size: number, dtype: DType): GpuBuffer {
       checkDType('alloc', dtype);
       return rt.alloc(Math.max(size, 1) * WORD);
@@ -131,7 +161,13 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
       if (indices.dtype !== 'int32') throw new BackendError(`webgpu checkIndices: indices must be int32, got ${indices.dtype}`);
       if (sizeOf(indices.shape) > 0) rt.addCheck(error, (id) => checkIndices(rt, indices, bound, ignore, id));
     },
+  };
+}
 
+/** The contract's primitives: elementwise ones are deferred into the fuser, the rest recorded in order. */
+function primitives({ rt, fuser, tiling, ew, op }: Ctx): Primitives<GpuBuffer> {
+  const sink = fuser.sink;
+  return {
     unary(o: UnaryOp, x: GView, out: GView): void {
       ew(o, x, out);
       kew.unary(sink, o, x, out);
@@ -209,51 +245,55 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
       op('random', out);
       random(rt, kind, key, counter, out);
     },
-    fused: {
-      linear(x: GView, w: GView, bias: GView | null, act: FusedActivation, out: GView): void {
-        ew('linear', x, w, out);
-        if (bias !== null) checkDType('linear', bias.dtype);
-        if (x.shape[0] === 0 || w.shape[0] === 0) return;
-        checkMatmul(out, x.shape[0], w.shape[0]);
-        const [sx, sw, so] = [snapshot(x), snapshot(w), snapshot(out)];
-        const sbias = bias === null ? null : snapshot(bias);
-        fuser.product({
-          reads: sbias === null ? [sx, sw] : [sx, sw, sbias],
-          out: so,
-          epilogue: true,
-          record: (epi) => linear(rt, sx, sw, sbias, act, so, tiling, epi),
-        });
-      },
-      adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, opts): void {
-        if (maxExpAvgSq !== null) {
-          op('adam', param, grad, expAvg, expAvgSq, maxExpAvgSq);
-          floatOnly('adam', param);
-          adam(rt, param, grad, expAvg, expAvgSq, maxExpAvgSq, opts);
-          return;
-        }
-        ew('adam', param, grad, expAvg, expAvgSq);
+  };
+}
+
+/** Fused routines: linear with its epilogue, Adam (grouped across parameters) and SGD. */
+function fusedRoutines({ rt, fuser, tiling, maxBindings, ew, op }: Ctx): FusedRoutines<GpuBuffer> {
+  return {
+    linear(x: GView, w: GView, bias: GView | null, act: FusedActivation, out: GView): void {
+      ew('linear', x, w, out);
+      if (bias !== null) checkDType('linear', bias.dtype);
+      if (x.shape[0] === 0 || w.shape[0] === 0) return;
+      checkMatmul(out, x.shape[0], w.shape[0]);
+      const [sx, sw, so] = [snapshot(x), snapshot(w), snapshot(out)];
+      const sbias = bias === null ? null : snapshot(bias);
+      fuser.product({
+        reads: sbias === null ? [sx, sw] : [sx, sw, sbias],
+        out: so,
+        epilogue: true,
+        record: (epi) => linear(rt, sx, sw, sbias, act, so, tiling, epi),
+      });
+    },
+    adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, opts): void {
+      if (maxExpAvgSq !== null) {
+        op('adam', param, grad, expAvg, expAvgSq, maxExpAvgSq);
         floatOnly('adam', param);
-        if (sizeOf(param.shape) === 0) return;
-        // Deferred: the updates of one optimizer step (same options) share dispatches (fusion.ts).
-        const item = { param: snapshot(param), grad: snapshot(grad), expAvg: snapshot(expAvg), expAvgSq: snapshot(expAvgSq) };
-        const o = { ...opts };
-        fuser.update({
-          key: `adam|${JSON.stringify(o)}`,
-          item,
-          reads: [item.grad],
-          writes: [item.param, item.expAvg, item.expAvgSq],
-          maxGroup: Math.min(4, Math.floor(maxBindings / 4)),
-          recordGroup: (items) => {
-            if (items.length === 1) adam(rt, items[0].param, items[0].grad, items[0].expAvg, items[0].expAvgSq, null, o);
-            else adamGroup(rt, items, o);
-          },
-        });
-      },
-      sgd(param, grad, momentumBuf, opts): void {
-        op('sgd', param, grad, ...(momentumBuf !== null ? [momentumBuf] : []));
-        floatOnly('sgd', param);
-        sgd(rt, param, grad, momentumBuf, opts);
-      },
+        adam(rt, param, grad, expAvg, expAvgSq, maxExpAvgSq, opts);
+        return;
+      }
+      ew('adam', param, grad, expAvg, expAvgSq);
+      floatOnly('adam', param);
+      if (sizeOf(param.shape) === 0) return;
+      // Deferred: the updates of one optimizer step (same options) share dispatches (fusion.ts).
+      const item = { param: snapshot(param), grad: snapshot(grad), expAvg: snapshot(expAvg), expAvgSq: snapshot(expAvgSq) };
+      const o = { ...opts };
+      fuser.update({
+        key: `adam|${JSON.stringify(o)}`,
+        item,
+        reads: [item.grad],
+        writes: [item.param, item.expAvg, item.expAvgSq],
+        maxGroup: Math.min(4, Math.floor(maxBindings / 4)),
+        recordGroup: (items) => {
+          if (items.length === 1) adam(rt, items[0].param, items[0].grad, items[0].expAvg, items[0].expAvgSq, null, o);
+          else adamGroup(rt, items, o);
+        },
+      });
+    },
+    sgd(param, grad, momentumBuf, opts): void {
+      op('sgd', param, grad, ...(momentumBuf !== null ? [momentumBuf] : []));
+      floatOnly('sgd', param);
+      sgd(rt, param, grad, momentumBuf, opts);
     },
   };
 }
