@@ -171,7 +171,12 @@ export class Runner {
     writeElementwise(w, 0, dst.shape, [dst, src]);
     // [r, k, shape[r], dst strides[r], src strides[r], pointers]
     if (w[0] !== 2 || w[5] !== 4 || w[6] !== 4) return false;
-    const [rows, cols, os, xs, po, px] = [w[2], w[3], w[4], w[7], w[8], w[9]];
+    const rows = w[2];
+    const cols = w[3];
+    const os = w[4];
+    const xs = w[7];
+    const po = w[8];
+    const px = w[9];
     if (this.pool !== null && n >= this.thresholds.elementwise) {
       this.split('transpose32', rows, 0, 16, (lo, hi) => [px, xs, po, os, cols, lo, hi]);
     } else this.ex.transpose32(px, xs, po, os, cols, 0, rows);

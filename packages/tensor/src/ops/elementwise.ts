@@ -12,10 +12,12 @@ import {
   coerceOperands,
   disposeAll,
   empty,
+  isTensorValue,
   needsRecord,
   rawView,
   record,
   resultType,
+  scalarDType,
   scalarTensor,
 } from './core.js';
 import type { View } from '../backend/contract.js';
@@ -54,6 +56,8 @@ export function broadcastView(x: View, shape: readonly number[]): View {
 }
 
 function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  const fast = isTensorValue(a) ? withScalar(op, a, b, false) : isTensorValue(b) ? withScalar(op, b, a, true) : null;
+  if (fast !== null) return fast;
   // Indexing, not destructuring: until V8 optimizes this, destructuring runs the iterator protocol.
   const operands = coerceOperands(op, a, b);
   let ta = operands[0];
@@ -76,6 +80,35 @@ function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   return out;
 }
 const COMPARE: readonly CompareOp[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+const NO_DIMS: readonly number[] = [];
+
+/**
+ * `x op v` (or `v op x`) for a JS scalar v when nothing is recorded and no operand needs a cast,
+ * as in an optimizer step written with tensor ops: v reaches the kernel as a one-element buffer
+ * freed right after, without a tracked tensor around it. Null: take the general path (which also
+ * reports bad operands).
+ */
+function withScalar(op: BinaryOp, x: Tensor, v: TensorLike, scalarFirst: boolean): Tensor | null {
+  if ((typeof v !== 'number' && typeof v !== 'boolean') || x.isDisposed || needsRecord(x)) return null;
+  const dtype = x.dtype;
+  const compare = (COMPARE as readonly string[]).includes(op);
+  if (scalarDType(v, dtype) !== dtype || (!compare && (dtype === 'bool' || (op === 'div' && !isFloat(dtype))))) return null;
+  const be = x.storage.backend;
+  const shape = broadcastShapes(op, x.shape, NO_DIMS);
+  const out = empty(be, shape, compare ? 'bool' : dtype, op);
+  const buffer = be.alloc(1, dtype);
+  try {
+    const s: View = { buffer, dtype, shape: NO_DIMS, strides: NO_DIMS, offset: 0 };
+    be.fill(s, typeof v === 'boolean' ? (v ? 1 : 0) : v);
+    const sv = broadcastView(s, shape);
+    const xv = broadcastView(x, shape);
+    if (scalarFirst) be.binary(op, sv, xv, out);
+    else be.binary(op, xv, sv, out);
+  } finally {
+    be.free(buffer);
+  }
+  return out;
+}
 
 /**
  * Elementwise `a + b`, with broadcasting (torch.add).
