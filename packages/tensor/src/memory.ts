@@ -85,6 +85,8 @@ export function memory(): MemorySummary {
 export interface Owned {
   storage: Storage;
   node: GradNodeRef | null;
+  /** Registered with the collector (created or kept outside any scope); scoped tensors never are. */
+  collectable: boolean;
 }
 
 const registry = new FinalizationRegistry<Owned>((o) => {
@@ -105,6 +107,8 @@ const LEAK_WINDOW = 1000;
 const LEAK_RISES = 10;
 
 function adopt(t: Tensor): void {
+  if (t._owned.collectable) return;
+  t._owned.collectable = true;
   registry.register(t, t._owned, t);
   unscoped.live++;
   if (++unscoped.created % LEAK_WINDOW !== 0 || unscoped.warned) return;
@@ -121,6 +125,9 @@ function adopt(t: Tensor): void {
 }
 
 function disown(t: Tensor): void {
+  // Most tensors live in a scope and were never registered: skip the registry's lookup.
+  if (!t._owned.collectable) return;
+  t._owned.collectable = false;
   if (registry.unregister(t)) unscoped.live--;
 }
 

@@ -20,5 +20,6 @@ export function inputOf(ctx: RuleContext<unknown>, i: number): Tensor {
 export function inputsOf(ctx: RuleContext<unknown>, n: 2): [Tensor, Tensor];
 export function inputsOf(ctx: RuleContext<unknown>, n: 3): [Tensor, Tensor, Tensor];
 export function inputsOf(ctx: RuleContext<unknown>, n: 2 | 3): Tensor[] {
-  return Array.from({ length: n }, (_, i) => inputOf(ctx, i));
+  // Called on every backward of a binary op: no closure, no iterator.
+  return n === 2 ? [inputOf(ctx, 0), inputOf(ctx, 1)] : [inputOf(ctx, 0), inputOf(ctx, 1), inputOf(ctx, 2)];
 }
