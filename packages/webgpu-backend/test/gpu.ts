@@ -5,7 +5,7 @@
  * install command, unless NN_REQUIRE_ALL_TESTS=1 (CI), where they fail.
  */
 import { existsSync } from 'node:fs';
-import { initWebGPU, NODE_INSTALL_HINT, type InitWebGPUOptions, type WebGPUBackend } from '../src/node.js';
+import { initWebGPU, NODE_INSTALL_HINT, type InitWebGPUOptions, type WebGPUBackend } from '@nn/webgpu-backend/node';
 
 export const REQUIRE_ALL = process.env.NN_REQUIRE_ALL_TESTS === '1';
 
