@@ -4,7 +4,9 @@
  * across the worker pool (threads.ts).
  */
 import { type Backend, BackendError, type DataArray, type DType, type UnaryOp, ValueRangeError } from '@nn/tensor';
-import { type BinaryOp, type MemoryInfo, type RandomKind, type ReduceOp, type View, argsortLines } from '@nn/tensor/backend';
+import {
+  type BinaryOp, type FusedRoutines, type MemoryInfo, type Primitives, type RandomKind, type ReduceOp, type View, argsortLines,
+} from '@nn/tensor/backend';
 import { adam, sgd } from './fused-optim.js';
 import type { Heap, WasmBuffer } from './heap.js';
 import {
@@ -59,19 +61,42 @@ export function createBackend(
   name: string, ex: Kernels, heap: Heap, pool: Pool | null, thresholds: SplitThresholds = DEFAULT_THRESHOLDS, relaxedSimd = false,
 ): WasmBackend {
   const r = new Runner(name, ex, heap, pool, thresholds);
-  const { desc } = r;
-  // No buffer can be larger than the memory's limit minus the heap's fixed start (the kernels'
-  // data, the descriptor area and the threads' control blocks).
-  const maxBufferBytes = heap.maxAlloc();
-
-  const backend: WasmBackend = {
+  return {
     name,
     dtypes: DTYPES,
     threads: r.threads,
     relaxedSimd,
-    maxBufferBytes,
+    // No buffer can be larger than the memory's limit minus the heap's fixed start (the kernels'
+    // data, the descriptor area and the threads' control blocks).
+    maxBufferBytes: heap.maxAlloc(),
+    ...storage(name, heap, r, pool),
+    ...primitives(r, ex, thresholds),
+    fused: fusedRoutines(r, thresholds),
+    sync(): Promise<void> {
+      return Promise.resolve(); // every kernel finishes before its call returns
+    },
+    dispose(): void {
+      if (r.disposed) return;
+      r.disposed = true;
+      pool?.dispose();
+    },
+  };
+}
 
-    // --- storage -------------------------------------------------------------------------------
+type Storage = Pick<
+  WasmBackend, 'alloc' | 'write' | 'read' | 'readSync' | 'free' | 'memory' | 'footprint' | 'threadStats'
+>;
+
+/** Buffers on the heap, reads and writes, and diagnostics. */
+function storage(name: string, heap: Heap, r: Runner, pool: Pool | null): Storage {
+  const maxBufferBytes = heap.maxAlloc();
+  const readSync = (buffer: WasmBuffer, dtype: DType, size: number): DataArray => {
+    const out = newArray(dtype, size);
+    const bytes = size * elemBytes(dtype);
+    new Uint8Array(out.buffer).set(heap.bytes().subarray(buffer.ptr, buffer.ptr + bytes));
+    return out;
+  };
+  return {
     alloc(size: number, dtype: DType): WasmBuffer {
       r.live('alloc');
       typeCode(dtype);
@@ -91,17 +116,12 @@ export function createBackend(
     },
     read(buffer: WasmBuffer, dtype: DType, size: number): Promise<DataArray> {
       try {
-        return Promise.resolve(backend.readSync!(buffer, dtype, size));
+        return Promise.resolve(readSync(buffer, dtype, size));
       } catch (e) {
         return Promise.reject(e);
       }
     },
-    readSync(buffer: WasmBuffer, dtype: DType, size: number): DataArray {
-      const out = newArray(dtype, size);
-      const bytes = size * elemBytes(dtype);
-      new Uint8Array(out.buffer).set(heap.bytes().subarray(buffer.ptr, buffer.ptr + bytes));
-      return out;
-    },
+    readSync,
     free(buffer: WasmBuffer): void {
       heap.free(buffer);
     },
@@ -110,8 +130,13 @@ export function createBackend(
     },
     footprint: () => heap.footprint(),
     threadStats: () => ({ ...(pool?.stats ?? { posted: 0, takenBack: 0 }) }),
+  };
+}
 
-    // --- primitives ----------------------------------------------------------------------------
+/** The contract's primitives as kernel calls; the Runner splits large ones across threads. */
+function primitives(r: Runner, ex: Kernels, thresholds: SplitThresholds): Primitives<WasmBuffer> {
+  const { desc, heap } = r;
+  return {
     unary(op: UnaryOp, x: View, out: View): void {
       const fid = opId('unary', UNARY_IDS, op, x.dtype);
       r.map1(fid, x, out, TRANSCENDENTAL.has(op) ? thresholds.transcendental : thresholds.elementwise);
@@ -194,23 +219,17 @@ export function createBackend(
       const k = RANDOM_CODES[kind];
       r.split('random', n, thresholds.transcendental, 4, (lo, hi) => [p, lo, hi, t, k, key[0] | 0, key[1] | 0, counter]);
     },
-    fused: {
-      linear: (x, w, bias, act, out) => linear(r, x, w, bias, act, out),
-      adam: (p, g, m, v, vm, o) => adam(r, p, g, m, v, vm, o),
-      sgd: (p, g, b, o) => sgd(r, p, g, b, o),
-      poolArgmax: (x, k, s, d, out) => poolArgmax(r, x, k, s, d, out),
-      // In place: each element of dst is read, then written, by the same lane of one row kernel.
-      addInto: (dst, src) => r.map2(opId('binary', BINARY_IDS, 'add', dst.dtype), dst, src, dst, thresholds.elementwise),
-    },
-
-    sync(): Promise<void> {
-      return Promise.resolve(); // every kernel finishes before its call returns
-    },
-    dispose(): void {
-      if (r.disposed) return;
-      r.disposed = true;
-      pool?.dispose();
-    },
   };
-  return backend;
+}
+
+/** Fused routines: linear with its activation, the optimizers' updates, pooling, in-place add. */
+function fusedRoutines(r: Runner, thresholds: SplitThresholds): FusedRoutines<WasmBuffer> {
+  return {
+    linear: (x, w, bias, act, out) => linear(r, x, w, bias, act, out),
+    adam: (p, g, m, v, vm, o) => adam(r, p, g, m, v, vm, o),
+    sgd: (p, g, b, o) => sgd(r, p, g, b, o),
+    poolArgmax: (x, k, s, d, out) => poolArgmax(r, x, k, s, d, out),
+    // In place: each element of dst is read, then written, by the same lane of one row kernel.
+    addInto: (dst, src) => r.map2(opId('binary', BINARY_IDS, 'add', dst.dtype), dst, src, dst, thresholds.elementwise),
+  };
 }
