@@ -18,7 +18,8 @@ function nodeOf(t: Tensor): GradNode | null {
   return t._node as GradNode;
 }
 
-// record and attachNode run for every op on tensors that require grad: plain loops, no closures.
+// record and attachNode run for every op on tensors that require grad: plain loops, no closures
+// (and no iterators); `xs[i]!` below reads within a loop bounded by xs.length.
 function record(op: DiffOp, inputs: readonly Tensor[], params: unknown, output: Tensor): void {
   if (autograd.forwardLevels > 0) recordTangent(op, inputs, params, output);
   if (!autograd.gradEnabled) return;
@@ -26,7 +27,7 @@ function record(op: DiffOp, inputs: readonly Tensor[], params: unknown, output: 
   const needs: boolean[] = [];
   let any = false;
   for (let i = 0; i < n; i++) {
-    const r = inputs[i].requiresGrad;
+    const r = inputs[i]!.requiresGrad;
     needs.push(r);
     if (r) any = true;
   }
@@ -40,8 +41,9 @@ export function attachNode(op: DiffOp | 'custom', params: unknown, inputs: reado
   const parents: (GradNode | null)[] = [];
   const saved: Tensor[] = [];
   for (let i = 0; i < n; i++) {
-    parents.push(nodeOf(inputs[i]));
-    saved.push(inputs[i]._share());
+    const input = inputs[i]!;
+    parents.push(nodeOf(input));
+    saved.push(input._share());
   }
   const out = output._share(); // before the node is set: a node-less view of the storage
   const node = new OpNode(op, params, saved, out, parents, needs, custom);
@@ -82,9 +84,10 @@ function topoOrder(root: GradNode, isTarget: (n: GradNode) => boolean): OpNode[]
   const nodes: GradNode[] = [root];
   const next: number[] = [0];
   while (nodes.length > 0) {
+    // The two stacks grow and shrink together, so both have an entry at top.
     const top = nodes.length - 1;
-    const node = nodes[top];
-    const i = next[top];
+    const node = nodes[top]!;
+    const i = next[top]!;
     if (i === 0 && state.has(node)) {
       nodes.pop();
       next.pop();
@@ -93,7 +96,7 @@ function topoOrder(root: GradNode, isTarget: (n: GradNode) => boolean): OpNode[]
     const parents = node instanceof OpNode ? node.parents : NO_PARENTS;
     if (i < parents.length) {
       next[top] = i + 1;
-      const p = parents[i];
+      const p = parents[i] as GradNode | null; // i < parents.length (`!` would drop the null too)
       if (p !== null && !state.has(p)) {
         nodes.push(p);
         next.push(0);
@@ -104,7 +107,7 @@ function topoOrder(root: GradNode, isTarget: (n: GradNode) => boolean): OpNode[]
     next.pop();
     let leads = isTarget(node);
     for (let k = 0; k < parents.length; k++) {
-      const p = parents[k];
+      const p = parents[k] as GradNode | null;
       if (p !== null && state.get(p) === true) leads = true;
     }
     state.set(node, leads);
@@ -173,7 +176,7 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
         }
       });
       const orders = roots.map((r) => topoOrder(r._node as GradNode, isTarget));
-      const order = roots.length === 1 ? orders[0] : mergeOrders(orders);
+      const order = roots.length === 1 ? orders[0]! : mergeOrders(orders); // one order per root
       for (const node of order) {
         const g = grads.get(node);
         if (g === undefined) continue;
@@ -185,7 +188,7 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
         const inputGrads = applyVjp(node, g);
         const parents = node.parents;
         for (let i = 0; i < parents.length; i++) {
-          const p = parents[i];
+          const p = parents[i] as GradNode | null; // i < parents.length
           const gi = inputGrads[i];
           if (p === null || gi === null || gi === undefined) continue;
           if (anomaly.enabled) checkFinite(node.op, 'backward', gi);

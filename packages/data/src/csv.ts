@@ -89,15 +89,15 @@ function misfit(v: number, text: string, dtype: Dtype): string | undefined {
   return undefined;
 }
 
-interface Parsed {
-  records: string[][];
-  lines: number[];
+/** A record's fields and the 1-based line it starts on. */
+interface CsvRecord {
+  fields: string[];
+  line: number;
 }
 
 /** RFC 4180 records: quoted fields may hold delimiters, line breaks and doubled quotes. */
-function parseRecords(text: string, start: number, firstLine: number, delim: number): Parsed {
-  const records: string[][] = [];
-  const lines: number[] = [];
+function parseRecords(text: string, start: number, firstLine: number, delim: number): CsvRecord[] {
+  const records: CsvRecord[] = [];
   const n = text.length;
   let i = start;
   let line = firstLine;
@@ -149,13 +149,12 @@ function parseRecords(text: string, start: number, firstLine: number, delim: num
       line++;
       break;
     }
-    records.push(fields);
-    lines.push(recLine);
+    records.push({ fields, line: recLine });
   }
-  return { records, lines };
+  return records;
 }
 
-const isBlank = (r: string[]): boolean => r.length === 1 && r[0].trim() === '';
+const isBlank = (r: readonly string[]): boolean => r.length === 1 && r[0]?.trim() === '';
 
 /** Parses CSV text (synchronous); see `readCsv` for the options and errors. */
 export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
@@ -174,19 +173,22 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
     while (j < text.length && text.charCodeAt(j) !== LF && text.charCodeAt(j) !== CR) j++;
     start = j + (text.charCodeAt(j) === CR && text.charCodeAt(j + 1) === LF ? 2 : 1);
   }
-  const { records, lines } = parseRecords(text, start, skipLines + 1, delimiter.charCodeAt(0));
+  const records = parseRecords(text, start, skipLines + 1, delimiter.charCodeAt(0));
   // Trailing blank lines are allowed; blank lines elsewhere are errors (below).
-  let end = records.length;
-  while (end > 0 && isBlank(records[end - 1])) end--;
-  if (end === 0) fail(skipLines > 0 ? `no data after skipping ${skipLines} lines` : 'the input is empty');
+  const end = records.findLastIndex((r) => !isBlank(r.fields)) + 1;
+  const head = records[0];
+  if (end === 0 || head === undefined) fail(skipLines > 0 ? `no data after skipping ${skipLines} lines` : 'the input is empty');
 
-  const first = records[0];
+  const first = head.fields;
   const ncols = first.length;
   let hasHeader: boolean;
   if (header === 'auto') {
-    const second = end > 1 ? records[1] : null;
-    hasHeader = second !== null
-      ? first.some((f, j) => parseNumber(f) === undefined && j < second.length && parseNumber(second[j]) !== undefined)
+    const second = end > 1 ? records[1]?.fields : undefined;
+    hasHeader = second !== undefined
+      ? first.some((f, j) => {
+        const below = second[j];
+        return parseNumber(f) === undefined && below !== undefined && parseNumber(below) !== undefined;
+      })
       : first.some((f) => parseNumber(f) === undefined);
   } else hasHeader = header;
   const names = hasHeader ? first.map((f) => f.trim()) : Array.from({ length: ncols }, (_, j) => String(j));
@@ -204,6 +206,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
     if (j < 0) throw new ValueRangeError(`readCsv: ${what} '${spec}' not found; the columns are ${names.map((s) => `'${s}'`).join(', ')}`);
     return j;
   };
+  // Resolved column indices are below ncols, which is names.length and (checked below) every record's length.
   const labelIdx = options.labelColumn === undefined ? -1 : resolve(options.labelColumn, 'labelColumn');
   let featIdx: number[];
   if (options.columns !== undefined) {
@@ -211,31 +214,30 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
     featIdx = options.columns.map((c) => resolve(c, 'column'));
   } else featIdx = Array.from({ length: ncols }, (_, j) => j).filter((j) => j !== labelIdx);
 
-  const firstData = hasHeader ? 1 : 0;
-  const rows = end - firstData;
+  const data = records.slice(hasHeader ? 1 : 0, end);
+  const rows = data.length;
   const nf = featIdx.length;
   const X = dtype === 'float64' ? new Float64Array(rows * nf) : dtype === 'int32' ? new Int32Array(rows * nf) : new Float32Array(rows * nf);
   const cellName = (line: number, j: number): string => `line ${line}, column ${j + 1}${hasHeader ? ` ('${names[j]}')` : ''}`;
   const numbers = labelIdx >= 0 ? new Float64Array(rows) : null;
   let categories: string[] | null = null;
   let labelsAreInts = true;
-  for (let r = 0; r < rows; r++) {
-    const rec = records[firstData + r];
-    const line = lines[firstData + r];
+  let at = 0; // the next element of X
+  for (const [r, { fields: rec, line }] of data.entries()) {
     if (rec.length !== ncols) {
       if (isBlank(rec)) fail(`line ${line} is empty (expected ${ncols} fields)`);
-      fail(`line ${line} has ${rec.length} field${rec.length === 1 ? '' : 's'}, expected ${ncols} (as in line ${lines[0]})`);
+      fail(`line ${line} has ${rec.length} field${rec.length === 1 ? '' : 's'}, expected ${ncols} (as in line ${head.line})`);
     }
-    for (let k = 0; k < nf; k++) {
-      const j = featIdx[k];
-      const v = parseNumber(rec[j]);
-      if (v === undefined) fail(`${cellName(line, j)}: '${rec[j]}' is not a number ${NOT_A_NUMBER}`);
-      const why = misfit(v, rec[j], dtype);
-      if (why !== undefined) fail(`${cellName(line, j)}: '${rec[j]}' ${why} (dtype '${dtype}')`);
-      X[r * nf + k] = v;
+    for (const j of featIdx) {
+      const cell = rec[j]!;
+      const v = parseNumber(cell);
+      if (v === undefined) fail(`${cellName(line, j)}: '${cell}' is not a number ${NOT_A_NUMBER}`);
+      const why = misfit(v, cell, dtype);
+      if (why !== undefined) fail(`${cellName(line, j)}: '${cell}' ${why} (dtype '${dtype}')`);
+      X[at++] = v;
     }
     if (numbers !== null) {
-      const s = rec[labelIdx];
+      const s = rec[labelIdx]!;
       // An empty label is a missing value, not a class named ''.
       if (s.trim() === '') fail(`${cellName(line, labelIdx)}: the label is empty (every row needs a number or a class name)`);
       const v = categories === null ? parseNumber(s) : undefined;
@@ -259,21 +261,25 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
     if (categories !== null) {
       classes = [...new Set(categories)].sort();
       const index = new Map(classes.map((c, i) => [c, i]));
-      for (let r = 0; r < rows; r++) numbers[r] = index.get(categories[r])!;
+      for (const [r, c] of categories.entries()) numbers[r] = index.get(c)!;
       labelsAreInts = true;
     }
     const ld = labelDtype ?? (labelsAreInts ? 'int32' : 'float32');
-    const label = (r: number): string => records[firstData + r][labelIdx];
-    const bad = categories === null ? numbers.findIndex((v, r) => misfit(v, label(r), ld) !== undefined) : -1;
-    if (bad >= 0) {
-      const why = misfit(numbers[bad], label(bad), ld);
-      const hint = ld === 'float64' ? '' : "; labelDtype 'float64' holds it";
-      fail(`${cellName(lines[firstData + bad], labelIdx)}: label '${label(bad)}' ${why} (labelDtype '${ld}'${labelDtype === undefined ? ', inferred' : ''})${hint}`);
+    // Numeric labels the dtype cannot hold (numbers has one value per data row).
+    if (categories === null) {
+      for (let r = 0; r < rows; r++) {
+        const { fields, line } = data[r]!;
+        const text = fields[labelIdx]!;
+        const why = misfit(numbers[r]!, text, ld);
+        if (why === undefined) continue;
+        const hint = ld === 'float64' ? '' : "; labelDtype 'float64' holds it";
+        fail(`${cellName(line, labelIdx)}: label '${text}' ${why} (labelDtype '${ld}'${labelDtype === undefined ? ', inferred' : ''})${hint}`);
+      }
     }
     y = tensor(ld === 'int32' ? Int32Array.from(numbers) : ld === 'float64' ? numbers : Float32Array.from(numbers));
   }
   const x = tensor(X, { shape: [rows, nf] });
-  return { x, y, columns: featIdx.map((j) => names[j]), label: labelIdx >= 0 ? names[labelIdx] : null, classes };
+  return { x, y, columns: featIdx.map((j) => names[j]!), label: labelIdx >= 0 ? names[labelIdx]! : null, classes };
 }
 
 /**

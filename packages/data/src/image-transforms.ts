@@ -45,12 +45,24 @@ export interface RandomCropOptions extends RandomTransformOptions {
 
 const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 
-function checkImage(op: string, x: Tensor): void {
+/** The sizes of an image [C, H, W] (n = 1) or a batch [N, C, H, W]. */
+interface ImageDims {
+  /** Images: N for a batch, 1 for a single image. */
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+}
+
+/** Checks that x is an image or a batch of them and gives its sizes. */
+function checkImage(op: string, x: Tensor): ImageDims {
   if (!isTensor(x)) throw new NNError(`${op}: expected a Tensor`);
   x._check(op);
   if (x.ndim !== 3 && x.ndim !== 4) {
     throw new ShapeError(`${op}: expected an image [C, H, W] or a batch [N, C, H, W], got shape ${fmt(x.shape)}`);
   }
+  const [c, h, w] = x.shape.slice(-3) as [number, number, number]; // rank 3 or 4
+  return { n: x.ndim === 4 ? x.shape[0]! : 1, c, h, w };
 }
 
 /** A size given as n or [h, w] (or [n]) as [h, w] of positive integers. */
@@ -69,7 +81,7 @@ function paddingLTRB(op: string, padding: unknown): [number, number, number, num
   if (!ok) {
     throw new ValueRangeError(`${op}: padding must be a non-negative integer, [leftRight, topBottom] or [left, top, right, bottom], got ${JSON.stringify(padding)}`);
   }
-  const [a, b = a, c = a, d = b] = p as number[];
+  const [a, b = a, c = a, d = b] = p as [number, ...number[]]; // 1, 2 or 4 entries
   return [a, b, c, d];
 }
 
@@ -86,22 +98,23 @@ function padIndex(op: string, n: number, before: number, after: number, mode: Ex
 }
 
 /**
- * x padded in its last two dims by [left, top, right, bottom], then once more by `extra` [x, y] on
- * both sides (torchvision pads twice for padIfNeeded; a mirror of a mirror differs from one mirror).
+ * x (of height h and width w) padded in its last two dims by [left, top, right, bottom], then once
+ * more by `extra` [x, y] on both sides (torchvision pads twice for padIfNeeded; a mirror of a mirror
+ * differs from one mirror).
  */
 function padImage(
-  op: string, x: Tensor, [l, t, r, b]: readonly number[], extra: readonly [number, number], mode: PaddingMode, fill: number,
+  op: string, x: Tensor, { h, w }: ImageDims, [l, t, r, b]: readonly [number, number, number, number], extra: readonly [number, number], mode: PaddingMode, fill: number,
 ): Tensor {
   const [ex, ey] = extra;
   if (mode === 'constant') return pad(x, [l + ex, r + ex, t + ey, b + ey], fill);
   let out = x;
-  for (const [dim, before, after, more] of [[-2, t, b, ey], [-1, l, r, ex]] as const) {
+  for (const [dim, n, before, after, more] of [[-2, h, t, b, ey], [-1, w, l, r, ex]] as const) {
     if (before + after + more === 0) continue;
-    const n = x.shape[x.ndim + dim];
     let idx = padIndex(op, n, before, after, mode);
     if (more > 0) {
-      const outer = padIndex(op, idx.length, more, more, mode);
-      idx = outer.map((k) => idx[k]);
+      const inner = idx;
+      // outer holds positions of the once-padded dim, which has idx.length entries.
+      idx = padIndex(op, idx.length, more, more, mode).map((k) => inner[k]!);
     }
     out = indexSelect(out, dim, tensor(idx, { backend: x.backend.name }));
   }
@@ -109,9 +122,9 @@ function padImage(
 }
 
 /** A new handle on x's data (a view): transforms always return a tensor the caller owns. */
-const view = (x: Tensor): Tensor => (x.ndim === 0 ? x.reshape([]) : x.narrow(0, 0, x.shape[0]));
+const view = (x: Tensor): Tensor => (x.ndim === 0 ? x.reshape([]) : x.narrow(0, 0, x.shape[0]!));
 
-/** Random draws: 4 uniforms on [0, 1) (one Philox block) per image. */
+/** Random draws: 4 uniforms on [0, 1) (one Philox block) per image, so `u[4 * i + k]` (k < 4) exists for image i. */
 class Draws {
   private readonly stream: PhiloxStream | null;
   constructor(op: string, seed: number | undefined) {
@@ -128,8 +141,6 @@ class Draws {
     return out;
   }
 }
-
-const imageCount = (x: Tensor): number => (x.ndim === 4 ? x.shape[0] : 1);
 
 /**
  * Pads, then crops a random `size` window, like `torchvision.transforms.RandomCrop`: the window's
@@ -171,11 +182,11 @@ export class RandomCrop implements Transform {
   /** A random crop of each image of `x` (`[C, H, W]` or `[N, C, H, W]`). */
   apply(x: Tensor): Tensor {
     const op = 'RandomCrop';
-    checkImage(op, x);
+    const dims = checkImage(op, x);
     const [h, w] = this.size;
     const [l, t, r, b] = this.padding;
-    const H = x.shape[x.ndim - 2] + t + b;
-    const W = x.shape[x.ndim - 1] + l + r;
+    const H = dims.h + t + b;
+    const W = dims.w + l + r;
     const ex = this.padIfNeeded && W < w ? w - W : 0;
     const ey = this.padIfNeeded && H < h ? h - H : 0;
     const [Hp, Wp] = [H + 2 * ey, W + 2 * ex];
@@ -185,11 +196,11 @@ export class RandomCrop implements Transform {
       );
     }
     return tidy(() => {
-      const padded = padImage(op, x, this.padding, [ex, ey], this.paddingMode, this.fill);
-      const n = imageCount(x);
+      const padded = padImage(op, x, dims, this.padding, [ex, ey], this.paddingMode, this.fill);
+      const { n } = dims;
       const u = this.draws.next(n); // after padding, so a refused padding draws nothing
       const crop = (img: Tensor, i: number): Tensor =>
-        img.narrow(-2, Math.floor(u[4 * i] * (Hp - h + 1)), h).narrow(-1, Math.floor(u[4 * i + 1] * (Wp - w + 1)), w);
+        img.narrow(-2, Math.floor(u[4 * i]! * (Hp - h + 1)), h).narrow(-1, Math.floor(u[4 * i + 1]! * (Wp - w + 1)), w);
       if (x.ndim === 3) return crop(padded, 0);
       if (n === 0) return padded.narrow(-2, 0, h).narrow(-1, 0, w);
       return concat(Array.from({ length: n }, (_, i) => crop(padded.narrow(0, i, 1), i)), 0);
@@ -218,13 +229,12 @@ class RandomFlip implements Transform {
 
   /** Each image of `x` flipped with probability `p`. */
   apply(x: Tensor): Tensor {
-    checkImage(this.op, x);
-    const n = imageCount(x);
+    const { n, h, w } = checkImage(this.op, x);
     const u = this.draws.next(n);
-    const flips = Array.from({ length: n }, (_, i) => u[4 * i] < this.p);
+    const flips = Array.from({ length: n }, (_, i) => u[4 * i]! < this.p);
     return tidy(() => {
       if (!flips.includes(true)) return view(x);
-      const size = x.shape[x.ndim + this.dim];
+      const size = this.dim === -1 ? w : h;
       const reversed = tensor(Int32Array.from({ length: size }, (_, i) => size - 1 - i), { backend: x.backend.name });
       const flipped = indexSelect(x, this.dim, reversed);
       if (!flips.includes(false)) return flipped;
@@ -271,17 +281,16 @@ export class CenterCrop implements Transform {
 
   /** The central crop of each image of `x`. */
   apply(x: Tensor): Tensor {
-    checkImage('CenterCrop', x);
+    const { h: H, w: W } = checkImage('CenterCrop', x);
     const [h, w] = this.size;
-    const H = x.shape[x.ndim - 2];
-    const W = x.shape[x.ndim - 1];
     return tidy(() => {
       // torchvision's padding: [(w - W) // 2, (h - H) // 2, (w - W + 1) // 2, (h - H + 1) // 2], where the crop is larger.
       const px = Math.max(w - W, 0);
       const py = Math.max(h - H, 0);
       const img = px + py > 0 ? pad(x, [px >> 1, (px + 1) >> 1, py >> 1, (py + 1) >> 1]) : x;
-      const top = roundHalfEven((img.shape[x.ndim - 2] - h) / 2);
-      const left = roundHalfEven((img.shape[x.ndim - 1] - w) / 2);
+      // img is (H + py) x (W + px): the two halves of each padding add up to it.
+      const top = roundHalfEven((H + py - h) / 2);
+      const left = roundHalfEven((W + px - w) / 2);
       return img.narrow(-2, top, h).narrow(-1, left, w);
     });
   }
@@ -322,11 +331,10 @@ export class Normalize implements Transform {
   /** `(x − mean) / std` per channel. */
   apply(x: Tensor): Tensor {
     const op = 'Normalize';
-    checkImage(op, x);
+    const { c } = checkImage(op, x);
     if (x.dtype !== 'float32' && x.dtype !== 'float64') {
       throw new DTypeError(`${op}: needs a float image, got ${x.dtype} (e.g. x.cast('float32').div(255) first)`);
     }
-    const c = x.shape[x.ndim - 3];
     for (const [name, v] of [['mean', this.mean], ['std', this.std]] as const) {
       if (v.length !== 1 && v.length !== c) {
         throw new ShapeError(`${op}: ${name} has ${v.length} values but the image has ${c} channels (shape ${fmt(x.shape)})`);

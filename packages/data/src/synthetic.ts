@@ -41,9 +41,18 @@ function checkNonNeg(op: string, name: string, v: unknown): number {
   return v;
 }
 
-/** Class sizes for n samples over k classes: floor(n / k) each, the first n mod k one more. */
-function classSizes(n: number, k: number): number[] {
-  return Array.from({ length: k }, (_, c) => Math.floor(n / k) + (c < n % k ? 1 : 0));
+/** Size of class c for n samples over k classes: floor(n / k) each, the first n mod k one more. */
+function classSize(n: number, k: number, c: number): number {
+  return Math.floor(n / k) + (c < n % k ? 1 : 0);
+}
+
+/**
+ * Writes point i of a 2-D set: (x, y) plus `noise` times the point's two normal draws, rounded to
+ * float32 once. xs and eps hold two numbers per point, and i is below the number of points.
+ */
+function setPoint(xs: Float32Array, eps: Float64Array, noise: number, i: number, x: number, y: number): void {
+  xs[2 * i] = x + noise * eps[2 * i]!;
+  xs[2 * i + 1] = y + noise * eps[2 * i + 1]!;
 }
 
 /** Packs [n, d] points and labels into tensors, optionally shuffling rows with the stream. */
@@ -53,10 +62,11 @@ function finish(xs: Float32Array, ys: Int32Array, d: number, rng: PhiloxStream, 
     const perm = rng.permutation(n);
     const px = new Float32Array(xs.length);
     const py = new Int32Array(n);
+    // perm is a permutation of 0..n-1 (indexed loops: typed arrays' entries() iterate slowly).
     for (let i = 0; i < n; i++) {
-      const j = perm[i];
-      py[i] = ys[j];
-      for (let k = 0; k < d; k++) px[i * d + k] = xs[j * d + k];
+      const j = perm[i]!;
+      py[i] = ys[j]!;
+      for (let k = 0; k < d; k++) px[i * d + k] = xs[j * d + k]!;
     }
     xs = px;
     ys = py;
@@ -117,11 +127,12 @@ export function makeRegression(options: RegressionOptions): SyntheticData {
   } else xs = Float32Array.from(rng.normal(n * d));
   const eps = rng.normal(n * k);
   const ys = new Float32Array(n * k);
+  // xs is [n, d], W [d, k], eps and ys [n, k], all row-major.
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < k; j++) {
-      let acc = b[j];
-      for (let f = 0; f < d; f++) acc += xs[i * d + f] * W[f * k + j];
-      ys[i * k + j] = acc + noise * eps[i * k + j];
+    for (const [j, bj] of b.entries()) {
+      let acc = bj;
+      for (let f = 0; f < d; f++) acc += xs[i * d + f]! * W[f * k + j]!;
+      ys[i * k + j] = acc + noise * eps[i * k + j]!;
     }
   }
   return { x: tensor(xs, { shape: [n, d] }), y: tensor(ys, { shape: [n, k] }) };
@@ -138,7 +149,7 @@ export function makeGaussians(options: GaussiansOptions): SyntheticData {
   const op = 'makeGaussians';
   const centers: readonly (readonly number[])[] = options.centers ?? [[-1, -1], [1, 1]];
   if (!isList(centers) || centers.length === 0) throw new ValueRangeError(`${op}: centers must be a non-empty array of points`);
-  const d = centers[0].length;
+  const d = centers[0]!.length; // centers is not empty (checked above)
   if (d === 0 || centers.some((c) => c.length !== d || c.some((v) => !Number.isFinite(v)))) {
     throw new ValueRangeError(`${op}: centers must all be finite points of the same dimension`);
   }
@@ -149,10 +160,12 @@ export function makeGaussians(options: GaussiansOptions): SyntheticData {
   const xs = new Float32Array(n * d);
   const ys = new Int32Array(n);
   let i = 0;
-  for (const [c, size] of classSizes(n, centers.length).entries()) {
+  // Every center has d coordinates (checked above), and eps holds d draws per point.
+  for (const [c, center] of centers.entries()) {
+    const size = classSize(n, centers.length, c);
     for (let s = 0; s < size; s++, i++) {
       ys[i] = c;
-      for (let k = 0; k < d; k++) xs[i * d + k] = centers[c][k] + noise * eps[i * d + k];
+      for (let k = 0; k < d; k++) xs[i * d + k] = center[k]! + noise * eps[i * d + k]!;
     }
   }
   return finish(xs, ys, d, rng, options.shuffle ?? true);
@@ -166,17 +179,16 @@ export function makeXor(options: SyntheticOptions): SyntheticData {
   const op = 'makeXor';
   const n = checkN(op, options.n, 4);
   const noise = checkNonNeg(op, 'noise', options.noise ?? 0.2);
-  const corners = [[1, 1, 0], [-1, -1, 0], [1, -1, 1], [-1, 1, 1]];
+  const corners = [[1, 1, 0], [-1, -1, 0], [1, -1, 1], [-1, 1, 1]] as const;
   const rng = streamFor(op, options.seed);
   const eps = rng.normal(n * 2);
   const xs = new Float32Array(n * 2);
   const ys = new Int32Array(n);
   let i = 0;
-  for (const [c, size] of classSizes(n, 4).entries()) {
-    const [cx, cy, label] = corners[c];
+  for (const [c, [cx, cy, label]] of corners.entries()) {
+    const size = classSize(n, corners.length, c);
     for (let s = 0; s < size; s++, i++) {
-      xs[2 * i] = cx + noise * eps[2 * i];
-      xs[2 * i + 1] = cy + noise * eps[2 * i + 1];
+      setPoint(xs, eps, noise, i, cx, cy);
       ys[i] = label;
     }
   }
@@ -209,9 +221,8 @@ export function makeCircles(options: CirclesOptions): SyntheticData {
   for (let i = 0; i < n; i++) {
     const inner = i >= nOut;
     const r = inner ? factor : 1;
-    const t = 2 * Math.PI * angle[i];
-    xs[2 * i] = r * Math.cos(t) + noise * eps[2 * i];
-    xs[2 * i + 1] = r * Math.sin(t) + noise * eps[2 * i + 1];
+    const t = 2 * Math.PI * angle[i]!; // one angle per point
+    setPoint(xs, eps, noise, i, r * Math.cos(t), r * Math.sin(t));
     ys[i] = inner ? 1 : 0;
   }
   return finish(xs, ys, 2, rng, options.shuffle ?? true);
@@ -242,12 +253,12 @@ export function makeSpiral(options: SpiralOptions): SyntheticData {
   const xs = new Float32Array(n * 2);
   const ys = new Int32Array(n);
   let i = 0;
-  for (const [c, size] of classSizes(n, classes).entries()) {
+  for (let c = 0; c < classes; c++) {
+    const size = classSize(n, classes, c);
     for (let s = 0; s < size; s++, i++) {
       const r = size > 1 ? s / (size - 1) : 0;
       const t = (2 * Math.PI * c) / classes + 2 * Math.PI * turns * r;
-      xs[2 * i] = r * Math.cos(t) + noise * eps[2 * i];
-      xs[2 * i + 1] = r * Math.sin(t) + noise * eps[2 * i + 1];
+      setPoint(xs, eps, noise, i, r * Math.cos(t), r * Math.sin(t));
       ys[i] = c;
     }
   }
@@ -270,8 +281,7 @@ export function makeMoons(options: SyntheticOptions): SyntheticData {
     const m = inner ? nIn : nOut;
     const s = inner ? i - nOut : i;
     const t = m > 1 ? (Math.PI * s) / (m - 1) : 0;
-    xs[2 * i] = (inner ? 1 - Math.cos(t) : Math.cos(t)) + noise * eps[2 * i];
-    xs[2 * i + 1] = (inner ? 0.5 - Math.sin(t) : Math.sin(t)) + noise * eps[2 * i + 1];
+    setPoint(xs, eps, noise, i, inner ? 1 - Math.cos(t) : Math.cos(t), inner ? 0.5 - Math.sin(t) : Math.sin(t));
     ys[i] = inner ? 1 : 0;
   }
   return finish(xs, ys, 2, rng, options.shuffle ?? true);
