@@ -117,7 +117,8 @@ function decode(op: string, bytes: Uint8Array, options: IdxOptions): Decoded {
     const s = scale ?? 1;
     for (let v = 0; v < 256; v++) lut[v] = (type.name === 'uint8' ? v : (v << 24) >> 24) * s;
     const out = new Float32Array(count);
-    for (const [i, b] of body.subarray(0, count).entries()) out[i] = lut[b]!; // a byte indexes the 256-entry table
+    // An indexed loop: iterating entries() is 4x slower over a 47M-byte training set.
+    for (let i = 0; i < count; i++) out[i] = lut[body[i]!]!; // i < count <= body.length; a byte indexes the 256-entry table
     return { dims, data: out };
   }
   const out = dtype === 'int32' ? new Int32Array(count) : new Float32Array(count);
