@@ -72,6 +72,7 @@ const CASES: { [K in DiffOp]: Case } = {
     f: (x, u) => T.scatterAdd(x, 0, idx([1, 0, 1, 1, 0, 0], [2, 3]), u),
     inputs: () => [f64([2, 3]), f64([2, 3])],
   },
+  linear: { f: (x, w, b) => T.linear(x, w, b, 'sigmoid'), inputs: () => [f64([4, 3]), f64([2, 3]), f64([2])] },
   cast: { f: (x) => T.cast(T.cast(x, 'float32'), 'float64'), inputs: () => [f64([2, 3])] },
 };
 

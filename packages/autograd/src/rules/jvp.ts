@@ -4,6 +4,7 @@ import { ARITH_OPS, type DiffOp, padWindow, type ParamsOf, sliceView, type Struc
 import type { Tensor } from '@nn/tensor';
 import { type RuleContext, inputOf, inputsOf } from './context.js';
 import { type ElementwiseOp, PARTIALS } from './elementwise.js';
+import { linearJvp } from './linear.js';
 import { extremumShare, prodPartial } from './vjp.js';
 
 /** The output's tangent from the inputs' tangents (null: not given, i.e. zero). */
@@ -55,6 +56,7 @@ const STRUCTURAL: { [K in StructuralOp]: JvpRule<K> } = {
   gather: (ctx, [t]) => T.gather(t!, ctx.params.axis, inputOf(ctx, 1)),
   scatterAdd: (ctx, [tx, , tu]) =>
     T.scatterAdd(orZeros(tx, inputOf(ctx, 0)), ctx.params.axis, inputOf(ctx, 1), orZeros(tu, inputOf(ctx, 2))),
+  linear: linearJvp,
   cast: (ctx, [t]) => T.cast(t!, ctx.params.dtype),
 };
 

@@ -4,6 +4,7 @@ import { ARITH_OPS, type DiffOp, padWindow, type ParamsOf, sliceView, type Struc
 import type { Tensor } from '@nn/tensor';
 import { type RuleContext, inputOf, inputsOf } from './context.js';
 import { type ElementwiseOp, PARTIALS } from './elementwise.js';
+import { linearVjp } from './linear.js';
 import { sumTo } from './sum-to.js';
 
 /** Returns the gradient for each input (null: none / not needed). */
@@ -73,6 +74,7 @@ const STRUCTURAL: { [K in StructuralOp]: VjpRule<K> } = {
     const [, index] = inputsOf(ctx, 2);
     return [needs[0] ? T.clone(g) : null, null, needs[2] ? T.gather(g, ctx.params.axis, index) : null];
   },
+  linear: linearVjp,
   cast: (ctx, g) => [T.cast(g, inputOf(ctx, 0).dtype)],
 };
 

@@ -26,6 +26,6 @@ export { argsortLines } from '../cpu/sort.js';
 export { registerBackend } from '../registry.js';
 export type { BackendFactory } from './conformance.js';
 export { autograd, installAutograd, type AutogradHooks, type GradNodeRef } from '../hooks.js';
-export type { DiffOp, OpParams, ParamsOf, ReduceParams, StructuralOp, WindowParams } from '../ops/op-types.js';
+export type { DiffOp, OpParams, ParamsOf, RecordedActivation, ReduceParams, StructuralOp, WindowParams } from '../ops/op-types.js';
 export { sliceView, padWindow } from '../ops/movement.js';
 export { intTuple, checkKnownOptions } from '../ops/window-args.js';

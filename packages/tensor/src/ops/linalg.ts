@@ -99,7 +99,8 @@ const ACTIVATIONS: Record<FusedActivation, ((x: Tensor) => Tensor) | null> = {
 
 /**
  * y = act(x @ w^T + bias) with x [..., in], w [out, in], bias [out] (PyTorch's nn.Linear layout).
- * Uses the backend's fused routine when it has one and no gradient is being recorded.
+ * Uses the backend's fused routine when it has one (x 2-D, float): recorded as one `linear` op
+ * when gradients are on (except with gelu). Otherwise composed from matmul, add and the activation.
  */
 export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null, activation: FusedActivation = 'none'): Tensor {
   const be = backendOf('linear', x, w, bias ?? undefined);
@@ -115,10 +116,16 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null, activat
     throw new ShapeError(`linear: bias shape ${fmtShape(bias.shape)} must be [${w.shape[0]}]`);
   }
   const fused = be.fused.linear;
-  if (fused !== undefined && x.ndim === 2 && isFloat(x.dtype) && x.dtype === w.dtype && (bias === null || bias.dtype === x.dtype) && !needsRecord(x, w, bias ?? undefined)) {
-    const out = empty(be, [x.shape[0], w.shape[0]], x.dtype, 'linear');
-    fused(x, w, bias, activation, out);
-    return out;
+  if (fused !== undefined && x.ndim === 2 && isFloat(x.dtype) && x.dtype === w.dtype && (bias === null || bias.dtype === x.dtype)) {
+    // Recorded as one op (one kernel forward, no bias add or activation pass, dW in w's layout),
+    // unless the activation's derivative needs the pre-activation (gelu): then the composite runs.
+    const rec = needsRecord(x, w, bias ?? undefined);
+    if (!rec || activation !== 'gelu') {
+      const out = empty(be, [x.shape[0], w.shape[0]], x.dtype, 'linear');
+      fused(x, w, bias, activation, out);
+      if (rec && activation !== 'gelu') record('linear', bias === null ? [x, w] : [x, w, bias], { activation }, out);
+      return out;
+    }
   }
   const wt = transpose(w, 0, 1);
   const xw = matmul(x, wt);

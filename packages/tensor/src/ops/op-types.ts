@@ -2,8 +2,11 @@
  * The differentiable ops the dispatcher records. @nn/autograd keeps one VJP and one JVP rule per
  * entry, in tables typed `{ [K in DiffOp]: Rule<K> }`, so an op without a rule does not compile.
  */
-import type { ArithOp, UnaryOp } from '../backend/contract.js';
+import type { ArithOp, FusedActivation, UnaryOp } from '../backend/contract.js';
 import type { DType } from '../dtype.js';
+
+/** Activations whose derivative is a function of their output, so a recorded linear needs no pre-activation. */
+export type RecordedActivation = Exclude<FusedActivation, 'gelu'>;
 
 /** Parameters of a recorded reduction. */
 export interface ReduceParams {
@@ -99,6 +102,14 @@ export interface OpParams {
   scatterAdd: {
     /** The indexed axis. */
     axis: number;
+  };
+  /**
+   * act(x @ w^T + bias) as one op (x [M, K], w [N, K], then bias [N] when it has one), recorded
+   * when the backend fuses the forward: the rule writes dW as g^T @ x, already in w's layout.
+   */
+  linear: {
+    /** The activation; its derivative is read from the output (so gelu is not recorded as linear). */
+    activation: RecordedActivation;
   };
   /** Conversion to `dtype`. */
   cast: {
