@@ -1,7 +1,7 @@
 /** matmul (1-D, 2-D, batched, broadcast, transposed views, odd sizes, size 0) and fused linear. */
 import * as nn from '@nn/tensor';
 import type { DType, Tensor } from '@nn/tensor';
-import type { FusedActivation } from '@nn/tensor/backend';
+import { type FusedActivation, linearGrad } from '@nn/tensor/backend';
 import { describe } from 'vitest';
 import { type Ctx, EXACT, expectRef, fromRef, type Layout, needs, randomRef, sumTol, test, toRef, tolFor, transcendentalTol } from './helpers.js';
 import * as R from './reference.js';
@@ -180,6 +180,26 @@ export function matmulTests(ctx: Ctx): void {
         const composed = act === 'none' ? pre : act === 'gelu' ? nn.gelu(pre) : { relu: nn.relu, tanh: nn.tanh, sigmoid: nn.sigmoid }[act](pre);
         const want: R.Ref = { shape: [...composed.shape], dtype: composed.dtype, data: Array.from(await composed.data()) };
         await expectRef(nn.linear(tx, tw, tb, act), want, tolFor('float32'), act);
+      }
+    });
+
+    test('linearGrad (the backward of linear\'s activation and bias) gives the bits of the composed ops', async () => {
+      // 21 columns: SIMD tails, and uneven parts when split across threads.
+      const g = fromRef(ctx, randomRef([37, 21], 'float32', 8, 'unit'));
+      const pre = fromRef(ctx, randomRef([37, 21], 'float32', 9, 'unit'));
+      for (const act of ['relu', 'tanh', 'sigmoid'] as const) {
+        const y = { relu: nn.relu, tanh: nn.tanh, sigmoid: nn.sigmoid }[act](pre);
+        const composed = {
+          relu: () => nn.where(nn.gt(y, 0), g, 0),
+          tanh: () => nn.mul(g, nn.sub(1, nn.mul(y, y))),
+          sigmoid: () => nn.mul(g, nn.mul(y, nn.sub(1, y))),
+        }[act]();
+        const [ga, dbias] = linearGrad(g, y, act, true);
+        await expectRef(ga, await toRef(composed), EXACT, act);
+        await expectRef(dbias!, await toRef(nn.sum(composed, [0])), EXACT, `${act} bias`);
+        const [ga2, none] = linearGrad(g, y, act, false);
+        await expectRef(ga2, await toRef(composed), EXACT, `${act} without bias`);
+        if (none !== null) throw new Error('linearGrad: a bias gradient nobody asked for');
       }
     });
   });

@@ -10,6 +10,7 @@ export { gather, scatterAdd, fill, iota } from './movement';
 export { random } from './random';
 export { poolArgmax } from './pool';
 export { adam, sgd } from './optim';
+export { linearGrad } from './linear-grad';
 
 /** First free byte after the static data: the allocator's start. */
 export function heapBase(): usize {

@@ -14,7 +14,7 @@ import {
   UNARY_IDS, WHERE_1, WHERE_4, opId,
 } from './kernels.js';
 import { DTYPES, elemBytes, ptrOf, sizeOf, typeCode, writeIndexing, writeReduce } from './layout.js';
-import { linear, matmul } from './matmul.js';
+import { linear, linearGrad, matmul } from './matmul.js';
 import { poolArgmax } from './pool.js';
 import { Runner } from './runner.js';
 import type { Pool } from './threads.js';
@@ -226,6 +226,7 @@ function primitives(r: Runner, ex: Kernels, thresholds: SplitThresholds): Primit
 function fusedRoutines(r: Runner, thresholds: SplitThresholds): FusedRoutines<WasmBuffer> {
   return {
     linear: (x, w, bias, act, out) => linear(r, x, w, bias, act, out),
+    linearGrad: (g, y, act, ga, dbias) => linearGrad(r, g, y, act, ga, dbias),
     adam: (p, g, m, v, vm, o) => adam(r, p, g, m, v, vm, o),
     sgd: (p, g, b, o) => sgd(r, p, g, b, o),
     poolArgmax: (x, k, s, d, out) => poolArgmax(r, x, k, s, d, out),

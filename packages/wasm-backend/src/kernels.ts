@@ -38,6 +38,7 @@ export interface Kernels {
     b1: number, c1: number, b2: number, c2: number, wd: number, dec: number, ns: number, bc: number, eps: number,
   ): void;
   sgd(p: number, g: number, b: number, lo: number, hi: number, flags: number, wd: number, mom: number, damp: number, negLr: number): void;
+  linearGrad(g: number, y: number, ga: number, dbias: number, M: number, N: number, lo: number, hi: number, act: number, scratch: number): void;
   poolArgmax(
     x: number, sn: number, sc: number, sh: number, sw: number, C: number, W: number, OH: number, OW: number,
     kh: number, kw: number, s0: number, s1: number, d0: number, d1: number, out: number, p0: number, p1: number,

@@ -1,4 +1,4 @@
-/** matmul and fused linear: the blocked SIMD GEMM, split by batches, rows or columns across threads. */
+/** matmul and fused linear (forward, and the backward of its activation and bias): the blocked SIMD GEMM, split by batches, rows or columns across threads. */
 import { DTypeError } from '@nn/tensor';
 import type { FusedActivation, View } from '@nn/tensor/backend';
 import { ACT_CODES } from './kernels.js';
@@ -69,4 +69,19 @@ export function linear(r: Runner, x: View, w: View, bias: View | null, act: Fuse
   const C = ptrOf(out);
   r.ex.bgemmI32(ptrOf(x), 0, x.strides[0], x.strides[1], ptrOf(w), 0, w.strides[1], w.strides[0], C, M, N, K, 0, 1);
   if (bias !== null || code !== 0) r.ex.epilogueI32(C, M, N, bp, bs, code);
+}
+
+/**
+ * The contract's linearGrad over contiguous float32 g, y [M, N]: split by columns across threads,
+ * each part with its own float64 bias accumulators in the scratch area.
+ */
+export function linearGrad(r: Runner, g: View, y: View, act: FusedActivation, ga: View, dbias: View | null): void {
+  if (g.dtype !== 'float32') throw new DTypeError(`wasm backend: fused linearGrad does not take ${g.dtype} (it takes float32)`);
+  const [M, N] = g.shape;
+  if (N === 0) return;
+  const [pg, py, pa] = [g, y, ga].map(ptrOf);
+  const pb = dbias === null ? 0 : ptrOf(dbias);
+  const s = dbias === null ? 0 : r.scratchOf(N * 8);
+  const code = ACT_CODES[act];
+  r.split('linearGrad', N, Math.max(1, Math.ceil(r.thresholds.elementwise / Math.max(M, 1))), 4, (lo, hi) => [pg, py, pa, pb, M, N, lo, hi, code, s + lo * 8]);
 }

@@ -11,7 +11,7 @@ import { BackendError } from '@nn/tensor';
 import { WORKER_SOURCE } from './worker-source.js';
 
 /** Kernels a worker can run, by index. */
-export const KERNELS = ['ew1', 'ew2', 'ew3', 'flat1', 'flat2', 'transpose32', 'reduce', 'gemm', 'bgemm', 'gather', 'random', 'adam', 'sgd', 'poolArgmax', 'scatterAdd', 'fill'] as const;
+export const KERNELS = ['ew1', 'ew2', 'ew3', 'flat1', 'flat2', 'transpose32', 'reduce', 'gemm', 'bgemm', 'gather', 'random', 'adam', 'sgd', 'poolArgmax', 'scatterAdd', 'fill', 'linearGrad'] as const;
 export type KernelName = (typeof KERNELS)[number];
 
 /** Bytes of one worker's control block. */

@@ -15,7 +15,7 @@
  */
 import { noGrad } from '@nn/autograd';
 import {
-  add, div, gather, getBackend, linear, logSoftmax, matmul, mean, mul, neg, relu, sqrt, square,
+  add, div, gather, getBackend, linear, logSoftmax, matmul, mean, mul, neg, sqrt, square,
   sub, tanh, tensor, tidy, zerosLike,
 } from '@nn/tensor';
 import type * as TfCore from '@tensorflow/tfjs-core';
@@ -80,8 +80,9 @@ export function nnAdamTrainer(backend: string, p: W2Problem, fused: boolean): Tr
       const { x, y } = batches[i % batches.length];
       t++;
       const loss = tidy(() => {
-        const h1 = relu(linear(x, params[0], params[1]));
-        const h2 = relu(linear(h1, params[2], params[3]));
+        // linear's activation argument: one recorded op per layer (fused forward and backward).
+        const h1 = linear(x, params[0], params[1], 'relu');
+        const h2 = linear(h1, params[2], params[3], 'relu');
         const logits = linear(h2, params[4], params[5]);
         const l = neg(mean(gather(logSoftmax(logits, 1), 1, y)));
         l.backward();

@@ -1,29 +1,23 @@
 /**
  * The rules of the recorded `linear` op, y = act(x @ w^T + bias). Reverse mode takes the
- * activation's derivative from y once and shares it among the three products; dW comes out as
- * ga^T @ x, [out, in] like w (the composite path's x^T @ ga needs a transposed copy for .grad).
+ * activation's derivative from y and the bias gradient in one pass (the backend's `linearGrad`
+ * when it has one) and shares ga among the products; dW comes out as ga^T @ x, [out, in] like w
+ * (the composite path's x^T @ ga needs a transposed copy for .grad).
  */
 import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
-import type { ParamsOf, RecordedActivation } from '@nn/tensor/backend';
+import { type ParamsOf, linearGrad } from '@nn/tensor/backend';
 import { type RuleContext, inputsOf } from './context.js';
-
-/** v * act'(pre), from the output y = act(pre): the same ops as the elementwise partials. */
-const ACTIVATION_GRAD: { [A in RecordedActivation]: (v: Tensor, y: Tensor) => Tensor } = {
-  none: (v) => v,
-  relu: (v, y) => T.where(T.gt(y, 0), v, 0),
-  tanh: (v, y) => T.mul(v, T.sub(1, T.mul(y, y))),
-  sigmoid: (v, y) => T.mul(v, T.mul(y, T.sub(1, y))),
-};
 
 type Ctx = RuleContext<ParamsOf<'linear'>>;
 
 /** [dx, dw, dbias]: ga @ w, ga^T @ x and ga summed over rows, with ga = g * act'(y). */
 export function linearVjp(ctx: Ctx, g: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
   const [x, w] = inputsOf(ctx, 2);
-  const ga = ACTIVATION_GRAD[ctx.params.activation](g, ctx.output());
+  const withBias = ctx.inputs.length === 3;
+  const [ga, dbias] = linearGrad(g, ctx.output(), ctx.params.activation, withBias && needs[2] === true);
   const grads = [needs[0] ? T.matmul(ga, w) : null, needs[1] ? T.matmul(T.transpose(ga, 0, 1), x) : null];
-  if (ctx.inputs.length === 3) grads.push(needs[2] ? T.sum(ga, [0]) : null);
+  if (withBias) grads.push(dbias);
   return grads;
 }
 
@@ -39,5 +33,5 @@ export function linearJvp(ctx: Ctx, tangents: readonly (Tensor | null)[]): Tenso
   }
   if (tb !== null) t = t === null ? T.contiguous(T.expand(tb, y.shape)) : T.add(t, tb);
   if (t === null) return T.zerosLike(y);
-  return ACTIVATION_GRAD[ctx.params.activation](t, y);
+  return linearGrad(t, y, ctx.params.activation, false)[0];
 }

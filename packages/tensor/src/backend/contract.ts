@@ -122,6 +122,14 @@ export interface FusedRoutines<B> {
   /** out = act(x @ w^T + bias); x [M, K], w [N, K], bias [N] or null, out [M, N]. */
   linear?(x: View<B>, w: View<B>, bias: View<B> | null, act: FusedActivation, out: View<B>): void;
   /**
+   * The backward of linear's activation and bias, in one pass: ga = g * act'(y) from the output
+   * y = act(pre) (relu: y > 0 ? g : 0; tanh: g * (1 - y*y); sigmoid: g * (y * (1 - y))), written
+   * into ga, and dbias[j] = the sum over rows of ga[:, j] (accumulated in row order in float64,
+   * then rounded), or nothing when dbias is null. g and y are contiguous float [M, N]; ga [M, N]
+   * and dbias [N] are fresh outputs. The bits of the composed where/mul and sum over axis 0.
+   */
+  linearGrad?(g: View<B>, y: View<B>, act: Exclude<FusedActivation, 'none' | 'gelu'>, ga: View<B>, dbias: View<B> | null): void;
+  /**
    * Max pooling's argmax: x is a float view [N, C, H, W] (any strides); window (i, j) covers rows
    * i*stride[0] + a*dilation[0] (a < kernel[0]) and columns j*stride[1] + b*dilation[1]
    * (b < kernel[1]); out (int32, contiguous [N, C, OH, OW]) gets h * W + w of the window's first

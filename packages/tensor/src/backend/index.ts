@@ -28,4 +28,5 @@ export type { BackendFactory } from './conformance.js';
 export { autograd, installAutograd, type AutogradHooks, type GradNodeRef } from '../hooks.js';
 export type { DiffOp, OpParams, ParamsOf, RecordedActivation, ReduceParams, StructuralOp, WindowParams } from '../ops/op-types.js';
 export { sliceView, padWindow } from '../ops/movement.js';
+export { linearGrad } from '../ops/linear-grad.js';
 export { intTuple, checkKnownOptions } from '../ops/window-args.js';

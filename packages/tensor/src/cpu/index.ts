@@ -7,6 +7,7 @@ import type { Backend } from '../backend/contract.js';
 import { type CpuBuffer, createStorage } from './buffer.js';
 import { binary, cast, copy, copyInto, unary, where } from './elementwise.js';
 import { adam, sgd } from './fused-optim.js';
+import { linearGrad } from './linear-grad.js';
 import { linear, matmul } from './matmul.js';
 import { fill, gather, iota, random, scatterAdd } from './movement.js';
 import { poolArgmax } from './pool.js';
@@ -40,6 +41,6 @@ export function createCpuBackend(): Backend<CpuBuffer> {
     fill,
     iota,
     random,
-    fused: { linear, adam, sgd, poolArgmax, addInto: (dst, src) => binary('add', dst, src, dst) },
+    fused: { linear, linearGrad, adam, sgd, poolArgmax, addInto: (dst, src) => binary('add', dst, src, dst) },
   };
 }
