@@ -3,9 +3,10 @@
  *
  * - W2: one Adam step of a 784-256-256-10 ReLU MLP on a batch of 128 (forward, cross-entropy,
  *   backward, update); @nn's hidden layers are `linear(x, w, b, 'relu')`, one recorded op each
- *   (fused forward; backward through relu and bias in one pass). @nn runs it twice: the update written with tensor ops (what an optimizer
- *   composes from primitives), and through the backend's fused Adam routine (`fused.adam` of the
- *   backend contract, what @nn/optim uses when a backend has it). tfjs-wasm: tf.train.adam;
+ *   (fused forward; backward through relu and bias in one pass). @nn runs it twice: the update
+ *   written with tensor ops (what an optimizer composes from primitives), and through the
+ *   backend's fused Adam routine (`fused.adam` of the backend contract, what @nn/optim uses when
+ *   a backend has it). tfjs-wasm: tf.train.adam;
  *   jax-js: one jit of value-and-grad plus the Adam update.
  * - W3: one SGD-momentum step of the 2-16-16-1 tanh MLP of mlp.ts (batch 32, MSE), composed
  *   update; steps/s.
