@@ -175,8 +175,14 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
           accumulate(r._node as GradNode, T.onesLike(r));
         }
       });
-      const orders = roots.map((r) => topoOrder(r._node as GradNode, isTarget));
-      const order = roots.length === 1 ? orders[0]! : mergeOrders(orders); // one order per root
+      // One order per root, built in a loop: map()'s result array changes kind once TurboFan inlines it.
+      let order: OpNode[];
+      if (roots.length === 1) order = topoOrder(roots[0]!._node as GradNode, isTarget);
+      else {
+        const orders: OpNode[][] = [];
+        for (const r of roots) orders.push(topoOrder(r._node as GradNode, isTarget));
+        order = mergeOrders(orders);
+      }
       for (const node of order) {
         const g = grads.get(node);
         if (g === undefined) continue;

@@ -39,14 +39,17 @@ function inferShape(x: Tensor, shape: readonly number[]): number[] {
   if (!Array.isArray(shape)) throw new ShapeError(`reshape: shape must be an array of integers, got ${String(shape)}`);
   let unknown = -1;
   let known = 1;
+  // A fresh packed array whatever the caller passed (a spread keeps a holey array holey), so the
+  // tensors' shapes keep one array map and the ops reading them stay optimized.
+  const out: number[] = [];
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
     if (d === -1 && unknown < 0) unknown = i;
     else if (!Number.isInteger(d) || d < 0) {
       throw new ShapeError(`reshape: invalid shape ${JSON.stringify(shape)} (dims are non-negative integers, at most one -1)`);
     } else known *= d;
+    out.push(d);
   }
-  const out = [...shape];
   if (unknown >= 0) {
     if (known === 0 || x.size % known !== 0) {
       throw new ShapeError(`reshape: cannot infer -1 in ${JSON.stringify(shape)} for a tensor of ${x.size} elements (shape ${fmtShape(x.shape)})`);
@@ -138,9 +141,19 @@ function reshapeView(x: Tensor, shape: number[]): Tensor {
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   backendOf('permute', x);
   if (dims.length !== x.ndim) throw new ShapeError(`permute: got ${dims.length} dims ${JSON.stringify(dims)} for a tensor of ${x.ndim} dimensions`);
-  const perm = dims.map((d) => normAxis('permute', d, x.ndim));
-  if (new Set(perm).size !== perm.length) throw new ValueRangeError(`permute: dims ${JSON.stringify(dims)} repeat an axis`);
-  const out = makeView(x, perm.map((p) => x.shape[p]), perm.map((p) => x.strides[p]), x.offset);
+  // Plain loops, not map(): map's result is a packed array when it runs in the interpreter but a
+  // holey one once TurboFan inlines it, and every optimized caller deopts on the new array map.
+  const perm: number[] = [];
+  for (let i = 0; i < dims.length; i++) perm.push(normAxis('permute', dims[i], x.ndim));
+  const shape: number[] = [];
+  const strides: number[] = [];
+  for (let i = 0; i < perm.length; i++) {
+    const p = perm[i];
+    if (perm.indexOf(p) !== i) throw new ValueRangeError(`permute: dims ${JSON.stringify(dims)} repeat an axis`);
+    shape.push(x.shape[p]);
+    strides.push(x.strides[p]);
+  }
+  const out = makeView(x, shape, strides, x.offset);
   if (needsRecord(x)) record('permute', [x], { perm }, out);
   return out;
 }
@@ -159,7 +172,8 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
   if (x.ndim < 2) return reshapeView(x, [...x.shape]);
   const a = normAxis('transpose', dim0, x.ndim);
   const b = normAxis('transpose', dim1, x.ndim);
-  const perm = x.shape.map((_, i) => (i === a ? b : i === b ? a : i));
+  const perm: number[] = []; // a loop, not map(): see permute
+  for (let i = 0; i < x.ndim; i++) perm.push(i === a ? b : i === b ? a : i);
   return permute(x, perm);
 }
 
@@ -177,7 +191,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   backendOf('expand', x);
   if (shape.length < x.ndim) throw new ShapeError(`expand: target ${fmtShape(shape)} has fewer dims than the tensor ${fmtShape(x.shape)}`);
   const lead = shape.length - x.ndim;
-  const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
+  const target: number[] = []; // a loop, not map(): see permute
+  for (let i = 0; i < shape.length; i++) target.push(shape[i] === -1 && i >= lead ? x.shape[i - lead] : shape[i]);
   checkShapeArg('expand', target);
   for (let i = 0; i < x.ndim; i++) {
     const have = x.shape[i];
