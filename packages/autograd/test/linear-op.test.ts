@@ -63,6 +63,24 @@ describe('linear as one recorded op', () => {
     });
   }
 
+  it('a 3-D input folds its leading dims into rows: same gradients as the composite path', () => {
+    T.manualSeed(5);
+    const [x, w, b] = [T.randn([2, 3, 7]), T.randn([4, 7]), T.randn([4])];
+    const f = (lin: (x: Tensor, w: Tensor, b: Tensor) => Tensor) =>
+      grad((...a: Tensor[]) => weighted(lin(a[0], a[1], a[2])), [0, 1, 2])(x, w, b) as Tensor[];
+    const got = f((a, c, d) => T.linear(a, c, d, 'relu'));
+    const want = f(composite('relu'));
+    got.forEach((g, i) => {
+      expect(g.shape).toEqual(want[i].shape);
+      const e = want[i].dataSync();
+      const v = g.dataSync();
+      for (let k = 0; k < e.length; k++) expect(v[k]).toBeCloseTo(e[k], 5);
+    });
+    const y = T.linear(x, w.requiresGrad_(), b, 'relu');
+    expect(y.shape).toEqual([2, 3, 4]);
+    expect(y.gradFn?.nextFunctions[0]?.name).toBe('LinearBackward');
+  });
+
   it('dW comes out contiguous in w\'s layout (no transposed copy)', () => {
     const [x, w, b] = inputs();
     w.requiresGrad_();

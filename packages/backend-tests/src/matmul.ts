@@ -149,7 +149,7 @@ export function matmulTests(ctx: Ctx): void {
               linearRef(x, w, b, act), lTol, `${lbl} non-contiguous`,
             );
           }
-          // Leading batch dims take the composed path.
+          // Leading batch dims (folded into rows when the backend fuses linear).
           const x3 = randomRef([2, 3, 4], dtype, 90, 'unit');
           const w3 = randomRef([5, 4], dtype, 91, 'unit');
           const b3 = randomRef([5], dtype, 92, 'unit');

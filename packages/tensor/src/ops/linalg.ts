@@ -3,11 +3,11 @@ import type { FusedActivation, View } from '../backend/contract.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError, ShapeError, ValueRangeError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
-import { sizeOf } from '../layout.js';
+import { isContiguous, sizeOf } from '../layout.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf, disposeAll, empty, needsRecord, rawView, record } from './core.js';
 import { add, gelu, relu, sigmoid, tanh } from './elementwise.js';
-import { squeeze, transpose, unsqueeze } from './movement.js';
+import { reshape, squeeze, transpose, unsqueeze } from './movement.js';
 
 /** Matrix product: dot for 1-D x 1-D, matrix-vector, and batched with broadcast batch dims. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -99,8 +99,9 @@ const ACTIVATIONS: Record<FusedActivation, ((x: Tensor) => Tensor) | null> = {
 
 /**
  * y = act(x @ w^T + bias) with x [..., in], w [out, in], bias [out] (PyTorch's nn.Linear layout).
- * Uses the backend's fused routine when it has one (x 2-D, float): recorded as one `linear` op
- * when gradients are on (except with gelu). Otherwise composed from matmul, add and the activation.
+ * Uses the backend's fused routine when it has one (float x, 2-D or contiguous with leading dims
+ * folded into rows): recorded as one `linear` op when gradients are on (except with gelu).
+ * Otherwise composed from matmul, add and the activation.
  */
 export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null, activation: FusedActivation = 'none'): Tensor {
   const be = backendOf('linear', x, w, bias ?? undefined);
@@ -116,16 +117,24 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null, activat
     throw new ShapeError(`linear: bias shape ${fmtShape(bias.shape)} must be [${w.shape[0]}]`);
   }
   const fused = be.fused.linear;
-  if (fused !== undefined && x.ndim === 2 && isFloat(x.dtype) && x.dtype === w.dtype && (bias === null || bias.dtype === x.dtype)) {
-    // Recorded as one op (one kernel forward, no bias add or activation pass, dW in w's layout),
-    // unless the activation's derivative needs the pre-activation (gelu): then the composite runs.
-    const rec = needsRecord(x, w, bias ?? undefined);
-    if (!rec || activation !== 'gelu') {
-      const out = empty(be, [x.shape[0], w.shape[0]], x.dtype, 'linear');
-      fused(x, w, bias, activation, out);
-      if (rec && activation !== 'gelu') record('linear', bias === null ? [x, w] : [x, w, bias], { activation }, out);
-      return out;
-    }
+  // Recorded as one op (one kernel forward, no bias add or activation pass, dW in w's layout),
+  // unless the activation's derivative needs the pre-activation (gelu): then the composite runs.
+  const rec = needsRecord(x, w, bias ?? undefined);
+  const canFuse = fused !== undefined && isFloat(x.dtype) && x.dtype === w.dtype && (bias === null || bias.dtype === x.dtype) && (!rec || activation !== 'gelu');
+  if (canFuse && x.ndim === 2) {
+    const out = empty(be, [x.shape[0], w.shape[0]], x.dtype, 'linear');
+    fused(x, w, bias, activation, out);
+    if (rec && activation !== 'gelu') record('linear', bias === null ? [x, w] : [x, w, bias], { activation }, out);
+    return out;
+  }
+  if (canFuse && x.ndim > 2 && isContiguous(x.shape, x.strides)) {
+    // Leading dims fold into rows without a copy: [..., in] -> [rows, in], then back.
+    const lead = x.shape.slice(0, -1);
+    const x2 = reshape(x, [sizeOf(lead), inF]);
+    const y2 = linear(x2, w, bias, activation);
+    const y = reshape(y2, [...lead, w.shape[0]]);
+    disposeAll([x2, y2]);
+    return y;
   }
   const wt = transpose(w, 0, 1);
   const xw = matmul(x, wt);
