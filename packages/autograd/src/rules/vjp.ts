@@ -12,18 +12,23 @@ export type VjpRule<K extends DiffOp> = (ctx: RuleContext<ParamsOf<K>>, g: Tenso
 
 function elementwiseVjp(op: ElementwiseOp): VjpRule<any> {
   const partial = PARTIALS[op];
-  return (ctx, g, needs) =>
-    ctx.inputs.map((x, i) => {
-      if (!needs[i]) return null;
-      const p = partial(ctx, i, g);
-      if (p === null) return T.zerosLike(x);
-      return sumTo(p, x.shape);
-    });
+  // Loops, not map(): map's result turns holey once TurboFan inlines it, which deopts the engine's
+  // optimized consumers (tooling/bench README, W3 cold start).
+  return (ctx, g, needs) => {
+    const grads: (Tensor | null)[] = [];
+    for (let i = 0; i < ctx.inputs.length; i++) {
+      const x = ctx.inputs[i]!;
+      const p = needs[i] ? partial(ctx, i, g) : null;
+      grads.push(!needs[i] ? null : p === null ? T.zerosLike(x) : sumTo(p, x.shape));
+    }
+    return grads;
+  };
 }
 
 /** Gradient of a reduction output, reshaped with kept dims and expanded to the input's shape. */
 function expandBack(g: Tensor, x: Tensor, axes: readonly number[], keepdim: boolean): Tensor {
-  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const kept: number[] = [];
+  for (let i = 0; i < x.shape.length; i++) kept.push(axes.includes(i) ? 1 : x.shape[i]!);
   const gk = keepdim ? g : T.reshape(g, kept);
   return T.expand(gk, x.shape);
 }
