@@ -9,7 +9,16 @@
 import { readFileSync } from 'node:fs';
 import { noGrad } from '@nn/autograd';
 import {
-  Dropout, Embedding, LSTM, LayerNorm, LearnedPositionalEmbedding, Linear, Module, TransformerEncoder, TransformerEncoderLayer, crossEntropy,
+  Dropout,
+  Embedding,
+  LSTM,
+  LayerNorm,
+  LearnedPositionalEmbedding,
+  Linear,
+  Module,
+  TransformerEncoder,
+  TransformerEncoderLayer,
+  crossEntropy,
 } from '@nn/layers';
 import { AdamW, clipGradNorm, lr } from '@nn/optim';
 import * as T from '@nn/tensor';
@@ -39,7 +48,7 @@ const stepsPerEpoch = size(Math.floor(trainIds.length / (batchSize * context)), 
 const valWindows = size(Infinity, 96);
 
 let seed = 1;
-const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 
 /** x: windows of `context` ids; y: the id after each (the same windows shifted by one). */
 function batch(source: Int32Array, starts: number[]): { x: T.Tensor; y: T.Tensor } {
@@ -58,7 +67,13 @@ class TransformerLM extends Module {
   pos = new LearnedPositionalEmbedding(context, dModel, { batchFirst: true }); // an Embedding over positions
   drop = new Dropout(0.1);
   encoder = new TransformerEncoder(
-    new TransformerEncoderLayer(dModel, 4, { dimFeedforward: 4 * dModel, dropout: 0.1, activation: 'gelu', batchFirst: true, normFirst: true }),
+    new TransformerEncoderLayer(dModel, 4, {
+      dimFeedforward: 4 * dModel,
+      dropout: 0.1,
+      activation: 'gelu',
+      batchFirst: true,
+      normFirst: true,
+    }),
     size(2, 1),
     { norm: new LayerNorm(dModel) },
   );
@@ -84,10 +99,12 @@ function validationLoss(model: Module): number {
   let total = 0;
   for (let i = 0; i < n; i += batchSize) {
     const starts = Array.from({ length: Math.min(batchSize, n - i) }, (_, k) => (i + k) * context);
-    total += noGrad(() => T.tidy(() => {
-      const { x, y } = batch(valIds, starts);
-      return crossEntropy(model(x).reshape([-1, vocab]), y).item() * starts.length;
-    }));
+    total += noGrad(() =>
+      T.tidy(() => {
+        const { x, y } = batch(valIds, starts);
+        return crossEntropy(model(x).reshape([-1, vocab]), y).item() * starts.length;
+      }),
+    );
   }
   model.train();
   return total / n;
@@ -99,18 +116,26 @@ function train(name: string, model: Module): { epoch: number; perplexity: number
   const total = epochs * stepsPerEpoch;
   const warmup = Math.min(50, Math.floor(total / 4));
   const schedule = new lr.SequentialLR(optimizer, {
-    schedulers: [new lr.LinearLR(optimizer, { startFactor: 1 / warmup, totalIters: warmup }), new lr.CosineAnnealingLR(optimizer, { tMax: total - warmup, etaMin: 3e-4 })],
+    schedulers: [
+      new lr.LinearLR(optimizer, { startFactor: 1 / warmup, totalIters: warmup }),
+      new lr.CosineAnnealingLR(optimizer, { tMax: total - warmup, etaMin: 3e-4 }),
+    ],
     milestones: [warmup],
   });
   const curve = [{ epoch: 0, perplexity: Math.exp(validationLoss(model)) }];
-  console.log(`${name}: ${model.parameterCount().toLocaleString('en-US')} parameters, val perplexity ${curve[0].perplexity.toFixed(1)} before training (${vocab} characters)`);
+  console.log(
+    `${name}: ${model.parameterCount().toLocaleString('en-US')} parameters, val perplexity ${curve[0].perplexity.toFixed(1)} before training (${vocab} characters)`,
+  );
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const t0 = performance.now();
     let trainLoss = 0;
     for (let step = 0; step < stepsPerEpoch; step++) {
       optimizer.zeroGrad();
       trainLoss += T.tidy(() => {
-        const { x, y } = batch(trainIds, Array.from({ length: batchSize }, () => Math.floor(rand() * (trainIds.length - context - 1))));
+        const { x, y } = batch(
+          trainIds,
+          Array.from({ length: batchSize }, () => Math.floor(rand() * (trainIds.length - context - 1))),
+        );
         const loss = crossEntropy(model(x).reshape([-1, vocab]), y);
         loss.backward();
         clipGradNorm(params, 1.0); // keeps a rare huge gradient from wrecking the weights
@@ -135,15 +160,26 @@ function sample(model: Module, prompt: string, length: number, temperature = 0.8
   const out = Array.from(prompt, (c) => id.get(c)!);
   for (let i = 0; i < length; i++) {
     const window = out.slice(-context);
-    out.push(noGrad(() => T.tidy(() => {
-      const logits = model(T.tensor(Int32Array.from(window), { shape: [1, window.length], dtype: 'int32' }));
-      const last = logits.reshape([-1, vocab]).narrow(0, window.length - 1, 1).reshape([vocab]).div(temperature);
-      const { values, indices } = T.topk(last, topK);
-      return indices.gather(0, T.multinomial(values.softmax(0), 1)).item();
-    })));
+    out.push(
+      noGrad(() =>
+        T.tidy(() => {
+          const logits = model(T.tensor(Int32Array.from(window), { shape: [1, window.length], dtype: 'int32' }));
+          const last = logits
+            .reshape([-1, vocab])
+            .narrow(0, window.length - 1, 1)
+            .reshape([vocab])
+            .div(temperature);
+          const { values, indices } = T.topk(last, topK);
+          return indices.gather(0, T.multinomial(values.softmax(0), 1)).item();
+        }),
+      ),
+    );
   }
   model.train();
-  return out.slice(prompt.length).map((i) => chars[i]).join('');
+  return out
+    .slice(prompt.length)
+    .map((i) => chars[i])
+    .join('');
 }
 
 T.manualSeed(0);

@@ -20,8 +20,12 @@ function f(x1: Tensor, x2: Tensor): Tensor {
 
 const [a, b] = [1.5, 0.5]; // the point to differentiate at
 // float64 (cpu backend) so the comparison with the formulas is not blurred by float32 rounding.
-const x1 = tensor(new Float64Array([a])).reshape([]).requiresGrad_();
-const x2 = tensor(new Float64Array([b])).reshape([]).requiresGrad_();
+const x1 = tensor(new Float64Array([a]))
+  .reshape([])
+  .requiresGrad_();
+const x2 = tensor(new Float64Array([b]))
+  .reshape([])
+  .requiresGrad_();
 
 // Reverse mode.
 const y = f(x1, x2);

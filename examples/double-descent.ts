@@ -62,18 +62,24 @@ for (const width of widths) {
   const mse = (x: Tensor, y: Tensor) => features(x).matmul(a).sub(y).pow(2).mean().item();
   testError[width] = mse(xTest, yTest);
   rows.push({ width, error: mse(xTrain, yTrain), split: 'train' }, { width, error: testError[width], split: 'test' });
-  console.log(`width ${String(width).padStart(4)}  train ${mse(xTrain, yTrain).toExponential(2)}  test ${testError[width].toExponential(2)}`);
+  console.log(
+    `width ${String(width).padStart(4)}  train ${mse(xTrain, yTrain).toExponential(2)}  test ${testError[width].toExponential(2)}`,
+  );
 }
 
-await lineChart('double-descent', rows.map((r) => ({ ...r, error: Math.max(r.error, 1e-6) })), {
-  title: `Random-feature regression on ${n} noisy points: error by width`,
-  x: 'width',
-  y: 'error',
-  series: 'split',
-  logX: true,
-  logY: true,
-  points: true,
-});
+await lineChart(
+  'double-descent',
+  rows.map((r) => ({ ...r, error: Math.max(r.error, 1e-6) })),
+  {
+    title: `Random-feature regression on ${n} noisy points: error by width`,
+    x: 'width',
+    y: 'error',
+    series: 'split',
+    logX: true,
+    logY: true,
+    points: true,
+  },
+);
 
 const below = Math.min(...widths.filter((k) => k < n).map((k) => testError[k]));
 const widest = testError[widths.at(-1)!];

@@ -36,7 +36,12 @@ const rows = history.epochs.flatMap((e) => [
   { epoch: e.epoch, loss: e.loss, split: 'train' },
   { epoch: e.epoch, loss: e.valLoss!, split: 'validation' },
 ]);
-await lineChart('early-stopping', rows, { title: 'Training and validation loss (the best epoch is kept)', x: 'epoch', y: 'loss', series: 'split' });
+await lineChart('early-stopping', rows, {
+  title: 'Training and validation loss (the best epoch is kept)',
+  x: 'epoch',
+  y: 'loss',
+  series: 'split',
+});
 
 // After fit, the model holds the best epoch's weights again.
 const restored = await evaluate(model, valLoader, { loss: crossEntropy, metrics: ['accuracy'] });

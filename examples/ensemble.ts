@@ -30,7 +30,9 @@ for (let seed = 0; seed < members; seed++) {
 
 /** Majority vote: each member's predicted class as a one-hot row, summed; the most votes wins. */
 const vote = (x: Tensor): Tensor =>
-  stack(models.map((m) => oneHot(m(x).argmax(1), 3).cast('float32'))).sum(0).argmax(1);
+  stack(models.map((m) => oneHot(m(x).argmax(1), 3).cast('float32')))
+    .sum(0)
+    .argmax(1);
 const accuracy = (pred: Tensor, y: Tensor) => pred.eq(y).cast('float32').mean().item();
 
 const memberAccuracy = models.map((m) => noGradTidy(() => accuracy(m(test.x).argmax(1), test.y)));
@@ -39,6 +41,11 @@ const mean = memberAccuracy.reduce((a, b) => a + b) / members;
 
 const { points, rows } = grid2d(test.x, 50);
 const cls = noGradTidy(() => vote(points).dataSync());
-await boundaryChart('ensemble-boundary', `Majority vote of ${members} restarts`, rows.map((r, i) => ({ ...r, class: cls[i] })), pointRows(train.x, train.y));
+await boundaryChart(
+  'ensemble-boundary',
+  `Majority vote of ${members} restarts`,
+  rows.map((r, i) => ({ ...r, class: cls[i] })),
+  pointRows(train.x, train.y),
+);
 
 report({ members, memberAccuracy, meanMemberAccuracy: mean, bestMemberAccuracy: Math.max(...memberAccuracy), ensembleAccuracy });

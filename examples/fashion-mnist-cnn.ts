@@ -36,13 +36,29 @@ const nTrain = size(60_000, 6_000);
 const nTest = size(10_000, 2_000);
 const images = (x: Tensor, n: number): Tensor => x.indexSelect(0, arange(n).cast('int32')).reshape([n, 1, 28, 28]);
 const all = new TensorDataset(images(train.images, nTrain), train.labels.indexSelect(0, arange(nTrain).cast('int32')));
-const [trainSet, valSet] = randomSplit(new Subset(all, Array.from({ length: nTrain }, (_, i) => i)), [0.9, 0.1], { seed: 0 });
-const testLoader = new DataLoader(new TensorDataset(images(test.images, nTest), test.labels.indexSelect(0, arange(nTest).cast('int32'))), { batchSize: 1000 });
+const [trainSet, valSet] = randomSplit(
+  new Subset(
+    all,
+    Array.from({ length: nTrain }, (_, i) => i),
+  ),
+  [0.9, 0.1],
+  { seed: 0 },
+);
+const testLoader = new DataLoader(new TensorDataset(images(test.images, nTest), test.labels.indexSelect(0, arange(nTest).cast('int32'))), {
+  batchSize: 1000,
+});
 
 const model = new Sequential(
-  new Conv2d(1, 32, 3, { padding: 1 }), new ReLU(), new MaxPool2d(2),
-  new Conv2d(32, 64, 3, { padding: 1 }), new ReLU(), new MaxPool2d(2),
-  new Flatten(), new Linear(3136, 128), new ReLU(), new Linear(128, 10),
+  new Conv2d(1, 32, 3, { padding: 1 }),
+  new ReLU(),
+  new MaxPool2d(2),
+  new Conv2d(32, 64, 3, { padding: 1 }),
+  new ReLU(),
+  new MaxPool2d(2),
+  new Flatten(),
+  new Linear(3136, 128),
+  new ReLU(),
+  new Linear(128, 10),
 );
 const epochs = size(8, 2);
 const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
@@ -75,7 +91,9 @@ class TestAccuracy implements Callback {
     this.curve.push(accuracy!);
     logs.testAccuracy = accuracy!;
     const seconds = (performance.now() - this.t0) / 1000;
-    console.log(`epoch ${epoch}: train loss ${logs.loss.toFixed(4)}, val ${(100 * logs.valAccuracy!).toFixed(2)}%, test ${(100 * accuracy!).toFixed(2)}% (${seconds.toFixed(0)} s)`);
+    console.log(
+      `epoch ${epoch}: train loss ${logs.loss.toFixed(4)}, val ${(100 * logs.valAccuracy!).toFixed(2)}%, test ${(100 * accuracy!).toFixed(2)}% (${seconds.toFixed(0)} s)`,
+    );
     if (this.reachedAt === null && accuracy! >= TARGET) this.reachedAt = { epoch, seconds };
   }
 }

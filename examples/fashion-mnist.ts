@@ -29,7 +29,10 @@ const test = await loadMnistLike(dir, { split: 'test' });
 // --quick: a 6,000-image slice of the training set, a 2,000-image slice of the test set.
 const nTrain = size(60_000, 6_000);
 const nTest = size(10_000, 2_000);
-const all = new Subset(new TensorDataset(train.images, train.labels), Array.from({ length: nTrain }, (_, i) => i));
+const all = new Subset(
+  new TensorDataset(train.images, train.labels),
+  Array.from({ length: nTrain }, (_, i) => i),
+);
 const [trainSet, valSet] = randomSplit(all, [0.9, 0.1], { seed: 0 });
 const testX = test.images.indexSelect(0, arange(nTest).cast('int32'));
 const testY = test.labels.indexSelect(0, arange(nTest).cast('int32'));

@@ -11,7 +11,15 @@ import { report, size } from './lib/options.js';
 
 manualSeed(0);
 // Two overlapping Gaussian blobs, labels 0 and 1.
-const { x, y } = makeGaussians({ n: 400, centers: [[-1, -1], [1, 1]], noise: 0.8, seed: 0 });
+const { x, y } = makeGaussians({
+  n: 400,
+  centers: [
+    [-1, -1],
+    [1, 1],
+  ],
+  noise: 0.8,
+  seed: 0,
+});
 const target = y.cast('float32').reshape([-1, 1]); // BCE wants float targets shaped like the scores
 
 const model = new Linear(2, 1); // score = x w + b
@@ -34,7 +42,12 @@ const accuracy = noGradTidy(() => model(x).gt(0).cast('int32').reshape([-1]).eq(
 // The decision boundary of logistic regression is the line where x w + b = 0.
 const { points, rows } = grid2d(x);
 const cls = noGradTidy(() => model(points).gt(0).cast('int32').dataSync());
-await boundaryChart('logistic-regression-boundary', 'Logistic regression: decision regions', rows.map((r, i) => ({ ...r, class: cls[i] })), pointRows(x, y));
+await boundaryChart(
+  'logistic-regression-boundary',
+  'Logistic regression: decision regions',
+  rows.map((r, i) => ({ ...r, class: cls[i] })),
+  pointRows(x, y),
+);
 await lineChart('logistic-regression-loss', curve, { title: 'Binary cross-entropy by epoch', x: 'epoch', y: 'loss' });
 
 const [w1, w2] = model.weight.dataSync();

@@ -56,7 +56,13 @@ for (const [name, norm] of Object.entries(variants)) {
   accuracy[name] = noGradTidy(() => model(x).argmax(1).eq(y).cast('float32').mean().item());
   console.log(`${name.padEnd(9)} loss ${finalLoss[name].toFixed(4)}  accuracy ${accuracy[name].toFixed(3)}`);
 }
-await lineChart('normalization', rows, { title: 'Deep ReLU MLP on the spiral: loss by epoch', x: 'epoch', y: 'loss', series: 'norm', logY: true });
+await lineChart('normalization', rows, {
+  title: 'Deep ReLU MLP on the spiral: loss by epoch',
+  x: 'epoch',
+  y: 'loss',
+  series: 'norm',
+  logY: true,
+});
 
 // Batch dependence: the same 4 samples, normalised alongside two different sets of batchmates.
 manualSeed(0);
@@ -70,6 +76,6 @@ const batchDependence = (m: Module): number =>
     return a.sub(b).abs().max().item();
   });
 const dependence = { batchNormTrain: batchDependence(bn), batchNormEval: batchDependence(bn.eval()), layerNorm: batchDependence(ln) };
-console.log('change in a sample\'s output when its batchmates change:', dependence);
+console.log("change in a sample's output when its batchmates change:", dependence);
 
 report({ finalLoss, accuracy, batchDependence: dependence });

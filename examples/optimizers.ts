@@ -50,5 +50,11 @@ for (const [name, make] of Object.entries(optimizers)) {
   console.log(`${name.padEnd(9)} loss ${finalLoss[name].toFixed(4)}  accuracy ${accuracy[name].toFixed(3)}`);
 }
 
-await lineChart('optimizers', rows, { title: 'Cross-entropy on the spiral, full batch', x: 'step', y: 'loss', series: 'optimizer', logY: true });
+await lineChart('optimizers', rows, {
+  title: 'Cross-entropy on the spiral, full batch',
+  x: 'step',
+  y: 'loss',
+  series: 'optimizer',
+  logY: true,
+});
 report({ steps, finalLoss, accuracy });

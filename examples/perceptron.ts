@@ -24,7 +24,11 @@ function trainPerceptron(x: Tensor, t: Tensor, epochs: number, lr = 1) {
       tidy(() => {
         const xi = x.slice(0, i, i + 1).reshape([-1]);
         const o = step(xi.mul(w).sum().add(b));
-        const err = t.slice(0, i, i + 1).reshape([]).sub(o).item(); // t - o: -1, 0 or +1
+        const err = t
+          .slice(0, i, i + 1)
+          .reshape([])
+          .sub(o)
+          .item(); // t - o: -1, 0 or +1
         if (err !== 0) {
           wrong++;
           w.add_(xi.mul(lr * err)); // only a wrong answer changes anything
@@ -39,7 +43,12 @@ function trainPerceptron(x: Tensor, t: Tensor, epochs: number, lr = 1) {
 }
 
 // Logic gates on inputs in {0, 1}.
-const inputs = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
+const inputs = tensor([
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+]);
 const gates = { AND: [0, 0, 0, 1], OR: [0, 1, 1, 1], XOR: [0, 1, 1, 0] };
 const gateEpochs: Record<string, number | string> = {};
 for (const [name, targets] of Object.entries(gates)) {
@@ -50,13 +59,26 @@ for (const [name, targets] of Object.entries(gates)) {
 }
 
 // Two well separated blobs: the perceptron convergence theorem says it must stop making mistakes.
-const { x, y } = makeGaussians({ n: size(200, 60), centers: [[-2, -1], [2, 1]], noise: 0.6, seed: 1 });
+const { x, y } = makeGaussians({
+  n: size(200, 60),
+  centers: [
+    [-2, -1],
+    [2, 1],
+  ],
+  noise: 0.6,
+  seed: 1,
+});
 const { w, b, mistakes } = trainPerceptron(x, y.cast('float32'), 100);
 const accuracy = step(x.matmul(w).add(b)).eq(y.cast('float32')).cast('float32').mean().item();
 
 const { points, rows } = grid2d(x);
 const cls = step(points.matmul(w).add(b)).dataSync();
-await boundaryChart('perceptron-boundary', 'Perceptron: decision regions', rows.map((r, i) => ({ ...r, class: cls[i] })), pointRows(x, y));
+await boundaryChart(
+  'perceptron-boundary',
+  'Perceptron: decision regions',
+  rows.map((r, i) => ({ ...r, class: cls[i] })),
+  pointRows(x, y),
+);
 
 report({
   AND: gateEpochs.AND,

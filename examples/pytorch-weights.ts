@@ -49,5 +49,7 @@ const { maxAbsDiff, accuracy } = noGradTidy(() => {
     accuracy: logits.argmax(1).eq(labels).cast('float32').mean().item(),
   };
 });
-console.log(`\n${reference.architecture}\ntrained in PyTorch ${reference.torch}; test accuracy there ${reference.accuracy.toFixed(4)}, here ${accuracy.toFixed(4)}`);
+console.log(
+  `\n${reference.architecture}\ntrained in PyTorch ${reference.torch}; test accuracy there ${reference.accuracy.toFixed(4)}, here ${accuracy.toFixed(4)}`,
+);
 report({ tensorsInFile: Object.keys(stateDict).length, maxAbsDiff, accuracy, pytorchAccuracy: reference.accuracy });

@@ -12,10 +12,18 @@ import { noGradTidy } from './lib/util.js';
 
 // Polynomial features x, x^2, ..., x^12 of 16 noisy samples of sin(3x): easy to overfit.
 const degree = 12;
-const features = (x: Tensor): Tensor => stack(Array.from({ length: degree }, (_, k) => x.pow(k + 1)), 1);
+const features = (x: Tensor): Tensor =>
+  stack(
+    Array.from({ length: degree }, (_, k) => x.pow(k + 1)),
+    1,
+  );
 manualSeed(0);
 const xTrain = linspace(-1, 1, 16);
-const yTrain = xTrain.mul(3).sin().add(randn([16]).mul(0.3)).reshape([-1, 1]);
+const yTrain = xTrain
+  .mul(3)
+  .sin()
+  .add(randn([16]).mul(0.3))
+  .reshape([-1, 1]);
 const xTest = linspace(-0.98, 0.98, 200);
 const yTest = xTest.mul(3).sin().reshape([-1, 1]);
 const [fTrain, fTest] = [features(xTrain), features(xTest)];
@@ -29,7 +37,13 @@ function train(makeOpt: (p: Tensor[]) => Optimizer, steps: number, l2 = 0) {
     opt.zeroGrad();
     tidy(() => {
       let loss = mseLoss(model(fTrain), yTrain);
-      if (l2 > 0) loss = loss.add(model.weight.pow(2).sum().mul(l2 / 2)); // (lambda/2)||w||^2
+      if (l2 > 0)
+        loss = loss.add(
+          model.weight
+            .pow(2)
+            .sum()
+            .mul(l2 / 2),
+        ); // (lambda/2)||w||^2
       loss.backward();
     });
     opt.step();
@@ -58,7 +72,17 @@ const lambdaL2 = 0.003;
 const steps = size(4000, 1500);
 const none = train((p) => new Adam(p, { lr: 0.05 }), steps);
 const l2 = train((p) => new Adam([{ params: [p[0]], weightDecay: lambdaL2 }, { params: [p[1]] }], { lr: 0.05 }), steps);
-const decoupled = train((p) => new AdamW([{ params: [p[0]], weightDecay: 0.1 }, { params: [p[1]], weightDecay: 0 }], { lr: 0.05 }), steps);
+const decoupled = train(
+  (p) =>
+    new AdamW(
+      [
+        { params: [p[0]], weightDecay: 0.1 },
+        { params: [p[1]], weightDecay: 0 },
+      ],
+      { lr: 0.05 },
+    ),
+  steps,
+);
 for (const [name, r] of Object.entries({ none, 'Adam + L2': l2, AdamW: decoupled })) {
   console.log(`${name.padEnd(10)} train ${r.trainLoss.toFixed(4)}  test ${r.testLoss.toFixed(4)}  |w| ${r.weightNorm.toFixed(3)}`);
 }

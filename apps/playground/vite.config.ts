@@ -15,8 +15,7 @@ export const ISOLATION_HEADERS = {
 };
 
 const DIGITS_NAME = 'digits.csv.gz';
-const digitsPath =
-  process.env.NN_DIGITS_CSV ?? fileURLToPath(new URL('../../../shared/datasets/small/digits.csv.gz', import.meta.url));
+const digitsPath = process.env.NN_DIGITS_CSV ?? fileURLToPath(new URL('../../../shared/datasets/small/digits.csv.gz', import.meta.url));
 
 /** Emits the digits file next to index.html (build) or serves it (dev), and tells the page whether it is there. */
 function digits(): Plugin {

@@ -19,7 +19,7 @@ export function findFashionMnist(): string | null {
 
 export const FASHION_MNIST_HINT =
   'Fashion-MNIST not found: set NN_FASHION_MNIST to a folder with the four IDX files (.gz is fine), ' +
-  "or on Debian `apt-get install dataset-fashion-mnist` (installs /usr/share/datasets/fashion-mnist).";
+  'or on Debian `apt-get install dataset-fashion-mnist` (installs /usr/share/datasets/fashion-mnist).';
 
 /** The ten class names, in label order. */
 export const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];

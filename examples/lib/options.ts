@@ -31,5 +31,7 @@ export function report(results: Record<string, unknown>): void {
 
 function format(v: unknown): string {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(4);
-  return typeof v === 'string' ? v : JSON.stringify(v, (_, x) => (typeof x === 'number' && !Number.isInteger(x) ? Number(x.toPrecision(4)) : x));
+  return typeof v === 'string'
+    ? v
+    : JSON.stringify(v, (_, x) => (typeof x === 'number' && !Number.isInteger(x) ? Number(x.toPrecision(4)) : x));
 }

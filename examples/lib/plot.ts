@@ -71,7 +71,13 @@ export function boundaryChart(name: string, title: string, grid: Row[], points: 
       {
         data: { values: dots },
         mark: { type: 'circle', size: 18, opacity: 0.9 },
-        encoding: { x, y, color: { field: 'label', type: 'nominal', title: 'class' }, stroke: { value: 'black' }, strokeWidth: { value: 0.3 } },
+        encoding: {
+          x,
+          y,
+          color: { field: 'label', type: 'nominal', title: 'class' },
+          stroke: { value: 'black' },
+          strokeWidth: { value: 0.3 },
+        },
       },
     ],
   });

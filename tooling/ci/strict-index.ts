@@ -34,4 +34,6 @@ if (diagnostics.length > 0) {
   console.log(`noUncheckedIndexedAccess: ${diagnostics.length} errors in ${files.size} files of ${STRICT_PACKAGES.join(', ')}`);
   process.exit(1);
 }
-console.log(`noUncheckedIndexedAccess: ${STRICT_PACKAGES.join(', ')} clean (${rootNames.length} files; not yet: ${NOT_YET.join(', ') || 'none'})`);
+console.log(
+  `noUncheckedIndexedAccess: ${STRICT_PACKAGES.join(', ')} clean (${rootNames.length} files; not yet: ${NOT_YET.join(', ') || 'none'})`,
+);

@@ -38,8 +38,12 @@ export function buildCnn(features: number, classes: number, dropout: number): Se
   const head: Module[] = [new Linear(flat, 128), new ReLU(), ...(dropout > 0 ? [new Dropout(dropout)] : []), new Linear(128, classes)];
   return new Sequential(
     new Unflatten(1, [1, side, side]),
-    new Conv2d(1, 32, 3, { padding: 1 }), new ReLU(), new MaxPool2d(2),
-    new Conv2d(32, 64, 3, { padding: 1 }), new ReLU(), new MaxPool2d(2),
+    new Conv2d(1, 32, 3, { padding: 1 }),
+    new ReLU(),
+    new MaxPool2d(2),
+    new Conv2d(32, 64, 3, { padding: 1 }),
+    new ReLU(),
+    new MaxPool2d(2),
     new Flatten(),
     ...head,
   );

@@ -10,14 +10,34 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Dataset, DataSourceError, type Subset, TensorDataset, loadMnistLike, makeRegression, makeSpiral, randomSplit } from '@nn/data';
+import {
+  type Dataset,
+  DataSourceError,
+  type Subset,
+  TensorDataset,
+  loadMnistLike,
+  makeRegression,
+  makeSpiral,
+  randomSplit,
+} from '@nn/data';
 import type { Tensor } from '@nn/tensor';
 import { DemoError, thousands } from './ui.js';
 
 export const DATASETS = ['spiral', 'linreg', 'fashion-mnist'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 
-export const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
+export const FASHION_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+] as const;
 
 export const SPIRAL = { classes: 3, noise: 0.05, turns: 1, samples: 3000, testSamples: 1000 } as const;
 export const LINREG = { weights: [3, -2], bias: 0.5, noise: 0.1, samples: 1000, testSamples: 1000 } as const;
@@ -29,7 +49,12 @@ export function defaultFashionDirs(): string[] {
   return [resolve(repoRoot, '../shared/datasets/fashion-mnist'), '/usr/share/datasets/fashion-mnist'];
 }
 
-export const MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'] as const;
+export const MNIST_FILES = [
+  'train-images-idx3-ubyte',
+  'train-labels-idx1-ubyte',
+  't10k-images-idx3-ubyte',
+  't10k-labels-idx1-ubyte',
+] as const;
 
 const INSTALL_HINT =
   'Install it with `apt-get install dataset-fashion-mnist` (Debian; the files go to /usr/share/datasets/fashion-mnist), ' +
@@ -48,7 +73,8 @@ export function locateFashionMnist(explicit: string | undefined, candidates: rea
   if (explicit !== undefined) {
     const dir = resolve(explicit);
     const problem = problemWith(dir);
-    if (problem !== null) throw new DemoError(`--data ${explicit}: ${problem} (expected ${MNIST_FILES.join(', ')}, each plain or .gz). ${INSTALL_HINT}`);
+    if (problem !== null)
+      throw new DemoError(`--data ${explicit}: ${problem} (expected ${MNIST_FILES.join(', ')}, each plain or .gz). ${INSTALL_HINT}`);
     return dir;
   }
   const tried: string[] = [];
@@ -103,9 +129,14 @@ export async function loadData(name: DatasetName, o: DataOptions): Promise<DemoD
     const test = makeSpiral({ n: SPIRAL.testSamples, seed: o.seed + 1, ...opts });
     const [train, val] = split(new TensorDataset(all.x, all.y), name, o.seed);
     return {
-      name, task: 'classification', inFeatures: 2, outFeatures: SPIRAL.classes,
+      name,
+      task: 'classification',
+      inFeatures: 2,
+      outFeatures: SPIRAL.classes,
       classes: Array.from({ length: SPIRAL.classes }, (_, c) => `arm ${c}`),
-      train, val, test: new TensorDataset(test.x, test.y),
+      train,
+      val,
+      test: new TensorDataset(test.x, test.y),
       description: `spiral: ${SPIRAL.classes} classes, ${thousands(n)} points (noise ${SPIRAL.noise}, seed ${o.seed}), ${thousands(train.length)} train / ${thousands(val.length)} val`,
       testDescription: `${thousands(SPIRAL.testSamples)} fresh points, seed ${o.seed + 1}`,
       owned: [all.x, all.y, test.x, test.y],
@@ -118,8 +149,14 @@ export async function loadData(name: DatasetName, o: DataOptions): Promise<DemoD
     const test = makeRegression({ n: LINREG.testSamples, seed: o.seed + 1, ...opts });
     const [train, val] = split(new TensorDataset(all.x, all.y), name, o.seed);
     return {
-      name, task: 'regression', inFeatures: 2, outFeatures: 1, classes: null,
-      train, val, test: new TensorDataset(test.x, test.y),
+      name,
+      task: 'regression',
+      inFeatures: 2,
+      outFeatures: 1,
+      classes: null,
+      train,
+      val,
+      test: new TensorDataset(test.x, test.y),
       description:
         `linreg: y = ${LINREG.weights[0]}*x1 - ${-LINREG.weights[1]}*x2 + ${LINREG.bias} + N(0, ${LINREG.noise}^2), ` +
         `${thousands(n)} samples (seed ${o.seed}), ${thousands(train.length)} train / ${thousands(val.length)} val`,
@@ -146,8 +183,14 @@ export async function loadData(name: DatasetName, o: DataOptions): Promise<DemoD
     if (n < 2) throw new DemoError(`fashion-mnist: need at least 2 training images for a train/val split, got ${n}`);
     const [trainSet, valSet] = split(new TensorDataset<Pair>(images, labels), 'fashion-mnist', o.seed);
     return {
-      name, task: 'classification', inFeatures: train.images.shape[1], outFeatures: FASHION_CLASSES.length, classes: [...FASHION_CLASSES],
-      train: trainSet, val: valSet, test: new TensorDataset(test.images, test.labels),
+      name,
+      task: 'classification',
+      inFeatures: train.images.shape[1],
+      outFeatures: FASHION_CLASSES.length,
+      classes: [...FASHION_CLASSES],
+      train: trainSet,
+      val: valSet,
+      test: new TensorDataset(test.images, test.labels),
       description:
         `fashion-mnist from ${dir}: ${thousands(n)}${n < total ? ` of ${thousands(total)}` : ''} training images ` +
         `(${train.images.shape[1]} pixels each), ${thousands(trainSet.length)} train / ${thousands(valSet.length)} val`,

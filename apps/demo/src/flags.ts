@@ -47,7 +47,9 @@ export function pairIn(flag: string, v: string, r: Range, example: string): [num
   const parts = v.split(',');
   const xs = parts.map(Number);
   if (parts.length !== 2 || parts.some((p) => p.trim() === '') || !xs.every((x) => inRange(x, r))) {
-    throw new UsageError(`${flag} must be two numbers separated by a comma, each ${rangeText(r).replace(/^a number /, '')} (e.g. ${example}), got '${v}'`);
+    throw new UsageError(
+      `${flag} must be two numbers separated by a comma, each ${rangeText(r).replace(/^a number /, '')} (e.g. ${example}), got '${v}'`,
+    );
   }
   return [xs[0], xs[1]];
 }

@@ -55,7 +55,9 @@ Data:
   --data DIR         fashion-mnist only: directory with train-images-idx3-ubyte,
                      train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte
                      (each plain or .gz). Default: the first of
-${defaultFashionDirs().map((p) => `                       ${p}`).join('\n')}
+${defaultFashionDirs()
+  .map((p) => `                       ${p}`)
+  .join('\n')}
                      (Debian: apt-get install dataset-fashion-mnist)
   --samples N        points to generate (spiral, linreg), or training images to use (the first N
                      of 60,000, for quick fashion-mnist runs); default: all / as above
@@ -63,7 +65,9 @@ ${defaultFashionDirs().map((p) => `                       ${p}`).join('\n')}
 Model (a hidden layer is Linear -> norm -> activation -> dropout):
   --model M          mlp (default): the MLP the flags below shape
                      cnn: fashion-mnist only, a fixed convolutional network (torch.nn names):
-${wrapArrows(cnnText(784, 10, 0), 70).map((l) => `                       ${l}`).join('\n')}
+${wrapArrows(cnnText(784, 10, 0), 70)
+  .map((l) => `                       ${l}`)
+  .join('\n')}
                        (Dropout(P) before the last Linear with --dropout; --hidden, --activation,
                        --norm, --residual and --init do not apply); batch ${CNN_DEFAULTS.batchSize}, ${CNN_DEFAULTS.epochs} epochs by default
   --hidden H         widths of the hidden layers, e.g. 64,64, or 'none' for a linear model

@@ -4,8 +4,23 @@
  * by their CLI names (--activation, --norm, --init).
  */
 import {
-  BatchNorm1d, Dropout, ELU, GELU, LayerNorm, LeakyReLU, Linear, Maxout, Module, PReLU, ReLU, Residual, Sequential, Sigmoid, Softplus,
-  Tanh, init,
+  BatchNorm1d,
+  Dropout,
+  ELU,
+  GELU,
+  LayerNorm,
+  LeakyReLU,
+  Linear,
+  Maxout,
+  Module,
+  PReLU,
+  ReLU,
+  Residual,
+  Sequential,
+  Sigmoid,
+  Softplus,
+  Tanh,
+  init,
 } from '@nn/layers';
 import { type Tensor, silu } from '@nn/tensor';
 import { keysOf } from './flags.js';
@@ -49,8 +64,11 @@ export const ACTIVATIONS: Record<Activation, ActivationSpec> = {
   softplus: { torch: 'Softplus', make: () => new Softplus(), gain: ['relu'] },
   prelu: { torch: 'PReLU', note: 'one learned slope, from 0.25', make: () => new PReLU(), gain: ['leakyRelu', 0.25] },
   maxout: {
-    torch: 'Maxout(pieces=2)', note: 'in place of the Linear,\neach unit is the max of 2 linear maps',
-    make: null, layer: (i, o) => new Maxout(i, o, 2), gain: ['linear'],
+    torch: 'Maxout(pieces=2)',
+    note: 'in place of the Linear,\neach unit is the max of 2 linear maps',
+    make: null,
+    layer: (i, o) => new Maxout(i, o, 2),
+    gain: ['linear'],
   },
 };
 export const ACTIVATION_NAMES = keysOf(ACTIVATIONS);
@@ -64,7 +82,15 @@ export const NORMS: Record<NormName, { torch: string | null; make: ((features: n
 };
 export const NORM_NAMES = keysOf(NORMS);
 
-export type InitName = 'default' | 'kaiming-uniform' | 'kaiming-normal' | 'xavier-uniform' | 'xavier-normal' | 'normal' | 'uniform' | 'zeros';
+export type InitName =
+  | 'default'
+  | 'kaiming-uniform'
+  | 'kaiming-normal'
+  | 'xavier-uniform'
+  | 'xavier-normal'
+  | 'normal'
+  | 'uniform'
+  | 'zeros';
 
 export interface InitSpec {
   /** The torch.nn.init call, for --help. */
@@ -104,7 +130,10 @@ const LINEAR: Gain = ['linear'];
  * from the global generator: call manualSeed first.
  */
 export function buildMlp(
-  inFeatures: number, hidden: readonly number[], outFeatures: number, activation: Activation,
+  inFeatures: number,
+  hidden: readonly number[],
+  outFeatures: number,
+  activation: Activation,
   { norm = 'none', dropout = 0, residual = false, init: initName = 'default' }: MlpOptions = {},
 ): Sequential {
   const act = ACTIVATIONS[activation];
@@ -143,12 +172,18 @@ export function buildMlp(
 }
 
 /** `2-64-64-3` */
-export const shapeText = (inFeatures: number, hidden: readonly number[], outFeatures: number): string => [inFeatures, ...hidden, outFeatures].join('-');
+export const shapeText = (inFeatures: number, hidden: readonly number[], outFeatures: number): string =>
+  [inFeatures, ...hidden, outFeatures].join('-');
 
 /** One hidden layer in torch terms, e.g. `Residual(Linear -> BatchNorm1d -> ReLU -> Dropout(0.1))`. */
 export function layerText(activation: Activation, { norm = 'none', dropout = 0, residual = false }: MlpOptions = {}): string {
   const act = ACTIVATIONS[activation];
-  const parts = [act.layer ? act.torch : 'Linear', NORMS[norm].torch, act.make ? act.torch : null, dropout > 0 ? `Dropout(${dropout})` : null];
+  const parts = [
+    act.layer ? act.torch : 'Linear',
+    NORMS[norm].torch,
+    act.make ? act.torch : null,
+    dropout > 0 ? `Dropout(${dropout})` : null,
+  ];
   const chain = parts.filter((p) => p !== null).join(' -> ');
   return residual ? `Residual(${chain})` : chain;
 }

@@ -20,11 +20,21 @@ export type HyperName = keyof Hyper;
 
 /** The flag of each (--betas can also be given as --beta1 / --beta2). */
 export const HYPER_FLAGS: Record<HyperName, string> = {
-  momentum: '--momentum', nesterov: '--nesterov', betas: '--betas', eps: '--eps', weightDecay: '--weight-decay', alpha: '--alpha',
+  momentum: '--momentum',
+  nesterov: '--nesterov',
+  betas: '--betas',
+  eps: '--eps',
+  weightDecay: '--weight-decay',
+  alpha: '--alpha',
 };
 /** PyTorch's keyword for each, for the report. */
 const TORCH_KEYS: Record<HyperName, string> = {
-  momentum: 'momentum', nesterov: 'nesterov', betas: 'betas', eps: 'eps', weightDecay: 'weight_decay', alpha: 'alpha',
+  momentum: 'momentum',
+  nesterov: 'nesterov',
+  betas: 'betas',
+  eps: 'eps',
+  weightDecay: 'weight_decay',
+  alpha: 'alpha',
 };
 
 export type DemoOptimizer = SGD | Adagrad | RMSprop | Adam | AdamW | Adamax | Lion;
@@ -110,7 +120,8 @@ export function makeOptimizer(name: OptimizerName, params: Tensor[], lr: number,
   return OPTIMIZERS[name].make(params, lr, hyper as Hyper);
 }
 
-const valueText = (v: Hyper[HyperName]): string => (Array.isArray(v) ? `(${v.join(', ')})` : typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v));
+const valueText = (v: Hyper[HyperName]): string =>
+  Array.isArray(v) ? `(${v.join(', ')})` : typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v);
 
 /** PyTorch's way of writing it: `Adam(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0)` (without lr: the defaults). */
 export function optimizerText(name: OptimizerName, hyper: Partial<Hyper>, lr?: number): string {

@@ -13,7 +13,14 @@ import { checkHistoryPath } from './history.js';
 import { ACTIVATION_NAMES, type Activation, INIT_NAMES, type InitName, NORM_NAMES, type NormName } from './model.js';
 import { type Hyper, type HyperName, OPTIMIZERS, OPTIMIZER_NAMES, type OptimizerName, resolveHyper, takenBy, takes } from './optimizers.js';
 import {
-  type RunShape, SCHEDULE_NAMES, type ScheduleName, type ScheduleParamName, type ScheduleParams, checkSchedule, resolveSchedule, scheduleTakenBy,
+  type RunShape,
+  SCHEDULE_NAMES,
+  type ScheduleName,
+  type ScheduleParamName,
+  type ScheduleParams,
+  checkSchedule,
+  resolveSchedule,
+  scheduleTakenBy,
   scheduleTakes,
 } from './schedules.js';
 import { UsageError } from './ui.js';
@@ -128,10 +135,21 @@ export const FLAGS = Object.keys(OPTIONS).map((k) => `--${k}`);
 
 /** The optimizer flags and the hyperparameter each sets. */
 const HYPER_OF: [Flag, HyperName][] = [
-  ['momentum', 'momentum'], ['nesterov', 'nesterov'], ['betas', 'betas'], ['beta1', 'betas'], ['beta2', 'betas'],
-  ['eps', 'eps'], ['weight-decay', 'weightDecay'], ['alpha', 'alpha'],
+  ['momentum', 'momentum'],
+  ['nesterov', 'nesterov'],
+  ['betas', 'betas'],
+  ['beta1', 'betas'],
+  ['beta2', 'betas'],
+  ['eps', 'eps'],
+  ['weight-decay', 'weightDecay'],
+  ['alpha', 'alpha'],
 ];
-const HYPER_RANGES: Record<'momentum' | 'eps' | 'weightDecay' | 'alpha', Range> = { momentum: UNIT, eps: NON_NEGATIVE, weightDecay: NON_NEGATIVE, alpha: UNIT };
+const HYPER_RANGES: Record<'momentum' | 'eps' | 'weightDecay' | 'alpha', Range> = {
+  momentum: UNIT,
+  eps: NON_NEGATIVE,
+  weightDecay: NON_NEGATIVE,
+  alpha: UNIT,
+};
 
 /** The schedule flags, the parameter each sets, and its parser. */
 const SCHEDULE_OF: [Flag, ScheduleParamName, (flag: string, v: string) => number][] = [
@@ -148,7 +166,17 @@ const SCHEDULE_OF: [Flag, ScheduleParamName, (flag: string, v: string) => number
 const MLP_ONLY: Flag[] = ['hidden', 'activation', 'norm', 'residual', 'init'];
 
 /** Flags that only mean something to fit (rejected with --overfit-batch). */
-const FIT_ONLY: Flag[] = ['epochs', 'batch-size', 'schedule', ...SCHEDULE_OF.map(([f]) => f), 'patience', 'history', 'out', 'progress', 'no-progress'];
+const FIT_ONLY: Flag[] = [
+  'epochs',
+  'batch-size',
+  'schedule',
+  ...SCHEDULE_OF.map(([f]) => f),
+  'patience',
+  'history',
+  'out',
+  'progress',
+  'no-progress',
+];
 
 function parseHidden(v: string): number[] {
   const s = v.trim();
@@ -186,7 +214,8 @@ export function parseOptions(argv: readonly string[]): DemoOptions | 'help' {
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (options start with --)`);
   const str = (k: Flag) => values[k] as string | undefined;
   const given = (k: Flag) => values[k] !== undefined;
-  const choice = <T extends string>(k: Flag, allowed: readonly T[], fallback: T): T => (given(k) ? oneOf(`--${k}`, str(k)!, allowed) : fallback);
+  const choice = <T extends string>(k: Flag, allowed: readonly T[], fallback: T): T =>
+    given(k) ? oneOf(`--${k}`, str(k)!, allowed) : fallback;
   /** ", the default" when the user did not pick it: a message about it then makes sense. */
   const picked = (k: Flag) => (given(k) ? '' : ', the default');
 
@@ -195,7 +224,8 @@ export function parseOptions(argv: readonly string[]): DemoOptions | 'help' {
   const optimizer = choice('optimizer', OPTIMIZER_NAMES, DEFAULTS.optimizer);
   const schedule = choice('schedule', SCHEDULE_NAMES, DEFAULTS.schedule);
   const backend = choice('backend', BACKENDS, DEFAULTS.backend);
-  if (given('data') && dataset !== 'fashion-mnist') throw new UsageError(`--data applies to --dataset fashion-mnist only (the ${dataset} data is generated)`);
+  if (given('data') && dataset !== 'fashion-mnist')
+    throw new UsageError(`--data applies to --dataset fashion-mnist only (the ${dataset} data is generated)`);
   if (given('data') && str('data')!.trim() === '') throw new UsageError('--data needs a directory, got an empty string');
   if (values.progress && values['no-progress']) throw new UsageError('--progress and --no-progress contradict each other');
   if (given('out') && str('out')!.trim() === '') throw new UsageError('--out needs a file path, got an empty string');
@@ -204,7 +234,9 @@ export function parseOptions(argv: readonly string[]): DemoOptions | 'help' {
   if (overfit) {
     const fitOnly = FIT_ONLY.find(given);
     if (fitOnly !== undefined) {
-      throw new UsageError(`--${fitOnly} does not apply to --overfit-batch (it trains one batch of ${OVERFIT.examples} examples for --overfit-steps steps and saves nothing)`);
+      throw new UsageError(
+        `--${fitOnly} does not apply to --overfit-batch (it trains one batch of ${OVERFIT.examples} examples for --overfit-steps steps and saves nothing)`,
+      );
     }
     // overfitBatch reads the loss with item() after every step.
     if (backend === 'webgpu') throw new UsageError('--overfit-batch needs a backend that reads synchronously: --backend cpu or wasm');
@@ -214,9 +246,11 @@ export function parseOptions(argv: readonly string[]): DemoOptions | 'help' {
 
   const model = choice('model', MODELS, 'mlp');
   if (model === 'cnn') {
-    if (dataset !== 'fashion-mnist') throw new UsageError(`--model cnn needs image data: --dataset fashion-mnist (${dataset}${picked('dataset')}: points, not images)`);
+    if (dataset !== 'fashion-mnist')
+      throw new UsageError(`--model cnn needs image data: --dataset fashion-mnist (${dataset}${picked('dataset')}: points, not images)`);
     const mlpOnly = MLP_ONLY.find(given);
-    if (mlpOnly !== undefined) throw new UsageError(`--${mlpOnly} applies to --model mlp only (the cnn's layers are fixed; --dropout applies to both)`);
+    if (mlpOnly !== undefined)
+      throw new UsageError(`--${mlpOnly} applies to --model mlp only (the cnn's layers are fixed; --dropout applies to both)`);
   }
   const hidden = given('hidden') ? parseHidden(str('hidden')!) : [...defaults.hidden];
   const dropout = given('dropout') ? numberIn('--dropout', str('dropout')!, UNIT, 'a probability in [0, 1)') : 0;
@@ -227,7 +261,8 @@ export function parseOptions(argv: readonly string[]): DemoOptions | 'help' {
 
   const lr = given('lr') ? numberIn('--lr', str('lr')!, POSITIVE) : OPTIMIZERS[optimizer].lr[dataset];
   const hyper = resolveHyper(optimizer, givenHyper(optimizer, values, picked('optimizer')));
-  if (hyper.nesterov && hyper.momentum === 0) throw new UsageError('--nesterov needs --momentum > 0 (Nesterov momentum without momentum is plain SGD; PyTorch refuses it too)');
+  if (hyper.nesterov && hyper.momentum === 0)
+    throw new UsageError('--nesterov needs --momentum > 0 (Nesterov momentum without momentum is plain SGD; PyTorch refuses it too)');
 
   const epochs = given('epochs') ? positiveInt('--epochs', str('epochs')!) : model === 'cnn' ? CNN_DEFAULTS.epochs : defaults.epochs;
   const run: RunShape = { epochs, lr };
@@ -235,7 +270,9 @@ export function parseOptions(argv: readonly string[]): DemoOptions | 'help' {
   for (const [flag, key, parse] of SCHEDULE_OF) {
     if (!given(flag)) continue;
     if (!scheduleTakes(schedule, key, run)) {
-      throw new UsageError(`--${flag} does not apply to --schedule ${schedule}${picked('schedule')} (only to ${scheduleTakenBy(key, run).join(', ')})`);
+      throw new UsageError(
+        `--${flag} does not apply to --schedule ${schedule}${picked('schedule')} (only to ${scheduleTakenBy(key, run).join(', ')})`,
+      );
     }
     givenSchedule[key] = parse(`--${flag}`, str(flag)!);
   }
@@ -263,7 +300,11 @@ export function parseOptions(argv: readonly string[]): DemoOptions | 'help' {
     schedule,
     scheduleParams,
     epochs,
-    batchSize: given('batch-size') ? positiveInt('--batch-size', str('batch-size')!) : model === 'cnn' ? CNN_DEFAULTS.batchSize : defaults.batchSize,
+    batchSize: given('batch-size')
+      ? positiveInt('--batch-size', str('batch-size')!)
+      : model === 'cnn'
+        ? CNN_DEFAULTS.batchSize
+        : defaults.batchSize,
     seed: given('seed') ? nonNegativeInt('--seed', str('seed')!) : DEFAULTS.seed,
     patience: given('patience') ? positiveInt('--patience', str('patience')!) : null,
     out: resolve(given('out') ? str('out')! : defaultOut(dataset)),
@@ -294,7 +335,10 @@ function givenHyper(optimizer: OptimizerName, values: Record<string, string | bo
     h.betas = pairIn('--betas', str('betas')!, UNIT, '0.9,0.999');
   } else if (given('beta1') || given('beta2')) {
     const [d1, d2] = OPTIMIZERS[optimizer].defaults.betas!;
-    h.betas = [given('beta1') ? numberIn('--beta1', str('beta1')!, UNIT) : d1, given('beta2') ? numberIn('--beta2', str('beta2')!, UNIT) : d2];
+    h.betas = [
+      given('beta1') ? numberIn('--beta1', str('beta1')!, UNIT) : d1,
+      given('beta2') ? numberIn('--beta2', str('beta2')!, UNIT) : d2,
+    ];
   }
   return h;
 }

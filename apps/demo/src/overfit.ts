@@ -31,7 +31,13 @@ async function firstBatch(data: DemoData, n: number): Promise<Pair> {
   throw new Error('unreachable: the training split is never empty');
 }
 
-export async function overfitCheck(o: DemoOptions, steps: number, data: DemoData, loss: (out: Tensor, y: Tensor) => Tensor, io: Io): Promise<OverfitResult> {
+export async function overfitCheck(
+  o: DemoOptions,
+  steps: number,
+  data: DemoData,
+  loss: (out: Tensor, y: Tensor) => Tensor,
+  io: Io,
+): Promise<OverfitResult> {
   const n = Math.min(OVERFIT.examples, data.train.length);
   const [x, y] = await firstBatch(data, n);
   manualSeed(o.seed); // the model's initialization, as in a training run
@@ -51,7 +57,16 @@ export async function overfitCheck(o: DemoOptions, steps: number, data: DemoData
       io.out(`verdict: FAIL (${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}):`);
       for (const p of report.problems) io.out(`  - ${p}`);
     }
-    return { mode: 'overfit', dataset: o.dataset, backend: getBackend().name, examples: n, steps, report, liveTensors: { before: -1, after: -1 }, seconds: -1 };
+    return {
+      mode: 'overfit',
+      dataset: o.dataset,
+      backend: getBackend().name,
+      examples: n,
+      steps,
+      report,
+      liveTensors: { before: -1, after: -1 },
+      seconds: -1,
+    };
   } finally {
     optimizer.dispose();
     disposeModel(model);

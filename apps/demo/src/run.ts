@@ -58,7 +58,12 @@ export interface DemoResult {
 }
 
 /** Test (or val) pass for a classifier: mean loss, accuracy and confusion matrix, on any backend. */
-async function classify(model: Module, data: DataLoader<Pair>, lossFn: (o: Tensor, y: Tensor) => Tensor, k: number): Promise<Required<TestResult>> {
+async function classify(
+  model: Module,
+  data: DataLoader<Pair>,
+  lossFn: (o: Tensor, y: Tensor) => Tensor,
+  k: number,
+): Promise<Required<TestResult>> {
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let lossSum = 0;
   let n = 0;
@@ -149,9 +154,24 @@ export async function run(o: DemoOptions, io: Io): Promise<DemoResult | OverfitR
 /** What --history's JSON records about the run. */
 function runInfo(o: DemoOptions, data: DemoData, backend: string): RunInfo {
   return {
-    dataset: o.dataset, model: modelText(o, data), hidden: o.hidden, activation: o.activation, norm: o.norm, dropout: o.dropout,
-    residual: o.residual, init: o.init, optimizer: o.optimizer, lr: o.lr, ...o.hyper, schedule: o.schedule, ...o.scheduleParams,
-    epochs: o.epochs, batchSize: o.batchSize, patience: o.patience, seed: o.seed, backend,
+    dataset: o.dataset,
+    model: modelText(o, data),
+    hidden: o.hidden,
+    activation: o.activation,
+    norm: o.norm,
+    dropout: o.dropout,
+    residual: o.residual,
+    init: o.init,
+    optimizer: o.optimizer,
+    lr: o.lr,
+    ...o.hyper,
+    schedule: o.schedule,
+    ...o.scheduleParams,
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    patience: o.patience,
+    seed: o.seed,
+    backend,
   };
 }
 
@@ -167,7 +187,12 @@ async function train(o: DemoOptions, data: DemoData, io: Io): Promise<DemoResult
     const dropLast = o.norm === 'batchnorm' && data.train.length % o.batchSize === 1;
     const trainLoader = new DataLoader(data.train, { batchSize: o.batchSize, shuffle: true, seed: o.seed, dropLast });
     // OneCycleLR cycles momentum (or beta1) only where there is some to cycle.
-    const ctx = { epochs: o.epochs, lr: o.lr, stepsPerEpoch: trainLoader.length, cycleMomentum: 'betas' in o.hyper || (o.hyper.momentum ?? 0) > 0 };
+    const ctx = {
+      epochs: o.epochs,
+      lr: o.lr,
+      stepsPerEpoch: trainLoader.length,
+      cycleMomentum: 'betas' in o.hyper || (o.hyper.momentum ?? 0) > 0,
+    };
     const scheduler = makeScheduler(o.schedule, optimizer, o.scheduleParams, ctx);
     const valLoader = new DataLoader(data.val, { batchSize: EVAL_BATCH });
     const testLoader = new DataLoader(data.test, { batchSize: EVAL_BATCH });
@@ -189,11 +214,22 @@ async function train(o: DemoOptions, data: DemoData, io: Io): Promise<DemoResult
         `${early ? `, early stopping on val loss (patience ${o.patience})` : ''}`,
     );
     if (showBar) io.out('');
-    else io.out(`\ntraining (no progress bar: ${o.progress === false ? '--no-progress' : 'stderr is not a terminal; --progress forces it'})...`);
+    else
+      io.out(
+        `\ntraining (no progress bar: ${o.progress === false ? '--no-progress' : 'stderr is not a terminal; --progress forces it'})...`,
+      );
 
     const history = await fit(model, {
-      train: trainLoader, val: valLoader, loss: lossFn, optimizer, scheduler, schedulerInterval: SCHEDULES[o.schedule].interval,
-      epochs: o.epochs, metrics: classification && syncReads ? ['accuracy'] : [], callbacks, progress: false,
+      train: trainLoader,
+      val: valLoader,
+      loss: lossFn,
+      optimizer,
+      scheduler,
+      schedulerInterval: SCHEDULES[o.schedule].interval,
+      epochs: o.epochs,
+      metrics: classification && syncReads ? ['accuracy'] : [],
+      callbacks,
+      progress: false,
     });
     const epochs = history.epochs;
     const stoppedEarly = history.stopped === 'callback';
@@ -230,7 +266,12 @@ async function train(o: DemoOptions, data: DemoData, io: Io): Promise<DemoResult
         io.out(
           table([
             ['coefficient', 'true', 'learned', '|error|'],
-            ...['w1 (x1)', 'w2 (x2)', 'b'].map((name, i) => [name, truth[i].toFixed(4), coefficients![i].toFixed(4), Math.abs(coefficients![i] - truth[i]).toFixed(4)]),
+            ...['w1 (x1)', 'w2 (x2)', 'b'].map((name, i) => [
+              name,
+              truth[i].toFixed(4),
+              coefficients![i].toFixed(4),
+              Math.abs(coefficients![i] - truth[i]).toFixed(4),
+            ]),
           ]),
         );
       }
@@ -238,19 +279,42 @@ async function train(o: DemoOptions, data: DemoData, io: Io): Promise<DemoResult
 
     const savedTo = resolve(o.out);
     await saveModel(model, savedTo, {
-      dataset: o.dataset, model: o.model, architecture: arch, activation: o.activation, norm: o.norm, dropout: String(o.dropout), residual: String(o.residual),
-      init: o.init, optimizer: o.optimizer, epoch: String(finalEpoch), seed: String(o.seed), backend: getBackend().name,
+      dataset: o.dataset,
+      model: o.model,
+      architecture: arch,
+      activation: o.activation,
+      norm: o.norm,
+      dropout: String(o.dropout),
+      residual: String(o.residual),
+      init: o.init,
+      optimizer: o.optimizer,
+      epoch: String(finalEpoch),
+      seed: String(o.seed),
+      backend: getBackend().name,
     });
     io.out('');
-    io.out(`model saved to ${savedTo} (${arch}${o.model === 'mlp' && o.hidden.length > 0 ? ` ${o.activation}` : ''}, weights of epoch ${finalEpoch})`);
+    io.out(
+      `model saved to ${savedTo} (${arch}${o.model === 'mlp' && o.hidden.length > 0 ? ` ${o.activation}` : ''}, weights of epoch ${finalEpoch})`,
+    );
     if (o.history !== null) {
       await writeHistory(o.history, epochs, runInfo(o, data, getBackend().name));
       io.out(`history of ${epochs.length} epochs written to ${o.history}`);
     }
 
     return {
-      mode: 'fit', dataset: o.dataset, backend: getBackend().name, history: epochs, finalEpoch, stoppedEarly, test, coefficients, savedTo,
-      historyFile: o.history, parameters: params, liveTensors: { before: -1, after: -1 }, seconds: -1,
+      mode: 'fit',
+      dataset: o.dataset,
+      backend: getBackend().name,
+      history: epochs,
+      finalEpoch,
+      stoppedEarly,
+      test,
+      coefficients,
+      savedTo,
+      historyFile: o.history,
+      parameters: params,
+      liveTensors: { before: -1, after: -1 },
+      seconds: -1,
     };
   } finally {
     optimizer.dispose();

@@ -19,7 +19,13 @@ export interface ScheduleParams {
 export type ScheduleParamName = keyof ScheduleParams;
 
 export const SCHEDULE_FLAGS: Record<ScheduleParamName, string> = {
-  stepSize: '--step-size', gamma: '--gamma', warmupEpochs: '--warmup-epochs', t0: '--t0', tMult: '--t-mult', etaMin: '--eta-min', maxLr: '--max-lr',
+  stepSize: '--step-size',
+  gamma: '--gamma',
+  warmupEpochs: '--warmup-epochs',
+  t0: '--t0',
+  tMult: '--t-mult',
+  etaMin: '--eta-min',
+  maxLr: '--max-lr',
 };
 
 /** What a schedule's defaults and constructor may depend on. */
@@ -90,7 +96,10 @@ export const SCHEDULES: Record<ScheduleName, ScheduleSpec> = {
   'warmup-cosine': spec({
     help: 'LinearLR up to --lr over --warmup-epochs, then\nCosineAnnealingLR down to --eta-min (a SequentialLR)',
     defaults: ({ epochs }) => ({ warmupEpochs: Math.max(1, Math.round(epochs / 10)), etaMin: 0 }),
-    check: (p, { epochs }) => (p.warmupEpochs < epochs ? null : `--warmup-epochs (${p.warmupEpochs}) must be less than --epochs (${epochs}): the cosine part needs an epoch`),
+    check: (p, { epochs }) =>
+      p.warmupEpochs < epochs
+        ? null
+        : `--warmup-epochs (${p.warmupEpochs}) must be less than --epochs (${epochs}): the cosine part needs an epoch`,
     interval: 'epoch',
     make: (o, p, { epochs }) => {
       const w = p.warmupEpochs;
@@ -114,18 +123,21 @@ export const SCHEDULES: Record<ScheduleName, ScheduleSpec> = {
     help: 'OneCycleLR, stepped every batch: from --max-lr/25 up to\n--max-lr in the first 30% of the batches, then down to\n--max-lr/250,000; momentum (or beta1) cycles between 0.95\nand 0.85 the other way, if the optimizer has either',
     defaults: ({ lr }) => ({ maxLr: lr }),
     interval: 'step',
-    make: (o, p, { epochs, stepsPerEpoch, cycleMomentum }) => new schedulers.OneCycleLR(o, { maxLr: p.maxLr, epochs, stepsPerEpoch, cycleMomentum }),
+    make: (o, p, { epochs, stepsPerEpoch, cycleMomentum }) =>
+      new schedulers.OneCycleLR(o, { maxLr: p.maxLr, epochs, stepsPerEpoch, cycleMomentum }),
     text: (p, { cycleMomentum }) => `OneCycleLR(max_lr=${p.maxLr}, cycle_momentum=${cycleMomentum ? 'True' : 'False'}) per batch`,
   }),
 };
 export const SCHEDULE_NAMES = keysOf(SCHEDULES);
 
 export const scheduleTakes = (name: ScheduleName, key: ScheduleParamName, run: RunShape): boolean => key in SCHEDULES[name].defaults(run);
-export const scheduleTakenBy = (key: ScheduleParamName, run: RunShape): ScheduleName[] => SCHEDULE_NAMES.filter((n) => scheduleTakes(n, key, run));
+export const scheduleTakenBy = (key: ScheduleParamName, run: RunShape): ScheduleName[] =>
+  SCHEDULE_NAMES.filter((n) => scheduleTakes(n, key, run));
 
 /** The entry's defaults for this run with the given values over them. */
 export const resolveSchedule = (name: ScheduleName, given: Partial<ScheduleParams>, run: RunShape): Partial<ScheduleParams> => ({
-  ...SCHEDULES[name].defaults(run), ...given,
+  ...SCHEDULES[name].defaults(run),
+  ...given,
 });
 
 // resolveSchedule filled in every parameter the entry takes, and its functions read no others.
@@ -133,4 +145,5 @@ export const checkSchedule = (name: ScheduleName, p: Partial<ScheduleParams>, ru
   SCHEDULES[name].check?.(p as ScheduleParams, run) ?? null;
 export const makeScheduler = (name: ScheduleName, o: DemoOptimizer, p: Partial<ScheduleParams>, ctx: ScheduleContext) =>
   SCHEDULES[name].make(o, p as ScheduleParams, ctx);
-export const scheduleText = (name: ScheduleName, p: Partial<ScheduleParams>, ctx: ScheduleContext): string => SCHEDULES[name].text(p as ScheduleParams, ctx);
+export const scheduleText = (name: ScheduleName, p: Partial<ScheduleParams>, ctx: ScheduleContext): string =>
+  SCHEDULES[name].text(p as ScheduleParams, ctx);

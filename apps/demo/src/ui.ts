@@ -35,7 +35,8 @@ export function table(rows: string[][], { indent = '  ', align }: { indent?: str
   return [fmt(rows[0]), indent + widths.map((w) => '-'.repeat(w)).join('   '), ...rows.slice(1).map(fmt)].join('\n');
 }
 
-export const pct = (v: number | undefined, digits = 1): string => (v === undefined || !Number.isFinite(v) ? '-' : `${(v * 100).toFixed(digits)}%`);
+export const pct = (v: number | undefined, digits = 1): string =>
+  v === undefined || !Number.isFinite(v) ? '-' : `${(v * 100).toFixed(digits)}%`;
 
 /** A loss or error value: 4 decimals, or 3 significant digits in exponent form when tiny. */
 export const num = (v: number | undefined): string => {

@@ -13,7 +13,10 @@ export function capture(): Io & { stdout: string[]; stderrLines: string[]; stder
     },
   });
   return {
-    stdout, stderrLines, stderr, stderrIsTTY: false,
+    stdout,
+    stderrLines,
+    stderr,
+    stderrIsTTY: false,
     out: (l) => stdout.push(l),
     err: (l) => stderrLines.push(l),
     stderrText: () => chunks.join(''),

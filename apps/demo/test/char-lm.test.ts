@@ -18,14 +18,34 @@ const tmp = mkdtempSync(join(tmpdir(), 'nn-char-lm-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const TINY = 'the cat sat on the mat. the dog sat on the log. '.repeat(12);
-const train = { epochs: 3, stepsPerEpoch: 15, batchSize: 8, context: 12, lr: 1e-2, weightDecay: 0.01, clip: 1, warmup: 3, valWindows: 0, seed: 1 };
+const train = {
+  epochs: 3,
+  stepsPerEpoch: 15,
+  batchSize: 8,
+  context: 12,
+  lr: 1e-2,
+  weightDecay: 0.01,
+  clip: 1,
+  warmup: 3,
+  valWindows: 0,
+  seed: 1,
+};
 
 describe('a few steps on a tiny string', () => {
   it('the Transformer LM learns: loss falls, perplexity = exp(val loss), no tensors leak', async () => {
     T.manualSeed(0);
     const corpus = makeCorpus(TINY);
     expect(corpus.vocab.size).toBe(new Set(TINY).size);
-    const model = new TransformerLM({ vocab: corpus.vocab.size, context: 12, dModel: 16, heads: 2, layers: 1, feedForward: 32, dropout: 0, positions: 'learned' });
+    const model = new TransformerLM({
+      vocab: corpus.vocab.size,
+      context: 12,
+      dModel: 16,
+      heads: 2,
+      layers: 1,
+      feedForward: 32,
+      dropout: 0,
+      positions: 'learned',
+    });
     const before = await validationLoss(model, corpus, 12, 8, 0);
     expect(before).toBeGreaterThan(Math.log(corpus.vocab.size) * 0.8); // near uniform at the start
     const live = T.memory().tensors;
@@ -49,7 +69,16 @@ describe('a few steps on a tiny string', () => {
   it('sampling: vocabulary characters, greedy = top-k 1, seeded', async () => {
     T.manualSeed(0);
     const corpus = makeCorpus(TINY);
-    const model = new TransformerLM({ vocab: corpus.vocab.size, context: 12, dModel: 16, heads: 2, layers: 1, feedForward: 32, dropout: 0, positions: 'sinusoidal' });
+    const model = new TransformerLM({
+      vocab: corpus.vocab.size,
+      context: 12,
+      dModel: 16,
+      heads: 2,
+      layers: 1,
+      feedForward: 32,
+      dropout: 0,
+      positions: 'sinusoidal',
+    });
     await trainLM(model, corpus, { ...train, epochs: 2 });
     const o = { prompt: 'the ', length: 30, temperature: 1, topK: 0, context: 12 };
     const greedy = await sample(model, corpus.vocab, { ...o, temperature: 0 });
@@ -66,11 +95,45 @@ describe('a few steps on a tiny string', () => {
 describe('--task char-lm', () => {
   const text = join(tmp, 'tiny.txt');
   writeFileSync(text, TINY);
-  const small = ['--text', text, '--context', '12', '--batch-size', '8', '--d-model', '16', '--heads', '2', '--feed-forward', '32', '--layers', '1', '--backend', 'cpu'];
+  const small = [
+    '--text',
+    text,
+    '--context',
+    '12',
+    '--batch-size',
+    '8',
+    '--d-model',
+    '16',
+    '--heads',
+    '2',
+    '--feed-forward',
+    '32',
+    '--layers',
+    '1',
+    '--backend',
+    'cpu',
+  ];
 
   it('trains both models, prints per-epoch perplexity, samples and a comparison', async () => {
     const io = capture();
-    const r = await main(['--task', 'char-lm', ...small, '--epochs', '2', '--steps-per-epoch', '8', '--lstm-hidden', '16', '--sample-length', '24', '--lr', '0.01'], io);
+    const r = await main(
+      [
+        '--task',
+        'char-lm',
+        ...small,
+        '--epochs',
+        '2',
+        '--steps-per-epoch',
+        '8',
+        '--lstm-hidden',
+        '16',
+        '--sample-length',
+        '24',
+        '--lr',
+        '0.01',
+      ],
+      io,
+    );
     expect(io.stderrLines.filter((l) => l.startsWith('demo:'))).toEqual([]);
     expect(r.exitCode).toBe(0);
     const lm = r.lm!;
@@ -93,14 +156,20 @@ describe('--task char-lm', () => {
       const r = await main(args, io);
       return { code: r.exitCode, err: io.stderrLines.join('\n') };
     };
-    expect(await run('--task', 'poetry')).toEqual({ code: 2, err: "demo: --task must be one of mlp, char-lm, got 'poetry'\nRun with --help to see the options." });
+    expect(await run('--task', 'poetry')).toEqual({
+      code: 2,
+      err: "demo: --task must be one of mlp, char-lm, got 'poetry'\nRun with --help to see the options.",
+    });
     expect((await run('--task', 'char-lm', '--heads', '3')).err).toMatch(/^demo: --heads \(3\) must divide --d-model \(64\)/);
-    expect((await run('--task', 'char-lm', '--model', 'lstm', '--positions', 'sinusoidal')).err).toMatch(/--positions applies to the Transformer/);
+    expect((await run('--task', 'char-lm', '--model', 'lstm', '--positions', 'sinusoidal')).err).toMatch(
+      /--positions applies to the Transformer/,
+    );
     expect((await run('--task', 'char-lm', '--model', 'gru')).err).toMatch(/--model must be one of transformer, lstm, both, got 'gru'/);
     expect((await run('--task', 'char-lm', '--hidden', '64')).err).toMatch(/unknown option '--hidden' for --task char-lm/);
     expect((await run('--task', 'char-lm', '--dropout', '1')).code).toBe(2);
     expect(await run('--task', 'char-lm', ...small, '--prompt', 'THE')).toEqual({
-      code: 1, err: 'demo: the character "T" is not in the text\'s vocabulary of 14 characters',
+      code: 1,
+      err: 'demo: the character "T" is not in the text\'s vocabulary of 14 characters',
     });
     const help = capture();
     expect((await main(['--task=char-lm', '--help'], help)).exitCode).toBe(0);
@@ -108,7 +177,7 @@ describe('--task char-lm', () => {
   });
 });
 
-it('the bundled text is the public-domain Devil\'s Dictionary, with its provenance', () => {
+it("the bundled text is the public-domain Devil's Dictionary, with its provenance", () => {
   const text = readFileSync(BUNDLED_TEXT, 'utf8');
   expect(text.length).toBe(383157);
   expect(text).toMatch(/A Public Domain Text, Copyright Expired/);

@@ -4,14 +4,39 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataLoader, TensorDataset, makeSpiral } from '@nn/data';
-import { ELU, GELU, LeakyReLU, Linear, Maxout, type Module, PReLU, ReLU, Residual, Sigmoid, Softplus, Tanh, load, loadInto } from '@nn/layers';
+import {
+  ELU,
+  GELU,
+  LeakyReLU,
+  Linear,
+  Maxout,
+  type Module,
+  PReLU,
+  ReLU,
+  Residual,
+  Sigmoid,
+  Softplus,
+  Tanh,
+  load,
+  loadInto,
+} from '@nn/layers';
 import { Adagrad, Adam, AdamW, Adamax, Lion, RMSprop, SGD } from '@nn/optim';
 import { manualSeed, memory, sigmoid, tensor } from '@nn/tensor';
 import { confusionMatrix, predict } from '@nn/train';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { SPIRAL } from '../src/data.js';
-import { ACTIVATIONS, ACTIVATION_NAMES, type Activation, INIT_NAMES, type InitName, type MlpOptions, SiLU, buildMlp, disposeModel } from '../src/model.js';
+import {
+  ACTIVATIONS,
+  ACTIVATION_NAMES,
+  type Activation,
+  INIT_NAMES,
+  type InitName,
+  type MlpOptions,
+  SiLU,
+  buildMlp,
+  disposeModel,
+} from '../src/model.js';
 import { OPTIMIZERS, OPTIMIZER_NAMES, type OptimizerName, makeOptimizer, resolveHyper } from '../src/optimizers.js';
 import { SCHEDULE_NAMES, type ScheduleName } from '../src/schedules.js';
 import { capture } from './capture.js';
@@ -36,7 +61,13 @@ const decreased = (h: { loss: number }[]) => Number.isFinite(h[h.length - 1].los
 
 describe('--optimizer', () => {
   const CLASSES: Record<OptimizerName, abstract new (...a: never[]) => object> = {
-    sgd: SGD, adagrad: Adagrad, rmsprop: RMSprop, adam: Adam, adamw: AdamW, adamax: Adamax, lion: Lion,
+    sgd: SGD,
+    adagrad: Adagrad,
+    rmsprop: RMSprop,
+    adam: Adam,
+    adamw: AdamW,
+    adamax: Adamax,
+    lion: Lion,
   };
 
   it.each(OPTIMIZER_NAMES)('%s: the table builds its class with the flags over the defaults', (name) => {
@@ -70,7 +101,20 @@ describe('--optimizer', () => {
   });
 
   it('prints the hyperparameters it was given, PyTorch style', async () => {
-    const { text } = await train(['--optimizer', 'rmsprop', '--alpha', '0.9', '--momentum', '0.5', '--eps', '1e-6', '--weight-decay', '1e-4', '--epochs', '1']);
+    const { text } = await train([
+      '--optimizer',
+      'rmsprop',
+      '--alpha',
+      '0.9',
+      '--momentum',
+      '0.5',
+      '--eps',
+      '1e-6',
+      '--weight-decay',
+      '1e-4',
+      '--epochs',
+      '1',
+    ]);
     expect(text).toContain('  optim  RMSprop(lr=0.003, alpha=0.9, eps=0.000001, momentum=0.5, weight_decay=0.0001)');
     const adam = await train(['--optimizer', 'adamw', '--beta2', '0.99', '--lr', '0.02', '--epochs', '1']);
     expect(adam.text).toContain('  optim  AdamW(lr=0.02, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.01)');
@@ -81,7 +125,16 @@ describe('--optimizer', () => {
 
 describe('--activation', () => {
   const CLASSES: Record<Activation, abstract new (...a: never[]) => Module> = {
-    relu: ReLU, 'leaky-relu': LeakyReLU, elu: ELU, gelu: GELU, silu: SiLU, tanh: Tanh, sigmoid: Sigmoid, softplus: Softplus, prelu: PReLU, maxout: Maxout,
+    relu: ReLU,
+    'leaky-relu': LeakyReLU,
+    elu: ELU,
+    gelu: GELU,
+    silu: SiLU,
+    tanh: Tanh,
+    sigmoid: Sigmoid,
+    softplus: Softplus,
+    prelu: PReLU,
+    maxout: Maxout,
   };
 
   it.each(ACTIVATION_NAMES)('%s: one module of its class per hidden layer', (name) => {
@@ -144,7 +197,9 @@ describe('--init', () => {
   });
 
   it('covers every choice of the table', () => {
-    expect(new Set(INIT_NAMES)).toEqual(new Set(['default', 'kaiming-uniform', 'kaiming-normal', 'xavier-uniform', 'xavier-normal', 'normal', 'uniform', 'zeros']));
+    expect(new Set(INIT_NAMES)).toEqual(
+      new Set(['default', 'kaiming-uniform', 'kaiming-normal', 'xavier-uniform', 'xavier-normal', 'normal', 'uniform', 'zeros']),
+    );
   });
 
   it('trains with --init from the CLI', async () => {
@@ -159,11 +214,23 @@ describe('--schedule', () => {
   /** The lr of each of 6 epochs at lr 0.1 (fit logs the lr an epoch starts with). */
   const CASES: Record<ScheduleName, [string[], number[] | null]> = {
     none: [[], [0.1, 0.1, 0.1, 0.1, 0.1, 0.1]],
-    step: [['--step-size', '2', '--gamma', '0.5'], [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]],
-    exponential: [['--gamma', '0.5'], [0.1, 0.05, 0.025, 0.0125, 0.00625, 0.003125]],
+    step: [
+      ['--step-size', '2', '--gamma', '0.5'],
+      [0.1, 0.1, 0.05, 0.05, 0.025, 0.025],
+    ],
+    exponential: [
+      ['--gamma', '0.5'],
+      [0.1, 0.05, 0.025, 0.0125, 0.00625, 0.003125],
+    ],
     cosine: [[], [0, 1, 2, 3, 4, 5].map((t) => cos(0.1, t, 6))],
-    'warmup-cosine': [['--warmup-epochs', '2'], [0.1 / 3, 0.2 / 3, 0.1, cos(0.1, 1, 4), cos(0.1, 2, 4), cos(0.1, 3, 4)]],
-    restarts: [['--t0', '2', '--t-mult', '2', '--eta-min', '0.01'], [0.1, 0.055, 0.1, 0.01 + cos(0.09, 1, 4), 0.055, 0.01 + cos(0.09, 3, 4)]],
+    'warmup-cosine': [
+      ['--warmup-epochs', '2'],
+      [0.1 / 3, 0.2 / 3, 0.1, cos(0.1, 1, 4), cos(0.1, 2, 4), cos(0.1, 3, 4)],
+    ],
+    restarts: [
+      ['--t0', '2', '--t-mult', '2', '--eta-min', '0.01'],
+      [0.1, 0.055, 0.1, 0.01 + cos(0.09, 1, 4), 0.055, 0.01 + cos(0.09, 3, 4)],
+    ],
     onecycle: [['--max-lr', '0.2'], null],
   };
 
@@ -198,9 +265,27 @@ describe('--schedule', () => {
 
 describe('--norm, --dropout, --residual', () => {
   it.each<[string[], Activation, MlpOptions, string, string[]]>([
-    [['--norm', 'batchnorm'], 'relu', { norm: 'batchnorm' }, 'Linear -> BatchNorm1d -> ReLU', ['1.running_mean', '1.num_batches_tracked', '3.weight']],
-    [['--norm', 'layernorm', '--dropout', '0.2'], 'relu', { norm: 'layernorm', dropout: 0.2 }, 'Linear -> LayerNorm -> ReLU -> Dropout(0.2)', ['1.weight', '5.weight']],
-    [['--residual'], 'relu', { residual: true }, 'Residual(Linear -> ReLU)', ['0.body.0.weight', '0.projection.weight', '1.body.0.weight', '2.weight']],
+    [
+      ['--norm', 'batchnorm'],
+      'relu',
+      { norm: 'batchnorm' },
+      'Linear -> BatchNorm1d -> ReLU',
+      ['1.running_mean', '1.num_batches_tracked', '3.weight'],
+    ],
+    [
+      ['--norm', 'layernorm', '--dropout', '0.2'],
+      'relu',
+      { norm: 'layernorm', dropout: 0.2 },
+      'Linear -> LayerNorm -> ReLU -> Dropout(0.2)',
+      ['1.weight', '5.weight'],
+    ],
+    [
+      ['--residual'],
+      'relu',
+      { residual: true },
+      'Residual(Linear -> ReLU)',
+      ['0.body.0.weight', '0.projection.weight', '1.body.0.weight', '2.weight'],
+    ],
     [
       ['--norm', 'batchnorm', '--dropout', '0.1', '--residual', '--activation', 'gelu'],
       'gelu',
@@ -208,26 +293,29 @@ describe('--norm, --dropout, --residual', () => {
       'Residual(Linear -> BatchNorm1d -> GELU -> Dropout(0.1))',
       ['0.body.1.running_var', '0.projection.weight', '1.body.1.running_mean'],
     ],
-  ])('%j trains, and its saved file loads into the same architecture and predicts the same', async (args, activation, opts, layer, keys) => {
-    const out = join(tmp, `combo-${args.join('')}.safetensors`);
-    const { r, text } = await train([...args, '--epochs', '4', '--out', out]);
-    expect(text).toContain(`each hidden layer ${layer}`);
-    expect(decreased(r.history)).toBe(true);
-    const tensors = await load(out);
-    for (const k of keys) expect(Object.keys(tensors)).toContain(k);
-    for (const t of Object.values(tensors)) t.dispose();
+  ])(
+    '%j trains, and its saved file loads into the same architecture and predicts the same',
+    async (args, activation, opts, layer, keys) => {
+      const out = join(tmp, `combo-${args.join('')}.safetensors`);
+      const { r, text } = await train([...args, '--epochs', '4', '--out', out]);
+      expect(text).toContain(`each hidden layer ${layer}`);
+      expect(decreased(r.history)).toBe(true);
+      const tensors = await load(out);
+      for (const k of keys) expect(Object.keys(tensors)).toContain(k);
+      for (const t of Object.values(tensors)) t.dispose();
 
-    // In eval mode (running statistics, no dropout) the loaded model reproduces the test result.
-    const before = memory().tensors;
-    const model = buildMlp(2, [16, 16], 3, activation, opts);
-    await loadInto(model, out);
-    const test = makeSpiral({ n: SPIRAL.testSamples, classes: SPIRAL.classes, noise: SPIRAL.noise, turns: SPIRAL.turns, seed: 1 });
-    const logits = await predict(model, new DataLoader(new TensorDataset(test.x, test.y), { batchSize: 500 }));
-    expect(confusionMatrix(logits, test.y, 3)).toEqual(r.test.confusion);
-    for (const t of [logits, test.x, test.y]) t.dispose();
-    disposeModel(model);
-    expect(memory().tensors).toBe(before);
-  });
+      // In eval mode (running statistics, no dropout) the loaded model reproduces the test result.
+      const before = memory().tensors;
+      const model = buildMlp(2, [16, 16], 3, activation, opts);
+      await loadInto(model, out);
+      const test = makeSpiral({ n: SPIRAL.testSamples, classes: SPIRAL.classes, noise: SPIRAL.noise, turns: SPIRAL.turns, seed: 1 });
+      const logits = await predict(model, new DataLoader(new TensorDataset(test.x, test.y), { batchSize: 500 }));
+      expect(confusionMatrix(logits, test.y, 3)).toEqual(r.test.confusion);
+      for (const t of [logits, test.x, test.y]) t.dispose();
+      disposeModel(model);
+      expect(memory().tensors).toBe(before);
+    },
+  );
 
   it('wraps only where widths match without a projection', () => {
     manualSeed(0);

@@ -81,7 +81,8 @@ describe('demo CLI: training', () => {
   });
 
   it('is deterministic per seed', async () => {
-    const go = async () => (await main(['--epochs', '2', '--samples', '600', '--seed', '5', '--out', join(tmp, 'det.safetensors')], capture())).result!;
+    const go = async () =>
+      (await main(['--epochs', '2', '--samples', '600', '--seed', '5', '--out', join(tmp, 'det.safetensors')], capture())).result!;
     const strip = (h: Record<string, number>[]) => h.map(({ seconds: _, ...rest }) => rest);
     const a = await go();
     const b = await go();
@@ -102,7 +103,10 @@ describe('demo CLI: training', () => {
 
   it('stops early and restores the best weights with --patience', async () => {
     const io = capture();
-    const { result } = await main(['--patience', '1', '--schedule', 'none', '--epochs', '40', '--samples', '900', '--out', join(tmp, 'es.safetensors')], io);
+    const { result } = await main(
+      ['--patience', '1', '--schedule', 'none', '--epochs', '40', '--samples', '900', '--out', join(tmp, 'es.safetensors')],
+      io,
+    );
     const r = result!;
     expect(r.stoppedEarly).toBe(true);
     expect(r.history.length).toBeLessThan(40);
@@ -199,11 +203,21 @@ describe('demo CLI: flags and errors', () => {
     expect(io.stdout.join('\n')).toBe(HELP);
     expect(FLAGS).toHaveLength(40);
     for (const flag of FLAGS) expect(HELP).toContain(flag);
-    for (const word of ['spiral', 'linreg', 'fashion-mnist', 'cpu', 'wasm', 'webgpu', 'apt-get install dataset-fashion-mnist', 'Exit codes']) {
+    for (const word of [
+      'spiral',
+      'linreg',
+      'fashion-mnist',
+      'cpu',
+      'wasm',
+      'webgpu',
+      'apt-get install dataset-fashion-mnist',
+      'Exit codes',
+    ]) {
       expect(HELP).toContain(word);
     }
     // Every choice of every table, with its torch name and defaults.
-    for (const name of [...OPTIMIZER_NAMES, ...ACTIVATION_NAMES, ...NORM_NAMES, ...INIT_NAMES, ...SCHEDULE_NAMES]) expect(HELP).toMatch(new RegExp(`^ {23}${name} `, 'm'));
+    for (const name of [...OPTIMIZER_NAMES, ...ACTIVATION_NAMES, ...NORM_NAMES, ...INIT_NAMES, ...SCHEDULE_NAMES])
+      expect(HELP).toMatch(new RegExp(`^ {23}${name} `, 'm'));
     for (const name of OPTIMIZER_NAMES) expect(HELP).toContain(optimizerText(name, OPTIMIZERS[name].defaults));
     expect(HELP).toContain('SGD(momentum=0.9, nesterov=False, weight_decay=0)');
     expect(HELP).toContain('AdamW(betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)');
@@ -232,14 +246,26 @@ describe('demo CLI: flags and errors', () => {
     [['--dataset', 'mnist'], "--dataset must be one of spiral, linreg, fashion-mnist, got 'mnist'"],
     [['--backend', 'tpu'], "--backend must be one of cpu, wasm, webgpu, got 'tpu'"],
     [['--optimizer', 'adadelta'], "--optimizer must be one of sgd, adagrad, rmsprop, adam, adamw, adamax, lion, got 'adadelta'"],
-    [['--schedule', 'linear'], "--schedule must be one of none, step, exponential, cosine, warmup-cosine, restarts, onecycle, got 'linear'"],
-    [['--activation', 'swish'], "--activation must be one of relu, leaky-relu, elu, gelu, silu, tanh, sigmoid, softplus, prelu, maxout, got 'swish'"],
+    [
+      ['--schedule', 'linear'],
+      "--schedule must be one of none, step, exponential, cosine, warmup-cosine, restarts, onecycle, got 'linear'",
+    ],
+    [
+      ['--activation', 'swish'],
+      "--activation must be one of relu, leaky-relu, elu, gelu, silu, tanh, sigmoid, softplus, prelu, maxout, got 'swish'",
+    ],
     [['--norm', 'groupnorm'], "--norm must be one of none, batchnorm, layernorm, got 'groupnorm'"],
-    [['--init', 'orthogonal'], "--init must be one of default, kaiming-uniform, kaiming-normal, xavier-uniform, xavier-normal, normal, uniform, zeros, got 'orthogonal'"],
+    [
+      ['--init', 'orthogonal'],
+      "--init must be one of default, kaiming-uniform, kaiming-normal, xavier-uniform, xavier-normal, normal, uniform, zeros, got 'orthogonal'",
+    ],
     [['--lr=-0.1'], "--lr must be a positive number, got '-0.1'"],
     [['--lr', '0'], "--lr must be a positive number, got '0'"],
     // Optimizer hyperparameters: ranges, and only where the optimizer takes them.
-    [['--optimizer', 'sgd', '--momentum', '0', '--nesterov'], '--nesterov needs --momentum > 0 (Nesterov momentum without momentum is plain SGD; PyTorch refuses it too)'],
+    [
+      ['--optimizer', 'sgd', '--momentum', '0', '--nesterov'],
+      '--nesterov needs --momentum > 0 (Nesterov momentum without momentum is plain SGD; PyTorch refuses it too)',
+    ],
     [['--nesterov'], '--nesterov does not apply to --optimizer adam, the default (only to sgd)'],
     [['--optimizer', 'adam', '--momentum', '0.9'], '--momentum does not apply to --optimizer adam (only to sgd, rmsprop)'],
     [['--optimizer', 'sgd', '--alpha', '0.9'], '--alpha does not apply to --optimizer sgd (only to rmsprop)'],
@@ -257,17 +283,29 @@ describe('demo CLI: flags and errors', () => {
     [['--hidden', 'none', '--residual'], '--residual needs hidden layers (--hidden none is a linear model)'],
     // Schedule parameters.
     [['--gamma', '0.5'], '--gamma does not apply to --schedule cosine, the default (only to step, exponential)'],
-    [['--schedule', 'onecycle', '--eta-min', '0'], '--eta-min does not apply to --schedule onecycle (only to cosine, warmup-cosine, restarts)'],
+    [
+      ['--schedule', 'onecycle', '--eta-min', '0'],
+      '--eta-min does not apply to --schedule onecycle (only to cosine, warmup-cosine, restarts)',
+    ],
     [['--schedule', 'step', '--gamma', '2'], "--gamma must be a number in (0, 1], got '2'"],
-    [['--schedule', 'warmup-cosine', '--epochs', '5', '--warmup-epochs', '5'], '--warmup-epochs (5) must be less than --epochs (5): the cosine part needs an epoch'],
+    [
+      ['--schedule', 'warmup-cosine', '--epochs', '5', '--warmup-epochs', '5'],
+      '--warmup-epochs (5) must be less than --epochs (5): the cosine part needs an epoch',
+    ],
     [['--schedule', 'restarts', '--t0', '0'], "--t0 must be a positive integer, got '0'"],
     [['--schedule', 'onecycle', '--max-lr=-1'], "--max-lr must be a positive number, got '-1'"],
     // --history and --overfit-batch.
     [['--history', 'run.txt'], "--history must name a .json or .csv file (the extension picks the format), got 'run.txt'"],
     [['--history', 'run'], "--history must name a .json or .csv file (the extension picks the format), got 'run'"],
     [['--history', ''], '--history needs a file path, got an empty string'],
-    [['--overfit-batch', '--epochs', '3'], '--epochs does not apply to --overfit-batch (it trains one batch of 16 examples for --overfit-steps steps and saves nothing)'],
-    [['--overfit-batch', '--history', 'h.json'], '--history does not apply to --overfit-batch (it trains one batch of 16 examples for --overfit-steps steps and saves nothing)'],
+    [
+      ['--overfit-batch', '--epochs', '3'],
+      '--epochs does not apply to --overfit-batch (it trains one batch of 16 examples for --overfit-steps steps and saves nothing)',
+    ],
+    [
+      ['--overfit-batch', '--history', 'h.json'],
+      '--history does not apply to --overfit-batch (it trains one batch of 16 examples for --overfit-steps steps and saves nothing)',
+    ],
     [['--overfit-steps', '10'], '--overfit-steps applies to --overfit-batch only'],
     [['--overfit-batch', '--backend', 'webgpu'], '--overfit-batch needs a backend that reads synchronously: --backend cpu or wasm'],
     [['--hidden', '64,,64'], "--hidden must be comma-separated positive integers (e.g. 64,64) or 'none', got '64,,64'"],
@@ -291,7 +329,9 @@ describe('demo CLI: flags and errors', () => {
     const { exitCode } = await main(['--dataset', 'fashion-mnist', '--data', missing], io);
     expect(exitCode).toBe(1);
     const msg = io.stderrLines.join('\n');
-    expect(msg).toContain(`demo: --data ${missing}: no such directory (expected train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each plain or .gz)`);
+    expect(msg).toContain(
+      `demo: --data ${missing}: no such directory (expected train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each plain or .gz)`,
+    );
     expect(msg).toContain('apt-get install dataset-fashion-mnist');
     expect(memory().tensors).toBe(before);
     expect(getBackend().name).toBe('cpu');
@@ -301,7 +341,9 @@ describe('demo CLI: flags and errors', () => {
     const partial = join(tmp, 'partial');
     mkdirSync(partial);
     writeFileSync(join(partial, 't10k-labels-idx1-ubyte.gz'), '');
-    expect(() => locateFashionMnist(partial)).toThrow(/: missing train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\], t10k-images-idx3-ubyte\[\.gz\] \(/);
+    expect(() => locateFashionMnist(partial)).toThrow(
+      /: missing train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\], t10k-images-idx3-ubyte\[\.gz\] \(/,
+    );
     const a = join(tmp, 'a');
     const b = join(tmp, 'b');
     let err: unknown;

@@ -31,7 +31,8 @@ function writeImages(dir: string, rows: number, cols: number, { train = 160, tes
       labels[i] = c;
       for (let p = 0; p < px; p++) images[i * px + p] = Math.floor(rand() * 70);
       const [r0, c0] = [1 + 12 * Math.floor(c / 5), 1 + 5 * (c % 5)];
-      for (let r = r0; r < Math.min(r0 + 6, rows); r++) for (let q = c0; q < Math.min(c0 + 6, cols); q++) images[i * px + r * cols + q] = 240;
+      for (let r = r0; r < Math.min(r0 + 6, rows); r++)
+        for (let q = c0; q < Math.min(c0 + 6, cols); q++) images[i * px + r * cols + q] = 240;
     }
     return { images: idx([n, rows, cols], images), labels: idx([n], labels) };
   };
@@ -49,7 +50,22 @@ describe('demo CLI: --model cnn', () => {
     writeImages(dir, 28, 28);
     const out = join(tmp, 'cnn.safetensors');
     const io = capture();
-    const args = ['--model', 'cnn', '--dataset', 'fashion-mnist', '--data', dir, '--epochs', '2', '--batch-size', '16', '--lr', '0.003', '--out', out];
+    const args = [
+      '--model',
+      'cnn',
+      '--dataset',
+      'fashion-mnist',
+      '--data',
+      dir,
+      '--epochs',
+      '2',
+      '--batch-size',
+      '16',
+      '--lr',
+      '0.003',
+      '--out',
+      out,
+    ];
     const { exitCode, result } = await main([...args, '--backend', 'wasm'], io);
     expect(io.stderrLines).toEqual([]);
     expect(exitCode).toBe(0);
@@ -65,7 +81,16 @@ describe('demo CLI: --model cnn', () => {
     expect(getBackend().name).toBe('cpu');
     const model = buildCnn(784, 10, 0);
     await loadInto(model, out);
-    expect(Object.keys(model.stateDict())).toEqual(['1.weight', '1.bias', '4.weight', '4.bias', '8.weight', '8.bias', '10.weight', '10.bias']);
+    expect(Object.keys(model.stateDict())).toEqual([
+      '1.weight',
+      '1.bias',
+      '4.weight',
+      '4.bias',
+      '8.weight',
+      '8.bias',
+      '10.weight',
+      '10.bias',
+    ]);
     disposeModel(model);
 
     // The same run on cpu: same data and initialization, so the first epoch's loss agrees.
@@ -78,8 +103,14 @@ describe('demo CLI: --model cnn', () => {
     const cases: [string[], string][] = [
       [['--model', 'cnn'], '--model cnn needs image data: --dataset fashion-mnist (spiral, the default: points, not images)'],
       [['--model', 'cnn', '--dataset', 'linreg'], '--model cnn needs image data: --dataset fashion-mnist (linreg: points, not images)'],
-      [['--model', 'cnn', '--dataset', 'fashion-mnist', '--hidden', '64'], "--hidden applies to --model mlp only (the cnn's layers are fixed; --dropout applies to both)"],
-      [['--model', 'cnn', '--dataset', 'fashion-mnist', '--norm', 'batchnorm'], "--norm applies to --model mlp only (the cnn's layers are fixed; --dropout applies to both)"],
+      [
+        ['--model', 'cnn', '--dataset', 'fashion-mnist', '--hidden', '64'],
+        "--hidden applies to --model mlp only (the cnn's layers are fixed; --dropout applies to both)",
+      ],
+      [
+        ['--model', 'cnn', '--dataset', 'fashion-mnist', '--norm', 'batchnorm'],
+        "--norm applies to --model mlp only (the cnn's layers are fixed; --dropout applies to both)",
+      ],
       [['--model', 'rnn'], "--model must be one of mlp, cnn, got 'rnn'"],
     ];
     for (const [argv, message] of cases) {
@@ -93,6 +124,8 @@ describe('demo CLI: --model cnn', () => {
     const io = capture();
     const { exitCode } = await main(['--model', 'cnn', '--dataset', 'fashion-mnist', '--data', dir, '--epochs', '1'], io);
     expect(exitCode).toBe(1);
-    expect(io.stderrLines.join('\n')).toContain('--model cnn needs square images of at least 4x4 pixels; the data has 28 features per example');
+    expect(io.stderrLines.join('\n')).toContain(
+      '--model cnn needs square images of at least 4x4 pixels; the data has 28 features per example',
+    );
   });
 });

@@ -101,7 +101,11 @@ describe('published types in a consumer project', () => {
     expect(lines.filter((l) => /error TS\d+/.test(l))).toEqual([]);
     expect(code, out).toBe(0);
     // The built declarations were checked, not the sources, and without Node's types.
-    for (const { pkg } of published) expect(lines.some((f) => f.includes(`/node_modules/${pkg.name}/dist/`)), pkg.name).toBe(true);
+    for (const { pkg } of published)
+      expect(
+        lines.some((f) => f.includes(`/node_modules/${pkg.name}/dist/`)),
+        pkg.name,
+      ).toBe(true);
     expect(lines.filter((f) => f.includes('/@types/node/'))).toEqual([]);
     // nodenext implies the esnext lib, so there tsc merges its Symbol.dispose with @nn/tensor's.
     expect(lines.some((f) => f.endsWith('/lib.esnext.disposable.d.ts'))).toBe(config === 'tsconfig.node.json');

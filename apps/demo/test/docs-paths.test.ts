@@ -15,7 +15,9 @@ describe('contributor docs cite existing files', () => {
     const text = readFileSync(join(repo, doc), 'utf8');
     const cited = [...new Set([...text.matchAll(PATH)].map((m) => m[1]!))];
     // Names in prose (`index.ts` of some package, a new file in an example) are not repository paths.
-    const paths = cited.filter((p) => p.includes('/') || existsSync(join(repo, p)) || /^(package|tsconfig|biome|turbo)\.json$|^vitest\.config\.ts$/.test(p));
+    const paths = cited.filter(
+      (p) => p.includes('/') || existsSync(join(repo, p)) || /^(package|tsconfig|biome|turbo)\.json$|^vitest\.config\.ts$/.test(p),
+    );
     expect(paths.length).toBeGreaterThan(10);
     expect(paths.filter((p) => !existsSync(join(repo, p.replace(/\/$/, ''))))).toEqual([]);
   });

@@ -47,7 +47,10 @@ describe('engines.node', () => {
     const have = [Number(min?.[1]), Number(min?.[2])] as const;
     for (const [api, [major, minor]] of Object.entries(NEEDS)) {
       if (!code.includes(api)) continue;
-      expect(have[0] > major || (have[0] === major && have[1] >= minor), `${api} needs Node >= ${major}.${minor}, engines says ${range}`).toBe(true);
+      expect(
+        have[0] > major || (have[0] === major && have[1] >= minor),
+        `${api} needs Node >= ${major}.${minor}, engines says ${range}`,
+      ).toBe(true);
     }
   });
 

@@ -45,7 +45,10 @@ describe('--overfit-batch', () => {
 
   it('checks a regression model by its loss alone (no accuracy)', async () => {
     const io = capture();
-    const { exitCode, overfit } = await main(['--dataset', 'linreg', '--overfit-batch', '--overfit-steps', '100', '--optimizer', 'sgd'], io);
+    const { exitCode, overfit } = await main(
+      ['--dataset', 'linreg', '--overfit-batch', '--overfit-steps', '100', '--optimizer', 'sgd'],
+      io,
+    );
     expect(exitCode).toBe(0);
     expect(overfit!.report.accuracy).toBeNull();
     expect(io.stdout.join('\n')).toMatch(/^loss \S+ -> \S+$/m);
@@ -73,9 +76,25 @@ describe('--history', () => {
     expect(json.epochs).toEqual(r.history);
     expect(Object.keys(json.epochs[0])).toEqual(['epoch', 'loss', 'accuracy', 'valLoss', 'valAccuracy', 'lr', 'seconds']);
     expect(json.run).toMatchObject({
-      dataset: 'spiral', hidden: [8], activation: 'relu', norm: 'layernorm', dropout: 0, residual: false, init: 'default',
-      optimizer: 'adamw', lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, schedule: 'step', stepSize: 1, gamma: 0.1,
-      epochs: 3, batchSize: 32, seed: 0, backend: 'cpu',
+      dataset: 'spiral',
+      hidden: [8],
+      activation: 'relu',
+      norm: 'layernorm',
+      dropout: 0,
+      residual: false,
+      init: 'default',
+      optimizer: 'adamw',
+      lr: 0.01,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0.01,
+      schedule: 'step',
+      stepSize: 1,
+      gamma: 0.1,
+      epochs: 3,
+      batchSize: 32,
+      seed: 0,
+      backend: 'cpu',
     });
     expect(readdirSync(dir)).toEqual(['run.json']); // no temp file left behind
   });
@@ -110,7 +129,9 @@ describe('--history', () => {
     const io = capture();
     const { exitCode } = await main([...RUN, '--out', join(tmp, 'm2.safetensors'), '--history', file], io);
     expect(exitCode).toBe(1);
-    expect(io.stderrLines.join('\n')).toMatch(new RegExp(`^demo: cannot write the history to ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `));
+    expect(io.stderrLines.join('\n')).toMatch(
+      new RegExp(`^demo: cannot write the history to ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `),
+    );
     expect(existsSync(file)).toBe(false);
   });
 
@@ -120,7 +141,9 @@ describe('--history', () => {
     const io = capture();
     const { exitCode } = await main([...RUN, '--history', join(dir, 'h.txt')], io);
     expect(exitCode).toBe(2);
-    expect(io.stderrLines.join('\n')).toBe(`demo: --history must name a .json or .csv file (the extension picks the format), got '${join(dir, 'h.txt')}'\nRun with --help to see the options.`);
+    expect(io.stderrLines.join('\n')).toBe(
+      `demo: --history must name a .json or .csv file (the extension picks the format), got '${join(dir, 'h.txt')}'\nRun with --help to see the options.`,
+    );
     expect(io.stdout).toEqual([]); // nothing trained
     expect(readdirSync(dir)).toEqual([]);
   });

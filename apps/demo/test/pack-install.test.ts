@@ -173,7 +173,14 @@ const projects: Project[] = [
     packages: STACK,
     // webgpu (Dawn, 130 MB) only where it can run: it is an optional peer of @nn/webgpu-backend.
     extra: skipWebGPU ? [] : ['webgpu@0.6.2'],
-    sources: { 'train.ts': TRAIN, 'main-cpu.ts': MAIN_CPU, 'main-wasm.ts': MAIN_WASM, 'main-webgpu.ts': MAIN_WEBGPU, 'browser.ts': BROWSER, 'wasm.d.ts': WASM_DTS },
+    sources: {
+      'train.ts': TRAIN,
+      'main-cpu.ts': MAIN_CPU,
+      'main-wasm.ts': MAIN_WASM,
+      'main-webgpu.ts': MAIN_WEBGPU,
+      'browser.ts': BROWSER,
+      'wasm.d.ts': WASM_DTS,
+    },
     dir: '',
   },
 ];
@@ -181,7 +188,15 @@ const project = (name: string): Project => projects.find((p) => p.name === name)
 
 /** What a consumer's tsconfig commonly is: strict, Node's ESM resolution, no Node types, libs checked. */
 const TSCONFIG = {
-  compilerOptions: { strict: true, module: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [], skipLibCheck: false, outDir: 'out' },
+  compilerOptions: {
+    strict: true,
+    module: 'nodenext',
+    target: 'es2022',
+    lib: ['es2022', 'dom'],
+    types: [],
+    skipLibCheck: false,
+    outDir: 'out',
+  },
   include: ['*.ts'],
 };
 
@@ -210,7 +225,9 @@ beforeAll(async () => {
       return t.file;
     });
     // A plain npm install of the tarballs (their third-party dependencies from the registry).
-    await timed(`npm install (${p.name})`, () => runOk('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...files, ...p.extra], p.dir, cleanEnv()));
+    await timed(`npm install (${p.name})`, () =>
+      runOk('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...files, ...p.extra], p.dir, cleanEnv()),
+    );
   });
   // tsc type-checks the programs against the installed declarations and emits what node runs.
   await pool(projects, 2, (p) => timed(`tsc (${p.name})`, () => runOk(bin('tsc'), ['-p', 'tsconfig.json'], p.dir)).then(() => {}));
@@ -243,7 +260,8 @@ function expectLearned(r: Trained, backend: string): void {
   expect(r.losses.at(-1)!, losses).toBeLessThan(r.losses[0] * 0.7);
   expect(r.accuracy).toBeGreaterThan(0.55);
   if (backend === 'cpu') cpuLosses ??= r.losses;
-  else if (cpuLosses !== undefined) for (const [i, l] of r.losses.entries()) expect(l, `${backend} vs cpu, epoch ${i + 1}`).toBeCloseTo(cpuLosses[i], 3);
+  else if (cpuLosses !== undefined)
+    for (const [i, l] of r.losses.entries()) expect(l, `${backend} vs cpu, epoch ${i + 1}`).toBeCloseTo(cpuLosses[i], 3);
 }
 
 describe('installed from the tarballs with npm', () => {
@@ -264,7 +282,10 @@ describe('installed from the tarballs with npm', () => {
     };
     walk((JSON.parse(stdout) as Node).dependencies, p.name);
     expect(seen.length).toBeGreaterThan(0);
-    expect(seen.every((s) => s.includes('@nn/tensor@0.0.0') || /@nn\/tensor@\d/.test(s)), seen.join('\n')).toBe(true);
+    expect(
+      seen.every((s) => s.includes('@nn/tensor@0.0.0') || /@nn\/tensor@\d/.test(s)),
+      seen.join('\n'),
+    ).toBe(true);
     // Exactly one copy on disk, and it is the packed one (not a registry package of that name).
     const copies: string[] = [];
     const find = (dir: string): void => {

@@ -15,7 +15,19 @@ import { dirname, join, relative } from 'node:path';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Manifest, type Tarball, bin, cleanEnv, packPublished, pnpmCommand, pool, published, repo, run, runOk } from '../../../tooling/ci/dist.js';
+import {
+  type Manifest,
+  type Tarball,
+  bin,
+  cleanEnv,
+  packPublished,
+  pnpmCommand,
+  pool,
+  published,
+  repo,
+  run,
+  runOk,
+} from '../../../tooling/ci/dist.js';
 
 const work = mkdtempSync(join(tmpdir(), 'nn-packaging-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -79,7 +91,12 @@ describe('tarball contents', () => {
 
   it.each(names)('%s: license, repository, homepage, keywords', (name) => {
     const t = tarball(name);
-    const pkg = manifestOf(t) as Manifest & { repository?: { url?: string; directory?: string }; homepage?: string; keywords?: string[]; license?: string };
+    const pkg = manifestOf(t) as Manifest & {
+      repository?: { url?: string; directory?: string };
+      homepage?: string;
+      keywords?: string[];
+      license?: string;
+    };
     expect(pkg.license).toBe('MIT');
     expect(pkg.repository?.url).toBe('git+https://github.com/nn-js/nn.git');
     expect(pkg.repository?.directory).toBe(`packages/${t.folder}`);
@@ -92,7 +109,11 @@ describe('package linters', () => {
   it.each(names)('%s: publint --strict reports nothing', async (name) => {
     const t = tarball(name);
     const data = readFileSync(t.file);
-    const { messages, pkg } = await publint({ pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer }, strict: true, level: 'suggestion' });
+    const { messages, pkg } = await publint({
+      pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer },
+      strict: true,
+      level: 'suggestion',
+    });
     expect(messages.map((m) => `${m.type}: ${formatMessage(m, pkg) ?? m.code}`)).toEqual([]);
   });
 
@@ -103,7 +124,14 @@ describe('package linters', () => {
       const assets = Object.entries(manifestOf(t).exports ?? {})
         .filter(([, target]) => typeof target === 'string' && !/\.(m?js|d\.ts)$/.test(target))
         .map(([subpath]) => subpath);
-      const args = [t.file, '--profile', 'esm-only', '--format', 'table-flipped', ...(assets.length > 0 ? ['--exclude-entrypoints', ...assets] : [])];
+      const args = [
+        t.file,
+        '--profile',
+        'esm-only',
+        '--format',
+        'table-flipped',
+        ...(assets.length > 0 ? ['--exclude-entrypoints', ...assets] : []),
+      ];
       const { code, out } = await run(bin('attw'), args, work);
       if (code !== 0) failures.push(`${t.name}:\n${out}`);
     });
@@ -120,7 +148,8 @@ describe('release', () => {
         .filter((d) => existsSync(join(d, 'package.json'))),
     );
     // What changeset version and pnpm pack read: manifests, changesets, and the public packages' files.
-    for (const f of ['package.json', 'pnpm-workspace.yaml', '.pnpmfile.cjs', 'LICENSE', '.changeset']) cpSync(join(repo, f), join(copy, f), { recursive: true });
+    for (const f of ['package.json', 'pnpm-workspace.yaml', '.pnpmfile.cjs', 'LICENSE', '.changeset'])
+      cpSync(join(repo, f), join(copy, f), { recursive: true });
     symlinkSync(join(repo, 'node_modules'), join(copy, 'node_modules')); // the changelog generator
     const byName = new Map<string, string>();
     for (const dir of workspaceDirs) {
@@ -131,7 +160,8 @@ describe('release', () => {
     }
     for (const { dir } of published) {
       const target = join(copy, relative(repo, dir));
-      for (const f of ['README.md', 'LICENSE', 'dist', 'wasm']) if (existsSync(join(dir, f))) cpSync(join(dir, f), join(target, f), { recursive: true });
+      for (const f of ['README.md', 'LICENSE', 'dist', 'wasm'])
+        if (existsSync(join(dir, f))) cpSync(join(dir, f), join(target, f), { recursive: true });
     }
 
     await runOk(bin('changeset'), ['version'], copy, { CI: 'true' });
@@ -146,7 +176,8 @@ describe('release', () => {
 
     // pnpm pack resolves workspace: ranges through node_modules links, as an install makes them.
     for (const [, target] of byName) {
-      const pkg = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')) as Manifest & Record<string, Record<string, string> | undefined>;
+      const pkg = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')) as Manifest &
+        Record<string, Record<string, string> | undefined>;
       for (const field of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
         for (const [dep, range] of Object.entries(pkg[field] ?? {})) {
           if (!range.startsWith('workspace:')) continue;
@@ -164,7 +195,9 @@ describe('release', () => {
     await pool(readdirSync(out), 4, async (file) => {
       const { code, out: log } = await run('npm', ['publish', '--dry-run', '--access', 'public', join(out, file)], out, cleanEnv());
       const published = /^\+ (@nn\/[\w-]+)@(\S+)$/m.exec(log);
-      results.push(code === 0 && published ? `${published[1]}@${published[2]}` : `${file}: npm publish --dry-run failed (exit ${code}):\n${log}`);
+      results.push(
+        code === 0 && published ? `${published[1]}@${published[2]}` : `${file}: npm publish --dry-run failed (exit ${code}):\n${log}`,
+      );
     });
     expect(results.sort()).toEqual([...versioned].map(([n, v]) => `${n}@${v}`).sort());
   }, 120_000);

@@ -38,7 +38,14 @@ export function extractSnippets(readme: string, text: string): Snippet[] {
   return out;
 }
 
-const readmes = ['README.md', 'CONTRIBUTING.md', 'docs/backend.md', 'docs/architecture.md', 'examples/README.md', ...readdirSync(join(repo, 'packages')).map((d) => `packages/${d}/README.md`)];
+const readmes = [
+  'README.md',
+  'CONTRIBUTING.md',
+  'docs/backend.md',
+  'docs/architecture.md',
+  'examples/README.md',
+  ...readdirSync(join(repo, 'packages')).map((d) => `packages/${d}/README.md`),
+];
 const snippets = readmes.flatMap((r) => extractSnippets(r, readFileSync(join(repo, r), 'utf8')));
 
 // Snippets run in a scratch directory (files they save land there), whose node_modules is the demo

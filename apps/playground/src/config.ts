@@ -6,9 +6,28 @@
 
 export type DatasetName = 'circles' | 'xor' | 'gaussians' | 'spiral' | 'regression' | 'digits';
 export type ActivationName =
-  | 'relu' | 'leaky-relu' | 'prelu' | 'elu' | 'gelu' | 'tanh' | 'sigmoid' | 'softplus' | 'maxout' | 'softmax' | 'log-softmax' | 'linear';
+  | 'relu'
+  | 'leaky-relu'
+  | 'prelu'
+  | 'elu'
+  | 'gelu'
+  | 'tanh'
+  | 'sigmoid'
+  | 'softplus'
+  | 'maxout'
+  | 'softmax'
+  | 'log-softmax'
+  | 'linear';
 export type NormName = 'none' | 'batch' | 'layer';
-export type InitName = 'default' | 'xavier-uniform' | 'xavier-normal' | 'kaiming-uniform' | 'kaiming-normal' | 'normal-small' | 'normal-large' | 'zeros';
+export type InitName =
+  | 'default'
+  | 'xavier-uniform'
+  | 'xavier-normal'
+  | 'kaiming-uniform'
+  | 'kaiming-normal'
+  | 'normal-small'
+  | 'normal-large'
+  | 'zeros';
 export type LossName = 'cross-entropy' | 'bce' | 'mse' | 'l1' | 'huber';
 export type OptimizerName = 'sgd' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw' | 'adamax' | 'lion';
 export type ScheduleName = 'constant' | 'step' | 'exponential' | 'cosine' | 'warmup' | 'warmup-cosine' | 'restarts' | 'one-cycle';

@@ -2,7 +2,11 @@
 
 type Attrs = Record<string, string | number | boolean | undefined>;
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === false) continue;
@@ -22,7 +26,9 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 
 /** Fills a select; an entry with a third element is disabled, with that text as its tooltip. */
 export function options(select: HTMLSelectElement, entries: ([string, string] | [string, string, string])[], value: string): void {
-  select.replaceChildren(...entries.map(([v, label, off]) => el('option', { value: v, selected: v === value, disabled: off !== undefined, title: off }, label)));
+  select.replaceChildren(
+    ...entries.map(([v, label, off]) => el('option', { value: v, selected: v === value, disabled: off !== undefined, title: off }, label)),
+  );
   select.value = value;
 }
 

@@ -36,7 +36,8 @@ export function parse(src: string): Expr {
   let i = 0;
   const peek = () => toks[i];
   const expect = (t: string) => {
-    if (toks[i] !== t) throw new ExprError(`expected '${t}' at token ${i + 1}, found ${toks[i] === undefined ? 'the end' : `'${toks[i]}'`}`);
+    if (toks[i] !== t)
+      throw new ExprError(`expected '${t}' at token ${i + 1}, found ${toks[i] === undefined ? 'the end' : `'${toks[i]}'`}`);
     i++;
   };
   const sum = (): Expr => {

@@ -88,9 +88,7 @@ recordClickLatency(debug.latencies, (l) => {
   byId('latency').textContent = `last click: handled after ${l.handler.toFixed(1)} ms, next frame after ${l.frame.toFixed(1)} ms`;
 });
 byId('credits').textContent =
-  digitsFile === null
-    ? DIGITS_MISSING
-    : 'Digits: UCI optdigits as shipped by scikit-learn (BSD-3-Clause), 1,797 images.';
+  digitsFile === null ? DIGITS_MISSING : 'Digits: UCI optdigits as shipped by scikit-learn (BSD-3-Clause), 1,797 images.';
 
 /** Fields whose change keeps the current session (everything else starts a new one). */
 const KEEPS_SESSION: (keyof Config)[] = ['compare', 'backend'];
@@ -124,21 +122,25 @@ let bestEpoch: number | null = null;
 let pendingPictures: Extract<Reply, { type: 'pictures' }>['pictures'] | null = null;
 function render(): void {
   if (timer !== null) return;
-  timer = setTimeout(() => {
-    requestAnimationFrame(() => {
-      timer = null;
-      lastDraw = performance.now();
-      curves.render(bestEpoch);
-      const last = curves.history.at(-1);
-      bar.setEpoch(last?.epoch ?? 0);
-      if (last !== undefined) byId('memory').textContent = `training worker: ${last.tensors} live tensors (on ${last.backend}) after epoch ${last.epoch}`;
-      if (pendingPictures !== null) {
-        output.setPictures(pendingPictures);
-        neurons.show(pendingPictures);
-        pendingPictures = null;
-      }
-    });
-  }, Math.max(0, REDRAW_MS - (performance.now() - lastDraw)));
+  timer = setTimeout(
+    () => {
+      requestAnimationFrame(() => {
+        timer = null;
+        lastDraw = performance.now();
+        curves.render(bestEpoch);
+        const last = curves.history.at(-1);
+        bar.setEpoch(last?.epoch ?? 0);
+        if (last !== undefined)
+          byId('memory').textContent = `training worker: ${last.tensors} live tensors (on ${last.backend}) after epoch ${last.epoch}`;
+        if (pendingPictures !== null) {
+          output.setPictures(pendingPictures);
+          neurons.show(pendingPictures);
+          pendingPictures = null;
+        }
+      });
+    },
+    Math.max(0, REDRAW_MS - (performance.now() - lastDraw)),
+  );
 }
 
 worker.onmessage = (e: MessageEvent<Reply>) => {
@@ -153,10 +155,12 @@ worker.onmessage = (e: MessageEvent<Reply>) => {
       debug.gradNorms = curves.gradValues;
       bestEpoch = null;
       output.setData(r.data);
-      if (!(r.data.inputs === 2 && r.data.task === 'classification')) neurons.clear('Neuron pictures are drawn for classification in the plane.');
+      if (!(r.data.inputs === 2 && r.data.task === 'classification'))
+        neurons.clear('Neuron pictures are drawn for classification in the plane.');
       else if (config.hidden.some((u) => u > 16)) neurons.clear('Neuron pictures are drawn for layers of up to 16 units.');
       const split = `${r.data.isVal.length} samples (${r.data.isVal.reduce((a, b) => a + b, 0)} for validation)`;
-      byId('data-info').textContent = `${split} · ${r.parameters} parameters · ${r.stepsPerEpoch} steps per epoch · filled: training, rings: validation`;
+      byId('data-info').textContent =
+        `${split} · ${r.parameters} parameters · ${r.stepsPerEpoch} steps per epoch · filled: training, rings: validation`;
       byId('model-summary').textContent = r.summary;
       debug.ready = true;
       render();

@@ -78,7 +78,14 @@ export interface GraphNode {
 export type Reply =
   | { type: 'backends'; status: Record<BackendName, BackendStatus> }
   | { type: 'ready'; data: DataInfo; parameters: number; summary: string; stepsPerEpoch: number; layers: string[] }
-  | { type: 'state'; state: 'idle' | 'running' | 'paused' | 'done'; epoch: number; backend: BackendName; bestEpoch: number | null; note: string }
+  | {
+      type: 'state';
+      state: 'idle' | 'running' | 'paused' | 'done';
+      epoch: number;
+      backend: BackendName;
+      bestEpoch: number | null;
+      note: string;
+    }
   | { type: 'epoch'; log: EpochLog; lrs: [number, number][]; gradNorms: { steps: number[]; values: number[][] } }
   | { type: 'pictures'; pictures: Pictures }
   | { type: 'overfit'; ok: boolean; initialLoss: number; finalLoss: number; accuracy: number | null; problems: string[]; steps: number }

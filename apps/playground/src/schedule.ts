@@ -55,7 +55,10 @@ const CURVES: Record<ScheduleName, (c: Config, s: Steps) => lr.Schedule> = {
   warmup: (c, s) => lr.linearSchedule({ lr0: c.lr, startFactor: WARMUP_START, totalIters: s.warmup }),
   'warmup-cosine': (c, s) =>
     lr.sequential(
-      [lr.linearSchedule({ lr0: c.lr, startFactor: WARMUP_START, totalIters: s.warmup }), lr.cosineAnnealing({ lr0: c.lr, tMax: s.total - s.warmup })],
+      [
+        lr.linearSchedule({ lr0: c.lr, startFactor: WARMUP_START, totalIters: s.warmup }),
+        lr.cosineAnnealing({ lr0: c.lr, tMax: s.total - s.warmup }),
+      ],
       [s.warmup],
     ),
   restarts: (c, s) => lr.cosineAnnealingWarmRestarts({ lr0: c.lr, t0: s.restart, tMult: Math.max(1, Math.round(c.restartMult)) }),

@@ -3,9 +3,7 @@
  * share. Only values that differ from the defaults are written; unknown or invalid entries are
  * ignored (a link from an older version still opens).
  */
-import {
-  ACTIVATIONS, BACKENDS, type Config, DATASETS, DEFAULTS, INITS, LOSSES, NORMS, OPTIMIZERS, SCHEDULES,
-} from './config.js';
+import { ACTIVATIONS, BACKENDS, type Config, DATASETS, DEFAULTS, INITS, LOSSES, NORMS, OPTIMIZERS, SCHEDULES } from './config.js';
 
 type Kind = 'number' | 'boolean' | 'list' | 'choices' | Record<string, unknown>;
 

@@ -13,15 +13,25 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, CHROMIUM_FLAGS, REQUIRE_ALL, buildApp, serve } from './serve.js';
 
-const INSTALL = 'install Chromium with `apt-get install -y chromium` (or run `bash tooling/ci/install-webgpu.sh`), or point NN_CHROMIUM at a Chromium binary';
+const INSTALL =
+  'install Chromium with `apt-get install -y chromium` (or run `bash tooling/ci/install-webgpu.sh`), or point NN_CHROMIUM at a Chromium binary';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
   const why = `no Chromium at ${CHROMIUM}.\n  To run them: ${INSTALL}.`;
-  if (REQUIRE_ALL) throw new Error(`playground.test.ts: the Playground tests cannot run (NN_REQUIRE_ALL_TESTS=1 makes that a failure): ${why}`);
+  if (REQUIRE_ALL)
+    throw new Error(`playground.test.ts: the Playground tests cannot run (NN_REQUIRE_ALL_TESTS=1 makes that a failure): ${why}`);
   console.warn(`\n*** playground.test.ts: SKIPPING the Playground end-to-end tests: ${why}\n`);
 }
 
-interface EpochLog { epoch: number; loss: number; valLoss: number; accuracy: number | null; valAccuracy: number | null; backend: string; tensors: number }
+interface EpochLog {
+  epoch: number;
+  loss: number;
+  valLoss: number;
+  accuracy: number | null;
+  valAccuracy: number | null;
+  backend: string;
+  tensors: number;
+}
 interface Debug {
   ready: boolean;
   digits: boolean;
@@ -55,7 +65,9 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
     outDir = mkdtempSync(join(tmpdir(), 'nn-playground-'));
     const t0 = performance.now();
     await buildApp(outDir);
-    const assets = readdirSync(join(outDir, 'assets')).map((f) => `${f} ${(statSync(join(outDir, 'assets', f)).size / 1024).toFixed(0)} KiB`);
+    const assets = readdirSync(join(outDir, 'assets')).map(
+      (f) => `${f} ${(statSync(join(outDir, 'assets', f)).size / 1024).toFixed(0)} KiB`,
+    );
     timings.push(`vite build ${((performance.now() - t0) / 1000).toFixed(1)} s: ${assets.join(', ')}`);
     ({ server, url } = await serve(outDir));
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
@@ -68,7 +80,8 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
     console.log(`playground e2e:\n  ${timings.join('\n  ')}`);
   });
 
-  const debug = (page: Page): Promise<Debug> => page.evaluate(() => JSON.parse(JSON.stringify((globalThis as { __playground?: unknown }).__playground)));
+  const debug = (page: Page): Promise<Debug> =>
+    page.evaluate(() => JSON.parse(JSON.stringify((globalThis as { __playground?: unknown }).__playground)));
 
   /** Opens the page at a hash; collects console errors; waits for the backends and the first session. */
   async function open(hash = ''): Promise<{ page: Page; errors: string[] }> {
@@ -79,10 +92,14 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
     });
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
     await page.goto(`${url}#${hash}`);
-    await page.waitForFunction(() => {
-      const d = (globalThis as { __playground?: Debug }).__playground;
-      return d?.ready === true && d.backends !== null;
-    }, undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => {
+        const d = (globalThis as { __playground?: Debug }).__playground;
+        return d?.ready === true && d.backends !== null;
+      },
+      undefined,
+      { timeout: 60_000 },
+    );
     return { page, errors };
   }
 
@@ -97,7 +114,9 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
 
   async function train(page: Page, timeout = 90_000): Promise<Debug> {
     await page.click('#play');
-    await page.waitForFunction(() => (globalThis as { __playground?: Debug }).__playground?.state?.state === 'done', undefined, { timeout });
+    await page.waitForFunction(() => (globalThis as { __playground?: Debug }).__playground?.state?.state === 'done', undefined, {
+      timeout,
+    });
     return debug(page);
   }
 
@@ -112,7 +131,13 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     expect(d.backends?.wasm.detail).toBe(cores >= 2 ? '2 threads' : '1 thread');
     // Unavailable backends are disabled with their reason as the option's title.
-    const options = await page.$$eval('#backend option', (os) => os.map((o) => ({ value: (o as HTMLOptionElement).value, disabled: (o as HTMLOptionElement).disabled, title: (o as HTMLOptionElement).title })));
+    const options = await page.$$eval('#backend option', (os) =>
+      os.map((o) => ({
+        value: (o as HTMLOptionElement).value,
+        disabled: (o as HTMLOptionElement).disabled,
+        title: (o as HTMLOptionElement).title,
+      })),
+    );
     for (const o of options) expect(o.disabled).toBe(!d.backends![o.value].ok);
     // Class names survive the production build (Module.toString prints them).
     expect(await page.textContent('#model-summary')).toContain('Linear(in_features=2, out_features=16, bias=True)');
@@ -141,7 +166,9 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
       const seconds = (performance.now() - t0) / 1000;
       const first = d.history[0];
       const last = d.history.at(-1)!;
-      timings.push(`${backend}: ${d.history.length} epochs in ${seconds.toFixed(1)} s, loss ${first.loss.toFixed(3)} -> ${last.loss.toFixed(3)}, accuracy ${last.accuracy?.toFixed(3)} (val ${last.valAccuracy?.toFixed(3)})`);
+      timings.push(
+        `${backend}: ${d.history.length} epochs in ${seconds.toFixed(1)} s, loss ${first.loss.toFixed(3)} -> ${last.loss.toFixed(3)}, accuracy ${last.accuracy?.toFixed(3)} (val ${last.valAccuracy?.toFixed(3)})`,
+      );
       expect(d.state?.backend).toBe(backend);
       expect(d.history.every((h) => h.backend === backend)).toBe(true);
       expect(d.history.length).toBe(epochs);
@@ -162,7 +189,9 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
     await page.selectOption('#backend', 'wasm');
     await page.waitForFunction(() => (globalThis as { __playground?: Debug }).__playground?.state?.backend === 'wasm');
     await page.click('#play');
-    await page.waitForFunction(() => (globalThis as { __playground?: Debug }).__playground?.state?.state === 'done', undefined, { timeout: 90_000 });
+    await page.waitForFunction(() => (globalThis as { __playground?: Debug }).__playground?.state?.state === 'done', undefined, {
+      timeout: 90_000,
+    });
     const d = await debug(page);
     const backends = d.history.map((h) => h.backend);
     expect(backends[0]).toBe('cpu');
@@ -176,7 +205,9 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
     const mean = (xs: EpochLog[]) => xs.reduce((a, h) => a + h.loss, 0) / xs.length;
     expect(d.history[switchedAt].loss).toBeLessThan(d.history[0].loss * 0.8);
     expect(mean(d.history.slice(-5))).toBeLessThan(mean(d.history.slice(switchedAt - 5, switchedAt)));
-    timings.push(`backend switch: cpu for ${switchedAt} epochs, then wasm; loss ${d.history[switchedAt - 1].loss.toFixed(3)} -> ${d.history.at(-1)!.loss.toFixed(3)}`);
+    timings.push(
+      `backend switch: cpu for ${switchedAt} epochs, then wasm; loss ${d.history[switchedAt - 1].loss.toFixed(3)} -> ${d.history.at(-1)!.loss.toFixed(3)}`,
+    );
     expect(new URL(page.url()).hash).toContain('backend=wasm');
     expect(errors).toEqual([]);
     await page.close();
@@ -207,7 +238,9 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
     const { page, errors } = await open(`${SPIRAL}&compare=sgd,adam`);
     await page.fill('#compare-epochs', '15');
     await page.click('#compare-run');
-    await page.waitForFunction(() => (globalThis as { __playground?: Debug }).__playground?.compareDone === true, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => (globalThis as { __playground?: Debug }).__playground?.compareDone === true, undefined, {
+      timeout: 60_000,
+    });
     const d = await debug(page);
     expect(Object.keys(d.compare).sort()).toEqual(['adam', 'sgd']);
     for (const { loss, val } of Object.values(d.compare)) {
@@ -378,7 +411,9 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
     await train(page);
     await page.selectOption('#landscape-resolution', '15');
     await page.click('#landscape-run');
-    await page.waitForFunction(() => (globalThis as { __playground?: Debug }).__playground?.landscape !== null, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => (globalThis as { __playground?: Debug }).__playground?.landscape !== null, undefined, {
+      timeout: 60_000,
+    });
     const { landscape } = await debug(page);
     const losses = Object.values(landscape!.losses) as number[];
     expect(losses).toHaveLength(15 * 15);
@@ -401,7 +436,11 @@ describe.skipIf(!haveChromium)('the Playground in headless Chromium', () => {
     expect(g.nodes[1].grad).toBeCloseTo(x1 * (1 + e) - Math.cos(x2), 5);
     expect(await page.$$eval('#graph-svg .graph-node', (ns) => ns.length)).toBe(7);
     await page.click('text=(x₁ + x₂)x₃ − x₄');
-    await page.waitForFunction(() => (globalThis as { __playground?: Debug }).__playground?.graph?.nodes.length === 7 && (globalThis as { __playground?: Debug }).__playground?.graph?.output === 25);
+    await page.waitForFunction(
+      () =>
+        (globalThis as { __playground?: Debug }).__playground?.graph?.nodes.length === 7 &&
+        (globalThis as { __playground?: Debug }).__playground?.graph?.output === 25,
+    );
     const h = (await debug(page)).graph!;
     expect(h.nodes.slice(0, 4).map((n) => n.grad)).toEqual([3, 3, 9, -1]);
     await page.close();

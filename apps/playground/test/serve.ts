@@ -13,8 +13,13 @@ export const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const CHROMIUM = process.env.NN_CHROMIUM ?? '/usr/bin/chromium';
 export const REQUIRE_ALL = process.env.NN_REQUIRE_ALL_TESTS === '1';
 export const CHROMIUM_FLAGS = [
-  '--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run',
+  '--headless=new',
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
 ];
 
 const TYPES: Record<string, string> = {
@@ -38,7 +43,11 @@ export async function serve(dir: string): Promise<{ server: Server; url: string 
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     let file = join(dir, path);
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-store' };
+    const headers = {
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cache-Control': 'no-store',
+    };
     if (!file.startsWith(dir) || !existsSync(file)) return void res.writeHead(404, headers).end('not found');
     res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
   });

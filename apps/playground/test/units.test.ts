@@ -55,7 +55,15 @@ describe('computational graph', () => {
     const g = computeGraph('x1*x2 + exp(x1*x2) - sin(x2)', { x1, x2 });
     const byName = Object.fromEntries(g.nodes.map((n) => [n.name, n]));
     expect(g.nodes.map((n) => n.expr)).toEqual(['x1', 'x2', 'v1 · v2', 'exp(v3)', 'v3 + v4', 'sin(v2)', 'v5 − v6']);
-    expect(g.nodes.map((n) => n.gradFn)).toEqual(['input', 'input', 'MulBackward', 'ExpBackward', 'AddBackward', 'SinBackward', 'SubBackward']);
+    expect(g.nodes.map((n) => n.gradFn)).toEqual([
+      'input',
+      'input',
+      'MulBackward',
+      'ExpBackward',
+      'AddBackward',
+      'SinBackward',
+      'SubBackward',
+    ]);
     // Edges come from gradFn.nextFunctions: v3 feeds both exp and the sum, as in the slides.
     const edges = g.edges.map(([a, b]) => `${g.nodes[a].name}->${g.nodes[b].name}`).sort();
     expect(edges).toEqual(['v1->v3', 'v2->v3', 'v2->v6', 'v3->v4', 'v3->v5', 'v4->v5', 'v5->v7', 'v6->v7'].sort());
@@ -78,7 +86,12 @@ describe('computational graph', () => {
 
 describe('schedules', () => {
   it('trainCount matches randomSplit', () => {
-    for (const [n, v] of [[400, 0.25], [301, 0.15], [1797, 0.2], [50, 0.45]] as const) {
+    for (const [n, v] of [
+      [400, 0.25],
+      [301, 0.15],
+      [1797, 0.2],
+      [50, 0.45],
+    ] as const) {
       const [train] = randomSplit(new TensorDataset(T.zeros([n, 1])), [1 - v, v], { seed: 0 });
       expect(trainCount(n, v)).toBe(train.length);
     }

@@ -18,7 +18,9 @@ export function checkFinite(op: string, phase: 'forward' | 'backward', t: Tensor
   for (const [i, v] of data.entries()) {
     if (!Number.isFinite(v)) {
       const what = phase === 'forward' ? 'output' : 'gradient for an input';
-      throw new AnomalyError(`anomaly: op '${op}' produced ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Inf' : '-Inf'} in its ${phase} ${what} (shape [${t.shape.join(',')}], element ${i})`);
+      throw new AnomalyError(
+        `anomaly: op '${op}' produced ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Inf' : '-Inf'} in its ${phase} ${what} (shape [${t.shape.join(',')}], element ${i})`,
+      );
     }
   }
 }

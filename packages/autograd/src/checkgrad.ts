@@ -89,7 +89,9 @@ export function checkGrad(
   if (modes.includes('forward')) {
     // Directional derivative along a random tangent vs the numeric gradient's projection.
     T.manualSeed((options.seed ?? 1234) + 1);
-    const tangents = xs.map((x, i) => (diffIdx.includes(i) ? T.tidy(() => T.cast(T.randn(x.shape, { backend: be.name }), dtype)) : T.zerosLike(x)));
+    const tangents = xs.map((x, i) =>
+      diffIdx.includes(i) ? T.tidy(() => T.cast(T.randn(x.shape, { backend: be.name }), dtype)) : T.zerosLike(x),
+    );
     T.setRngState(saved);
     const [yv, tv] = jvp(scalarF, xs, tangents);
     let want = 0;

@@ -18,7 +18,9 @@ const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, 
 export function toDot(root: Tensor, options: ToDotOptions = {}): string {
   root._check('toDot');
   if (root.gradFn === null) {
-    throw new NNError(`toDot: the tensor (shape ${shapeOf(root)}) has no gradFn: it is a leaf or was computed without gradients, so there is no graph to draw`);
+    throw new NNError(
+      `toDot: the tensor (shape ${shapeOf(root)}) has no gradFn: it is a leaf or was computed without gradients, so there is no graph to draw`,
+    );
   }
   const names = new Map<Tensor, string>();
   const entries = options.params instanceof Map ? options.params.entries() : Object.entries(options.params ?? {});

@@ -36,7 +36,14 @@ function record(op: DiffOp, inputs: readonly Tensor[], params: unknown, output: 
   if (anomaly.enabled) checkFinite(op, 'forward', output);
 }
 
-export function attachNode(op: DiffOp | 'custom', params: unknown, inputs: readonly Tensor[], output: Tensor, needs: boolean[], custom: VjpFn | null): void {
+export function attachNode(
+  op: DiffOp | 'custom',
+  params: unknown,
+  inputs: readonly Tensor[],
+  output: Tensor,
+  needs: boolean[],
+  custom: VjpFn | null,
+): void {
   const n = inputs.length;
   const parents: (GradNode | null)[] = [];
   const saved: Tensor[] = [];
@@ -140,15 +147,20 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
   roots.forEach((r, i) => {
     r._check('backward');
     if (!r.requiresGrad || r._node === null) {
-      throw new NNError(`backward: tensor ${i} (shape [${r.shape.join(',')}]) does not require grad and has no grad_fn; ` +
-        'set requiresGrad on an input (tensor(..., { requiresGrad: true }) or x.requiresGrad_()) before computing it');
+      throw new NNError(
+        `backward: tensor ${i} (shape [${r.shape.join(',')}]) does not require grad and has no grad_fn; ` +
+          'set requiresGrad on an input (tensor(..., { requiresGrad: true }) or x.requiresGrad_()) before computing it',
+      );
     }
   });
-  const targetNodes = targets === 'leaves' ? null : targets.map((t, i) => {
-    const n = nodeOf(t);
-    if (n === null) throw new NNError(`grad: input ${i} does not require grad, so it cannot be differentiated with respect to`);
-    return n;
-  });
+  const targetNodes =
+    targets === 'leaves'
+      ? null
+      : targets.map((t, i) => {
+          const n = nodeOf(t);
+          if (n === null) throw new NNError(`grad: input ${i} does not require grad, so it cannot be differentiated with respect to`);
+          return n;
+        });
   const targetSet = targetNodes === null ? null : new Set(targetNodes);
   const isTarget = targetSet === null ? (n: GradNode) => n.isLeaf : (n: GradNode) => targetSet.has(n);
 
@@ -165,12 +177,16 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
         const given = req.gradients?.[i];
         if (given !== undefined && given !== null) {
           if (given.shape.length !== r.shape.length || given.shape.some((d, k) => d !== r.shape[k])) {
-            throw new NNError(`backward: gradient shape [${given.shape.join(',')}] does not match the tensor's shape [${r.shape.join(',')}]`);
+            throw new NNError(
+              `backward: gradient shape [${given.shape.join(',')}] does not match the tensor's shape [${r.shape.join(',')}]`,
+            );
           }
           accumulate(r._node as GradNode, given);
         } else {
           if (r.size !== 1) {
-            throw new NNError(`backward: grad can be implicitly created only for scalar outputs; the tensor has shape [${r.shape.join(',')}], pass a gradient`);
+            throw new NNError(
+              `backward: grad can be implicitly created only for scalar outputs; the tensor has shape [${r.shape.join(',')}], pass a gradient`,
+            );
           }
           accumulate(r._node as GradNode, T.onesLike(r));
         }
@@ -187,8 +203,10 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
         const g = grads.get(node);
         if (g === undefined) continue;
         if (node.freed) {
-          throw new NNError('backward: trying to backward through the graph a second time (its saved tensors were freed); ' +
-            'pass { retainGraph: true } to the first backward() if you need to backward twice');
+          throw new NNError(
+            'backward: trying to backward through the graph a second time (its saved tensors were freed); ' +
+              'pass { retainGraph: true } to the first backward() if you need to backward twice',
+          );
         }
         if (!isTarget(node)) grads.delete(node);
         const inputGrads = applyVjp(node, g);
@@ -224,7 +242,12 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
         if (leaf.isDisposed) continue;
         const value = createGraph ? g : g.detach();
         if (leaf.grad === null) {
-          const owned = !handedOut.has(g.storage) && g.storage.refs <= 2 && g.offset === 0 && g.size === g.storage.size && isContiguous(g.shape, g.strides);
+          const owned =
+            !handedOut.has(g.storage) &&
+            g.storage.refs <= 2 &&
+            g.offset === 0 &&
+            g.size === g.storage.size &&
+            isContiguous(g.shape, g.strides);
           handedOut.add(g.storage);
           leaf.grad = keep(owned ? (value === g ? T.contiguous(g) : value) : T.clone(value));
         } else {

@@ -64,20 +64,23 @@ function checkScalarOut(op: string, y: unknown): Tensor {
  */
 export function valueAndGrad<A extends Tensor[]>(f: (...args: A) => Tensor, argnums: number | number[] = 0) {
   const nums = typeof argnums === 'number' ? [argnums] : argnums;
-  return (...args: A): [Tensor, Tensor | Tensor[]] => T.tidy(() => {
-    for (const i of nums) if (i < 0 || i >= args.length) throw new NNError(`grad: argnum ${i} is out of range for ${args.length} argument(s)`);
-    const createGraph = nested(args, nums);
-    const inputs = prepareArgs(args, nums);
-    const y = checkScalarOut('grad', enableGrad(() => f(...(inputs as A))));
-    const targets = nums.map((i) => inputs[i]!); // argnums checked in range above
-    const gs = y.requiresGrad
-      ? computeGrads({ roots: [y], targets, retainGraph: false, createGraph })
-      : targets.map(() => null);
-    const grads = targets.map((t, k) => gs[k] ?? T.zerosLike(t));
-    for (const t of targets) t.dispose();
-    const value = createGraph ? y : detachInto(y);
-    return [value, typeof argnums === 'number' ? grads[0]! : grads] as [Tensor, Tensor | Tensor[]]; // one argnum: one gradient
-  });
+  return (...args: A): [Tensor, Tensor | Tensor[]] =>
+    T.tidy(() => {
+      for (const i of nums)
+        if (i < 0 || i >= args.length) throw new NNError(`grad: argnum ${i} is out of range for ${args.length} argument(s)`);
+      const createGraph = nested(args, nums);
+      const inputs = prepareArgs(args, nums);
+      const y = checkScalarOut(
+        'grad',
+        enableGrad(() => f(...(inputs as A))),
+      );
+      const targets = nums.map((i) => inputs[i]!); // argnums checked in range above
+      const gs = y.requiresGrad ? computeGrads({ roots: [y], targets, retainGraph: false, createGraph }) : targets.map(() => null);
+      const grads = targets.map((t, k) => gs[k] ?? T.zerosLike(t));
+      for (const t of targets) t.dispose();
+      const value = createGraph ? y : detachInto(y);
+      return [value, typeof argnums === 'number' ? grads[0]! : grads] as [Tensor, Tensor | Tensor[]]; // one argnum: one gradient
+    });
 }
 
 function detachInto(y: Tensor): Tensor {
@@ -139,39 +142,41 @@ export function jvp(f: (...args: Tensor[]) => Tensor, primals: Tensor[], tangent
 
 /** The Jacobian of f at x by reverse mode, shape [...out.shape, ...x.shape]. */
 export function jacrev(f: (x: Tensor) => Tensor) {
-  return (x: Tensor): Tensor => T.tidy(() => {
-    const createGraph = nested([x], [0]);
-    const [input] = prepareArgs([x], [0]) as [Tensor];
-    const y = T.tidy(() => enableGrad(() => f(input)));
-    const rows: Tensor[] = [];
-    for (let i = 0; i < y.size; i++) {
-      const onehot = T.reshape(T.oneHot(T.tensor([i], { backend: y.backend.name, dtype: 'int32' }), y.size).cast(y.dtype), y.shape);
-      const [g] = y.requiresGrad
-        ? computeGrads({ roots: [y], gradients: [onehot], targets: [input], retainGraph: true, createGraph })
-        : [null];
-      rows.push(g ?? T.zerosLike(input));
-    }
-    const stacked = rows.length > 0 ? T.stack(rows, 0) : T.zeros([0, ...x.shape], { dtype: x.dtype, backend: x.backend.name });
-    const jac = T.reshape(stacked, [...y.shape, ...x.shape]);
-    return jac;
-  });
+  return (x: Tensor): Tensor =>
+    T.tidy(() => {
+      const createGraph = nested([x], [0]);
+      const [input] = prepareArgs([x], [0]) as [Tensor];
+      const y = T.tidy(() => enableGrad(() => f(input)));
+      const rows: Tensor[] = [];
+      for (let i = 0; i < y.size; i++) {
+        const onehot = T.reshape(T.oneHot(T.tensor([i], { backend: y.backend.name, dtype: 'int32' }), y.size).cast(y.dtype), y.shape);
+        const [g] = y.requiresGrad
+          ? computeGrads({ roots: [y], gradients: [onehot], targets: [input], retainGraph: true, createGraph })
+          : [null];
+        rows.push(g ?? T.zerosLike(input));
+      }
+      const stacked = rows.length > 0 ? T.stack(rows, 0) : T.zeros([0, ...x.shape], { dtype: x.dtype, backend: x.backend.name });
+      const jac = T.reshape(stacked, [...y.shape, ...x.shape]);
+      return jac;
+    });
 }
 
 /** The Jacobian of f at x by forward mode, shape [...out.shape, ...x.shape]. */
 export function jacfwd(f: (x: Tensor) => Tensor) {
-  return (x: Tensor): Tensor => T.tidy(() => {
-    const cols: Tensor[] = [];
-    let outShape: readonly number[] = [];
-    for (let j = 0; j < x.size; j++) {
-      const e = T.reshape(T.oneHot(T.tensor([j], { backend: x.backend.name, dtype: 'int32' }), x.size).cast(x.dtype), x.shape);
-      const [y, t] = jvp(f, [x], [e]);
-      outShape = y.shape;
-      cols.push(T.reshape(t, [y.size]));
-    }
-    const m = cols.length > 0 ? T.stack(cols, 1) : T.zeros([0, 0], { dtype: x.dtype, backend: x.backend.name });
-    const jac = T.reshape(m, [...outShape, ...x.shape]);
-    return jac;
-  });
+  return (x: Tensor): Tensor =>
+    T.tidy(() => {
+      const cols: Tensor[] = [];
+      let outShape: readonly number[] = [];
+      for (let j = 0; j < x.size; j++) {
+        const e = T.reshape(T.oneHot(T.tensor([j], { backend: x.backend.name, dtype: 'int32' }), x.size).cast(x.dtype), x.shape);
+        const [y, t] = jvp(f, [x], [e]);
+        outShape = y.shape;
+        cols.push(T.reshape(t, [y.size]));
+      }
+      const m = cols.length > 0 ? T.stack(cols, 1) : T.zeros([0, 0], { dtype: x.dtype, backend: x.backend.name });
+      const jac = T.reshape(m, [...outShape, ...x.shape]);
+      return jac;
+    });
 }
 
 /** The Hessian of a scalar f at x: forward-over-reverse (jacfwd of grad), shape [...x.shape, ...x.shape]. */
@@ -193,7 +198,8 @@ export function customGrad<A extends Tensor[]>(
     if (autograd.gradEnabled && needs.some(Boolean)) {
       attachNode('custom', null, inputs, out, needs, (node: OpNode, g: Tensor) => {
         const res = backward(g, node.saved as A, node.out);
-        if (res.length !== inputs.length) throw new NNError(`customGrad: backward returned ${res.length} gradients for ${inputs.length} inputs`);
+        if (res.length !== inputs.length)
+          throw new NNError(`customGrad: backward returned ${res.length} gradients for ${inputs.length} inputs`);
         return res;
       });
     }

@@ -1,16 +1,14 @@
 import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
 import { describe, expect, it } from 'vitest';
-import {
-  AnomalyError, customGrad, detectAnomaly, grad, gradNorms, hessian, jacfwd, jacrev, jvp, noGrad, valueAndGrad,
-} from '@nn/autograd';
+import { AnomalyError, customGrad, detectAnomaly, grad, gradNorms, hessian, jacfwd, jacrev, jvp, noGrad, valueAndGrad } from '@nn/autograd';
 import { type FnCase, expectClose, loadJson, toTensor } from './reference.js';
 
 const arr = (t: Tensor) => Array.from(t.dataSync());
 const close = (got: number[], want: number[], tol = 1e-5) =>
   want.forEach((w, i) => expect(Math.abs(got[i] - w), `[${i}] ${got[i]} vs ${w}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(w))));
 
-describe('the seeds\' examples', () => {
+describe("the seeds' examples", () => {
   it('(x1 + x2) * x3 - x4 at (5, 4, 3, 2) has gradients (3, 3, 9, -1)', () => {
     const xs = [5, 4, 3, 2].map((v) => T.tensor(v, { dtype: 'float32', requiresGrad: true }));
     const [x1, x2, x3, x4] = xs;
@@ -46,7 +44,10 @@ describe('composite functions match PyTorch (gradients, Hessians, Hessian-vector
     sigmoid_logsumexp: (x) => x.logsumexp([0, 1]).add(x.sigmoid().mul(x.pow(2)).sum()),
     prod_pow: (x, y) => x.prod().add(x.pow(y).sum()),
     mlp_2_16_16_1: (x, y, w1, b1, w2, b2, w3, b3) =>
-      T.linear(T.linear(T.linear(x, w1, b1).tanh(), w2, b2).tanh(), w3, b3).sub(y).pow(2).mean(),
+      T.linear(T.linear(T.linear(x, w1, b1).tanh(), w2, b2).tanh(), w3, b3)
+        .sub(y)
+        .pow(2)
+        .mean(),
   };
   it('has a function for every reference entry', () => expect(fns.map((f) => f.name).filter((n) => !(n in byName))).toEqual([]));
   for (const c of fns) {
@@ -66,7 +67,11 @@ describe('composite functions match PyTorch (gradients, Hessians, Hessian-vector
       diff.forEach((i, k) => (xs[i] = T.reshape(parts[k], c.inputs[i].shape)));
       return f(...xs);
     };
-    const z0 = () => T.tensor(diff.flatMap((i) => c.inputs[i].data), { dtype: 'float32' });
+    const z0 = () =>
+      T.tensor(
+        diff.flatMap((i) => c.inputs[i].data),
+        { dtype: 'float32' },
+      );
     if (c.hessian !== null) {
       it(`${c.name}: Hessian (forward-over-reverse and reverse-over-reverse)`, () => {
         expectClose(hessian(flatF)(z0()), c.hessian!, `${c.name} hessian`, 1e-4);
@@ -76,7 +81,10 @@ describe('composite functions match PyTorch (gradients, Hessians, Hessian-vector
     if (c.hvp !== null) {
       it(`${c.name}: Hessian-vector products by double backward`, () => {
         // One H·v: the vectors (one per input, null for constants) concatenated like z.
-        const v = T.tensor(diff.flatMap((i) => c.hvp!.vectors[i]!.data), { dtype: 'float32' });
+        const v = T.tensor(
+          diff.flatMap((i) => c.hvp!.vectors[i]!.data),
+          { dtype: 'float32' },
+        );
         const want = { shape: [v.size], dtype: 'float32' as const, data: diff.flatMap((i) => c.hvp!.result[i]!.data) };
         const hv = grad((z: Tensor) => T.sum(T.mul(grad(flatF)(z) as Tensor, v)))(z0()) as Tensor;
         expectClose(hv, want, `${c.name} hvp`, 1e-4);
@@ -88,7 +96,13 @@ describe('composite functions match PyTorch (gradients, Hessians, Hessian-vector
 describe('backward semantics (as PyTorch)', () => {
   it('accumulates into .grad across calls and broadcasts back to the leaf shape', () => {
     const w = T.tensor([1, 2, 3], { dtype: 'float32', requiresGrad: true });
-    const x = T.tensor([[1, 1, 1], [2, 2, 2]], { dtype: 'float32' });
+    const x = T.tensor(
+      [
+        [1, 1, 1],
+        [2, 2, 2],
+      ],
+      { dtype: 'float32' },
+    );
     x.mul(w).sum().backward();
     expect(arr(w.grad!)).toEqual([3, 3, 3]);
     x.mul(w).sum().backward();
@@ -132,7 +146,9 @@ describe('backward semantics (as PyTorch)', () => {
     expect(noGrad(() => x.mul(2)).requiresGrad).toBe(false);
     expect(x.detach().mul(2).requiresGrad).toBe(false);
     expect(x.mul(2).requiresGrad).toBe(true);
-    expect(() => T.tensor([1, 2], { dtype: 'int32' }).requiresGrad_()).toThrow(/only floating-point tensors can require gradients, got int32/);
+    expect(() => T.tensor([1, 2], { dtype: 'int32' }).requiresGrad_()).toThrow(
+      /only floating-point tensors can require gradients, got int32/,
+    );
   });
 
   it('createGraph gives differentiable gradients (second derivative of x^3 is 6x)', () => {
@@ -146,12 +162,28 @@ describe('backward semantics (as PyTorch)', () => {
   });
 
   it('jacrev and jacfwd agree with the analytic Jacobian', () => {
-    const a = T.tensor([[1, 2], [3, 4], [5, 6]], { dtype: 'float32' });
+    const a = T.tensor(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      { dtype: 'float32' },
+    );
     const f = (x: Tensor) => T.matmul(a, x).tanh();
     const x = T.tensor([0.1, -0.2], { dtype: 'float32' });
     const y = arr(f(x));
     const want: number[] = [];
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 2; j++) want.push((1 - y[i] ** 2) * [[1, 2], [3, 4], [5, 6]][i][j]);
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 2; j++)
+        want.push(
+          (1 - y[i] ** 2) *
+            [
+              [1, 2],
+              [3, 4],
+              [5, 6],
+            ][i][j],
+        );
     const jr = jacrev(f)(x);
     const jf = jacfwd(f)(x);
     expect(jr.shape).toEqual([3, 2]);
@@ -192,8 +224,18 @@ describe('diagnostics', () => {
   it('gradNorms reports per-parameter L2 norms', () => {
     const w = T.tensor([3, 4], { dtype: 'float32', requiresGrad: true });
     const b = T.tensor([1], { dtype: 'float32', requiresGrad: true });
-    w.mul(T.tensor([1, 1], { dtype: 'float32' })).sum().backward();
-    expect(gradNorms([['w', w], ['b', b]])).toEqual([{ name: 'w', norm: Math.SQRT2 }, { name: 'b', norm: null }]);
+    w.mul(T.tensor([1, 1], { dtype: 'float32' }))
+      .sum()
+      .backward();
+    expect(
+      gradNorms([
+        ['w', w],
+        ['b', b],
+      ]),
+    ).toEqual([
+      { name: 'w', norm: Math.SQRT2 },
+      { name: 'b', norm: null },
+    ]);
   });
 });
 
@@ -209,7 +251,10 @@ describe('memory', () => {
     const y = T.sum(x, 1, true).sin();
     const step = () => {
       T.tidy(() => {
-        const loss = T.linear(T.linear(x, w1, b1).tanh(), w2, b2).sub(y).pow(2).mean();
+        const loss = T.linear(T.linear(x, w1, b1).tanh(), w2, b2)
+          .sub(y)
+          .pow(2)
+          .mean();
         loss.backward();
       });
       noGrad(() => {

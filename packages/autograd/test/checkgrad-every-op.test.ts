@@ -101,14 +101,27 @@ describe('composites', () => {
     leakyRelu: { f: (x) => T.leakyRelu(x, 0.1), inputs: () => [awayFromZero([3, 4])] },
     linear: { f: (x, w, b) => T.linear(x, w, b, 'tanh'), inputs: () => [f64([4, 3]), f64([2, 3]), f64([2])] },
     indexSelect: { f: (x) => T.indexSelect(x, 0, idx([2, 0, 2], [3])), inputs: () => [f64([3, 2])] },
-    stackSplit: { f: (a, b) => T.mul(T.stack(T.split(T.concat([a, b], 0), [1, 2], 0).map((t) => T.sum(t, 0)), 0), 2), inputs: () => [f64([1, 3]), f64([2, 3])] },
+    stackSplit: {
+      f: (a, b) =>
+        T.mul(
+          T.stack(
+            T.split(T.concat([a, b], 0), [1, 2], 0).map((t) => T.sum(t, 0)),
+            0,
+          ),
+          2,
+        ),
+      inputs: () => [f64([1, 3]), f64([2, 3])],
+    },
     matvec: { f: (a, v) => T.matmul(a, v), inputs: () => [f64([3, 4]), f64([4])] },
   };
   for (const [name, c] of Object.entries(comp)) it(name, () => expect(checkGrad(c.f, c.inputs()).ok).toBe(true));
 
   it('reports a wrong gradient', () => {
     const { customGrad } = require_();
-    const wrong = customGrad((x: Tensor) => T.mul(x, x), (g: Tensor, [x]: Tensor[]) => [T.mul(g, x)]); // should be 2x
+    const wrong = customGrad(
+      (x: Tensor) => T.mul(x, x),
+      (g: Tensor, [x]: Tensor[]) => [T.mul(g, x)],
+    ); // should be 2x
     const r = checkGrad(wrong, [f64([3])], { throwOnFail: false, modes: ['reverse'] });
     expect(r.ok).toBe(false);
     expect(r.details[0]).toMatch(/reverse d\/d input 0/);

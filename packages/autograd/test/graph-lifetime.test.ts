@@ -64,7 +64,10 @@ describe('graph lifetime', () => {
 
 describe('gradFn and toDot: the computational graph, walkable and drawable', () => {
   it('gradFn names the op and links to the inputs like grad_fn.next_functions', () => {
-    const w = T.tensor([[1, 2], [3, 4]]).requiresGrad_();
+    const w = T.tensor([
+      [1, 2],
+      [3, 4],
+    ]).requiresGrad_();
     const x = T.tensor([[1], [1]]);
     const y = w.matmul(x).tanh().sum();
     expect(w.gradFn).toBeNull(); // a leaf
@@ -99,7 +102,9 @@ describe('gradFn and toDot: the computational graph, walkable and drawable', () 
 
   it('in-place ops refuse tensors that require grad outside noGrad, and operands that require grad', () => {
     const w = T.tensor([1, 2]).requiresGrad_();
-    expect(() => w.add_(1)).toThrow(/^add_: a tensor that requires grad cannot be modified in place while gradients are recorded; wrap the update in noGrad/);
+    expect(() => w.add_(1)).toThrow(
+      /^add_: a tensor that requires grad cannot be modified in place while gradients are recorded; wrap the update in noGrad/,
+    );
     expect(() => w.zero_()).toThrow(/^zero_: a tensor that requires grad/);
     expect(w.arraySync()).toEqual([1, 2]);
     noGrad(() => w.sub_(0.5).mul_(2));

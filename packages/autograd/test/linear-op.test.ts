@@ -81,7 +81,7 @@ describe('linear as one recorded op', () => {
     expect(y.gradFn?.nextFunctions[0]?.name).toBe('LinearBackward');
   });
 
-  it('dW comes out contiguous in w\'s layout (no transposed copy)', () => {
+  it("dW comes out contiguous in w's layout (no transposed copy)", () => {
     const [x, w, b] = inputs();
     w.requiresGrad_();
     const y = T.linear(x, w, b, 'relu');

@@ -12,7 +12,11 @@ const distinct = (shape: number[]) => {
   const v = T.mul(T.cast(T.randperm(n), 'float64'), 0.05);
   return T.reshape(T.add(v, T.mul(f64([n], 0, 0.01), 1)), shape);
 };
-const MASK = T.tensor([[true, false, false, true], [false, true, false, false], [true, true, false, false]]);
+const MASK = T.tensor([
+  [true, false, false, true],
+  [false, true, false, false],
+  [true, true, false, false],
+]);
 /** Fixed weights (drawn once: f must be deterministic for finite differences). */
 const W_REPEAT = f64([2, 2, 6]);
 const W_INTERLEAVE = f64([6, 3]);
@@ -39,7 +43,14 @@ const CASES: Record<string, Case> = {
   einsumDiagonal: { f: (x) => T.einsum('bii->bi', x), inputs: () => [f64([2, 3, 3])] },
   einsumBilinear: { f: (x, w, y) => T.einsum('bi,oij,bj->bo', x, w, y), inputs: () => [f64([2, 3]), f64([4, 3, 2]), f64([2, 2])] },
   einsumEllipsis: { f: (a, b) => T.einsum('...ij,...jk', a, b), inputs: () => [f64([2, 3, 4]), f64([4, 2])] },
-  chunk: { f: (x) => T.concat(T.chunk(x, 3, 1).map((c, i) => T.mul(c, i + 1)), 1), inputs: () => [f64([2, 7])] },
+  chunk: {
+    f: (x) =>
+      T.concat(
+        T.chunk(x, 3, 1).map((c, i) => T.mul(c, i + 1)),
+        1,
+      ),
+    inputs: () => [f64([2, 7])],
+  },
   repeat: { f: (x) => T.mul(T.repeat(x, 2, 1, 3), W_REPEAT), inputs: () => [f64([2, 2])] },
   repeatInterleave: { f: (x) => T.mul(T.repeatInterleave(x, 3, 0), W_INTERLEAVE), inputs: () => [f64([2, 3])] },
   repeatInterleaveCounts: { f: (x) => T.mul(T.repeatInterleave(x, [2, 0, 1], 1), W_COUNTS), inputs: () => [f64([2, 3])] },
@@ -52,7 +63,10 @@ describe('checkGrad passes for the sequence ops (VJP and JVP)', () => {
 });
 
 /** d f / d x as numbers. */
-const grad = (f: (x: Tensor) => Tensor) => (x: Tensor): number[] => Array.from((gradOf(f)(x) as Tensor).dataSync());
+const grad =
+  (f: (x: Tensor) => Tensor) =>
+  (x: Tensor): number[] =>
+    Array.from((gradOf(f)(x) as Tensor).dataSync());
 
 describe('gradients have the documented form', () => {
   it("cumsum's gradient is the reversed cumsum of the upstream gradient", () => {

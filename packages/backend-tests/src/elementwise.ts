@@ -4,20 +4,58 @@ import { type DType, DTypeError, type Tensor, type UnaryOp } from '@nn/tensor';
 import { ARITH_OPS, type BinaryOp, COMPARE_OPS, UNARY_OPS } from '@nn/tensor/backend';
 import { describe, expect } from 'vitest';
 import {
-  type Ctx, EXACT, expandedFromRef, expectRef, fromRef, LAYOUTS, type Kind, needs, randomRef, test, tolFor, transcendentalTol,
+  type Ctx,
+  EXACT,
+  expandedFromRef,
+  expectRef,
+  fromRef,
+  LAYOUTS,
+  type Kind,
+  needs,
+  randomRef,
+  test,
+  tolFor,
+  transcendentalTol,
 } from './helpers.js';
 import * as R from './reference.js';
 
 export const UNARY_FNS: Record<UnaryOp, (x: Tensor) => Tensor> = {
-  neg: nn.neg, abs: nn.abs, sign: nn.sign, exp: nn.exp, expm1: nn.expm1, log: nn.log, log1p: nn.log1p,
-  sqrt: nn.sqrt, rsqrt: nn.rsqrt, reciprocal: nn.reciprocal, sin: nn.sin, cos: nn.cos, tanh: nn.tanh,
-  sigmoid: nn.sigmoid, relu: nn.relu, erf: nn.erf, floor: nn.floor, ceil: nn.ceil, round: nn.round,
+  neg: nn.neg,
+  abs: nn.abs,
+  sign: nn.sign,
+  exp: nn.exp,
+  expm1: nn.expm1,
+  log: nn.log,
+  log1p: nn.log1p,
+  sqrt: nn.sqrt,
+  rsqrt: nn.rsqrt,
+  reciprocal: nn.reciprocal,
+  sin: nn.sin,
+  cos: nn.cos,
+  tanh: nn.tanh,
+  sigmoid: nn.sigmoid,
+  relu: nn.relu,
+  erf: nn.erf,
+  floor: nn.floor,
+  ceil: nn.ceil,
+  round: nn.round,
 };
 
 type BinaryFn = (a: nn.TensorLike, b: nn.TensorLike) => Tensor;
 export const BINARY_FNS: Record<BinaryOp, BinaryFn> = {
-  add: nn.add, sub: nn.sub, mul: nn.mul, div: nn.div, pow: nn.pow, maximum: nn.maximum, minimum: nn.minimum,
-  eq: nn.eq, ne: nn.ne, lt: nn.lt, le: nn.le, gt: nn.gt, ge: nn.ge,
+  add: nn.add,
+  sub: nn.sub,
+  mul: nn.mul,
+  div: nn.div,
+  pow: nn.pow,
+  maximum: nn.maximum,
+  minimum: nn.minimum,
+  eq: nn.eq,
+  ne: nn.ne,
+  lt: nn.lt,
+  le: nn.le,
+  gt: nn.gt,
+  ge: nn.ge,
 };
 
 /** Ops whose results are exact in any correct implementation. */
@@ -36,11 +74,20 @@ function unaryTol(op: UnaryOp, dtype: DType) {
 
 /** Shape pairs covering equal shapes, trailing broadcast, both-sided broadcast, 0-d and size-0. */
 const BROADCAST_CASES: [number[], number[]][] = [
-  [[2, 3], [2, 3]],
+  [
+    [2, 3],
+    [2, 3],
+  ],
   [[2, 3], [3]],
-  [[2, 1, 4], [3, 1]],
+  [
+    [2, 1, 4],
+    [3, 1],
+  ],
   [[3], [2, 3]],
-  [[4, 1], [1, 5]],
+  [
+    [4, 1],
+    [1, 5],
+  ],
   [[], [2, 3]],
   [[2, 3], []],
   [[], []],
@@ -70,7 +117,12 @@ export function elementwiseTests(ctx: Ctx): void {
             }
           }
           const base = randomRef([3, 1], dtype, 7, kind);
-          await expectRef(UNARY_FNS[op](expandedFromRef(ctx, base, [2, 3, 4])), R.map(R.broadcastTo(base, [2, 3, 4]), f), tol, `${dtype} expanded`);
+          await expectRef(
+            UNARY_FNS[op](expandedFromRef(ctx, base, [2, 3, 4])),
+            R.map(R.broadcastTo(base, [2, 3, 4]), f),
+            tol,
+            `${dtype} expanded`,
+          );
         }
       });
     }
@@ -157,7 +209,12 @@ export function elementwiseTests(ctx: Ctx): void {
             const la = LAYOUTS[i % LAYOUTS.length];
             const lb = LAYOUTS[(i + 2) % LAYOUTS.length];
             await expectRef(BINARY_FNS[op](fromRef(ctx, a), fromRef(ctx, b)), want, tol, `${dtype} [${sa}] ${op} [${sb}]`);
-            await expectRef(BINARY_FNS[op](fromRef(ctx, a, la), fromRef(ctx, b, lb)), want, tol, `${dtype} [${sa}] ${la} ${op} [${sb}] ${lb}`);
+            await expectRef(
+              BINARY_FNS[op](fromRef(ctx, a, la), fromRef(ctx, b, lb)),
+              want,
+              tol,
+              `${dtype} [${sa}] ${la} ${op} [${sb}] ${lb}`,
+            );
           }
           const a = randomRef([3, 4], dtype, 3, ka);
           const s = op === 'pow' ? 1.5 : 0.5;
@@ -168,7 +225,9 @@ export function elementwiseTests(ctx: Ctx): void {
           const full = randomRef([3, 4], dtype, 5, kb);
           await expectRef(
             BINARY_FNS[op](expandedFromRef(ctx, base, [3, 4]), fromRef(ctx, full, 'permuted')),
-            R.zip(R.broadcastTo(base, [3, 4]), full, f, outDType), tol, `${dtype} expanded ${op} permuted`,
+            R.zip(R.broadcastTo(base, [3, 4]), full, f, outDType),
+            tol,
+            `${dtype} expanded ${op} permuted`,
           );
         }
       });
@@ -181,7 +240,12 @@ export function elementwiseTests(ctx: Ctx): void {
         const b = op === 'pow' ? R.makeRef([4], 'int32', [0, 1, 2, 3]) : randomRef([4], 'int32', 2);
         const outDType: DType = isCompare(op) ? 'bool' : op === 'div' ? 'float32' : 'int32';
         const f = op === 'div' ? R.BINARY_REF.div : R.INT_BINARY_REF[op];
-        await expectRef(BINARY_FNS[op](fromRef(ctx, a, 'permuted'), fromRef(ctx, b, 'strided')), R.zip(a, b, f, outDType), tolFor('float32'), op);
+        await expectRef(
+          BINARY_FNS[op](fromRef(ctx, a, 'permuted'), fromRef(ctx, b, 'strided')),
+          R.zip(a, b, f, outDType),
+          tolFor('float32'),
+          op,
+        );
       }
     });
 
@@ -215,11 +279,36 @@ export function elementwiseTests(ctx: Ctx): void {
       await expectRef(nn.add(tb, ti), R.zip(bo, i, R.BINARY_REF.add, 'int32'), EXACT, 'bool + int32');
       await expectRef(nn.mul(ti, tf), R.zip(i, fl, R.BINARY_REF.mul, 'float32'), tolFor('float32'), 'int32 * float32');
       await expectRef(nn.add(tb, tf), R.zip(bo, fl, R.BINARY_REF.add, 'float32'), tolFor('float32'), 'bool + float32');
-      await expectRef(nn.add(ti, 2.5), R.map(i, (v) => v + 2.5, 'float32'), EXACT, 'int32 + 2.5');
-      await expectRef(nn.mul(ti, 3), R.map(i, (v) => v * 3, 'int32'), EXACT, 'int32 * 3');
-      await expectRef(nn.add(tb, 2), R.map(bo, (v) => v + 2, 'int32'), EXACT, 'bool + 2');
-      await expectRef(nn.lt(ti, 1.5), R.map(i, (v) => (v < 1.5 ? 1 : 0), 'bool'), EXACT, 'int32 < 1.5');
-      await expectRef(nn.div(ti, 2), R.map(i, (v) => v / 2, 'float32'), EXACT, 'int32 / 2');
+      await expectRef(
+        nn.add(ti, 2.5),
+        R.map(i, (v) => v + 2.5, 'float32'),
+        EXACT,
+        'int32 + 2.5',
+      );
+      await expectRef(
+        nn.mul(ti, 3),
+        R.map(i, (v) => v * 3, 'int32'),
+        EXACT,
+        'int32 * 3',
+      );
+      await expectRef(
+        nn.add(tb, 2),
+        R.map(bo, (v) => v + 2, 'int32'),
+        EXACT,
+        'bool + 2',
+      );
+      await expectRef(
+        nn.lt(ti, 1.5),
+        R.map(i, (v) => (v < 1.5 ? 1 : 0), 'bool'),
+        EXACT,
+        'int32 < 1.5',
+      );
+      await expectRef(
+        nn.div(ti, 2),
+        R.map(i, (v) => v / 2, 'float32'),
+        EXACT,
+        'int32 / 2',
+      );
     });
 
     test('NaN, infinities and division by zero', async () => {
@@ -229,7 +318,12 @@ export function elementwiseTests(ctx: Ctx): void {
         const b = R.makeRef([8], dtype, [1, Number.NaN, Number.POSITIVE_INFINITY, 0, -0, 0, 0, 0]);
         for (const op of [...ARITH_OPS, ...COMPARE_OPS]) {
           const outDType: DType = isCompare(op) ? 'bool' : dtype;
-          await expectRef(BINARY_FNS[op](fromRef(ctx, a), fromRef(ctx, b)), R.zip(a, b, R.BINARY_REF[op], outDType), transcendentalTol(dtype), `${dtype} ${op}`);
+          await expectRef(
+            BINARY_FNS[op](fromRef(ctx, a), fromRef(ctx, b)),
+            R.zip(a, b, R.BINARY_REF[op], outDType),
+            transcendentalTol(dtype),
+            `${dtype} ${op}`,
+          );
         }
       }
     });
@@ -243,15 +337,35 @@ export function elementwiseTests(ctx: Ctx): void {
         const b = randomRef([4], dtype, 3);
         const want = R.whereRef(c, a, b);
         for (const layout of LAYOUTS) {
-          await expectRef(nn.where(fromRef(ctx, c, layout), fromRef(ctx, a, layout), fromRef(ctx, b, layout)), want, EXACT, `${dtype} ${layout}`);
+          await expectRef(
+            nn.where(fromRef(ctx, c, layout), fromRef(ctx, a, layout), fromRef(ctx, b, layout)),
+            want,
+            EXACT,
+            `${dtype} ${layout}`,
+          );
         }
         const c2 = randomRef([3, 4], 'bool', 4);
         const x = randomRef([3, 4], dtype, 5);
-        await expectRef(nn.where(fromRef(ctx, c2, 'permuted'), fromRef(ctx, x), -1), R.whereRef(c2, x, R.makeRef([], dtype, [-1])), EXACT, `${dtype} scalar b`);
-        await expectRef(nn.where(fromRef(ctx, c2), 2, fromRef(ctx, x, 'strided')), R.whereRef(c2, R.makeRef([], dtype, [2]), x), EXACT, `${dtype} scalar a`);
+        await expectRef(
+          nn.where(fromRef(ctx, c2, 'permuted'), fromRef(ctx, x), -1),
+          R.whereRef(c2, x, R.makeRef([], dtype, [-1])),
+          EXACT,
+          `${dtype} scalar b`,
+        );
+        await expectRef(
+          nn.where(fromRef(ctx, c2), 2, fromRef(ctx, x, 'strided')),
+          R.whereRef(c2, R.makeRef([], dtype, [2]), x),
+          EXACT,
+          `${dtype} scalar a`,
+        );
         const nan = R.makeRef([3], dtype, [Number.NaN, Number.POSITIVE_INFINITY, 1]);
         const c3 = R.makeRef([3], 'bool', [1, 1, 0]);
-        await expectRef(nn.where(fromRef(ctx, c3), fromRef(ctx, nan), 0), R.whereRef(c3, nan, R.makeRef([], dtype, [0])), EXACT, `${dtype} NaN passes`);
+        await expectRef(
+          nn.where(fromRef(ctx, c3), fromRef(ctx, nan), 0),
+          R.whereRef(c3, nan, R.makeRef([], dtype, [0])),
+          EXACT,
+          `${dtype} NaN passes`,
+        );
         const e = R.makeRef([0, 3], dtype, []);
         await expectRef(nn.where(fromRef(ctx, R.makeRef([3], 'bool', [1, 0, 1])), fromRef(ctx, e), 1), e, EXACT, `${dtype} size-0`);
       }
@@ -263,11 +377,31 @@ export function elementwiseTests(ctx: Ctx): void {
       const i = randomRef([2, 3], 'int32', 10);
       const bo = randomRef([3], 'bool', 11);
       const fl = randomRef([2, 3], 'float32', 12);
-      await expectRef(nn.where(fromRef(ctx, c), fromRef(ctx, i, 'permuted'), fromRef(ctx, bo)), R.whereRef(c, i, bo), EXACT, 'int32 / bool');
-      await expectRef(nn.where(fromRef(ctx, c), fromRef(ctx, bo), fromRef(ctx, bo, 'strided')), R.whereRef(c, bo, bo), EXACT, 'bool / bool');
-      await expectRef(nn.where(fromRef(ctx, c, 'strided'), fromRef(ctx, i), fromRef(ctx, fl)), R.whereRef(c, i, fl), EXACT, 'int32 / float32');
+      await expectRef(
+        nn.where(fromRef(ctx, c), fromRef(ctx, i, 'permuted'), fromRef(ctx, bo)),
+        R.whereRef(c, i, bo),
+        EXACT,
+        'int32 / bool',
+      );
+      await expectRef(
+        nn.where(fromRef(ctx, c), fromRef(ctx, bo), fromRef(ctx, bo, 'strided')),
+        R.whereRef(c, bo, bo),
+        EXACT,
+        'bool / bool',
+      );
+      await expectRef(
+        nn.where(fromRef(ctx, c, 'strided'), fromRef(ctx, i), fromRef(ctx, fl)),
+        R.whereRef(c, i, fl),
+        EXACT,
+        'int32 / float32',
+      );
       const c0 = R.makeRef([], 'bool', [1]);
-      await expectRef(nn.where(fromRef(ctx, c0, 'offset'), fromRef(ctx, i), 0), R.whereRef(c0, i, R.makeRef([], 'int32', [0])), EXACT, '0-d cond');
+      await expectRef(
+        nn.where(fromRef(ctx, c0, 'offset'), fromRef(ctx, i), 0),
+        R.whereRef(c0, i, R.makeRef([], 'int32', [0])),
+        EXACT,
+        '0-d cond',
+      );
       expect(() => nn.where(fromRef(ctx, i), fromRef(ctx, i), 0)).toThrow(DTypeError);
     });
   });
@@ -291,9 +425,11 @@ export function elementwiseTests(ctx: Ctx): void {
         }
         if (from === 'float32' || from === 'float64') {
           const special = R.makeRef([3], from, [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
-          if (ctx.supports('bool')) await expectRef(nn.cast(fromRef(ctx, special), 'bool'), R.makeRef([3], 'bool', [1, 1, 1]), EXACT, `${from} NaN/Inf -> bool`);
+          if (ctx.supports('bool'))
+            await expectRef(nn.cast(fromRef(ctx, special), 'bool'), R.makeRef([3], 'bool', [1, 1, 1]), EXACT, `${from} NaN/Inf -> bool`);
           const other: DType = from === 'float32' ? 'float64' : 'float32';
-          if (ctx.supports(other)) await expectRef(nn.cast(fromRef(ctx, special), other), R.castRef(special, other), EXACT, `${from} NaN/Inf -> ${other}`);
+          if (ctx.supports(other))
+            await expectRef(nn.cast(fromRef(ctx, special), other), R.castRef(special, other), EXACT, `${from} NaN/Inf -> ${other}`);
         }
         await expectRef(nn.cast(fromRef(ctx, R.makeRef([0, 2], from, [])), 'float32'), R.makeRef([0, 2], 'float32', []), EXACT, 'size-0');
         await expectRef(nn.cast(fromRef(ctx, R.makeRef([], from, [1]), 'offset'), 'float32'), R.makeRef([], 'float32', [1]), EXACT, '0-d');

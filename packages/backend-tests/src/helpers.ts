@@ -60,14 +60,30 @@ export function values(n: number, seed: number, kind: Kind): number[] {
   for (let i = 0; i < n; i++) {
     const u = r();
     switch (kind) {
-      case 'float': out.push(u * 6 - 3); break;
-      case 'unit': out.push(u * 2 - 1); break;
-      case 'positive': out.push(0.1 + u * 3.9); break;
-      case 'nearone': out.push(0.6 + u * 0.8); break;
-      case 'ties': out.push(Math.floor(u * 5) / 2 - 1); break;
-      case 'int': out.push(Math.floor(u * 19) - 9); break;
-      case 'smallint': out.push(Math.floor(u * 5) - 2); break;
-      case 'bool': out.push(u < 0.5 ? 0 : 1); break;
+      case 'float':
+        out.push(u * 6 - 3);
+        break;
+      case 'unit':
+        out.push(u * 2 - 1);
+        break;
+      case 'positive':
+        out.push(0.1 + u * 3.9);
+        break;
+      case 'nearone':
+        out.push(0.6 + u * 0.8);
+        break;
+      case 'ties':
+        out.push(Math.floor(u * 5) / 2 - 1);
+        break;
+      case 'int':
+        out.push(Math.floor(u * 19) - 9);
+        break;
+      case 'smallint':
+        out.push(Math.floor(u * 5) - 2);
+        break;
+      case 'bool':
+        out.push(u < 0.5 ? 0 : 1);
+        break;
     }
   }
   return out;
@@ -81,17 +97,25 @@ export function randomRef(shape: readonly number[], dtype: DType, seed: number, 
 
 /** 0, 1, 2, ... (identifies every element's source position in movement tests). */
 export function iotaRef(shape: readonly number[], dtype: DType = 'float32'): Ref {
-  return makeRef(shape, dtype, Array.from({ length: size(shape) }, (_, i) => (dtype === 'bool' ? i % 2 : i)));
+  return makeRef(
+    shape,
+    dtype,
+    Array.from({ length: size(shape) }, (_, i) => (dtype === 'bool' ? i % 2 : i)),
+  );
 }
 
 // --- tensors from references -------------------------------------------------------------------
 
 export function typed(dtype: DType, data: readonly number[]): Float32Array | Int32Array | Uint8Array | Float64Array {
   switch (dtype) {
-    case 'float32': return Float32Array.from(data);
-    case 'int32': return Int32Array.from(data);
-    case 'bool': return Uint8Array.from(data, (v) => (v !== 0 ? 1 : 0));
-    case 'float64': return Float64Array.from(data);
+    case 'float32':
+      return Float32Array.from(data);
+    case 'int32':
+      return Int32Array.from(data);
+    case 'bool':
+      return Uint8Array.from(data, (v) => (v !== 0 ? 1 : 0));
+    case 'float64':
+      return Float64Array.from(data);
   }
 }
 
@@ -140,7 +164,10 @@ export function fromRef(ctx: Ctx, r: Ref, layout: Layout = 'contiguous'): Tensor
       return tensor(typed(r.dtype, data), { ...opts, shape: wide }).slice(-1, 1, 2 * n + 1, 2);
     }
     case 'offset': {
-      if (rank === 0) return tensor(typed(r.dtype, [junk(r.dtype), r.data[0]]), opts).narrow(0, 1, 1).reshape([]);
+      if (rank === 0)
+        return tensor(typed(r.dtype, [junk(r.dtype), r.data[0]]), opts)
+          .narrow(0, 1, 1)
+          .reshape([]);
       const rowSize = size(r.shape.slice(1));
       const data = [...new Array<number>(rowSize).fill(junk(r.dtype)), ...r.data];
       return tensor(typed(r.dtype, data), { ...opts, shape: [r.shape[0] + 1, ...r.shape.slice(1)] }).slice(0, 1);
@@ -197,7 +224,9 @@ export async function expectRef(t: Tensor, want: Ref, tol: Tol = tolFor(want.dty
   }
   if (bad.length > 0) {
     const shown = bad.slice(0, 8).join('; ');
-    expect.fail(`${bad.length} of ${got.length} elements differ${where}, shape [${want.shape}] ${want.dtype}: ${shown}${bad.length > 8 ? '; ...' : ''}`);
+    expect.fail(
+      `${bad.length} of ${got.length} elements differ${where}, shape [${want.shape}] ${want.dtype}: ${shown}${bad.length > 8 ? '; ...' : ''}`,
+    );
   }
 }
 

@@ -31,11 +31,7 @@ export interface ConformanceOptions {
  * Defines the conformance suite for a backend. `name` must be the backend's `name`; registering
  * under 'cpu' replaces the default cpu backend, which is how @nn/tensor's own backend is tested.
  */
-export function runBackendConformance(
-  name: string,
-  createBackend: BackendFactory,
-  options: ConformanceOptions = {},
-): void {
+export function runBackendConformance(name: string, createBackend: BackendFactory, options: ConformanceOptions = {}): void {
   describe(`backend conformance: ${name}`, () => {
     const ctx = new Ctx(name, options.skipDTypes ?? [], createBackend);
     let previous = 'cpu';
@@ -43,7 +39,9 @@ export function runBackendConformance(
     beforeAll(async () => {
       const backend = await createBackend();
       if (backend.name !== name) {
-        throw new Error(`runBackendConformance('${name}'): createBackend() returned a backend named '${backend.name}'; the names must match`);
+        throw new Error(
+          `runBackendConformance('${name}'): createBackend() returned a backend named '${backend.name}'; the names must match`,
+        );
       }
       registerBackend(backend);
       ctx.backend = backend;

@@ -19,9 +19,7 @@ function operandArb(out: number[]): fc.Arbitrary<number[]> {
     .map(([drop, ones]) => out.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
 }
 
-const broadcastPairArb = fc
-  .array(dimArb, { minLength: 0, maxLength: 4 })
-  .chain((out) => fc.tuple(operandArb(out), operandArb(out)));
+const broadcastPairArb = fc.array(dimArb, { minLength: 0, maxLength: 4 }).chain((out) => fc.tuple(operandArb(out), operandArb(out)));
 
 /** One movement step, drawn as raw numbers and interpreted against the current shape. */
 type Step = { kind: 'permute' | 'slice' | 'reshape' | 'expand' | 'transpose'; r: number[] };
@@ -82,7 +80,12 @@ export function propertyTests(ctx: Ctx): void {
       const dtypes: DType[] = [...ctx.floatDTypes(), ...(ctx.supports('int32') ? (['int32'] as const) : [])];
       await fc.assert(
         fc.asyncProperty(
-          broadcastPairArb, layoutArb, layoutArb, fc.constantFrom('add', 'mul', 'maximum'), fc.constantFrom(...dtypes), fc.nat(),
+          broadcastPairArb,
+          layoutArb,
+          layoutArb,
+          fc.constantFrom('add', 'mul', 'maximum'),
+          fc.constantFrom(...dtypes),
+          fc.nat(),
           async ([sa, sb], la, lb, op, dtype, seed) => {
             const a = randomRef(sa, dtype, seed);
             const b = randomRef(sb, dtype, seed + 1);
@@ -102,17 +105,35 @@ export function propertyTests(ctx: Ctx): void {
           fc.constant(shape),
           shape.length === 0
             ? fc.constant(null)
-            : fc.option(fc.subarray(shape.map((_, i) => i), { minLength: 1 }).chain((axes) => fc.shuffledSubarray(axes, { minLength: axes.length, maxLength: axes.length }))),
+            : fc.option(
+                fc
+                  .subarray(
+                    shape.map((_, i) => i),
+                    { minLength: 1 },
+                  )
+                  .chain((axes) => fc.shuffledSubarray(axes, { minLength: axes.length, maxLength: axes.length })),
+              ),
         ),
       );
       await fc.assert(
-        fc.asyncProperty(caseArb, fc.boolean(), layoutArb, fc.constantFrom('sum', 'max', 'mean'), fc.constantFrom(...ctx.floatDTypes()), fc.nat(),
+        fc.asyncProperty(
+          caseArb,
+          fc.boolean(),
+          layoutArb,
+          fc.constantFrom('sum', 'max', 'mean'),
+          fc.constantFrom(...ctx.floatDTypes()),
+          fc.nat(),
           async ([shape, axes], keepdim, layout, op, dtype, seed) => {
             const x = randomRef(shape, dtype, seed);
             const tx = fromRef(ctx, x, layout);
             const dims = axes === null || axes.length === 0 ? null : axes;
             const n = R.normAxes(dims, shape.length).reduce((m, a) => m * shape[a], 1);
-            if (op === 'sum') await expectRef(nn.sum(tx, dims, keepdim), R.reduceRef(x, 'sum', dims, keepdim), sumTol(dtype, R.absSumRef(x, dims, keepdim), n));
+            if (op === 'sum')
+              await expectRef(
+                nn.sum(tx, dims, keepdim),
+                R.reduceRef(x, 'sum', dims, keepdim),
+                sumTol(dtype, R.absSumRef(x, dims, keepdim), n),
+              );
             else if (op === 'max') await expectRef(nn.max(tx, dims, keepdim), R.reduceRef(x, 'max', dims, keepdim), EXACT);
             else await expectRef(nn.mean(tx, dims, keepdim), R.meanRef(x, dims, keepdim), tolFor(dtype));
           },
@@ -130,7 +151,12 @@ export function propertyTests(ctx: Ctx): void {
           for (const s of steps) [t, x] = applyStep(t, x, s);
           await expectRef(t, x, EXACT, 'read');
           await expectRef(t.contiguous(), x, EXACT, 'contiguous');
-          await expectRef(nn.add(t, 1), R.map(x, (v) => v + 1), EXACT, 'elementwise on the view');
+          await expectRef(
+            nn.add(t, 1),
+            R.map(x, (v) => v + 1),
+            EXACT,
+            'elementwise on the view',
+          );
           await expectRef(nn.sum(t, -1), R.reduceRef(x, 'sum', -1), EXACT, 'reduction on the view');
         }),
         RUNS,
@@ -139,20 +165,32 @@ export function propertyTests(ctx: Ctx): void {
 
     test('concat then split round-trips', async () => {
       const caseArb = fc
-        .tuple(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }), fc.nat(), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }))
+        .tuple(
+          fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+          fc.nat(),
+          fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }),
+        )
         .map(([shape, a, sizes]) => ({ shape, axis: a % shape.length, sizes }));
       await fc.assert(
-        fc.asyncProperty(caseArb, fc.array(layoutArb, { minLength: 4, maxLength: 4 }), fc.nat(), async ({ shape, axis, sizes }, layouts, seed) => {
-          const parts = sizes.map((n, i) => {
-            const s = [...shape];
-            s[axis] = n;
-            return randomRef(s, 'float32', seed + i);
-          });
-          const cat = nn.concat(parts.map((p, i) => fromRef(ctx, p, layouts[i])), axis);
-          await expectRef(cat, R.concatRef(parts, axis), EXACT, 'concat');
-          const back = nn.split(cat, sizes, axis);
-          for (let i = 0; i < parts.length; i++) await expectRef(back[i], parts[i], EXACT, `piece ${i}`);
-        }),
+        fc.asyncProperty(
+          caseArb,
+          fc.array(layoutArb, { minLength: 4, maxLength: 4 }),
+          fc.nat(),
+          async ({ shape, axis, sizes }, layouts, seed) => {
+            const parts = sizes.map((n, i) => {
+              const s = [...shape];
+              s[axis] = n;
+              return randomRef(s, 'float32', seed + i);
+            });
+            const cat = nn.concat(
+              parts.map((p, i) => fromRef(ctx, p, layouts[i])),
+              axis,
+            );
+            await expectRef(cat, R.concatRef(parts, axis), EXACT, 'concat');
+            const back = nn.split(cat, sizes, axis);
+            for (let i = 0; i < parts.length; i++) await expectRef(back[i], parts[i], EXACT, `piece ${i}`);
+          },
+        ),
         RUNS,
       );
     });

@@ -35,7 +35,11 @@ function expectedDraws(key: readonly number[], startCounter: number, float64: bo
     return v.map((x) => R.toDType(dtype, x));
   };
   const randint = (lo: number, hi: number, shape: number[]) =>
-    R.makeRef(shape, 'int32', take('uniform', shape, 'float32').map((u) => Math.floor(Math.fround(u * (hi - lo))) + lo));
+    R.makeRef(
+      shape,
+      'int32',
+      take('uniform', shape, 'float32').map((u) => Math.floor(Math.fround(u * (hi - lo))) + lo),
+    );
   const out = [
     R.makeRef([3, 5], 'float32', take('uniform', [3, 5], 'float32')),
     R.makeRef([7], 'float32', take('normal', [7], 'float32')),
@@ -46,7 +50,8 @@ function expectedDraws(key: readonly number[], startCounter: number, float64: bo
     R.makeRef([], 'float32', take('uniform', [], 'float32')),
     randint(0, 2 ** 24, [5]),
   ];
-  if (float64) out.push(R.makeRef([5], 'float64', take('uniform', [5], 'float64')), R.makeRef([3], 'float64', take('normal', [3], 'float64')));
+  if (float64)
+    out.push(R.makeRef([5], 'float64', take('uniform', [5], 'float64')), R.makeRef([3], 'float64', take('normal', [3], 'float64')));
   return out;
 }
 
@@ -62,9 +67,21 @@ export function randomTests(ctx: Ctx): void {
     test('the reference Philox-4x32-10 matches the Random123 known-answer vectors', () => {
       // tests/kat_vectors of https://github.com/DEShawResearch/random123: counter, key, output.
       const kat: [number[], number[], number[]][] = [
-        [[0, 0, 0, 0], [0, 0], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]],
-        [[0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]],
-        [[0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0], [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]],
+        [
+          [0, 0, 0, 0],
+          [0, 0],
+          [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
+        ],
+        [
+          [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+          [0xffffffff, 0xffffffff],
+          [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
+        ],
+        [
+          [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+          [0xa4093822, 0x299f31d0],
+          [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],
+        ],
       ];
       for (const [c, k, want] of kat) {
         expect(R.philoxRef(c, k)).toEqual(want);

@@ -3,13 +3,27 @@ import * as nn from '@nn/tensor';
 import { DTypeError, ShapeError, type Tensor } from '@nn/tensor';
 import { describe, expect } from 'vitest';
 import {
-  type Ctx, EXACT, expandedFromRef, expectRef, fromRef, LAYOUTS, type Kind, needs, randomRef, sumTol, test, tolFor,
+  type Ctx,
+  EXACT,
+  expandedFromRef,
+  expectRef,
+  fromRef,
+  LAYOUTS,
+  type Kind,
+  needs,
+  randomRef,
+  sumTol,
+  test,
+  tolFor,
 } from './helpers.js';
 import * as R from './reference.js';
 
 type Dims = number | number[] | null;
 const REDUCE_FNS: Record<R.ReduceKind, (x: Tensor, dim?: Dims, keepdim?: boolean) => Tensor> = {
-  sum: nn.sum, prod: nn.prod, max: nn.max, min: nn.min,
+  sum: nn.sum,
+  prod: nn.prod,
+  max: nn.max,
+  min: nn.min,
 };
 
 /** Axis selections over a rank-3 tensor: all, each single axis (also negative), pairs, the full list. */
@@ -35,14 +49,22 @@ export function reduceTests(ctx: Ctx): void {
       test(`${op}: single and multiple axes, keepdim, size-1 dims, layouts`, async () => {
         const kind: Kind = op === 'prod' ? 'nearone' : 'float';
         for (const dtype of ctx.floatDTypes()) {
-          for (const [si, shape] of [[3, 4, 5], [1, 4, 1]].entries()) {
+          for (const [si, shape] of [
+            [3, 4, 5],
+            [1, 4, 1],
+          ].entries()) {
             const x = R.makeRef(shape, dtype, randomRef(shape, dtype, 20 + si, kind).data);
             for (const layout of LAYOUTS) {
               const tx = fromRef(ctx, x, layout);
               for (const dims of DIMS_3D) {
                 for (const keepdim of [false, true]) {
                   const got = REDUCE_FNS[op](tx, dims, keepdim);
-                  await expectRef(got, R.reduceRef(x, op, dims, keepdim), reduceTol(op, x, dims, keepdim), `${dtype} [${shape}] ${layout} dims=${JSON.stringify(dims)} keepdim=${keepdim}`);
+                  await expectRef(
+                    got,
+                    R.reduceRef(x, op, dims, keepdim),
+                    reduceTol(op, x, dims, keepdim),
+                    `${dtype} [${shape}] ${layout} dims=${JSON.stringify(dims)} keepdim=${keepdim}`,
+                  );
                 }
               }
             }
@@ -50,7 +72,12 @@ export function reduceTests(ctx: Ctx): void {
           const base = randomRef([3, 1], dtype, 5, kind);
           const ex = R.broadcastTo(base, [2, 3, 4]);
           for (const dims of [null, 0, 2, [0, 2]] as Dims[]) {
-            await expectRef(REDUCE_FNS[op](expandedFromRef(ctx, base, [2, 3, 4]), dims), R.reduceRef(ex, op, dims), reduceTol(op, ex, dims, false), `${dtype} expanded dims=${JSON.stringify(dims)}`);
+            await expectRef(
+              REDUCE_FNS[op](expandedFromRef(ctx, base, [2, 3, 4]), dims),
+              R.reduceRef(ex, op, dims),
+              reduceTol(op, ex, dims, false),
+              `${dtype} expanded dims=${JSON.stringify(dims)}`,
+            );
           }
         }
       });
@@ -63,7 +90,12 @@ export function reduceTests(ctx: Ctx): void {
         for (const op of ['sum', 'prod', 'max', 'min'] as const) {
           for (const dims of [null, 1, [0, 2]] as Dims[]) {
             for (const layout of ['contiguous', 'permuted-strided'] as const) {
-              await expectRef(REDUCE_FNS[op](fromRef(ctx, x, layout), dims), R.reduceRef(x, op, dims), EXACT, `${dtype} ${op} dims=${JSON.stringify(dims)} ${layout}`);
+              await expectRef(
+                REDUCE_FNS[op](fromRef(ctx, x, layout), dims),
+                R.reduceRef(x, op, dims),
+                EXACT,
+                `${dtype} ${op} dims=${JSON.stringify(dims)} ${layout}`,
+              );
             }
           }
         }
@@ -115,14 +147,32 @@ export function reduceTests(ctx: Ctx): void {
         const m = randomRef([257, 33], dtype, 42, 'unit');
         for (const dim of [0, 1]) {
           for (const layout of ['contiguous', 'permuted'] as const) {
-            await expectRef(nn.sum(fromRef(ctx, m, layout), dim), R.reduceRef(m, 'sum', dim), reduceTol('sum', m, dim, false), `${dtype} [257,33] sum(${dim}) ${layout}`);
+            await expectRef(
+              nn.sum(fromRef(ctx, m, layout), dim),
+              R.reduceRef(m, 'sum', dim),
+              reduceTol('sum', m, dim, false),
+              `${dtype} [257,33] sum(${dim}) ${layout}`,
+            );
           }
         }
       }
     });
 
     test('NaN wins in max/min/argmax/argmin; ties pick the first index', async () => {
-      const x = R.makeRef([3, 4], 'float32', [1, Number.NaN, 3, Number.NaN, 2, 2, 1, 2, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, -5, -5]);
+      const x = R.makeRef([3, 4], 'float32', [
+        1,
+        Number.NaN,
+        3,
+        Number.NaN,
+        2,
+        2,
+        1,
+        2,
+        Number.NEGATIVE_INFINITY,
+        Number.NEGATIVE_INFINITY,
+        -5,
+        -5,
+      ]);
       const tx = fromRef(ctx, x, 'permuted');
       for (const dims of [null, 0, 1] as const) {
         await expectRef(nn.max(tx, dims), R.reduceRef(x, 'max', dims), EXACT, `max ${dims}`);
@@ -148,7 +198,12 @@ export function reduceTests(ctx: Ctx): void {
           }
         }
         const base = randomRef([3, 1], dtype, 52, dtype === 'int32' ? 'smallint' : 'ties');
-        await expectRef(nn.argmax(expandedFromRef(ctx, base, [3, 4]), 1), R.argRef(R.broadcastTo(base, [3, 4]), 'argmax', 1), EXACT, `${dtype} expanded`);
+        await expectRef(
+          nn.argmax(expandedFromRef(ctx, base, [3, 4]), 1),
+          R.argRef(R.broadcastTo(base, [3, 4]), 'argmax', 1),
+          EXACT,
+          `${dtype} expanded`,
+        );
       }
     });
 
@@ -162,8 +217,18 @@ export function reduceTests(ctx: Ctx): void {
               const lbl = `${dtype} ${layout} dims=${JSON.stringify(dims)} keepdim=${keepdim}`;
               await expectRef(nn.mean(tx, dims, keepdim), R.meanRef(x, dims, keepdim), tolFor(dtype), `mean ${lbl}`);
               for (const correction of [0, 1]) {
-                await expectRef(nn.variance(tx, dims, { correction, keepdim }), R.varRef(x, dims, correction, keepdim), tolFor(dtype), `var c=${correction} ${lbl}`);
-                await expectRef(nn.std(tx, dims, { correction, keepdim }), R.stdRef(x, dims, correction, keepdim), tolFor(dtype), `std c=${correction} ${lbl}`);
+                await expectRef(
+                  nn.variance(tx, dims, { correction, keepdim }),
+                  R.varRef(x, dims, correction, keepdim),
+                  tolFor(dtype),
+                  `var c=${correction} ${lbl}`,
+                );
+                await expectRef(
+                  nn.std(tx, dims, { correction, keepdim }),
+                  R.stdRef(x, dims, correction, keepdim),
+                  tolFor(dtype),
+                  `std c=${correction} ${lbl}`,
+                );
               }
             }
           }
@@ -180,7 +245,12 @@ export function reduceTests(ctx: Ctx): void {
         for (const layout of ['contiguous', 'permuted-strided'] as const) {
           for (const dims of [null, 0, -1, [0, 2]] as Dims[]) {
             for (const keepdim of [false, true]) {
-              await expectRef(nn.logsumexp(fromRef(ctx, x, layout), dims, keepdim), R.logsumexpRef(x, dims, keepdim), tolFor(dtype), `${dtype} ${layout} ${JSON.stringify(dims)} ${keepdim}`);
+              await expectRef(
+                nn.logsumexp(fromRef(ctx, x, layout), dims, keepdim),
+                R.logsumexpRef(x, dims, keepdim),
+                tolFor(dtype),
+                `${dtype} ${layout} ${JSON.stringify(dims)} ${keepdim}`,
+              );
             }
           }
         }

@@ -109,7 +109,6 @@ export function castRef(x: Ref, dtype: DType): Ref {
 
 export { BINARY_REF, UNARY_REF, erf, gelu, roundHalfEven } from './oracle.js';
 
-
 /** int32 arithmetic: exact results wrapped to 32 bits (mul via BigInt, not Math.imul). */
 export const INT_BINARY_REF: Record<string, (a: number, b: number) => number> = {
   ...BINARY_REF,
@@ -117,8 +116,7 @@ export const INT_BINARY_REF: Record<string, (a: number, b: number) => number> = 
   pow: (a, b) => Number(BigInt.asIntN(32, BigInt(a) ** BigInt(b))),
 };
 
-export const geluTanh = (a: number): number =>
-  0.5 * a * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (a + 0.044715 * a * a * a)));
+export const geluTanh = (a: number): number => 0.5 * a * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (a + 0.044715 * a * a * a)));
 
 // --- reductions --------------------------------------------------------------------------------
 
@@ -140,13 +138,22 @@ function reducedShape(shape: readonly number[], axes: readonly number[], keepdim
 }
 
 /** Folds f over the reduced axes; each output sees its inputs in row-major order (j = index along the last reduced axis). */
-function fold(x: Ref, axes: readonly number[], keepdim: boolean, init: number, f: (acc: number, v: number, o: number, j: number) => number): { shape: number[]; data: number[] } {
+function fold(
+  x: Ref,
+  axes: readonly number[],
+  keepdim: boolean,
+  init: number,
+  f: (acc: number, v: number, o: number, j: number) => number,
+): { shape: number[]; data: number[] } {
   const shape = reducedShape(x.shape, axes, keepdim);
   const kept = reducedShape(x.shape, axes, true);
   const data = new Array<number>(size(kept)).fill(init);
   for (let i = 0; i < x.data.length; i++) {
     const idx = unravel(i, x.shape);
-    const o = ravel(idx.map((v, d) => (axes.includes(d) ? 0 : v)), kept);
+    const o = ravel(
+      idx.map((v, d) => (axes.includes(d) ? 0 : v)),
+      kept,
+    );
     data[o] = f(data[o], x.data[i], o, axes.length > 0 ? idx[axes[axes.length - 1]] : 0);
   }
   return { shape, data };
@@ -199,7 +206,12 @@ function count(x: Ref, dims?: number | readonly number[] | null): number {
 }
 
 export function meanRef(x: Ref, dims?: number | readonly number[] | null, keepdim = false): Ref {
-  const s = reduceRef(map(x, (v) => v, 'float64'), 'sum', dims, keepdim);
+  const s = reduceRef(
+    map(x, (v) => v, 'float64'),
+    'sum',
+    dims,
+    keepdim,
+  );
   const n = count(x, dims);
   return map(s, (v) => v / n, x.dtype);
 }
@@ -214,7 +226,12 @@ export function varRef(x: Ref, dims?: number | readonly number[] | null, correct
 }
 
 export function stdRef(x: Ref, dims?: number | readonly number[] | null, correction = 1, keepdim = false): Ref {
-  const v = varRef(map(x, (a) => a, 'float64'), dims, correction, keepdim);
+  const v = varRef(
+    map(x, (a) => a, 'float64'),
+    dims,
+    correction,
+    keepdim,
+  );
   return map(v, Math.sqrt, x.dtype);
 }
 
@@ -293,7 +310,10 @@ export function transposeRef(x: Ref, d0: number, d1: number): Ref {
   const n = x.shape.length;
   const a = d0 < 0 ? d0 + n : d0;
   const b = d1 < 0 ? d1 + n : d1;
-  return permuteRef(x, x.shape.map((_, i) => (i === a ? b : i === b ? a : i)));
+  return permuteRef(
+    x,
+    x.shape.map((_, i) => (i === a ? b : i === b ? a : i)),
+  );
 }
 
 /** Python-style x[..., start:end:step, ...] along dim (negative bounds count from the end). */
@@ -354,7 +374,10 @@ export function concatRef(xs: readonly Ref[], dim: number): Ref {
 
 export function stackRef(xs: readonly Ref[], dim: number): Ref {
   const d = dim < 0 ? dim + xs[0].shape.length + 1 : dim;
-  return concatRef(xs.map((x) => reshapeRef(x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)])), d);
+  return concatRef(
+    xs.map((x) => reshapeRef(x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)])),
+    d,
+  );
 }
 
 export function splitRef(x: Ref, sizes: readonly number[], dim: number): Ref[] {

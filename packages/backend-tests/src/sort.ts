@@ -31,12 +31,18 @@ export function sortRef(x: R.Ref, dim: number, descending: boolean, k?: number):
   lines[d] = 1;
   for (let l = 0; l < R.size(lines); l++) {
     const at = R.unravel(l, lines);
-    const pos = (j: number, s: readonly number[]): number => R.ravel(at.map((c, i) => (i === d ? j : c)), s);
+    const pos = (j: number, s: readonly number[]): number =>
+      R.ravel(
+        at.map((c, i) => (i === d ? j : c)),
+        s,
+      );
     const vals = Array.from({ length: n }, (_, j) => x.data[pos(j, x.shape)]);
-    lineOrder(vals, descending).slice(0, shape[d]).forEach((src, j) => {
-      values[pos(j, shape)] = vals[src];
-      indices[pos(j, shape)] = src;
-    });
+    lineOrder(vals, descending)
+      .slice(0, shape[d])
+      .forEach((src, j) => {
+        values[pos(j, shape)] = vals[src];
+        indices[pos(j, shape)] = src;
+      });
   }
   return { values: R.makeRef(shape, x.dtype, values), indices: R.makeRef(shape, 'int32', indices) };
 }
@@ -47,10 +53,18 @@ function sortInput(shape: number[], dtype: DType, seed: number): R.Ref {
   if (dtype !== 'float32' && dtype !== 'float64') return base;
   const r = rng(seed + 1);
   const special = [Number.NaN, -0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-40];
-  return R.makeRef(shape, dtype, base.data.map((v) => (r() < 0.25 ? special[Math.floor(r() * special.length)] : v)));
+  return R.makeRef(
+    shape,
+    dtype,
+    base.data.map((v) => (r() < 0.25 ? special[Math.floor(r() * special.length)] : v)),
+  );
 }
 
-async function expectSorted(got: { values: Tensor; indices: Tensor }, want: { values: R.Ref; indices: R.Ref }, label: string): Promise<void> {
+async function expectSorted(
+  got: { values: Tensor; indices: Tensor },
+  want: { values: R.Ref; indices: R.Ref },
+  label: string,
+): Promise<void> {
   await expectRef(got.indices, want.indices, EXACT, `${label} indices`);
   await expectRef(got.values, want.values, EXACT, `${label} values`);
 }
@@ -77,7 +91,11 @@ export function sortTests(ctx: Ctx): void {
     });
 
     test('long lines (past one workgroup block) and heavy ties stay in stable order', async () => {
-      const cases: [number[], number, number][] = [[[2, 1000], -1, 11], [[1, 3000], 1, 12], [[600, 3], 0, 13]];
+      const cases: [number[], number, number][] = [
+        [[2, 1000], -1, 11],
+        [[1, 3000], 1, 12],
+        [[600, 3], 0, 13],
+      ];
       for (const [shape, dim, seed] of cases) {
         const x = sortInput(shape, 'float32', seed);
         for (const descending of [false, true]) {
@@ -104,7 +122,9 @@ export function sortTests(ctx: Ctx): void {
       const x = randomRef([2, 5], 'float32', 4);
       await expectSorted(nn.topk(fromRef(ctx, x), 0), sortRef(x, -1, true, 0), 'k = 0');
       await expectSorted(nn.topk(fromRef(ctx, x), 5, { largest: false }), sortRef(x, -1, false, 5), 'k = n');
-      expect(() => nn.topk(fromRef(ctx, x), 6)).toThrow(new ValueRangeError('topk: k 6 is out of range for dim -1 of size 5 (valid: 0 to 5)'));
+      expect(() => nn.topk(fromRef(ctx, x), 6)).toThrow(
+        new ValueRangeError('topk: k 6 is out of range for dim -1 of size 5 (valid: 0 to 5)'),
+      );
       expect(() => nn.topk(fromRef(ctx, x), -1, { dim: 0 })).toThrow('topk: k -1 is out of range for dim 0 of size 2 (valid: 0 to 2)');
       expect(() => nn.sort(fromRef(ctx, x), { dim: 2 })).toThrow(ValueRangeError);
     });

@@ -73,7 +73,11 @@ function poolInput(shape: readonly number[], dtype: DType, seed: number): R.Ref 
   const base = randomRef(shape, dtype, seed, 'ties');
   const r = rng(seed + 1);
   const special = [Number.NaN, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, -0];
-  return R.makeRef(shape, dtype, base.data.map((v) => (r() < 0.08 ? special[Math.floor(r() * special.length)] : v)));
+  return R.makeRef(
+    shape,
+    dtype,
+    base.data.map((v) => (r() < 0.08 ? special[Math.floor(r() * special.length)] : v)),
+  );
 }
 
 const POOL_LAYOUTS: Layout[] = ['contiguous', 'permuted', 'strided'];
@@ -124,14 +128,18 @@ export function windowTests(ctx: Ctx): void {
       }
     });
 
-    test('maxPool2d takes each window\'s first maximum, with the fused routine and composed', async () => {
+    test("maxPool2d takes each window's first maximum, with the fused routine and composed", async () => {
       await bothPaths(ctx, 'poolArgmax', async (path) => {
         for (const dtype of ctx.floatDTypes()) {
           for (const [k, c] of POOL_CASES.entries()) {
             const x = poolInput(c.shape, dtype, 50 + k);
             const idx = argmaxRef(x, c);
             const plane = c.shape[2] * c.shape[3];
-            const want = R.makeRef(idx.shape, dtype, idx.data.map((at, i) => x.data[Math.floor(i / (idx.shape[2] * idx.shape[3])) * plane + at]));
+            const want = R.makeRef(
+              idx.shape,
+              dtype,
+              idx.data.map((at, i) => x.data[Math.floor(i / (idx.shape[2] * idx.shape[3])) * plane + at]),
+            );
             for (const layout of POOL_LAYOUTS) {
               const y = nn.maxPool2d(fromRef(ctx, x, layout), c.kernel, { stride: c.stride, dilation: c.dilation });
               await expectRef(y, want, EXACT, `${path} ${dtype} case ${k} ${layout}`);
@@ -141,10 +149,13 @@ export function windowTests(ctx: Ctx): void {
       });
     });
 
-    test('maxPool2d pads with -infinity and keeps ceil mode\'s last window, both paths', async () => {
+    test("maxPool2d pads with -infinity and keeps ceil mode's last window, both paths", async () => {
       await bothPaths(ctx, 'poolArgmax', async (path) => {
         // 5x5 with kernel 3, stride 2, padding 1, ceil mode: 3x3 windows, the last overhanging.
-        const x = nn.tensor(Float32Array.from({ length: 50 }, (_, i) => ((i * 7) % 11) - 8), { shape: [2, 1, 5, 5], backend: ctx.name });
+        const x = nn.tensor(
+          Float32Array.from({ length: 50 }, (_, i) => ((i * 7) % 11) - 8),
+          { shape: [2, 1, 5, 5], backend: ctx.name },
+        );
         const y = nn.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true });
         const xs = Array.from(await x.data());
         const want: number[] = [];
@@ -198,21 +209,32 @@ export function windowTests(ctx: Ctx): void {
             const oh = windowCount(c.shape[2], c.size[0], c.step[0], c.dilation[0]);
             const ow = windowCount(c.shape[3], c.size[1], c.step[1], c.dilation[1]);
             const g = randomRef([c.shape[0], c.shape[1], oh, ow, ...c.size], dtype, 70 + k, 'float');
-            const got: Tensor = nn.foldWindows(fromRef(ctx, g, 'permuted'), c.shape, [2, 3], c.size, { step: c.step, dilation: c.dilation });
+            const got: Tensor = nn.foldWindows(fromRef(ctx, g, 'permuted'), c.shape, [2, 3], c.size, {
+              step: c.step,
+              dilation: c.dilation,
+            });
             await expectRef(got, foldRef(g, c.shape, c.size, c.step, c.dilation), EXACT, `${path} ${dtype} case ${k}`);
           }
           // fold (col2im) with padding: the padded fold, cropped.
           const cols = randomRef([2, 2 * 9, 5 * 4], dtype, 80, 'float');
           const y = nn.fold(fromRef(ctx, cols), [5, 4], 3, { padding: 1 });
-          const blocks = R.makeRef([2, 2, 5, 4, 3, 3], dtype, cols.data.map((_, i) => {
-            const [n, c, oi, oj, a, b] = R.unravel(i, [2, 2, 5, 4, 3, 3]);
-            return cols.data[R.ravel([n, c * 9 + a * 3 + b, oi * 4 + oj], cols.shape)];
-          }));
+          const blocks = R.makeRef(
+            [2, 2, 5, 4, 3, 3],
+            dtype,
+            cols.data.map((_, i) => {
+              const [n, c, oi, oj, a, b] = R.unravel(i, [2, 2, 5, 4, 3, 3]);
+              return cols.data[R.ravel([n, c * 9 + a * 3 + b, oi * 4 + oj], cols.shape)];
+            }),
+          );
           const padded = foldRef(blocks, [2, 2, 7, 6], [3, 3], [1, 1], [1, 1]);
-          const want = R.makeRef([2, 2, 5, 4], dtype, Array.from({ length: 80 }, (_, i) => {
-            const [n, c, h, w] = R.unravel(i, [2, 2, 5, 4]);
-            return padded.data[R.ravel([n, c, h + 1, w + 1], [2, 2, 7, 6])];
-          }));
+          const want = R.makeRef(
+            [2, 2, 5, 4],
+            dtype,
+            Array.from({ length: 80 }, (_, i) => {
+              const [n, c, h, w] = R.unravel(i, [2, 2, 5, 4]);
+              return padded.data[R.ravel([n, c, h + 1, w + 1], [2, 2, 7, 6])];
+            }),
+          );
           await expectRef(y, want, EXACT, `${path} ${dtype} fold`);
         }
       });

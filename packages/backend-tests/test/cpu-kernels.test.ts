@@ -6,7 +6,15 @@
  */
 import { type DataArray, type DType, createCpuBackend } from '@nn/tensor';
 import {
-  BINARY_OPS, type BinaryOp, type FusedActivation, type ReduceOp, UNARY_OPS, type UnaryOp, type View, erf as tableErf, fillRandom,
+  BINARY_OPS,
+  type BinaryOp,
+  type FusedActivation,
+  type ReduceOp,
+  UNARY_OPS,
+  type UnaryOp,
+  type View,
+  erf as tableErf,
+  fillRandom,
 } from '@nn/tensor/backend';
 import { describe, expect, it } from 'vitest';
 import { ACTIVATION_REF, BINARY_REF, UNARY_REF } from '../src/oracle.js';
@@ -172,7 +180,10 @@ describe('unary', () => {
       const x = fromValues('int32', [5], [-3, 0, 7, -2147483648, 2147483647]);
       const out = output('int32', [5]);
       be.unary(op, x, out);
-      expectArray(out.buffer, values(x).map((a) => stored('int32', UNARY_REF[op](a))));
+      expectArray(
+        out.buffer,
+        values(x).map((a) => stored('int32', UNARY_REF[op](a))),
+      );
     }
   });
 
@@ -185,9 +196,7 @@ describe('unary', () => {
     };
     expect(run('round')).toEqual([NaN, 0, -0, 0, 2, 2, -0, -2, -2, Infinity, -Infinity, -800, 800]);
     expect(run('sign')).toEqual([NaN, 0, -0, 1, 1, 1, -1, -1, -1, 1, -1, -1, 1]);
-    expect(run('relu').map((v) => (Object.is(v, -0) ? 'neg0' : v))).toEqual([
-      NaN, 0, 0, 0.5, 1.5, 2.5, 0, 0, 0, Infinity, 0, 0, 800,
-    ]);
+    expect(run('relu').map((v) => (Object.is(v, -0) ? 'neg0' : v))).toEqual([NaN, 0, 0, 0.5, 1.5, 2.5, 0, 0, 0, Infinity, 0, 0, 800]);
     const sig = run('sigmoid');
     expect(sig[0]).toBeNaN();
     expect(sig.slice(9)).toEqual([1, 0, 0, 1]);
@@ -197,11 +206,21 @@ describe('unary', () => {
   it('erf matches high-precision values', () => {
     // Reference values from mpmath at 30 digits.
     const table: [number, number][] = [
-      [1e-10, 1.1283791670955126e-10], [0.001, 0.0011283787909692365], [0.1, 0.1124629160182849],
-      [0.49, 0.511668261188523], [0.5, 0.5204998778130465], [0.9, 0.7969082124228322],
-      [1.0, 0.8427007929497149], [1.5, 0.9661051464753108], [2.0, 0.9953222650189527],
-      [2.5, 0.999593047982555], [3.0, 0.9999779095030014], [4.0, 0.9999999845827421],
-      [5.5, 0.9999999999999927], [6.0, 1.0], [-0.7, -0.6778011938374184],
+      [1e-10, 1.1283791670955126e-10],
+      [0.001, 0.0011283787909692365],
+      [0.1, 0.1124629160182849],
+      [0.49, 0.511668261188523],
+      [0.5, 0.5204998778130465],
+      [0.9, 0.7969082124228322],
+      [1.0, 0.8427007929497149],
+      [1.5, 0.9661051464753108],
+      [2.0, 0.9953222650189527],
+      [2.5, 0.999593047982555],
+      [3.0, 0.9999779095030014],
+      [4.0, 0.9999999845827421],
+      [5.5, 0.9999999999999927],
+      [6.0, 1.0],
+      [-0.7, -0.6778011938374184],
       [-2.2, -0.9981371537020182],
     ];
     for (const [x, y] of table) expect(Math.abs(tableErf(x) - y) / Math.abs(y)).toBeLessThan(1e-15);
@@ -215,9 +234,10 @@ describe('binary', () => {
       it(`${op} ${dtype} over layout pairs and broadcasts`, () => {
         const outDtype = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'].includes(op) ? 'bool' : dtype;
         const cases: [V, V][] = [];
-        for (const la of LAYOUTS) for (const lb of LAYOUTS) {
-          cases.push([makeView(dtype, shape, la), makeView(dtype, shape, lb)]);
-        }
+        for (const la of LAYOUTS)
+          for (const lb of LAYOUTS) {
+            cases.push([makeView(dtype, shape, la), makeView(dtype, shape, lb)]);
+          }
         // [2, 3, 4] op [4] and op a scalar, broadcast with stride 0.
         const row = makeView(dtype, [4]);
         cases.push([makeView(dtype, shape), { ...row, shape, strides: [0, 0, 1] }]);
@@ -267,7 +287,10 @@ describe('binary', () => {
     const out = output('float64', [3, 4]);
     be.binary('sub', a, b, out);
     const vb = values(b);
-    expectArray(out.buffer, values(a).map((x, i) => x - vb[i]));
+    expectArray(
+      out.buffer,
+      values(a).map((x, i) => x - vb[i]),
+    );
   });
 });
 
@@ -285,7 +308,10 @@ describe('where', () => {
         const vc = values(cond);
         const va = values(a);
         const vb = values(b);
-        expectArray(out.buffer, vc.map((c, i) => (c ? va[i] : vb[i])));
+        expectArray(
+          out.buffer,
+          vc.map((c, i) => (c ? va[i] : vb[i])),
+        );
       }
     }
   });
@@ -323,7 +349,10 @@ describe('cast, copy, copyInto', () => {
         expectArray(out.buffer, values(x));
         const c = output('float32', shape);
         be.cast(x, c);
-        expectArray(c.buffer, values(x).map((v) => Math.fround(v)));
+        expectArray(
+          c.buffer,
+          values(x).map((v) => Math.fround(v)),
+        );
       }
     }
   });
@@ -339,11 +368,13 @@ describe('cast, copy, copyInto', () => {
           be.copyInto(dst, src);
           expectArray(values(dst), values(src));
           // Elements outside the view are untouched.
-          const touched = new Set([...indices(shape)].map((i) => {
-            let p = dst.offset;
-            for (let d = 0; d < i.length; d++) p += i[d] * dst.strides[d];
-            return p;
-          }));
+          const touched = new Set(
+            [...indices(shape)].map((i) => {
+              let p = dst.offset;
+              for (let d = 0; d < i.length; d++) p += i[d] * dst.strides[d];
+              return p;
+            }),
+          );
           for (let p = 0; p < before.length; p++) {
             if (!touched.has(p)) expect(dst.buffer[p]).toBe(before[p]);
           }
@@ -405,7 +436,11 @@ describe('reduce', () => {
             const out = output(dtype, ref.shape);
             be.reduce(op, x, axes, out);
             const tol = dtype === 'int32' ? 0 : 1e-6;
-            expectArray(out.buffer, ref.data.map((v) => stored(dtype, v)), tol);
+            expectArray(
+              out.buffer,
+              ref.data.map((v) => stored(dtype, v)),
+              tol,
+            );
           }
         }
       });
@@ -526,8 +561,16 @@ function matrix(dtype: DType, batch: number, R: number, C: number, kind: string)
 
 describe('matmul', () => {
   const sizes: [number, number, number, number][] = [
-    [1, 1, 1, 1], [1, 32, 2, 16], [2, 5, 7, 9], [1, 33, 17, 65], [3, 4, 4, 4], [1, 3, 20, 30],
-    [1, 30, 20, 3], [1, 1, 64, 1], [1, 70, 300, 45], [2, 64, 64, 64],
+    [1, 1, 1, 1],
+    [1, 32, 2, 16],
+    [2, 5, 7, 9],
+    [1, 33, 17, 65],
+    [3, 4, 4, 4],
+    [1, 3, 20, 30],
+    [1, 30, 20, 3],
+    [1, 1, 64, 1],
+    [1, 70, 300, 45],
+    [2, 64, 64, 64],
   ];
   const kinds = ['contiguous', 'transposed', 'broadcast', 'offset', 'strided'];
   for (const dtype of ['float32', 'float64', 'int32'] as const) {
@@ -575,7 +618,11 @@ describe('matmul', () => {
 describe('fused linear', () => {
   for (const act of Object.keys(ACTIVATION_REF) as FusedActivation[]) {
     it(`act = ${act}, with and without bias, transposed weights`, () => {
-      for (const [M, K, N] of [[32, 2, 16], [8, 40, 3], [50, 30, 70]]) {
+      for (const [M, K, N] of [
+        [32, 2, 16],
+        [8, 40, 3],
+        [50, 30, 70],
+      ]) {
         for (const withBias of [true, false]) {
           for (const dtype of ['float32', 'float64'] as const) {
             const x = makeView(dtype, [M, K], 'offset');
@@ -674,7 +721,10 @@ describe('fill, iota, random', () => {
   it('random matches the Philox reference bit for bit', () => {
     const key: [number, number] = [0x12345678, 0x9abcdef0];
     const cases: [Parameters<typeof be.random>[0], DType][] = [
-      ['uniform', 'float32'], ['uniform', 'float64'], ['normal', 'float64'], ['normal', 'float32'],
+      ['uniform', 'float32'],
+      ['uniform', 'float64'],
+      ['normal', 'float64'],
+      ['normal', 'float32'],
       ['bits', 'int32'],
     ];
     for (const [kind, dtype] of cases) {
@@ -683,7 +733,10 @@ describe('fill, iota, random', () => {
         be.random(kind, key, 5, out);
         const ref = new Float64Array(n);
         fillRandom(kind, key, 5, ref);
-        expectArray(out.buffer, Array.from(ref, (v) => stored(dtype, v)));
+        expectArray(
+          out.buffer,
+          Array.from(ref, (v) => stored(dtype, v)),
+        );
       }
     }
   });

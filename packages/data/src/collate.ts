@@ -2,7 +2,15 @@
 import { type DType, type DataArray, NNError, ShapeError, type Tensor, isTensor, stack, tensor } from '@nn/tensor';
 
 type TypedArray =
-  | Float32Array | Float64Array | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array;
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array;
 
 /** The batch type `defaultCollate` makes from samples of type T. */
 export type Collated<T> = T extends Tensor
@@ -41,7 +49,9 @@ function collateAt(samples: readonly unknown[], path: string): unknown {
   const first = samples[0];
   const where = path === '' ? '' : ` at ${path}`;
   const mismatch = (i: number): never => {
-    throw new NNError(`defaultCollate: sample ${i}${where} is ${describe(samples[i])} but sample 0 is ${describe(first)}; samples must have the same structure`);
+    throw new NNError(
+      `defaultCollate: sample ${i}${where} is ${describe(samples[i])} but sample 0 is ${describe(first)}; samples must have the same structure`,
+    );
   };
   if (isTensor(first)) {
     for (let i = 0; i < samples.length; i++) {
@@ -73,12 +83,20 @@ function collateAt(samples: readonly unknown[], path: string): unknown {
   if (ArrayBuffer.isView(first) && !(first instanceof DataView)) {
     const len = (first as TypedArray).length;
     const dtype = typedDType(first);
-    const out = (dtype === 'float32' ? new Float32Array(samples.length * len) : dtype === 'float64' ? new Float64Array(samples.length * len) : new Int32Array(samples.length * len)) as DataArray;
+    const out = (
+      dtype === 'float32'
+        ? new Float32Array(samples.length * len)
+        : dtype === 'float64'
+          ? new Float64Array(samples.length * len)
+          : new Int32Array(samples.length * len)
+    ) as DataArray;
     for (let i = 0; i < samples.length; i++) {
       const a = samples[i];
       if (!ArrayBuffer.isView(a) || a.constructor !== first.constructor) mismatch(i);
       if ((a as TypedArray).length !== len) {
-        throw new ShapeError(`defaultCollate: cannot stack samples${where}: sample ${i} has length ${(a as TypedArray).length} but sample 0 has ${len}`);
+        throw new ShapeError(
+          `defaultCollate: cannot stack samples${where}: sample ${i} has length ${(a as TypedArray).length} but sample 0 has ${len}`,
+        );
       }
       out.set(a as TypedArray, i * len);
     }
@@ -90,12 +108,20 @@ function collateAt(samples: readonly unknown[], path: string): unknown {
       const a = samples[i];
       if (!Array.isArray(a)) mismatch(i);
       if ((a as unknown[]).length !== len) {
-        throw new NNError(`defaultCollate: sample ${i}${where} has ${(a as unknown[]).length} elements but sample 0 has ${len}; each element of a sample must have consistent size`);
+        throw new NNError(
+          `defaultCollate: sample ${i}${where} has ${(a as unknown[]).length} elements but sample 0 has ${len}; each element of a sample must have consistent size`,
+        );
       }
     }
     const out: unknown[] = [];
     try {
-      for (let k = 0; k < len; k++) out.push(collateAt(samples.map((s) => (s as unknown[])[k]), `${path}[${k}]`));
+      for (let k = 0; k < len; k++)
+        out.push(
+          collateAt(
+            samples.map((s) => (s as unknown[])[k]),
+            `${path}[${k}]`,
+          ),
+        );
     } catch (e) {
       disposeBatch(out);
       throw e;
@@ -114,7 +140,11 @@ function collateAt(samples: readonly unknown[], path: string): unknown {
     }
     const out: Record<string, unknown> = {};
     try {
-      for (const k of keys) out[k] = collateAt(samples.map((s) => (s as Record<string, unknown>)[k]), `${path}.${k}`);
+      for (const k of keys)
+        out[k] = collateAt(
+          samples.map((s) => (s as Record<string, unknown>)[k]),
+          `${path}.${k}`,
+        );
     } catch (e) {
       disposeBatch(out);
       throw e;

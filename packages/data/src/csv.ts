@@ -126,7 +126,9 @@ function parseRecords(text: string, start: number, firstLine: number, delim: num
         }
         const c = text.charCodeAt(i);
         if (i < n && c !== delim && c !== LF && c !== CR) {
-          fail(`line ${line}, column ${fields.length + 1}: unexpected '${text[i]}' after a closing quote (quote the whole field, doubling inner quotes)`);
+          fail(
+            `line ${line}, column ${fields.length + 1}: unexpected '${text[i]}' after a closing quote (quote the whole field, doubling inner quotes)`,
+          );
         }
       } else {
         let j = i;
@@ -161,11 +163,16 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
   const { header = 'auto', delimiter = ',', skipLines = 0, dtype = 'float32' } = options;
   if (typeof text !== 'string') throw new ValueRangeError('parseCsv: text must be a string');
   if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-    throw new ValueRangeError(`readCsv: delimiter must be a single character other than '"' and line breaks, got ${JSON.stringify(delimiter)}`);
+    throw new ValueRangeError(
+      `readCsv: delimiter must be a single character other than '"' and line breaks, got ${JSON.stringify(delimiter)}`,
+    );
   }
-  if (!Number.isInteger(skipLines) || skipLines < 0) throw new ValueRangeError(`readCsv: skipLines must be a non-negative integer, got ${String(skipLines)}`);
-  if (header !== true && header !== false && header !== 'auto') throw new ValueRangeError(`readCsv: header must be true, false or 'auto', got ${String(header)}`);
-  if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'int32') throw new ValueRangeError(`readCsv: dtype must be 'float32', 'float64' or 'int32', got ${String(dtype)}`);
+  if (!Number.isInteger(skipLines) || skipLines < 0)
+    throw new ValueRangeError(`readCsv: skipLines must be a non-negative integer, got ${String(skipLines)}`);
+  if (header !== true && header !== false && header !== 'auto')
+    throw new ValueRangeError(`readCsv: header must be true, false or 'auto', got ${String(header)}`);
+  if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'int32')
+    throw new ValueRangeError(`readCsv: dtype must be 'float32', 'float64' or 'int32', got ${String(dtype)}`);
 
   let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   for (let s = 0; s < skipLines && start < text.length; s++) {
@@ -184,23 +191,27 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
   let hasHeader: boolean;
   if (header === 'auto') {
     const second = end > 1 ? records[1]?.fields : undefined;
-    hasHeader = second !== undefined
-      ? first.some((f, j) => {
-        const below = second[j];
-        return parseNumber(f) === undefined && below !== undefined && parseNumber(below) !== undefined;
-      })
-      : first.some((f) => parseNumber(f) === undefined);
+    hasHeader =
+      second !== undefined
+        ? first.some((f, j) => {
+            const below = second[j];
+            return parseNumber(f) === undefined && below !== undefined && parseNumber(below) !== undefined;
+          })
+        : first.some((f) => parseNumber(f) === undefined);
   } else hasHeader = header;
   const names = hasHeader ? first.map((f) => f.trim()) : Array.from({ length: ncols }, (_, j) => String(j));
 
   const resolve = (spec: string | number, what: string): number => {
     if (typeof spec === 'number') {
       if (!Number.isInteger(spec) || spec < -ncols || spec >= ncols) {
-        throw new ValueRangeError(`readCsv: ${what} ${spec} is out of range for ${ncols} columns (valid: 0 to ${ncols - 1}, or -1 to -${ncols} from the end)`);
+        throw new ValueRangeError(
+          `readCsv: ${what} ${spec} is out of range for ${ncols} columns (valid: 0 to ${ncols - 1}, or -1 to -${ncols} from the end)`,
+        );
       }
       return spec < 0 ? spec + ncols : spec;
     }
-    if (typeof spec !== 'string') throw new ValueRangeError(`readCsv: ${what} must be a column name or a 0-based index, got ${String(spec)}`);
+    if (typeof spec !== 'string')
+      throw new ValueRangeError(`readCsv: ${what} must be a column name or a 0-based index, got ${String(spec)}`);
     if (!hasHeader) throw new ValueRangeError(`readCsv: ${what} '${spec}' is a name, but the CSV has no header line; use a 0-based index`);
     const j = names.indexOf(spec);
     if (j < 0) throw new ValueRangeError(`readCsv: ${what} '${spec}' not found; the columns are ${names.map((s) => `'${s}'`).join(', ')}`);
@@ -273,7 +284,9 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
         const why = misfit(numbers[r]!, text, ld);
         if (why === undefined) continue;
         const hint = ld === 'float64' ? '' : "; labelDtype 'float64' holds it";
-        fail(`${cellName(line, labelIdx)}: label '${text}' ${why} (labelDtype '${ld}'${labelDtype === undefined ? ', inferred' : ''})${hint}`);
+        fail(
+          `${cellName(line, labelIdx)}: label '${text}' ${why} (labelDtype '${ld}'${labelDtype === undefined ? ', inferred' : ''})${hint}`,
+        );
       }
     }
     y = tensor(ld === 'int32' ? Int32Array.from(numbers) : ld === 'float64' ? numbers : Float32Array.from(numbers));
@@ -300,7 +313,9 @@ export async function readCsv(source: CsvSource, options: CsvOptions = {}): Prom
   if (typeof source === 'string' && /[\r\n]/.test(source)) return parseCsv(source, options);
   const bytes = await maybeGunzip('readCsv', await readBytes('readCsv', source), maxBytes);
   if (bytes.byteLength > maxBytes) {
-    throw new DataFormatError(`readCsv: the CSV text has ${bytes.byteLength.toLocaleString('en-US')} bytes, more than maxBytes = ${maxBytes.toLocaleString('en-US')}`);
+    throw new DataFormatError(
+      `readCsv: the CSV text has ${bytes.byteLength.toLocaleString('en-US')} bytes, more than maxBytes = ${maxBytes.toLocaleString('en-US')}`,
+    );
   }
   return parseCsv(new TextDecoder().decode(bytes), options);
 }

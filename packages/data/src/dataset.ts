@@ -143,7 +143,8 @@ export class ConcatDataset<T> implements Dataset<T> {
  * first split; otherwise the values are lengths that must sum to n.
  */
 export function splitLengths(n: number, lengths: readonly number[]): number[] {
-  if (!Array.isArray(lengths) || lengths.length === 0) throw new ValueRangeError('randomSplit: lengths must be a non-empty array of fractions or lengths');
+  if (!Array.isArray(lengths) || lengths.length === 0)
+    throw new ValueRangeError('randomSplit: lengths must be a non-empty array of fractions or lengths');
   for (const [i, v] of lengths.entries()) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
       throw new ValueRangeError(`randomSplit: lengths[${i}] = ${String(v)} must be a non-negative number`);

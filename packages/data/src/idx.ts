@@ -66,13 +66,15 @@ function readHeader(op: string, bytes: Uint8Array): Header | null {
   const expected = headerBytes + count * type.bytes;
   // Else a gzip bomb with a header claiming terabytes would still inflate until memory runs out.
   if (expected > MAX_BYTES) {
-    fail(op, `the header claims ${dims.join('x')} ${type.name} values (${expected} bytes), more than the ${MAX_BYTES} bytes a typed array can hold; is the header corrupt?`);
+    fail(
+      op,
+      `the header claims ${dims.join('x')} ${type.name} values (${expected} bytes), more than the ${MAX_BYTES} bytes a typed array can hold; is the header corrupt?`,
+    );
   }
   return { type, dims, headerBytes, count, expected };
 }
 
-const describeHeader = (h: Header): string =>
-  `a ${h.headerBytes}-byte header and ${h.dims.join('x')} ${h.type.name} values`;
+const describeHeader = (h: Header): string => `a ${h.headerBytes}-byte header and ${h.dims.join('x')} ${h.type.name} values`;
 
 interface Decoded {
   dims: number[];
@@ -104,7 +106,10 @@ function decode(op: string, bytes: Uint8Array, options: IdxOptions): Decoded {
   const { type, dims, headerBytes, count, expected } = header;
   if (n < expected) fail(op, `truncated file: expected ${expected} bytes (${describeHeader(header)}), got ${n}`);
   if (n > expected) {
-    fail(op, `the file has ${n} bytes but its header (${dims.join('x')} ${type.name} values) accounts for ${expected}; ${n - expected} unexpected trailing bytes`);
+    fail(
+      op,
+      `the file has ${n} bytes but its header (${dims.join('x')} ${type.name} values) accounts for ${expected}; ${n - expected} unexpected trailing bytes`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dtype = options.dtype ?? (type.float || scale !== undefined ? 'float32' : 'int32');
@@ -125,10 +130,13 @@ function decode(op: string, bytes: Uint8Array, options: IdxOptions): Decoded {
   const s = scale ?? 1;
   for (let i = 0, at = headerBytes; i < count; i++, at += type.bytes) {
     const v =
-      type.name === 'int16' ? view.getInt16(at, false)
-      : type.name === 'int32' ? view.getInt32(at, false)
-      : type.name === 'float32' ? view.getFloat32(at, false)
-      : view.getFloat64(at, false);
+      type.name === 'int16'
+        ? view.getInt16(at, false)
+        : type.name === 'int32'
+          ? view.getInt32(at, false)
+          : type.name === 'float32'
+            ? view.getFloat32(at, false)
+            : view.getFloat64(at, false);
     out[i] = dtype === 'int32' ? Math.trunc(v) : v * s;
   }
   return { dims, data: out };
@@ -191,7 +199,9 @@ async function gunzipIdx(op: string, bytes: Uint8Array): Promise<Uint8Array> {
     }
   } catch (e) {
     if (e instanceof DataFormatError) throw e;
-    throw new DataFormatError(`${op}: cannot decompress the gzip data (${(e as Error).message}); the file may be truncated or corrupt`, { cause: e });
+    throw new DataFormatError(`${op}: cannot decompress the gzip data (${(e as Error).message}); the file may be truncated or corrupt`, {
+      cause: e,
+    });
   }
   return concat(chunks, total);
 }
@@ -272,14 +282,19 @@ export async function loadMnistLike(dir: string | URL, options: MnistLikeOptions
   if (split !== 'train' && split !== 'test') throw new ValueRangeError(`${op}: split must be 'train' or 'test', got ${String(split)}`);
   const prefix = split === 'train' ? 'train' : 't10k';
   // Read both at once, but report a problem with the images first, whichever read fails first.
-  const [imgRead, labRead] = await Promise.allSettled([readFirst(op, dir, `${prefix}-images-idx3-ubyte`), readFirst(op, dir, `${prefix}-labels-idx1-ubyte`)]);
+  const [imgRead, labRead] = await Promise.allSettled([
+    readFirst(op, dir, `${prefix}-images-idx3-ubyte`),
+    readFirst(op, dir, `${prefix}-labels-idx1-ubyte`),
+  ]);
   if (imgRead.status === 'rejected') throw imgRead.reason;
   if (labRead.status === 'rejected') throw labRead.reason;
   const [img, lab] = [imgRead.value, labRead.value];
   const images = decode(`${op} (${img.file})`, img.bytes, { dtype: 'float32', scale: 1 / 255 });
   const labels = decode(`${op} (${lab.file})`, lab.bytes, { dtype: 'int32' });
-  if (images.dims.length !== 3) fail(op, `${img.file} holds a ${images.dims.length}-dimensional array [${images.dims.join(',')}]; expected images [n, rows, cols]`);
-  if (labels.dims.length !== 1) fail(op, `${lab.file} holds a ${labels.dims.length}-dimensional array [${labels.dims.join(',')}]; expected labels [n]`);
+  if (images.dims.length !== 3)
+    fail(op, `${img.file} holds a ${images.dims.length}-dimensional array [${images.dims.join(',')}]; expected images [n, rows, cols]`);
+  if (labels.dims.length !== 1)
+    fail(op, `${lab.file} holds a ${labels.dims.length}-dimensional array [${labels.dims.join(',')}]; expected labels [n]`);
   const [n = 0, rows = 0, cols = 0] = images.dims; // 3 dims: checked above
   if (labels.dims[0] !== n) fail(op, `${img.file} has ${n} images but ${lab.file} has ${labels.dims[0]} labels`);
   return {

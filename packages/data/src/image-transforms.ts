@@ -4,7 +4,22 @@
  * tensor ops (pad, narrow views, indexSelect, where), so they run on any backend without reading
  * data back; only the random draws happen on the host, from a Philox stream.
  */
-import { DTypeError, NNError, ShapeError, type Tensor, ValueRangeError, concat, getRngState, indexSelect, isTensor, pad, setRngState, tensor, tidy, where } from '@nn/tensor';
+import {
+  DTypeError,
+  NNError,
+  ShapeError,
+  type Tensor,
+  ValueRangeError,
+  concat,
+  getRngState,
+  indexSelect,
+  isTensor,
+  pad,
+  setRngState,
+  tensor,
+  tidy,
+  where,
+} from '@nn/tensor';
 import { fillRandom } from '@nn/tensor/backend';
 import { PhiloxStream, checkSeed } from './random.js';
 
@@ -79,7 +94,9 @@ function paddingLTRB(op: string, padding: unknown): [number, number, number, num
   const p = typeof padding === 'number' ? [padding] : padding;
   const ok = Array.isArray(p) && [1, 2, 4].includes(p.length) && p.every((v) => Number.isInteger(v) && v >= 0);
   if (!ok) {
-    throw new ValueRangeError(`${op}: padding must be a non-negative integer, [leftRight, topBottom] or [left, top, right, bottom], got ${JSON.stringify(padding)}`);
+    throw new ValueRangeError(
+      `${op}: padding must be a non-negative integer, [leftRight, topBottom] or [left, top, right, bottom], got ${JSON.stringify(padding)}`,
+    );
   }
   const [a, b = a, c = a, d = b] = p as [number, ...number[]]; // 1, 2 or 4 entries
   return [a, b, c, d];
@@ -103,12 +120,21 @@ function padIndex(op: string, n: number, before: number, after: number, mode: Ex
  * differs from one mirror).
  */
 function padImage(
-  op: string, x: Tensor, { h, w }: ImageDims, [l, t, r, b]: readonly [number, number, number, number], extra: readonly [number, number], mode: PaddingMode, fill: number,
+  op: string,
+  x: Tensor,
+  { h, w }: ImageDims,
+  [l, t, r, b]: readonly [number, number, number, number],
+  extra: readonly [number, number],
+  mode: PaddingMode,
+  fill: number,
 ): Tensor {
   const [ex, ey] = extra;
   if (mode === 'constant') return pad(x, [l + ex, r + ex, t + ey, b + ey], fill);
   let out = x;
-  for (const [dim, n, before, after, more] of [[-2, h, t, b, ey], [-1, w, l, r, ex]] as const) {
+  for (const [dim, n, before, after, more] of [
+    [-2, h, t, b, ey],
+    [-1, w, l, r, ex],
+  ] as const) {
     if (before + after + more === 0) continue;
     let idx = padIndex(op, n, before, after, mode);
     if (more > 0) {
@@ -170,7 +196,9 @@ export class RandomCrop implements Transform {
     this.size = sizePair(op, size);
     this.padding = paddingLTRB(op, padding);
     if (!['constant', 'reflect', 'edge', 'symmetric'].includes(paddingMode)) {
-      throw new ValueRangeError(`${op}: paddingMode must be 'constant', 'reflect', 'edge' or 'symmetric', got ${JSON.stringify(paddingMode)}`);
+      throw new ValueRangeError(
+        `${op}: paddingMode must be 'constant', 'reflect', 'edge' or 'symmetric', got ${JSON.stringify(paddingMode)}`,
+      );
     }
     if (typeof fill !== 'number' || Number.isNaN(fill)) throw new ValueRangeError(`${op}: fill must be a number, got ${String(fill)}`);
     this.paddingMode = paddingMode;
@@ -203,7 +231,10 @@ export class RandomCrop implements Transform {
         img.narrow(-2, Math.floor(u[4 * i]! * (Hp - h + 1)), h).narrow(-1, Math.floor(u[4 * i + 1]! * (Wp - w + 1)), w);
       if (x.ndim === 3) return crop(padded, 0);
       if (n === 0) return padded.narrow(-2, 0, h).narrow(-1, 0, w);
-      return concat(Array.from({ length: n }, (_, i) => crop(padded.narrow(0, i, 1), i)), 0);
+      return concat(
+        Array.from({ length: n }, (_, i) => crop(padded.narrow(0, i, 1), i)),
+        0,
+      );
     });
   }
 }
@@ -235,7 +266,10 @@ class RandomFlip implements Transform {
     return tidy(() => {
       if (!flips.includes(true)) return view(x);
       const size = this.dim === -1 ? w : h;
-      const reversed = tensor(Int32Array.from({ length: size }, (_, i) => size - 1 - i), { backend: x.backend.name });
+      const reversed = tensor(
+        Int32Array.from({ length: size }, (_, i) => size - 1 - i),
+        { backend: x.backend.name },
+      );
       const flipped = indexSelect(x, this.dim, reversed);
       if (!flips.includes(false)) return flipped;
       // A batch with some images flipped: pick per image with a [N, 1, 1, 1] mask.
@@ -335,7 +369,10 @@ export class Normalize implements Transform {
     if (x.dtype !== 'float32' && x.dtype !== 'float64') {
       throw new DTypeError(`${op}: needs a float image, got ${x.dtype} (e.g. x.cast('float32').div(255) first)`);
     }
-    for (const [name, v] of [['mean', this.mean], ['std', this.std]] as const) {
+    for (const [name, v] of [
+      ['mean', this.mean],
+      ['std', this.std],
+    ] as const) {
       if (v.length !== 1 && v.length !== c) {
         throw new ShapeError(`${op}: ${name} has ${v.length} values but the image has ${c} channels (shape ${fmt(x.shape)})`);
       }

@@ -92,10 +92,13 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
       throw new ValueRangeError(`DataLoader: dataset.length must be a non-negative integer, got ${String(dataset.length)}`);
     }
     const { batchSize = 1, shuffle = false, dropLast = false, collate, seed, prefetch = 0 } = options;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueRangeError(`DataLoader: batchSize must be a positive integer, got ${String(batchSize)}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new ValueRangeError(`DataLoader: batchSize must be a positive integer, got ${String(batchSize)}`);
     const ahead = prefetch === true ? 1 : prefetch === false ? 0 : prefetch;
-    if (!Number.isInteger(ahead) || ahead < 0) throw new ValueRangeError(`DataLoader: prefetch must be a non-negative integer or a boolean, got ${String(prefetch)}`);
-    if (collate !== undefined && typeof collate !== 'function') throw new NNError('DataLoader: collate must be a function (samples) => batch');
+    if (!Number.isInteger(ahead) || ahead < 0)
+      throw new ValueRangeError(`DataLoader: prefetch must be a non-negative integer or a boolean, got ${String(prefetch)}`);
+    if (collate !== undefined && typeof collate !== 'function')
+      throw new NNError('DataLoader: collate must be a function (samples) => batch');
     this.dataset = dataset;
     this.batchSize = batchSize;
     this.shuffle = shuffle;

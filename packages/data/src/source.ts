@@ -53,7 +53,9 @@ export async function readBytes(op: string, source: ByteSource): Promise<Uint8Ar
     return fetchBytes(op, source.href);
   }
   if (typeof source !== 'string') {
-    throw new NNError(`${op}: source must be a path, a URL, a Uint8Array or an ArrayBuffer, got ${source === null ? 'null' : typeof source}`);
+    throw new NNError(
+      `${op}: source must be a path, a URL, a Uint8Array or an ArrayBuffer, got ${source === null ? 'null' : typeof source}`,
+    );
   }
   if (fs !== undefined) return readFile(op, fs, source, source);
   return fetchBytes(op, source); // browsers: a path is a URL relative to the page
@@ -77,7 +79,8 @@ async function fetchBytes(op: string, url: string): Promise<Uint8Array> {
   } catch (e) {
     throw new DataSourceError(`${op}: fetching ${url} failed: ${(e as Error).message}`, false, { cause: e });
   }
-  if (!res.ok) throw new DataSourceError(`${op}: fetching ${url} failed: HTTP ${res.status} ${res.statusText}`.trimEnd(), res.status === 404);
+  if (!res.ok)
+    throw new DataSourceError(`${op}: fetching ${url} failed: HTTP ${res.status} ${res.statusText}`.trimEnd(), res.status === 404);
   return new Uint8Array(await res.arrayBuffer());
 }
 
@@ -93,7 +96,9 @@ export function isGzip(bytes: Uint8Array): boolean {
 export async function maybeGunzip(op: string, bytes: Uint8Array, maxBytes = Number.POSITIVE_INFINITY): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
   const tooLarge = () =>
-    new DataFormatError(`${op}: the gzip data inflates to more than maxBytes = ${maxBytes.toLocaleString('en-US')} bytes; pass a larger { maxBytes } if the file is genuine`);
+    new DataFormatError(
+      `${op}: the gzip data inflates to more than maxBytes = ${maxBytes.toLocaleString('en-US')} bytes; pass a larger { maxBytes } if the file is genuine`,
+    );
   try {
     const zlib = builtin('node:zlib');
     if (zlib !== undefined) {
@@ -123,6 +128,8 @@ export async function maybeGunzip(op: string, bytes: Uint8Array, maxBytes = Numb
     return out;
   } catch (e) {
     if (e instanceof DataFormatError) throw e;
-    throw new DataFormatError(`${op}: cannot decompress the gzip data (${(e as Error).message}); the file may be truncated or corrupt`, { cause: e });
+    throw new DataFormatError(`${op}: cannot decompress the gzip data (${(e as Error).message}); the file may be truncated or corrupt`, {
+      cause: e,
+    });
   }
 }

@@ -32,12 +32,14 @@ export interface SyntheticData {
 const isList = (v: unknown): boolean => Array.isArray(v);
 
 function checkN(op: string, n: unknown, min = 1): number {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) throw new ValueRangeError(`${op}: n must be an integer >= ${min}, got ${String(n)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min)
+    throw new ValueRangeError(`${op}: n must be an integer >= ${min}, got ${String(n)}`);
   return n;
 }
 
 function checkNonNeg(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ValueRangeError(`${op}: ${name} must be a finite number >= 0, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw new ValueRangeError(`${op}: ${name} must be a finite number >= 0, got ${String(v)}`);
   return v;
 }
 
@@ -105,10 +107,14 @@ export function makeRegression(options: RegressionOptions): SyntheticData {
   const W = new Float64Array(d * k);
   for (let i = 0; i < d; i++) {
     const row = matrix ? w[i] : [w[i]];
-    if (!Array.isArray(row) || row.length !== k) throw new ValueRangeError(`${op}: weights must be rectangular; row ${i} has ${Array.isArray(row) ? row.length : 'no'} entries, expected ${k}`);
+    if (!Array.isArray(row) || row.length !== k)
+      throw new ValueRangeError(
+        `${op}: weights must be rectangular; row ${i} has ${Array.isArray(row) ? row.length : 'no'} entries, expected ${k}`,
+      );
     for (let j = 0; j < k; j++) {
       const v = row[j];
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueRangeError(`${op}: weights must be finite numbers, got ${String(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new ValueRangeError(`${op}: weights must be finite numbers, got ${String(v)}`);
       W[i * k + j] = v;
     }
   }
@@ -122,7 +128,8 @@ export function makeRegression(options: RegressionOptions): SyntheticData {
   let xs: Float32Array;
   if (options.xRange !== undefined) {
     const [lo, hi] = options.xRange;
-    if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo <= hi)) throw new ValueRangeError(`${op}: xRange must be [low, high] with low <= high`);
+    if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo <= hi))
+      throw new ValueRangeError(`${op}: xRange must be [low, high] with low <= high`);
     xs = Float32Array.from(rng.uniform(n * d), (u) => lo + (hi - lo) * u);
   } else xs = Float32Array.from(rng.normal(n * d));
   const eps = rng.normal(n * k);
@@ -147,7 +154,10 @@ export interface GaussiansOptions extends SyntheticOptions {
 /** Gaussian blobs, class c around centers[c] with std `noise` (default 0.5): binary labels by default. */
 export function makeGaussians(options: GaussiansOptions): SyntheticData {
   const op = 'makeGaussians';
-  const centers: readonly (readonly number[])[] = options.centers ?? [[-1, -1], [1, 1]];
+  const centers: readonly (readonly number[])[] = options.centers ?? [
+    [-1, -1],
+    [1, 1],
+  ];
   if (!isList(centers) || centers.length === 0) throw new ValueRangeError(`${op}: centers must be a non-empty array of points`);
   const d = centers[0]!.length; // centers is not empty (checked above)
   if (d === 0 || centers.some((c) => c.length !== d || c.some((v) => !Number.isFinite(v)))) {
@@ -179,7 +189,12 @@ export function makeXor(options: SyntheticOptions): SyntheticData {
   const op = 'makeXor';
   const n = checkN(op, options.n, 4);
   const noise = checkNonNeg(op, 'noise', options.noise ?? 0.2);
-  const corners = [[1, 1, 0], [-1, -1, 0], [1, -1, 1], [-1, 1, 1]] as const;
+  const corners = [
+    [1, 1, 0],
+    [-1, -1, 0],
+    [1, -1, 1],
+    [-1, 1, 1],
+  ] as const;
   const rng = streamFor(op, options.seed);
   const eps = rng.normal(n * 2);
   const xs = new Float32Array(n * 2);
@@ -244,7 +259,8 @@ export interface SpiralOptions extends SyntheticOptions {
 export function makeSpiral(options: SpiralOptions): SyntheticData {
   const op = 'makeSpiral';
   const classes = options.classes ?? 2;
-  if (!Number.isInteger(classes) || classes < 1) throw new ValueRangeError(`${op}: classes must be a positive integer, got ${String(classes)}`);
+  if (!Number.isInteger(classes) || classes < 1)
+    throw new ValueRangeError(`${op}: classes must be a positive integer, got ${String(classes)}`);
   const n = checkN(op, options.n, classes);
   const noise = checkNonNeg(op, 'noise', options.noise ?? 0.1);
   const turns = checkNonNeg(op, 'turns', options.turns ?? 1);

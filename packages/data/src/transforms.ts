@@ -1,5 +1,17 @@
 /** Feature scaling fitted on training data (Standardize, MinMaxScale) and oneHot. */
-import { type DType, DTypeError, NNError, ShapeError, type Tensor, ValueRangeError, isTensor, keep, oneHot as tOneHot, tidy, where } from '@nn/tensor';
+import {
+  type DType,
+  DTypeError,
+  NNError,
+  ShapeError,
+  type Tensor,
+  ValueRangeError,
+  isTensor,
+  keep,
+  oneHot as tOneHot,
+  tidy,
+  where,
+} from '@nn/tensor';
 
 /** Options of `Standardize.fit` and `MinMaxScale.fit`. */
 export interface FitOptions {
@@ -177,7 +189,12 @@ export class MinMaxScale {
     checkApply('MinMaxScale.inverse', y, this.min.shape, this.fitShape);
     const [a, b] = this.range;
     return tidy(() => {
-      const unit = a === 0 && b === 1 ? asFloat(y) : asFloat(y).sub(a).div(b - a);
+      const unit =
+        a === 0 && b === 1
+          ? asFloat(y)
+          : asFloat(y)
+              .sub(a)
+              .div(b - a);
       return unit.mul(this.scale).add(this.min);
     });
   }

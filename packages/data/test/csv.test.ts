@@ -42,7 +42,10 @@ describe('readCsv', () => {
   });
   it('detects a missing header and names columns by index', async () => {
     const { x, y, columns } = await readCsv('1,2,3\n4,5,6\n', { labelColumn: -1 });
-    expect(x.arraySync()).toEqual([[1, 2], [4, 5]]);
+    expect(x.arraySync()).toEqual([
+      [1, 2],
+      [4, 5],
+    ]);
     expect(y!.arraySync()).toEqual([3, 6]);
     expect(columns).toEqual(['0', '1']);
     expect(parseCsv('a,b\n1,2').columns).toEqual(['a', 'b']);
@@ -57,8 +60,12 @@ describe('readCsv', () => {
     expect(() => parseCsv(IRIS, { columns: ['petal'] })).toThrow(
       "readCsv: column 'petal' not found; the columns are 'sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species'",
     );
-    expect(() => parseCsv('1,2\n3,4', { labelColumn: 'y' })).toThrow("readCsv: labelColumn 'y' is a name, but the CSV has no header line; use a 0-based index");
-    expect(() => parseCsv('1,2\n3,4', { columns: [2] })).toThrow('readCsv: column 2 is out of range for 2 columns (valid: 0 to 1, or -1 to -2 from the end)');
+    expect(() => parseCsv('1,2\n3,4', { labelColumn: 'y' })).toThrow(
+      "readCsv: labelColumn 'y' is a name, but the CSV has no header line; use a 0-based index",
+    );
+    expect(() => parseCsv('1,2\n3,4', { columns: [2] })).toThrow(
+      'readCsv: column 2 is out of range for 2 columns (valid: 0 to 1, or -1 to -2 from the end)',
+    );
   });
   it('names the line, column and text of a bad cell', () => {
     const bad = IRIS.replace('6.4,3.2,4.5', '6.4,3.2,abc');
@@ -77,16 +84,25 @@ describe('readCsv', () => {
     expect(() => parseCsv('1,2\n\n3,4\n')).toThrow('readCsv: line 2 is empty (expected 2 fields)');
   });
   it('allows empty trailing lines, CRLF, a BOM and other delimiters', () => {
-    expect(parseCsv('1,2\r\n3,4\r\n\r\n\n').x.arraySync()).toEqual([[1, 2], [3, 4]]);
+    expect(parseCsv('1,2\r\n3,4\r\n\r\n\n').x.arraySync()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(parseCsv('\uFEFFa;b\n1;2', { delimiter: ';' }).columns).toEqual(['a', 'b']);
-    expect(parseCsv('1\t2\n3\t4', { delimiter: '\t' }).x.arraySync()).toEqual([[1, 2], [3, 4]]);
+    expect(parseCsv('1\t2\n3\t4', { delimiter: '\t' }).x.arraySync()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(parseCsv('x\nnan\ninf\n-1e3\n', {}).x.arraySync()).toEqual([[Number.NaN], [Number.POSITIVE_INFINITY], [-1000]]);
   });
   it('handles quoted fields (RFC 4180): delimiters, line breaks and doubled quotes inside quotes', () => {
     const text = 'name,"a, b","say ""hi"""\n"1.5","2",3\n4,"5",6\n';
     const { x, columns } = parseCsv(text);
     expect(columns).toEqual(['name', 'a, b', 'say "hi"']);
-    expect(x.arraySync()).toEqual([[1.5, 2, 3], [4, 5, 6]]);
+    expect(x.arraySync()).toEqual([
+      [1.5, 2, 3],
+      [4, 5, 6],
+    ]);
     // a quoted line break: later line numbers stay right
     const multi = 'label,"multi\nline header"\n1,2\n3,oops\n';
     expect(() => parseCsv(multi)).toThrow("readCsv: line 4, column 2 ('multi\nline header'): 'oops' is not a number");
@@ -104,7 +120,9 @@ describe('readCsv', () => {
       "readCsv: line 3, column 2 ('t'): 'two' is not a number (expected a decimal number such as 3, -1.5 or 2e-3, or nan / inf); the labels above are numbers",
     );
     expect(parseCsv('a\n1\n2', { dtype: 'int32' }).x.dtype).toBe('int32');
-    expect(() => parseCsv('a\n1\n2.5', { dtype: 'int32' })).toThrow("readCsv: line 3, column 1 ('a'): '2.5' is not an integer (dtype 'int32')");
+    expect(() => parseCsv('a\n1\n2.5', { dtype: 'int32' })).toThrow(
+      "readCsv: line 3, column 1 ('a'): '2.5' is not an integer (dtype 'int32')",
+    );
   });
   it('rejects labels that int32 cannot hold instead of wrapping them', () => {
     const big = 'f,t\n1,1\n2,3000000000\n';
@@ -112,29 +130,41 @@ describe('readCsv', () => {
     expect(() => parseCsv(big, { labelColumn: 't' })).toThrow(msg);
     expect(() => parseCsv(big, { labelColumn: 't' })).toThrow(DataFormatError);
     expect(() => parseCsv(big, { labelColumn: 't', labelDtype: 'int32' })).toThrow(msg);
-    expect(() => parseCsv('f,t\n1,-2147483649\n', { labelColumn: 't' })).toThrow("line 2, column 2 ('t'): label '-2147483649' is outside the int32 range");
-    expect(() => parseCsv('f,t\n1,1e40\n', { labelColumn: 't', labelDtype: 'float32' })).toThrow("line 2, column 2 ('t'): label '1e40' is outside the float32 range");
+    expect(() => parseCsv('f,t\n1,-2147483649\n', { labelColumn: 't' })).toThrow(
+      "line 2, column 2 ('t'): label '-2147483649' is outside the int32 range",
+    );
+    expect(() => parseCsv('f,t\n1,1e40\n', { labelColumn: 't', labelDtype: 'float32' })).toThrow(
+      "line 2, column 2 ('t'): label '1e40' is outside the float32 range",
+    );
     // the int32 limits themselves fit; a wider type holds larger values exactly
     expect(parseCsv('f,t\n1,-2147483648\n2,2147483647\n', { labelColumn: 't' }).y!.arraySync()).toEqual([-2147483648, 2147483647]);
     const wide = parseCsv(big, { labelColumn: 't', labelDtype: 'float64' }).y!;
     expect(wide.dtype).toBe('float64');
     expect(wide.arraySync()).toEqual([1, 3000000000]);
     // features: the same range checks for dtype int32 and float32
-    expect(() => parseCsv('a\n1\n3000000000\n', { dtype: 'int32' })).toThrow("readCsv: line 3, column 1 ('a'): '3000000000' is outside the int32 range -2147483648 to 2147483647 (dtype 'int32')");
+    expect(() => parseCsv('a\n1\n3000000000\n', { dtype: 'int32' })).toThrow(
+      "readCsv: line 3, column 1 ('a'): '3000000000' is outside the int32 range -2147483648 to 2147483647 (dtype 'int32')",
+    );
     expect(() => parseCsv('a\n1\n-1e39\n')).toThrow("readCsv: line 3, column 1 ('a'): '-1e39' is outside the float32 range");
-    expect(() => parseCsv('a\n1e309\n', { dtype: 'float64' })).toThrow("readCsv: line 2, column 1 ('a'): '1e309' is outside the float64 range");
+    expect(() => parseCsv('a\n1e309\n', { dtype: 'float64' })).toThrow(
+      "readCsv: line 2, column 1 ('a'): '1e309' is outside the float64 range",
+    );
   });
   it('rejects an empty label instead of making it a class', () => {
     const msg = "readCsv: line 3, column 2 ('kind'): the label is empty";
     expect(() => parseCsv('f,kind\n1,cat\n2,\n3,dog\n', { labelColumn: 'kind' })).toThrow(msg);
     expect(() => parseCsv('f,kind\n1,cat\n2,"  "\n', { labelColumn: 'kind' })).toThrow(msg);
     expect(() => parseCsv('f,kind\n1,cat\n2,\n', { labelColumn: 'kind' })).toThrow(DataFormatError);
-    expect(() => parseCsv('f,kind\n1,\n2,dog\n', { labelColumn: 'kind' })).toThrow("readCsv: line 2, column 2 ('kind'): the label is empty");
+    expect(() => parseCsv('f,kind\n1,\n2,dog\n', { labelColumn: 'kind' })).toThrow(
+      "readCsv: line 2, column 2 ('kind'): the label is empty",
+    );
     expect(() => parseCsv('f,t\n1,0\n2,\n', { labelColumn: 't' })).toThrow("readCsv: line 3, column 2 ('t'): the label is empty");
   });
   it("accepts only plain decimal numbers, not the other strings JavaScript's Number() reads", () => {
     for (const text of ['0x10', '0X1f', '0b101', '0o17', '1_000', '1e', '.', '+-1', '1,5', '12abc']) {
-      expect(() => parseCsv(`a\n1\n"${text}"\n`), text).toThrow(`readCsv: line 3, column 1 ('a'): '${text}' is not a number (expected a decimal`);
+      expect(() => parseCsv(`a\n1\n"${text}"\n`), text).toThrow(
+        `readCsv: line 3, column 1 ('a'): '${text}' is not a number (expected a decimal`,
+      );
     }
     // whitespace-only and empty cells (Number() reads them as 0)
     expect(() => parseCsv('a,b\n1,2\n3,"   "\n')).toThrow("readCsv: line 3, column 2 ('b'): '   ' is not a number");
@@ -158,7 +188,9 @@ describe('readCsv', () => {
       'readCsv: the gzip data inflates to more than maxBytes = 1,048,576 bytes; pass a larger { maxBytes } if the file is genuine',
     );
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 << 20);
-    await expect(readCsv(Buffer.from(IRIS), { maxBytes: 100 })).rejects.toThrow('readCsv: the CSV text has 166 bytes, more than maxBytes = 100');
+    await expect(readCsv(Buffer.from(IRIS), { maxBytes: 100 })).rejects.toThrow(
+      'readCsv: the CSV text has 166 bytes, more than maxBytes = 100',
+    );
     await expect(readCsv(IRIS, { maxBytes: -1 })).rejects.toThrow('readCsv: maxBytes must be a positive integer or Infinity, got -1');
     // Within the limit (and with no limit) the same table as the plain text.
     const small = gzipSync(IRIS);

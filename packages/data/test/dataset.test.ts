@@ -44,7 +44,9 @@ describe('Subset and ConcatDataset', () => {
     const s = new Subset(numbers(10), [9, 3, 3]);
     expect(s.length).toBe(3);
     expect([await s.get(0), await s.get(1), await s.get(2)]).toEqual([9, 3, 3]);
-    expect(() => new Subset(numbers(10), [10])).toThrow('Subset: indices[0] = 10 is out of range for a dataset of length 10 (valid: 0 to 9)');
+    expect(() => new Subset(numbers(10), [10])).toThrow(
+      'Subset: indices[0] = 10 is out of range for a dataset of length 10 (valid: 0 to 9)',
+    );
     expect(() => s.get(3)).toThrow(/out of range/);
     expect(new Subset(numbers(5), T.tensor([4, 0])).indices).toEqual(Int32Array.from([4, 0]));
   });

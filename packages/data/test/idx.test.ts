@@ -69,7 +69,9 @@ describe('readIdx', () => {
       'readIdx: bad magic number 0x00000703: expected 0x0000TTNN (type TT = 08 for unsigned bytes, NN dimensions), e.g. 0x00000803 for images or 0x00000801 for labels; is this an IDX file?',
     );
     await expect(readIdx(new TextEncoder().encode('PK\u0003\u0004 a zip file'))).rejects.toThrow(/bad magic number 0x504b0304/);
-    await expect(readIdx(new Uint8Array([0, 0]))).rejects.toThrow('readIdx: truncated file: 2 bytes is too short for an IDX file (the magic number alone takes 4)');
+    await expect(readIdx(new Uint8Array([0, 0]))).rejects.toThrow(
+      'readIdx: truncated file: 2 bytes is too short for an IDX file (the magic number alone takes 4)',
+    );
   });
   it('rejects a truncated file, naming expected and actual bytes, never a short dataset', async () => {
     const cut = IMAGES.slice(0, IMAGES.length - 3);
@@ -77,12 +79,18 @@ describe('readIdx', () => {
     await expect(readIdx(cut)).rejects.toThrow(msg);
     await expect(readIdx(cut)).rejects.toThrow(DataFormatError);
     await expect(readIdx(gzipSync(cut))).rejects.toThrow(msg);
-    await expect(readIdx(IMAGES.slice(0, 10))).rejects.toThrow('readIdx: truncated file: the header of a 3-dimensional IDX file takes 16 bytes, got 10');
+    await expect(readIdx(IMAGES.slice(0, 10))).rejects.toThrow(
+      'readIdx: truncated file: the header of a 3-dimensional IDX file takes 16 bytes, got 10',
+    );
     const gz = gzipSync(IMAGES);
-    await expect(readIdx(gz.slice(0, gz.length - 10))).rejects.toThrow(/readIdx: cannot decompress the gzip data \(.*\); the file may be truncated or corrupt/);
+    await expect(readIdx(gz.slice(0, gz.length - 10))).rejects.toThrow(
+      /readIdx: cannot decompress the gzip data \(.*\); the file may be truncated or corrupt/,
+    );
     const extra = new Uint8Array(IMAGES.length + 2);
     extra.set(IMAGES);
-    await expect(readIdx(extra)).rejects.toThrow('readIdx: the file has 30 bytes but its header (3x2x2 uint8 values) accounts for 28; 2 unexpected trailing bytes');
+    await expect(readIdx(extra)).rejects.toThrow(
+      'readIdx: the file has 30 bytes but its header (3x2x2 uint8 values) accounts for 28; 2 unexpected trailing bytes',
+    );
   });
   it('stops inflating a gzip bomb as soon as it passes the size its header implies', async () => {
     // 4x4 uint8 values claimed, then 512 MiB of zeros: concatenated gzip members (one per MiB of
@@ -103,7 +111,8 @@ describe('readIdx', () => {
     // Inflating all 512 MiB takes seconds; stopping at the first chunks takes milliseconds.
     expect(ms).toBeLessThan(500);
     // A header claiming more than a typed array holds cannot be read at all: rejected before inflating on.
-    const huge = 'readIdx: the header claims 65536x65536x2 uint8 values (8589934608 bytes), more than the 4294967296 bytes a typed array can hold';
+    const huge =
+      'readIdx: the header claims 65536x65536x2 uint8 values (8589934608 bytes), more than the 4294967296 bytes a typed array can hold';
     const hugeHeader = idx(0x08, [65536, 65536, 2], []);
     await expect(readIdx(Buffer.concat([gzipSync(hugeHeader), ...members.slice(1)]))).rejects.toThrow(huge);
     await expect(readIdx(hugeHeader)).rejects.toThrow(huge);
@@ -122,9 +131,13 @@ describe('readIdx', () => {
       );
       const extra = new Uint8Array(IMAGES.length + 100_000);
       extra.set(IMAGES);
-      await expect(readIdx(gzipSync(extra))).rejects.toThrow(/^readIdx: the gzip data inflates to more than the 28 bytes its header implies/);
+      await expect(readIdx(gzipSync(extra))).rejects.toThrow(
+        /^readIdx: the gzip data inflates to more than the 28 bytes its header implies/,
+      );
       const gz = gzipSync(IMAGES);
-      await expect(readIdx(gz.slice(0, gz.length - 10))).rejects.toThrow(/readIdx: cannot decompress the gzip data \(.*\); the file may be truncated or corrupt/);
+      await expect(readIdx(gz.slice(0, gz.length - 10))).rejects.toThrow(
+        /readIdx: cannot decompress the gzip data \(.*\); the file may be truncated or corrupt/,
+      );
     } finally {
       vi.restoreAllMocks();
     }
@@ -168,7 +181,7 @@ const haveFashion = existsSync(join(fashion, 't10k-images-idx3-ubyte.gz')) || ex
 if (!haveFashion) {
   console.warn(
     `\n*** @nn/data: SKIPPING the Fashion-MNIST test: no t10k files in ${fashion} ` +
-      '(get them, e.g., from Debian\'s dataset-fashion-mnist package) ***\n',
+      "(get them, e.g., from Debian's dataset-fashion-mnist package) ***\n",
   );
 }
 

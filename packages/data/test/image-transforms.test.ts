@@ -1,5 +1,12 @@
 import {
-  CenterCrop, Compose, Normalize, type PaddingMode, RandomCrop, RandomHorizontalFlip, RandomVerticalFlip, Standardize,
+  CenterCrop,
+  Compose,
+  Normalize,
+  type PaddingMode,
+  RandomCrop,
+  RandomHorizontalFlip,
+  RandomVerticalFlip,
+  Standardize,
 } from '@nn/data';
 import * as T from '@nn/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,11 +23,17 @@ interface Img {
 /** Pixel values that say where they are: 10000 c + 100 y + x (+ base), exact in float32. */
 function makeImg(c: number, h: number, w: number, base = 0): Img {
   const data = new Float32Array(c * h * w);
-  for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[(k * h + y) * w + x] = base + 10000 * k + 100 * y + x;
+  for (let k = 0; k < c; k++)
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[(k * h + y) * w + x] = base + 10000 * k + 100 * y + x;
   return { data, c, h, w };
 }
 const toTensor = (im: Img): T.Tensor => T.tensor(im.data, { shape: [im.c, im.h, im.w] });
-const fromTensor = (t: T.Tensor): Img => ({ data: Float32Array.from(t.dataSync() as Float32Array), c: t.shape[0], h: t.shape[1], w: t.shape[2] });
+const fromTensor = (t: T.Tensor): Img => ({
+  data: Float32Array.from(t.dataSync() as Float32Array),
+  c: t.shape[0],
+  h: t.shape[1],
+  w: t.shape[2],
+});
 
 /** Source coordinate of padded position i in a dim of size n, or -1 for the constant fill. */
 function source(i: number, n: number, mode: PaddingMode): number {
@@ -51,7 +64,8 @@ function refPad(im: Img, [l, t, r, b]: number[], mode: PaddingMode, fill = 0): I
 
 function refCrop(im: Img, top: number, left: number, h: number, w: number): Img {
   const data = new Float32Array(im.c * h * w);
-  for (let k = 0; k < im.c; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[(k * h + y) * w + x] = im.data[(k * im.h + top + y) * im.w + left + x];
+  for (let k = 0; k < im.c; k++)
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[(k * h + y) * w + x] = im.data[(k * im.h + top + y) * im.w + left + x];
   return { data, c: im.c, h, w };
 }
 
@@ -242,7 +256,9 @@ describe('RandomCrop', () => {
     expect(() => new RandomCrop(32, { padding: 1 }).apply(x)).toThrow(
       'RandomCrop: crop size [32,32] is larger than the padded image [30,30] (input [3,28,28], padding [1,1,1,1]); add padding or pass padIfNeeded: true',
     );
-    expect(() => new RandomCrop(8).apply(T.zeros([28, 28]))).toThrow('RandomCrop: expected an image [C, H, W] or a batch [N, C, H, W], got shape [28,28]');
+    expect(() => new RandomCrop(8).apply(T.zeros([28, 28]))).toThrow(
+      'RandomCrop: expected an image [C, H, W] or a batch [N, C, H, W], got shape [28,28]',
+    );
     expect(() => new RandomCrop(8).apply(T.zeros([28, 28]))).toThrow(T.ShapeError);
     expect(() => new RandomCrop(0)).toThrow(T.ValueRangeError);
     expect(() => new RandomCrop([4, 4, 4])).toThrow(/size must be a positive integer or \[height, width\]/);
@@ -250,7 +266,9 @@ describe('RandomCrop', () => {
     expect(() => new RandomCrop(4, { padding: [1, 2, 3] })).toThrow(/padding must be/);
     expect(() => new RandomCrop(4, { paddingMode: 'wrap' as PaddingMode })).toThrow(/paddingMode must be/);
     expect(() => new RandomCrop(4, { seed: -1 })).toThrow(/seed must be a non-negative safe integer/);
-    expect(() => new RandomCrop(1, { padding: 1, paddingMode: 'reflect' }).apply(T.zeros([1, 1, 4]))).toThrow('RandomCrop: cannot reflect-pad a dim of size 1');
+    expect(() => new RandomCrop(1, { padding: 1, paddingMode: 'reflect' }).apply(T.zeros([1, 1, 4]))).toThrow(
+      'RandomCrop: cannot reflect-pad a dim of size 1',
+    );
     expect(() => new RandomCrop(4).apply('img' as unknown as T.Tensor)).toThrow(T.NNError);
     x.dispose();
   });
@@ -264,7 +282,10 @@ describe('RandomHorizontalFlip / RandomVerticalFlip', () => {
   it('p = 1 always flips, p = 0 never (still a new tensor the caller owns)', () => {
     const im = makeImg(2, 3, 4);
     const x = toTensor(im);
-    for (const [Flip, horizontal] of [[RandomHorizontalFlip, true], [RandomVerticalFlip, false]] as const) {
+    for (const [Flip, horizontal] of [
+      [RandomHorizontalFlip, true],
+      [RandomVerticalFlip, false],
+    ] as const) {
       const always = new Flip({ p: 1, seed: 0 });
       for (const out of run(always, x, 3)) expect(out).toEqual(refFlip(im, horizontal));
       const never = new Flip({ p: 0, seed: 0 }).apply(x);
@@ -293,7 +314,10 @@ describe('RandomHorizontalFlip / RandomVerticalFlip', () => {
     const n = 10;
     const ims = range(n).map((i) => makeImg(2, 3, 3, 100000 * i));
     const batch = T.stack(ims.map(toTensor));
-    for (const [Flip, horizontal] of [[RandomHorizontalFlip, true], [RandomVerticalFlip, false]] as const) {
+    for (const [Flip, horizontal] of [
+      [RandomHorizontalFlip, true],
+      [RandomVerticalFlip, false],
+    ] as const) {
       const out = new Flip({ seed: 4 }).apply(batch);
       const u = draws(4, n);
       const data = out.dataSync();
@@ -321,7 +345,12 @@ describe('CenterCrop', () => {
     const im = makeImg(2, 9, 8);
     const x = toTensor(im);
     // (9 - 4) / 2 = 2.5 -> 2, (8 - 5) / 2 = 1.5 -> 2; (9 - 6) / 2 = 1.5 -> 2, (8 - 7) / 2 = 0.5 -> 0
-    for (const [h, w, top, left] of [[4, 5, 2, 2], [6, 7, 2, 0], [9, 8, 0, 0], [3, 2, 3, 3]]) {
+    for (const [h, w, top, left] of [
+      [4, 5, 2, 2],
+      [6, 7, 2, 0],
+      [9, 8, 0, 0],
+      [3, 2, 3, 3],
+    ]) {
       const y = new CenterCrop([h, w]).apply(x);
       expectImg(y, refCrop(im, top, left, h, w));
       y.dispose();
@@ -366,7 +395,9 @@ describe('Normalize', () => {
   });
   it('errors: channel count, non-positive std, non-float input, rank', () => {
     const x = T.zeros([3, 2, 2]);
-    expect(() => new Normalize([0.5, 0.5], [0.2, 0.2]).apply(x)).toThrow('Normalize: mean has 2 values but the image has 3 channels (shape [3,2,2])');
+    expect(() => new Normalize([0.5, 0.5], [0.2, 0.2]).apply(x)).toThrow(
+      'Normalize: mean has 2 values but the image has 3 channels (shape [3,2,2])',
+    );
     expect(() => new Normalize([0.5, 0.5, 0.5], [0.2, 0.2]).apply(x)).toThrow(T.ShapeError);
     expect(() => new Normalize([0, 0], [1, 0])).toThrow(/std must be positive finite numbers/);
     expect(() => new Normalize([0], [-1])).toThrow(T.ValueRangeError);
@@ -374,7 +405,9 @@ describe('Normalize', () => {
     expect(() => new Normalize([Number.NaN], [1])).toThrow(/mean must be/);
     const ints = T.tensor(new Int32Array(12), { shape: [3, 2, 2] });
     expect(() => new Normalize(0, 1).apply(ints)).toThrow(T.DTypeError);
-    expect(() => new Normalize(0, 1).apply(ints)).toThrow("Normalize: needs a float image, got int32 (e.g. x.cast('float32').div(255) first)");
+    expect(() => new Normalize(0, 1).apply(ints)).toThrow(
+      "Normalize: needs a float image, got int32 (e.g. x.cast('float32').div(255) first)",
+    );
     expect(() => new Normalize(0, 1).apply(T.zeros([2, 2]))).toThrow(T.ShapeError);
     disposeAll([x, ints]);
   });
@@ -410,7 +443,9 @@ describe('Compose', () => {
     const s = Standardize.fit(x, { dim: [1, 2] });
     const y = new Compose([s, new CenterCrop([1, 1])]).apply(x);
     expect(Array.from(y.dataSync())).toEqual([-1, -1]);
-    expect(() => new Compose([42 as unknown as (t: T.Tensor) => T.Tensor])).toThrow('Compose: transforms[0] is neither a function nor an object with apply(x)');
+    expect(() => new Compose([42 as unknown as (t: T.Tensor) => T.Tensor])).toThrow(
+      'Compose: transforms[0] is neither a function nor an object with apply(x)',
+    );
     disposeAll([x, y]);
     s.dispose();
   });

@@ -1,4 +1,14 @@
-import { DataLoader, type Dataset, Standardize, Subset, TensorDataset, defaultCollate, disposeBatch, makeSpiral, randomSplit } from '@nn/data';
+import {
+  DataLoader,
+  type Dataset,
+  Standardize,
+  Subset,
+  TensorDataset,
+  defaultCollate,
+  disposeBatch,
+  makeSpiral,
+  randomSplit,
+} from '@nn/data';
 import * as T from '@nn/tensor';
 import { describe, expect, it } from 'vitest';
 
@@ -44,13 +54,20 @@ describe('DataLoader: batching', () => {
       [[4, 2], [4]],
       [[2, 2], [2]],
     ]);
-    expect(await epochLabels(loader)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(await epochLabels(loader)).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
   });
   it('dropLast drops the short last batch', async () => {
     const { ds } = indexed(10);
     const loader = new DataLoader(ds, { batchSize: 4, dropLast: true });
     expect(loader.length).toBe(2);
-    expect(await epochLabels(loader)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7]]);
+    expect(await epochLabels(loader)).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
     expect(new DataLoader(ds, { batchSize: 5, dropLast: true }).length).toBe(2);
     expect(new DataLoader(ds).length).toBe(10);
   });
@@ -81,7 +98,13 @@ describe('DataLoader: batching', () => {
       disposeBatch([xb, yb]);
     }
     expect(got).toEqual([
-      [[[5, 5.5], [9, 9.5]], [5, 9]],
+      [
+        [
+          [5, 5.5],
+          [9, 9.5],
+        ],
+        [5, 9],
+      ],
       [[[7, 7.5]], [7]],
     ]);
   });
@@ -168,7 +191,14 @@ describe('DataLoader: async datasets, prefetch, custom collate', () => {
       got.push({ x: b.x.arraySync(), label: b.label.arraySync(), name: b.name });
       disposeBatch(b);
     }
-    expect(got[0]).toEqual({ x: [[0, 0, 0], [1, 1, 1]], label: [0, 1], name: ['s0', 's1'] });
+    expect(got[0]).toEqual({
+      x: [
+        [0, 0, 0],
+        [1, 1, 1],
+      ],
+      label: [0, 1],
+      name: ['s0', 's1'],
+    });
     expect(got[2]).toEqual({ x: [[4, 4, 4]], label: [0], name: ['s4'] });
     expect(ds.maxInFlight).toBe(2); // the reads of one batch overlap
   });
@@ -213,7 +243,11 @@ describe('DataLoader: async datasets, prefetch, custom collate', () => {
       got.push([b.sum, b.xs.arraySync()]);
       b.xs.dispose();
     }
-    expect(got).toEqual([[2, [0, 1]], [18, [2, 3]], [20, [4]]]);
+    expect(got).toEqual([
+      [2, [0, 1]],
+      [18, [2, 3]],
+      [20, [4]],
+    ]);
   });
   it('errors from get() and collate reach the consumer', async () => {
     const bad: Dataset<number> = {
@@ -229,7 +263,9 @@ describe('DataLoader: async datasets, prefetch, custom collate', () => {
     const ragged: Dataset<T.Tensor> = { length: 2, get: (i) => T.zeros([i + 1]) };
     await expect(async () => {
       for await (const b of new DataLoader(ragged, { batchSize: 2 })) disposeBatch(b);
-    }).rejects.toThrow('defaultCollate: cannot stack samples: sample 1 has shape [2] but sample 0 has [1] (pad them, or pass a custom collate)');
+    }).rejects.toThrow(
+      'defaultCollate: cannot stack samples: sample 1 has shape [2] but sample 0 has [1] (pad them, or pass a custom collate)',
+    );
   });
 });
 

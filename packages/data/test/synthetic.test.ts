@@ -42,8 +42,29 @@ describe('synthetic classification sets', () => {
   }
   it('class balance and label sets', () => {
     expect(counts(makeGaussians({ n: 101, seed: 0 }).y)).toEqual([51, 50]);
-    expect(counts(makeGaussians({ n: 90, seed: 0, centers: [[0, 0, 0], [1, 1, 1], [2, 2, 2]] }).y)).toEqual([30, 30, 30]);
-    expect(makeGaussians({ n: 10, seed: 0, centers: [[0, 0, 0], [1, 1, 1]] }).x.shape).toEqual([10, 3]);
+    expect(
+      counts(
+        makeGaussians({
+          n: 90,
+          seed: 0,
+          centers: [
+            [0, 0, 0],
+            [1, 1, 1],
+            [2, 2, 2],
+          ],
+        }).y,
+      ),
+    ).toEqual([30, 30, 30]);
+    expect(
+      makeGaussians({
+        n: 10,
+        seed: 0,
+        centers: [
+          [0, 0, 0],
+          [1, 1, 1],
+        ],
+      }).x.shape,
+    ).toEqual([10, 3]);
     expect(counts(makeXor({ n: 100, seed: 0 }).y)).toEqual([50, 50]);
     expect(counts(makeCircles({ n: 101, seed: 0 }).y)).toEqual([50, 51]);
     expect(counts(makeSpiral({ n: 100, classes: 4, seed: 0 }).y)).toEqual([25, 25, 25, 25]);
@@ -93,11 +114,22 @@ describe('makeRegression', () => {
     const resid = T.tidy(() => y.sub(x).std().item());
     expect(resid).toBeGreaterThan(0.47);
     expect(resid).toBeLessThan(0.53);
-    const m = makeRegression({ n: 5, weights: [[1, 0, 2], [0, 1, 3]], bias: [1, 2, 3], seed: 1, xRange: [-1, 1] });
+    const m = makeRegression({
+      n: 5,
+      weights: [
+        [1, 0, 2],
+        [0, 1, 3],
+      ],
+      bias: [1, 2, 3],
+      seed: 1,
+      xRange: [-1, 1],
+    });
     expect(m.y.shape).toEqual([5, 3]);
     const xs = m.x.dataSync();
     expect(Math.max(...xs.map(Math.abs))).toBeLessThanOrEqual(1);
-    expect(makeRegression({ n: 5, weights: [1, 2], seed: 9 }).y.dataSync()).toEqual(makeRegression({ n: 5, weights: [1, 2], seed: 9 }).y.dataSync());
+    expect(makeRegression({ n: 5, weights: [1, 2], seed: 9 }).y.dataSync()).toEqual(
+      makeRegression({ n: 5, weights: [1, 2], seed: 9 }).y.dataSync(),
+    );
     expect(() => makeRegression({ n: 5, weights: [[1, 2], [3]] })).toThrow(/rectangular/);
   });
 });

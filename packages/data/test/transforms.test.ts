@@ -12,7 +12,14 @@ const close = (a: unknown, b: unknown, digits = 5): void => {
 
 describe('Standardize', () => {
   it('fits per-feature mean and population std; a constant feature gets std 1', () => {
-    const x = T.tensor([[1, 10, 5], [3, 20, 5], [5, 30, 5]], { dtype: 'float32' });
+    const x = T.tensor(
+      [
+        [1, 10, 5],
+        [3, 20, 5],
+        [5, 30, 5],
+      ],
+      { dtype: 'float32' },
+    );
     const s = Standardize.fit(x);
     close(s.mean.arraySync(), [[3, 20, 5]]);
     close(s.std.arraySync(), [[Math.sqrt(8 / 3), Math.sqrt(200 / 3), 1]]);
@@ -44,7 +51,16 @@ describe('Standardize', () => {
     s.dispose();
   });
   it('casts int inputs, supports other dims, checks shapes, survives tidy', () => {
-    const imgs = T.tensor([[[0, 2], [4, 6]], [[2, 4], [6, 8]]]); // int32 [2, 2, 2]
+    const imgs = T.tensor([
+      [
+        [0, 2],
+        [4, 6],
+      ],
+      [
+        [2, 4],
+        [6, 8],
+      ],
+    ]); // int32 [2, 2, 2]
     const s = T.tidy(() => Standardize.fit(imgs, { dim: [0, 2] }));
     expect(s.mean.isDisposed).toBe(false);
     expect(s.mean.shape).toEqual([1, 2, 1]);
@@ -70,14 +86,29 @@ describe('Standardize', () => {
 
 describe('MinMaxScale / normalize', () => {
   it('scales each feature to [0, 1] with training min and max; constant features map to 0', () => {
-    const train = T.tensor([[0, -1, 7], [10, 1, 7], [5, 0, 7]], { dtype: 'float32' });
+    const train = T.tensor(
+      [
+        [0, -1, 7],
+        [10, 1, 7],
+        [5, 0, 7],
+      ],
+      { dtype: 'float32' },
+    );
     const m = MinMaxScale.fit(train);
-    close(m.apply(train).arraySync(), [[0, 0, 0], [1, 1, 0], [0.5, 0.5, 0]]);
+    close(m.apply(train).arraySync(), [
+      [0, 0, 0],
+      [1, 1, 0],
+      [0.5, 0.5, 0],
+    ]);
     close(m.apply(T.tensor([[20, 3, 8]], { dtype: 'float32' })).arraySync(), [[2, 2, 1]]); // not clipped
     close(m.inverse(m.apply(train)).arraySync(), train.arraySync());
     close(normalize(T.tensor([[2], [4], [3]], { dtype: 'float32' })).arraySync(), [[0], [1], [0.5]]);
     const r = MinMaxScale.fit(train, { range: [-1, 1] });
-    close(r.apply(train).arraySync(), [[-1, -1, -1], [1, 1, -1], [0, 0, -1]]);
+    close(r.apply(train).arraySync(), [
+      [-1, -1, -1],
+      [1, 1, -1],
+      [0, 0, -1],
+    ]);
     expect(() => MinMaxScale.fit(train, { range: [1, 1] })).toThrow(/low < high/);
     m.dispose();
     r.dispose();
@@ -89,7 +120,11 @@ describe('oneHot', () => {
     const y = T.tensor([2, 0, 1], { dtype: 'int32' });
     const h = oneHot(y, 3);
     expect(h.dtype).toBe('int32');
-    expect(h.arraySync()).toEqual([[0, 0, 1], [1, 0, 0], [0, 1, 0]]);
+    expect(h.arraySync()).toEqual([
+      [0, 0, 1],
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     const f = oneHot(y, 4, { dtype: 'float32' });
     expect(f.dtype).toBe('float32');
     expect(f.shape).toEqual([3, 4]);

@@ -65,7 +65,10 @@ export function loss(params: readonly Tensor[], x: Tensor, y: Tensor): Tensor {
 
 /** One training step inside a scope: upload the batch, forward, backward, optimizer step; returns the kept loss. */
 export function trainStep(
-  params: readonly Tensor[], opt: { zeroGrad(): void; step(): void }, batch: { x: Float32Array; y: Int32Array }, backend: string,
+  params: readonly Tensor[],
+  opt: { zeroGrad(): void; step(): void },
+  batch: { x: Float32Array; y: Int32Array },
+  backend: string,
 ): Tensor {
   opt.zeroGrad();
   const l = nn.tidy(() => {

@@ -51,7 +51,13 @@ function hugeCases(backend: string, tol: number): void {
 
   it('a norm beyond float32 returns Infinity, yet the grads are still scaled to maxNorm', async () => {
     const v = 0.9 * F32_MAX;
-    const ps = withGrads([[v, -v], [v, v]], backend); // norm 2v > float32's max
+    const ps = withGrads(
+      [
+        [v, -v],
+        [v, v],
+      ],
+      backend,
+    ); // norm 2v > float32's max
     const n = clipGradNorm(ps, 3);
     expect((await n.data())[0]).toBe(Number.POSITIVE_INFINITY);
     const out = (await gradsOf(ps)).flat();
@@ -87,7 +93,11 @@ describe('clipGradNorm with huge finite gradients (cpu)', () => {
   it('ordinary gradients: the same bits as the plain (PyTorch) computation, for p = 1, 2, 3 and inf', () => {
     T.manualSeed(3);
     for (const p of [1, 2, 3, Infinity]) {
-      for (const [maxNorm, std] of [[1, 1], [0.5, 1e-3], [100, 7]]) {
+      for (const [maxNorm, std] of [
+        [1, 1],
+        [0.5, 1e-3],
+        [100, 7],
+      ]) {
         const raw = T.tidy(() => [T.mul(T.randn([37]), std), T.mul(T.randn([5, 4]), std)].map((t) => Array.from(t.dataSync())));
         const ps = withGrads(raw);
         const n = clipGradNorm(ps, maxNorm, p).item();
@@ -95,16 +105,24 @@ describe('clipGradNorm with huge finite gradients (cpu)', () => {
         const [want, coef] = T.tidy(() => {
           const gs = raw.map((r) => T.tensor(r, { dtype: 'float32' }));
           const norm = (x: Tensor) =>
-            p === Infinity ? T.max(T.abs(x)) : p === 2 ? T.sqrt(T.sum(T.mul(x, x))) : p === 1 ? T.sum(T.abs(x)) : T.pow(T.sum(T.pow(T.abs(x), p)), 1 / p);
+            p === Infinity
+              ? T.max(T.abs(x))
+              : p === 2
+                ? T.sqrt(T.sum(T.mul(x, x)))
+                : p === 1
+                  ? T.sum(T.abs(x))
+                  : T.pow(T.sum(T.pow(T.abs(x), p)), 1 / p);
           const total = p === Infinity ? T.max(T.stack(gs.map(norm))) : norm(T.stack(gs.map(norm)));
           return [total.item(), T.clamp(T.div(maxNorm, T.add(total, 1e-6)), null, 1)];
         });
-        if (p === 3) expectRel(n, want, 1e-6, 'p = 3'); // pow does not commute with scaling exactly
+        if (p === 3)
+          expectRel(n, want, 1e-6, 'p = 3'); // pow does not commute with scaling exactly
         else expect(n, `p = ${p}`).toBe(want);
         const expected = T.tidy(() => raw.map((r) => Array.from(T.mul(T.tensor(r, { dtype: 'float32' }), coef).dataSync())));
         coef.dispose();
         const got = ps.map((q) => Array.from(q.grad!.dataSync()));
-        if (p === 3) got.flat().forEach((x, i) => expect(Math.abs(x - expected.flat()[i])).toBeLessThanOrEqual(1e-6 * Math.abs(expected.flat()[i])));
+        if (p === 3)
+          got.flat().forEach((x, i) => expect(Math.abs(x - expected.flat()[i])).toBeLessThanOrEqual(1e-6 * Math.abs(expected.flat()[i])));
         else expect(got, `grads, p = ${p}, maxNorm ${maxNorm}`).toEqual(expected);
       }
     }

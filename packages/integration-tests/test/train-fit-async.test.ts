@@ -51,21 +51,24 @@ async function fitOneEpoch(backend: string): Promise<Run> {
         return l;
       },
       optimizer: {
-        step: () => noGrad(() => {
-          for (const p of params) if (p.grad) T.tidy(() => void p.copy_(T.sub(p, T.mul(p.grad!, 0.05))));
-        }),
+        step: () =>
+          noGrad(() => {
+            for (const p of params) if (p.grad) T.tidy(() => void p.copy_(T.sub(p, T.mul(p.grad!, 0.05))));
+          }),
         zeroGrad: () => model.zeroGrad(),
       },
       epochs: 1,
       metrics: ['mse'], // differentiable: its running sum must not record a graph either
       progress: false,
-      callbacks: [{
-        onBatchEnd: async (step, logs) => {
-          expect(logs.loss).toBe(null); // the async path: no per-step read by fit
-          stepLosses.push((await pending!)[0]);
-          if (step === 10 || step === STEPS) snaps.set(step, T.memory());
+      callbacks: [
+        {
+          onBatchEnd: async (step, logs) => {
+            expect(logs.loss).toBe(null); // the async path: no per-step read by fit
+            stepLosses.push((await pending!)[0]);
+            if (step === 10 || step === STEPS) snaps.set(step, T.memory());
+          },
         },
-      }],
+      ],
     });
     for (const t of [x, y, ...params] as Tensor[]) t.dispose();
     const logs = history.epochs[0];

@@ -23,11 +23,13 @@ function run(on: 'cpu' | 'wasm'): { losses: number[]; weights: number[] } {
   const losses: number[] = [];
   for (let i = 0; i < 20; i++) {
     opt.zeroGrad();
-    losses.push(T.tidy(() => {
-      const l = L.crossEntropy(model(x) as Tensor, y);
-      l.backward();
-      return l.item();
-    }));
+    losses.push(
+      T.tidy(() => {
+        const l = L.crossEntropy(model(x) as Tensor, y);
+        l.backward();
+        return l.item();
+      }),
+    );
     opt.step();
   }
   const weights = Array.from((model.at(3) as L.Linear).weight.dataSync());

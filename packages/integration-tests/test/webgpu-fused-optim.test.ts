@@ -26,7 +26,10 @@ describe.skipIf(!ok)('webgpu fused optimizer updates', () => {
   afterAll(() => be?.dispose());
 
   const OPTIMIZERS: [string, (ps: Tensor[], fused: boolean) => O.AnyOptimizer][] = [
-    ['SGD momentum + weight decay + dampening', (ps, fused) => new O.SGD(ps, { lr: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 1e-2, fused })],
+    [
+      'SGD momentum + weight decay + dampening',
+      (ps, fused) => new O.SGD(ps, { lr: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 1e-2, fused }),
+    ],
     ['SGD nesterov + maximize', (ps, fused) => new O.SGD(ps, { lr: 0.01, momentum: 0.9, nesterov: true, maximize: true, fused })],
     ['Adam amsgrad + weight decay', (ps, fused) => new O.Adam(ps, { lr: 0.01, amsgrad: true, weightDecay: 0.01, fused })],
     ['AdamW', (ps, fused) => new O.AdamW(ps, { lr: 0.01, weightDecay: 0.1, fused })],

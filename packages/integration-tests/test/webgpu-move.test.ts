@@ -42,7 +42,9 @@ describe.skipIf(!ok)('moving a model and its optimizer to WebGPU and back', () =
     opt.to(be.name);
     expect(params[0].backend.name).toBe(be.name);
     for (let i = 0; i < 5; i++) await step();
-    expect(() => model.to('cpu')).toThrow(/^Module\.to: a tensor is on backend 'webgpu', which cannot be read synchronously; use `await model\.toAsync\('cpu'\)`/);
+    expect(() => model.to('cpu')).toThrow(
+      /^Module\.to: a tensor is on backend 'webgpu', which cannot be read synchronously; use `await model\.toAsync\('cpu'\)`/,
+    );
     await model.toAsync('cpu');
     await opt.toAsync('cpu');
     expect(model.parameters().every((p, i) => p === params[i] && p.backend.name === 'cpu')).toBe(true);

@@ -36,8 +36,10 @@ describe.skipIf(!ok)('webgpu execution model under training', () => {
     const ms = performance.now() - t0;
     const s1 = mlp.stats();
     const m1 = mlp.memory();
-    console.log(`webgpu: 980 MLP steps in ${ms.toFixed(0)} ms; per step ${(s1.submits - s0.submits) / 980} submits, ` +
-      `${(s1.dispatches - s0.dispatches) / 980} dispatches, ${s1.buffersCreated - s0.buffersCreated} buffers created; memory ${JSON.stringify(m1)}`);
+    console.log(
+      `webgpu: 980 MLP steps in ${ms.toFixed(0)} ms; per step ${(s1.submits - s0.submits) / 980} submits, ` +
+        `${(s1.dispatches - s0.dispatches) / 980} dispatches, ${s1.buffersCreated - s0.buffersCreated} buffers created; memory ${JSON.stringify(m1)}`,
+    );
     expect((s1.submits - s0.submits) / 980).toBe(1);
     expect(s1.buffersCreated - s0.buffersCreated).toBe(0);
     expect(s1.pipelines).toBe(s0.pipelines);

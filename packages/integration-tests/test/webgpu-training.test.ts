@@ -48,7 +48,9 @@ describe.skipIf(!ok)('training on webgpu', () => {
       const cpu = await losses('cpu', make);
       const gpu = await losses('webgpu', make);
       const rel = gpu.map((g, i) => Math.abs(g - cpu[i]) / Math.abs(cpu[i]));
-      console.log(`webgpu ${label}: losses ${gpu[0].toFixed(5)} -> ${gpu[STEPS - 1].toFixed(5)}, max relative difference to cpu ${Math.max(...rel).toExponential(2)}`);
+      console.log(
+        `webgpu ${label}: losses ${gpu[0].toFixed(5)} -> ${gpu[STEPS - 1].toFixed(5)}, max relative difference to cpu ${Math.max(...rel).toExponential(2)}`,
+      );
       expect(Math.max(...rel)).toBeLessThan(1e-4);
       expect(gpu[STEPS - 1]).toBeLessThan(gpu[0]);
     }, 180_000);

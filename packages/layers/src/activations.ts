@@ -158,7 +158,10 @@ export class Softplus extends Module {
    * @param beta sharpness (default 1)
    * @param threshold above `beta · x > threshold` the output is x (default 20)
    */
-  constructor(readonly beta = 1, readonly threshold = 20) {
+  constructor(
+    readonly beta = 1,
+    readonly threshold = 20,
+  ) {
     super();
   }
   /** Applies the activation to `x`. */
@@ -230,7 +233,10 @@ export class PReLU extends Module {
    * @param numParameters 1 (one shared slope) or the number of channels (dim 1 of the input)
    * @param init the initial slope (default 0.25)
    */
-  constructor(readonly numParameters = 1, init = 0.25) {
+  constructor(
+    readonly numParameters = 1,
+    init = 0.25,
+  ) {
     super();
     checkPositiveInt('PReLU', 'numParameters', numParameters);
     this.weight = parameter(T.full([numParameters], init));
@@ -260,7 +266,11 @@ export class Maxout extends Module {
    * @param outFeatures size of the last output dim
    * @param pieces linear pieces per output unit (default 2)
    */
-  constructor(readonly inFeatures: number, readonly outFeatures: number, readonly pieces = 2) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    readonly pieces = 2,
+  ) {
     super();
     checkPositiveInt('Maxout', 'pieces', pieces);
     if (pieces < 2) throw new ValueRangeError(`Maxout: pieces must be at least 2, got ${pieces}`);

@@ -15,7 +15,6 @@ import { Module, parameter } from './module.js';
 export const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 export const isTensor = (v: unknown): v is Tensor => v instanceof T.Tensor;
 
-
 /**
  * A mask on attention scores [..., L, S]. `keep`: a bool mask is true where a position takes part
  * (scaledDotProductAttention) rather than where it is masked out (MultiheadAttention's attnMask
@@ -30,7 +29,12 @@ interface ScoreMask {
 function applyMasks(scores: Tensor, masks: readonly ScoreMask[]): Tensor {
   let s = scores;
   for (const { mask, keep } of masks) {
-    const next = mask.dtype === 'bool' ? (keep ? T.where(mask, s, Number.NEGATIVE_INFINITY) : T.where(mask, Number.NEGATIVE_INFINITY, s)) : T.add(s, mask);
+    const next =
+      mask.dtype === 'bool'
+        ? keep
+          ? T.where(mask, s, Number.NEGATIVE_INFINITY)
+          : T.where(mask, Number.NEGATIVE_INFINITY, s)
+        : T.add(s, mask);
     if (s !== scores) s.dispose();
     s = next;
   }
@@ -51,7 +55,14 @@ export function causalMask(l: number, s: number, backend?: string): Tensor {
  * MultiheadAttention's needWeights). The scale is applied to q, as PyTorch's MultiheadAttention does
  * (fewer multiplies than scaling the scores when L·E < L·S).
  */
-export function attend(q: Tensor, k: Tensor, v: Tensor, masks: readonly ScoreMask[], dropoutP: number, scale: number): { output: Tensor; weights: Tensor } {
+export function attend(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  masks: readonly ScoreMask[],
+  dropoutP: number,
+  scale: number,
+): { output: Tensor; weights: Tensor } {
   return T.tidy(() => {
     const scores = applyMasks(T.matmul(T.mul(q, scale), T.transpose(k, -2, -1)), masks);
     let weights = T.softmax(scores, -1);
@@ -91,7 +102,10 @@ function checkMask(op: string, name: string, mask: Tensor, target: readonly numb
     throw new DTypeError(`${op}: ${name} must be bool or ${scoresDtype} (the query's dtype), got ${mask.dtype}`);
   }
   const ok = mask.ndim <= target.length && mask.shape.every((d, i) => d === 1 || d === target[target.length - mask.ndim + i]);
-  if (!ok) throw new ShapeError(`${op}: ${name} of shape ${fmt(mask.shape)} does not broadcast to the attention scores ${fmt(target)}; expected ${expected}`);
+  if (!ok)
+    throw new ShapeError(
+      `${op}: ${name} of shape ${fmt(mask.shape)} does not broadcast to the attention scores ${fmt(target)}; expected ${expected}`,
+    );
 }
 
 /**
@@ -109,9 +123,18 @@ function checkMask(op: string, name: string, mask: Tensor, target: readonly numb
  *   const q = T.randn([2, 4, 10, 16]);  // [batch, heads, L, E]
  *   const y = scaledDotProductAttention(q, q, q, { isCausal: true });  // [2, 4, 10, 16]
  */
-export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, options: ScaledDotProductAttentionOptions = {}): Tensor {
+export function scaledDotProductAttention(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  options: ScaledDotProductAttentionOptions = {},
+): Tensor {
   const op = 'scaledDotProductAttention';
-  for (const [n, t] of [['query', query], ['key', key], ['value', value]] as const) {
+  for (const [n, t] of [
+    ['query', query],
+    ['key', key],
+    ['value', value],
+  ] as const) {
     if (!isTensor(t)) throw new ValueRangeError(`${op}: ${n} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
   }
   const o = withDefaults<ScaledDotProductAttentionOptions>(op, { attnMask: null, dropoutP: 0, isCausal: false, scale: null }, options);
@@ -122,13 +145,21 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
     );
   }
   if (!query.dtype.startsWith('float') || key.dtype !== query.dtype || value.dtype !== query.dtype) {
-    throw new DTypeError(`${op}: query, key and value must share a floating-point dtype, got ${query.dtype}, ${key.dtype} and ${value.dtype}`);
+    throw new DTypeError(
+      `${op}: query, key and value must share a floating-point dtype, got ${query.dtype}, ${key.dtype} and ${value.dtype}`,
+    );
   }
   const [l, e] = dims(query.shape, -2, -1);
   const [s, ek] = dims(key.shape, -2, -1);
   const [sv] = dims(value.shape, -2);
-  if (ek !== e) throw new ShapeError(`${op}: key's last dim must equal the query's (E = ${e}), got key ${fmt(key.shape)} and query ${fmt(query.shape)}`);
-  if (sv !== s) throw new ShapeError(`${op}: value must have key's sequence length (S = ${s}) in dim -2, got value ${fmt(value.shape)} and key ${fmt(key.shape)}`);
+  if (ek !== e)
+    throw new ShapeError(
+      `${op}: key's last dim must equal the query's (E = ${e}), got key ${fmt(key.shape)} and query ${fmt(query.shape)}`,
+    );
+  if (sv !== s)
+    throw new ShapeError(
+      `${op}: value must have key's sequence length (S = ${s}) in dim -2, got value ${fmt(value.shape)} and key ${fmt(key.shape)}`,
+    );
   const batch = T.broadcastShapes(op, query.shape.slice(0, -2), T.broadcastShapes(op, key.shape.slice(0, -2), value.shape.slice(0, -2)));
   if (o.attnMask !== null) {
     if (o.isCausal) throw new ValueRangeError(`${op}: pass either attnMask or isCausal, not both (isCausal is the causal attnMask)`);
@@ -194,12 +225,22 @@ const maybeDim: Rule = { ok: (v) => v === null || (Number.isInteger(v) && (v as 
 const onlyFalse: Rule = { ok: (v) => v === false, valid: 'false (not implemented)' };
 
 const MHA_RULES: Rules<Required<MultiheadAttentionOptions>> = {
-  dropout: rule.dropout, bias: rule.bool, batchFirst: rule.bool, kdim: maybeDim, vdim: maybeDim, addBiasKv: onlyFalse, addZeroAttn: onlyFalse,
+  dropout: rule.dropout,
+  bias: rule.bool,
+  batchFirst: rule.bool,
+  kdim: maybeDim,
+  vdim: maybeDim,
+  addBiasKv: onlyFalse,
+  addZeroAttn: onlyFalse,
 };
 
 const maskRule: Rule = { ok: (v) => v === null || isTensor(v), valid: 'a bool or float Tensor, or null' };
 const FORWARD_RULES: Rules<Required<MultiheadAttentionForwardOptions>> = {
-  keyPaddingMask: maskRule, attnMask: maskRule, needWeights: rule.bool, averageAttnWeights: rule.bool, isCausal: rule.bool,
+  keyPaddingMask: maskRule,
+  attnMask: maskRule,
+  needWeights: rule.bool,
+  averageAttnWeights: rule.bool,
+  isCausal: rule.bool,
 };
 
 /**
@@ -256,12 +297,20 @@ export class MultiheadAttention extends Module {
    * @param numHeads parallel heads (must divide embedDim)
    * @param options dropout, bias, batchFirst, kdim, vdim
    */
-  constructor(readonly embedDim: number, readonly numHeads: number, options: MultiheadAttentionOptions = {}) {
+  constructor(
+    readonly embedDim: number,
+    readonly numHeads: number,
+    options: MultiheadAttentionOptions = {},
+  ) {
     super();
     const name = 'MultiheadAttention';
     checkPositiveInt(name, 'embedDim', embedDim);
     checkPositiveInt(name, 'numHeads', numHeads);
-    const o = withDefaults<MultiheadAttentionOptions>(name, { dropout: 0, bias: true, batchFirst: false, kdim: null, vdim: null, addBiasKv: false, addZeroAttn: false }, options);
+    const o = withDefaults<MultiheadAttentionOptions>(
+      name,
+      { dropout: 0, bias: true, batchFirst: false, kdim: null, vdim: null, addBiasKv: false, addZeroAttn: false },
+      options,
+    );
     checkOptions(name, MHA_RULES, options, o);
     if (embedDim % numHeads !== 0) throw new ValueRangeError(`${name}: embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
     this.kdim = o.kdim ?? embedDim;
@@ -315,7 +364,11 @@ export class MultiheadAttention extends Module {
     s: number;
   } {
     const name = names.layer;
-    for (const [k, t] of [['query', query], ['key', key], ['value', value]] as const) {
+    for (const [k, t] of [
+      ['query', query],
+      ['key', key],
+      ['value', value],
+    ] as const) {
       if (!isTensor(t)) throw new ValueRangeError(`${name}: ${k} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
     }
     const layout = this.batchFirst ? '[N, L, E]' : '[L, N, E]';
@@ -323,16 +376,24 @@ export class MultiheadAttention extends Module {
       throw new ShapeError(`${name}: expected a 3-D query ${layout} or a 2-D unbatched query [L, E], got shape ${fmt(query.shape)}`);
     }
     if (key.ndim !== query.ndim || value.ndim !== query.ndim) {
-      throw new ShapeError(`${name}: key and value must have the query's rank (${query.ndim}), got query ${fmt(query.shape)}, key ${fmt(key.shape)}, value ${fmt(value.shape)}`);
+      throw new ShapeError(
+        `${name}: key and value must have the query's rank (${query.ndim}), got query ${fmt(query.shape)}, key ${fmt(key.shape)}, value ${fmt(value.shape)}`,
+      );
     }
     if (!query.dtype.startsWith('float') || key.dtype !== query.dtype || value.dtype !== query.dtype) {
-      throw new DTypeError(`${name}: query, key and value must share a floating-point dtype, got ${query.dtype}, ${key.dtype} and ${value.dtype}`);
+      throw new DTypeError(
+        `${name}: query, key and value must share a floating-point dtype, got ${query.dtype}, ${key.dtype} and ${value.dtype}`,
+      );
     }
     const batched = query.ndim === 3;
     const bf = batched && this.batchFirst;
     const seqOf = (t: Tensor) => dims(t.shape, bf ? 1 : 0)[0];
     const batchOf = (t: Tensor) => (batched ? dims(t.shape, bf ? 0 : 1)[0] : 1);
-    for (const [k, t, d] of [['query', query, this.embedDim, 'embedDim'], ['key', key, this.kdim, 'kdim'], ['value', value, this.vdim, 'vdim']] as const) {
+    for (const [k, t, d] of [
+      ['query', query, this.embedDim, 'embedDim'],
+      ['key', key, this.kdim, 'kdim'],
+      ['value', value, this.vdim, 'vdim'],
+    ] as const) {
       if (t.shape.at(-1) !== d) {
         const what = k === 'query' ? 'embedDim' : k === 'key' ? 'kdim' : 'vdim';
         throw new ShapeError(`${name}: expected ${k} with last dimension ${what} = ${d}, got shape ${fmt(t.shape)}`);
@@ -340,31 +401,44 @@ export class MultiheadAttention extends Module {
     }
     const n = batchOf(query);
     if (batchOf(key) !== n || batchOf(value) !== n) {
-      throw new ShapeError(`${name}: query, key and value must have the same batch size, got query ${fmt(query.shape)}, key ${fmt(key.shape)}, value ${fmt(value.shape)}`);
+      throw new ShapeError(
+        `${name}: query, key and value must have the same batch size, got query ${fmt(query.shape)}, key ${fmt(key.shape)}, value ${fmt(value.shape)}`,
+      );
     }
     const l = seqOf(query);
     const s = seqOf(key);
-    if (seqOf(value) !== s) throw new ShapeError(`${name}: key and value must have the same sequence length, got key ${fmt(key.shape)} and value ${fmt(value.shape)}`);
+    if (seqOf(value) !== s)
+      throw new ShapeError(
+        `${name}: key and value must have the same sequence length, got key ${fmt(key.shape)} and value ${fmt(value.shape)}`,
+      );
     if (o.attnMask != null) {
       const m = o.attnMask;
       if (!isTensor(m)) throw new ValueRangeError(`${name}: ${names.attnMask} must be a bool or float Tensor, or null, got ${typeof m}`);
-      if (m.dtype !== 'bool' && m.dtype !== query.dtype) throw new DTypeError(`${name}: ${names.attnMask} must be bool or ${query.dtype} (the query's dtype), got ${m.dtype}`);
+      if (m.dtype !== 'bool' && m.dtype !== query.dtype)
+        throw new DTypeError(`${name}: ${names.attnMask} must be bool or ${query.dtype} (the query's dtype), got ${m.dtype}`);
       const want2 = [l, s];
       const want3 = [n * this.numHeads, l, s];
       const same = (a: readonly number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
       if (!same(m.shape, want2) && !same(m.shape, want3)) {
-        throw new ShapeError(`${name}: ${names.attnMask} must have shape ${fmt(want2)} ([L, S]) or ${fmt(want3)} ([N * numHeads, L, S]), got ${fmt(m.shape)}`);
+        throw new ShapeError(
+          `${name}: ${names.attnMask} must have shape ${fmt(want2)} ([L, S]) or ${fmt(want3)} ([N * numHeads, L, S]), got ${fmt(m.shape)}`,
+        );
       }
     }
     if (o.keyPaddingMask != null) {
       const m = o.keyPaddingMask;
-      if (!isTensor(m)) throw new ValueRangeError(`${name}: ${names.keyPaddingMask} must be a bool or float Tensor, or null, got ${typeof m}`);
+      if (!isTensor(m))
+        throw new ValueRangeError(`${name}: ${names.keyPaddingMask} must be a bool or float Tensor, or null, got ${typeof m}`);
       if (m.dtype !== 'bool' && m.dtype !== query.dtype) {
-        throw new DTypeError(`${name}: ${names.keyPaddingMask} must be bool (true = padding) or ${query.dtype} (added to the scores), got ${m.dtype}`);
+        throw new DTypeError(
+          `${name}: ${names.keyPaddingMask} must be bool (true = padding) or ${query.dtype} (added to the scores), got ${m.dtype}`,
+        );
       }
       const want = batched ? [n, s] : [s];
       if (m.ndim !== want.length || m.shape.some((d, i) => d !== want[i])) {
-        throw new ShapeError(`${name}: ${names.keyPaddingMask} must have shape ${fmt(want)} (${batched ? '[N, S]' : '[S] for unbatched input'}), got ${fmt(m.shape)}`);
+        throw new ShapeError(
+          `${name}: ${names.keyPaddingMask} must have shape ${fmt(want)} (${batched ? '[N, S]' : '[S] for unbatched input'}), got ${fmt(m.shape)}`,
+        );
       }
     }
     return { batched, n, l, s };
@@ -378,7 +452,9 @@ export class MultiheadAttention extends Module {
   forward(query: Tensor, key: Tensor, value: Tensor, options: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
     const name = this.label();
     const o = withDefaults<MultiheadAttentionForwardOptions>(
-      `${name}.forward`, { keyPaddingMask: null, attnMask: null, needWeights: true, averageAttnWeights: true, isCausal: false }, options,
+      `${name}.forward`,
+      { keyPaddingMask: null, attnMask: null, needWeights: true, averageAttnWeights: true, isCausal: false },
+      options,
     );
     checkOptions(`${name}.forward`, FORWARD_RULES, options, o);
     const { batched, n, l, s } = this.checkInputs(query, key, value, o);
@@ -424,7 +500,15 @@ export class MultiheadAttention extends Module {
   }
 
   override extraRepr(): string {
-    const extra = [this.kdim !== this.embedDim ? `kdim=${this.kdim}` : '', this.vdim !== this.embedDim ? `vdim=${this.vdim}` : ''].filter(Boolean);
-    return [`embed_dim=${this.embedDim}`, `num_heads=${this.numHeads}`, ...(this.dropout > 0 ? [`dropout=${this.dropout}`] : []), ...(this.batchFirst ? ['batch_first=True'] : []), ...extra].join(', ');
+    const extra = [this.kdim !== this.embedDim ? `kdim=${this.kdim}` : '', this.vdim !== this.embedDim ? `vdim=${this.vdim}` : ''].filter(
+      Boolean,
+    );
+    return [
+      `embed_dim=${this.embedDim}`,
+      `num_heads=${this.numHeads}`,
+      ...(this.dropout > 0 ? [`dropout=${this.dropout}`] : []),
+      ...(this.batchFirst ? ['batch_first=True'] : []),
+      ...extra,
+    ].join(', ');
   }
 }

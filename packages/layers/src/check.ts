@@ -1,7 +1,8 @@
 import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
 
 export function checkPositiveInt(layer: string, name: string, v: unknown): asserts v is number {
-  if (!Number.isInteger(v) || (v as number) < 1) throw new ValueRangeError(`${layer}: ${name} must be a positive integer, got ${String(v)}`);
+  if (!Number.isInteger(v) || (v as number) < 1)
+    throw new ValueRangeError(`${layer}: ${name} must be a positive integer, got ${String(v)}`);
 }
 
 /** Checks the size of one input dim, naming the layer and both sizes. */
@@ -32,10 +33,14 @@ export const rule = {
   /** A probability that leaves something to keep: [0, 1). */
   dropout: { ok: (v) => typeof v === 'number' && v >= 0 && v < 1, valid: 'a number in [0, 1)' },
   any: { ok: () => true, valid: 'anything' },
-  oneOf: (...values: readonly string[]): Rule => ({ ok: (v) => values.includes(v as string), valid: `one of ${values.map((s) => `'${s}'`).join(', ')}` }),
+  oneOf: (...values: readonly string[]): Rule => ({
+    ok: (v) => values.includes(v as string),
+    valid: `one of ${values.map((s) => `'${s}'`).join(', ')}`,
+  }),
 } satisfies Record<string, Rule | ((...a: never[]) => Rule)>;
 
-const fmtValue = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v)));
+const fmtValue = (v: unknown): string =>
+  typeof v === 'string' ? `'${v}'` : v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v));
 
 /**
  * Checks a layer's options object (with its defaults filled in) against a rule per option. Unknown
@@ -46,7 +51,8 @@ export function checkOptions<O extends object>(layer: string, rules: Rules<O>, g
     if (!(key in rules)) throw new ValueRangeError(`${layer}: unknown option '${key}' (valid options: ${Object.keys(rules).join(', ')})`);
   }
   for (const key of Object.keys(rules) as (keyof O & string)[]) {
-    if (!rules[key].ok(options[key])) throw new ValueRangeError(`${layer}: ${key} must be ${rules[key].valid}, got ${fmtValue(options[key])}`);
+    if (!rules[key].ok(options[key]))
+      throw new ValueRangeError(`${layer}: ${key} must be ${rules[key].valid}, got ${fmtValue(options[key])}`);
   }
 }
 

@@ -130,7 +130,10 @@ export class Residual extends Module {
    * @param body the residual branch f
    * @param projection maps x to the body's output shape when they differ (default none: identity)
    */
-  constructor(readonly body: Module, readonly projection: Module | null = null) {
+  constructor(
+    readonly body: Module,
+    readonly projection: Module | null = null,
+  ) {
     super();
   }
   /** `body(x) + x` (or `+ projection(x)`). */
@@ -138,7 +141,9 @@ export class Residual extends Module {
     const fx = this.body(x) as Tensor;
     const skip = this.projection === null ? x : (this.projection(x) as Tensor);
     if (fx.ndim !== skip.ndim || fx.shape.some((d, i) => d !== skip.shape[i])) {
-      throw new ShapeError(`Residual: the body's output [${fx.shape.join(',')}] and the skip path [${skip.shape.join(',')}] differ; pass a projection`);
+      throw new ShapeError(
+        `Residual: the body's output [${fx.shape.join(',')}] and the skip path [${skip.shape.join(',')}] differ; pass a projection`,
+      );
     }
     const y = T.add(fx, skip);
     fx.dispose();

@@ -108,7 +108,9 @@ abstract class ConvBase extends Module {
     this.stride = intTuple(kind, 'stride', options.stride ?? 1, spatial, 1);
     this.dilation = intTuple(kind, 'dilation', options.dilation ?? 1, spatial, 1);
     // PyTorch's layouts: [out, in/groups, *k] and, transposed, [in, out/groups, *k].
-    const shape = transposed ? [inChannels, outChannels / groups, ...this.kernelSize] : [outChannels, inChannels / groups, ...this.kernelSize];
+    const shape = transposed
+      ? [inChannels, outChannels / groups, ...this.kernelSize]
+      : [outChannels, inChannels / groups, ...this.kernelSize];
     const opts = { dtype: options.dtype ?? 'float32', backend: options.backend } as const;
     this.weight = parameter(T.zeros(shape, opts));
     this.bias = options.bias === false ? null : parameter(T.zeros([outChannels], opts));
@@ -129,7 +131,9 @@ abstract class ConvBase extends Module {
   protected checkInput(x: Tensor): void {
     const n = this.spatial;
     if (x.ndim !== n + 1 && x.ndim !== n + 2) {
-      throw new ShapeError(`${this.kind}: expected a ${n + 2}-D ${spatialLayout(n)} or ${n + 1}-D unbatched input, got shape [${x.shape.join(',')}]`);
+      throw new ShapeError(
+        `${this.kind}: expected a ${n + 2}-D ${spatialLayout(n)} or ${n + 1}-D unbatched input, got shape [${x.shape.join(',')}]`,
+      );
     }
     checkFeatures(`${this.kind}(${this.inChannels}, ${this.outChannels})`, x, x.ndim - n - 1, this.inChannels, 'channels');
   }
@@ -158,10 +162,13 @@ abstract class ConvNd extends ConvBase {
     super(kind, spatial, inChannels, outChannels, kernelSize, options, false);
     const { padding = 0, paddingMode = 'zeros' } = options;
     if (padding === 'same' || padding === 'valid') this.padding = padding;
-    else if (typeof padding === 'string') throw new ValueRangeError(`${kind}: padding must be 'same', 'valid' or non-negative integers, got '${padding}'`);
+    else if (typeof padding === 'string')
+      throw new ValueRangeError(`${kind}: padding must be 'same', 'valid' or non-negative integers, got '${padding}'`);
     else this.padding = intTuple(kind, 'padding', padding, spatial, 0);
-    if (padding === 'same' && this.stride.some((s) => s !== 1)) throw new ValueRangeError(`${kind}: padding='same' needs stride 1, got stride ${tuple(this.stride)}`);
-    if (!PADDING_MODES.includes(paddingMode)) throw new ValueRangeError(`${kind}: paddingMode must be one of ${PADDING_MODES.join(', ')}, got '${String(paddingMode)}'`);
+    if (padding === 'same' && this.stride.some((s) => s !== 1))
+      throw new ValueRangeError(`${kind}: padding='same' needs stride 1, got stride ${tuple(this.stride)}`);
+    if (!PADDING_MODES.includes(paddingMode))
+      throw new ValueRangeError(`${kind}: paddingMode must be one of ${PADDING_MODES.join(', ')}, got '${String(paddingMode)}'`);
     this.paddingMode = paddingMode;
   }
 
@@ -173,7 +180,11 @@ abstract class ConvNd extends ConvBase {
     // Other modes pad first (PyTorch's _reversed_padding_repeated_twice), then convolve unpadded.
     const pad = this.padding;
     const spec: number[] = [];
-    for (const { k, d, p } of perDim({ k: this.kernelSize, d: this.dilation, p: typeof pad === 'string' ? this.kernelSize : pad }).reverse()) {
+    for (const { k, d, p } of perDim({
+      k: this.kernelSize,
+      d: this.dilation,
+      p: typeof pad === 'string' ? this.kernelSize : pad,
+    }).reverse()) {
       const total = pad === 'same' ? d * (k - 1) : pad === 'valid' ? 0 : 2 * p;
       spec.push(Math.floor(total / 2), total - Math.floor(total / 2));
     }
@@ -246,13 +257,22 @@ abstract class ConvTransposeNd extends ConvBase {
    */
   readonly outputPadding: number[];
 
-  constructor(kind: string, spatial: number, inChannels: number, outChannels: number, kernelSize: IntArg, options: ConvTransposeModuleOptions) {
+  constructor(
+    kind: string,
+    spatial: number,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntArg,
+    options: ConvTransposeModuleOptions,
+  ) {
     super(kind, spatial, inChannels, outChannels, kernelSize, options, true);
     this.padding = intTuple(kind, 'padding', options.padding ?? 0, spatial, 0);
     this.outputPadding = intTuple(kind, 'outputPadding', options.outputPadding ?? 0, spatial, 0);
     perDim({ p: this.outputPadding, s: this.stride, d: this.dilation }).forEach(({ p, s, d }) => {
       if (p >= s && p >= d) {
-        throw new ValueRangeError(`${kind}: outputPadding ${tuple(this.outputPadding)} must be smaller than either stride ${tuple(this.stride)} or dilation ${tuple(this.dilation)}`);
+        throw new ValueRangeError(
+          `${kind}: outputPadding ${tuple(this.outputPadding)} must be smaller than either stride ${tuple(this.stride)} or dilation ${tuple(this.dilation)}`,
+        );
       }
     });
   }
@@ -275,12 +295,20 @@ abstract class ConvTransposeNd extends ConvBase {
       outputPadding = dimsAt.map(({ w, x: xi, s, p, d, k }, i) => {
         const least = (xi - 1) * s - 2 * p + d * (k - 1) + 1;
         if (!Number.isInteger(w) || w < least || w >= least + s) {
-          throw new ValueRangeError(`${this.kind}: requested output size ${tuple(want)} is not reachable: size ${i} must be in [${least}, ${least + s - 1}] for input ${tuple(input)}`);
+          throw new ValueRangeError(
+            `${this.kind}: requested output size ${tuple(want)} is not reachable: size ${i} must be in [${least}, ${least + s - 1}] for input ${tuple(input)}`,
+          );
         }
         return w - least;
       });
     }
-    return op(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, outputPadding, groups: this.groups, dilation: this.dilation });
+    return op(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding,
+      groups: this.groups,
+      dilation: this.dilation,
+    });
   }
 
   override extraRepr(): string {

@@ -58,7 +58,9 @@ export class Dropout extends Module {
 export function dropout2d(x: Tensor, p = 0.5, training = true): Tensor {
   checkP(p);
   if (x.ndim !== 4) {
-    throw new ShapeError(`Dropout2d: expected a 4-D [N, C, H, W] input, got shape [${x.shape.join(',')}]; add a batch dim with unsqueeze(0) for one [C, H, W] sample`);
+    throw new ShapeError(
+      `Dropout2d: expected a 4-D [N, C, H, W] input, got shape [${x.shape.join(',')}]; add a batch dim with unsqueeze(0) for one [C, H, W] sample`,
+    );
   }
   if (!training || p === 0) return T.reshape(x, x.shape);
   if (p === 1) return T.mul(x, 0);

@@ -31,7 +31,11 @@ export class Embedding extends Module {
    * @param embeddingDim size of each vector
    * @param options `paddingIdx`: an index whose row is zero and gets no gradient
    */
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: { paddingIdx?: number } = {}) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    options: { paddingIdx?: number } = {},
+  ) {
     super();
     checkPositiveInt('Embedding', 'numEmbeddings', numEmbeddings);
     checkPositiveInt('Embedding', 'embeddingDim', embeddingDim);

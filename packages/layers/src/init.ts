@@ -8,18 +8,22 @@ import { noGrad } from '@nn/autograd';
 import { dims } from './check.js';
 
 /** Nonlinearities {@link calculateGain} knows (PyTorch's, in camelCase: `'leakyRelu'` is PyTorch's `'leaky_relu'`). */
-export type Nonlinearity =
-  | 'linear' | 'identity' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'selu'
-  | 'conv1d' | 'conv2d' | 'conv3d';
+export type Nonlinearity = 'linear' | 'identity' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'selu' | 'conv1d' | 'conv2d' | 'conv3d';
 
 /** Each nonlinearity's gain (param: leakyRelu's negative slope). */
 const GAINS: Record<Nonlinearity, (param: number | undefined) => number> = {
-  linear: () => 1, identity: () => 1, sigmoid: () => 1, conv1d: () => 1, conv2d: () => 1, conv3d: () => 1,
+  linear: () => 1,
+  identity: () => 1,
+  sigmoid: () => 1,
+  conv1d: () => 1,
+  conv2d: () => 1,
+  conv3d: () => 1,
   tanh: () => 5 / 3,
   relu: () => Math.SQRT2,
   leakyRelu: (param) => {
     const slope = param ?? 0.01;
-    if (typeof slope !== 'number' || Number.isNaN(slope)) throw new ValueRangeError(`calculateGain: negative slope ${param} is not a number`);
+    if (typeof slope !== 'number' || Number.isNaN(slope))
+      throw new ValueRangeError(`calculateGain: negative slope ${param} is not a number`);
     return Math.sqrt(2 / (1 + slope * slope));
   },
   selu: () => 3 / 4,
@@ -31,7 +35,8 @@ const PYTORCH_SPELLING: Readonly<Record<string, string>> = { leaky_relu: 'leakyR
 /** An error for a value outside `valid`, naming the camelCase spelling when a PyTorch one was given. */
 function invalidValue(owner: string, key: string, value: unknown, valid: readonly string[]): ValueRangeError {
   const renamed = typeof value === 'string' ? PYTORCH_SPELLING[value] : undefined;
-  if (renamed !== undefined) return new ValueRangeError(`${owner}: ${key} '${value}' is not valid; use '${renamed}' (PyTorch's '${value}')`);
+  if (renamed !== undefined)
+    return new ValueRangeError(`${owner}: ${key} '${value}' is not valid; use '${renamed}' (PyTorch's '${value}')`);
   const shown = typeof value === 'string' ? `'${value}'` : String(value);
   return new ValueRangeError(`${owner}: ${key} ${shown} is not valid; use one of ${valid.map((v) => `'${v}'`).join(', ')}`);
 }
@@ -90,7 +95,8 @@ export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
 }
 
 /** Fills `t` in place with `value`; returns `t`. */
-export const constant_ = (t: Tensor, value: number): Tensor => fill(t, () => T.full([], value, { dtype: t.dtype, backend: t.backend.name }));
+export const constant_ = (t: Tensor, value: number): Tensor =>
+  fill(t, () => T.full([], value, { dtype: t.dtype, backend: t.backend.name }));
 /** Fills `t` in place with zeros; returns `t`. */
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
 /** Fills `t` in place with ones; returns `t`. */

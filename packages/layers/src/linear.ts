@@ -44,7 +44,11 @@ export class Linear extends Module {
    * @param outFeatures size of each output sample
    * @param options `bias`, `dtype`, `backend`
    */
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: LinearOptions = {},
+  ) {
     super();
     checkPositiveInt('Linear', 'inFeatures', inFeatures);
     checkPositiveInt('Linear', 'outFeatures', outFeatures);
@@ -97,7 +101,10 @@ export class Flatten extends Module {
    * @param startDim first dim to flatten (default 1)
    * @param endDim last dim to flatten (default -1)
    */
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
     super();
   }
   /** Flattens `x` (a view when possible). */
@@ -120,11 +127,20 @@ export class Unflatten extends Module {
    * @param dim the dim to split
    * @param unflattenedSize its new sizes (their product must equal its size; one may be -1)
    */
-  constructor(readonly dim: number, unflattenedSize: readonly number[]) {
+  constructor(
+    readonly dim: number,
+    unflattenedSize: readonly number[],
+  ) {
     super();
     if (!Number.isInteger(dim)) throw new ValueRangeError(`Unflatten: dim must be an integer, got ${String(dim)}`);
-    if (!Array.isArray(unflattenedSize) || unflattenedSize.length === 0 || unflattenedSize.some((d) => !Number.isInteger(d) || (d < 1 && d !== -1))) {
-      throw new ValueRangeError(`Unflatten: unflattenedSize must be a non-empty list of positive integers (one may be -1), got ${JSON.stringify(unflattenedSize)}`);
+    if (
+      !Array.isArray(unflattenedSize) ||
+      unflattenedSize.length === 0 ||
+      unflattenedSize.some((d) => !Number.isInteger(d) || (d < 1 && d !== -1))
+    ) {
+      throw new ValueRangeError(
+        `Unflatten: unflattenedSize must be a non-empty list of positive integers (one may be -1), got ${JSON.stringify(unflattenedSize)}`,
+      );
     }
     this.unflattenedSize = [...unflattenedSize];
   }
@@ -135,7 +151,10 @@ export class Unflatten extends Module {
     const known = this.unflattenedSize.filter((s) => s !== -1).reduce((a, b) => a * b, 1);
     const [size] = dims(x.shape, d);
     const fits = this.unflattenedSize.includes(-1) ? size % known === 0 : known === size;
-    if (!fits) throw new ShapeError(`Unflatten: dim ${this.dim} of size ${size} cannot be split into [${this.unflattenedSize.join(', ')}] (input shape [${x.shape.join(',')}])`);
+    if (!fits)
+      throw new ShapeError(
+        `Unflatten: dim ${this.dim} of size ${size} cannot be split into [${this.unflattenedSize.join(', ')}] (input shape [${x.shape.join(',')}])`,
+      );
     return T.reshape(x, [...x.shape.slice(0, d), ...this.unflattenedSize, ...x.shape.slice(d + 1)]);
   }
   override extraRepr(): string {

@@ -19,7 +19,8 @@ function sameShape(op: string, input: Tensor, target: Tensor): void {
   if (input.ndim !== target.ndim || input.shape.some((d, i) => d !== target.shape[i])) {
     throw new ShapeError(`${op}: input shape [${input.shape.join(',')}] and target shape [${target.shape.join(',')}] must match`);
   }
-  if (target.dtype !== 'float32' && target.dtype !== 'float64') throw new DTypeError(`${op}: target must be floating point, got ${target.dtype}`);
+  if (target.dtype !== 'float32' && target.dtype !== 'float64')
+    throw new DTypeError(`${op}: target must be floating point, got ${target.dtype}`);
 }
 
 /** The `reduction` option every loss takes. */
@@ -61,7 +62,11 @@ export function l1Loss(input: Tensor, target: Tensor, { reduction = 'mean' }: Re
  *
  * Shape: `input` and `target` of the same shape; a 0-d tensor unless `reduction: 'none'`.
  */
-export function huberLoss(input: Tensor, target: Tensor, { reduction = 'mean', delta = 1 }: ReductionOptions & { delta?: number } = {}): Tensor {
+export function huberLoss(
+  input: Tensor,
+  target: Tensor,
+  { reduction = 'mean', delta = 1 }: ReductionOptions & { delta?: number } = {},
+): Tensor {
   sameShape('huberLoss', input, target);
   if (!(delta > 0)) throw new ValueRangeError(`huberLoss: delta must be > 0, got ${delta}`);
   return T.tidy(() => {
@@ -91,8 +96,8 @@ const bceElementwise = customGrad(
   (g: Tensor, inputs: Tensor[]) => {
     const [x, y] = inputs as [Tensor, Tensor]; // the op's two inputs
     return [
-    T.tidy(() => T.div(T.mul(g, T.sub(x, y)), T.maximum(T.mul(x, T.sub(1, x)), 1e-12))),
-    T.tidy(() => T.mul(g, T.sub(T.clamp(T.log(T.sub(1, x)), -100), T.clamp(T.log(x), -100)))),
+      T.tidy(() => T.div(T.mul(g, T.sub(x, y)), T.maximum(T.mul(x, T.sub(1, x)), 1e-12))),
+      T.tidy(() => T.mul(g, T.sub(T.clamp(T.log(T.sub(1, x)), -100), T.clamp(T.log(x), -100)))),
     ];
   },
 );
@@ -115,7 +120,9 @@ export interface BCEWithLogitsOptions extends BCEOptions {
 
 /** Sigmoid + binary cross-entropy in one numerically stable expression (PyTorch's formula). */
 export function binaryCrossEntropyWithLogits(
-  input: Tensor, target: Tensor, { reduction = 'mean', weight = null, posWeight = null }: BCEWithLogitsOptions = {},
+  input: Tensor,
+  target: Tensor,
+  { reduction = 'mean', weight = null, posWeight = null }: BCEWithLogitsOptions = {},
 ): Tensor {
   sameShape('binaryCrossEntropyWithLogits', input, target);
   return T.tidy(() => {
@@ -139,17 +146,23 @@ export interface NLLOptions extends ReductionOptions {
 /** Validates class-index targets and returns the class axis size. */
 function checkClassTargets(op: string, input: Tensor, target: Tensor, ignoreIndex: number): number {
   if (target.dtype !== 'int32') {
-    throw new DTypeError(`${op}: class-index targets must be int32, got ${target.dtype} (for class probabilities pass a float target of the input's shape)`);
+    throw new DTypeError(
+      `${op}: class-index targets must be int32, got ${target.dtype} (for class probabilities pass a float target of the input's shape)`,
+    );
   }
   if (input.ndim < 1) throw new ShapeError(`${op}: input must have a class dimension, got a scalar`);
   const classDim = input.ndim === 1 ? 0 : 1;
   const expected = input.shape.filter((_, i) => i !== classDim);
   if (target.ndim !== expected.length || target.shape.some((d, i) => d !== expected[i])) {
-    throw new ShapeError(`${op}: input shape [${input.shape.join(',')}] needs a target of shape [${expected.join(',')}], got [${target.shape.join(',')}]`);
+    throw new ShapeError(
+      `${op}: input shape [${input.shape.join(',')}] needs a target of shape [${expected.join(',')}], got [${target.shape.join(',')}]`,
+    );
   }
   const [c] = dims(input.shape, classDim);
   const error = (v: number, i: number): Error =>
-    new ValueRangeError(`${op}: target ${v} at position ${i} is out of range for ${c} classes (valid: 0 to ${c - 1}${ignoreIndex < 0 || ignoreIndex >= c ? `, or ignoreIndex ${ignoreIndex}` : ''})`);
+    new ValueRangeError(
+      `${op}: target ${v} at position ${i} is out of range for ${c} classes (valid: 0 to ${c - 1}${ignoreIndex < 0 || ignoreIndex >= c ? `, or ignoreIndex ${ignoreIndex}` : ''})`,
+    );
   const be = target.backend;
   if (be.readSync === undefined) {
     // No synchronous read: the backend checks on the device and throws at the next read or sync.
@@ -204,13 +217,18 @@ export interface CrossEntropyOptions extends NLLOptions {
  * ([N] for input [N, C]) or class probabilities (float, the input's shape).
  */
 export function crossEntropy(
-  input: Tensor, target: Tensor, { reduction = 'mean', weight = null, ignoreIndex = -100, labelSmoothing = 0 }: CrossEntropyOptions = {},
+  input: Tensor,
+  target: Tensor,
+  { reduction = 'mean', weight = null, ignoreIndex = -100, labelSmoothing = 0 }: CrossEntropyOptions = {},
 ): Tensor {
-  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ValueRangeError(`crossEntropy: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
+    throw new ValueRangeError(`crossEntropy: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
   if (target.dtype === 'float32' || target.dtype === 'float64') {
     if (target.ndim === input.ndim - 1 && input.ndim >= 1) {
-      throw new DTypeError(`crossEntropy: a ${target.dtype} target of shape [${target.shape.join(',')}] looks like class indices, which must be int32 ` +
-        `(arrays of JS numbers make float32: use tensor(labels, { dtype: 'int32' }) or an Int32Array); class-probability targets have the input's shape [${input.shape.join(',')}]`);
+      throw new DTypeError(
+        `crossEntropy: a ${target.dtype} target of shape [${target.shape.join(',')}] looks like class indices, which must be int32 ` +
+          `(arrays of JS numbers make float32: use tensor(labels, { dtype: 'int32' }) or an Int32Array); class-probability targets have the input's shape [${input.shape.join(',')}]`,
+      );
     }
     return crossEntropyProbs(input, target, reduction, weight, labelSmoothing);
   }
@@ -230,7 +248,8 @@ export function crossEntropy(
     if (reduction === 'none') smoothRed = T.reshape(smooth, target.shape);
     else if (reduction === 'sum') smoothRed = T.sum(smooth);
     else {
-      const denom = weight === null ? T.sum(T.cast(valid, flat.dtype)) : T.sum(T.where(valid, T.indexSelect(weight, 0, T.where(valid, tgt, 0)), 0));
+      const denom =
+        weight === null ? T.sum(T.cast(valid, flat.dtype)) : T.sum(T.where(valid, T.indexSelect(weight, 0, T.where(valid, tgt, 0)), 0));
       smoothRed = T.div(T.sum(smooth), denom);
     }
     return T.add(T.mul(nll, 1 - labelSmoothing), T.mul(smoothRed, labelSmoothing / c));

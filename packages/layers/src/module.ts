@@ -88,7 +88,11 @@ export abstract class Module {
    * Registers a buffer: state saved in stateDict but not trained (e.g. BatchNorm's running mean).
    * `key` is its state-dict name when it differs from the property (PyTorch's snake_case names).
    */
-  protected registerBuffer(name: string, t: Tensor | null, { persistent = true, key = name }: { persistent?: boolean; key?: string } = {}): void {
+  protected registerBuffer(
+    name: string,
+    t: Tensor | null,
+    { persistent = true, key = name }: { persistent?: boolean; key?: string } = {},
+  ): void {
     if (t !== null) T.keep(t);
     (this as Record<string, unknown>)[name] = t;
     (this as unknown as { [BUFFERS]: Map<string, BufferInfo> })[BUFFERS].set(name, { key, persistent });
@@ -162,7 +166,9 @@ export abstract class Module {
   }
   /** Number of parameter elements (trainable only if asked). */
   parameterCount(trainableOnly = false): number {
-    return this.parameters().filter((p) => !trainableOnly || p.requiresGrad).reduce((n, p) => n + p.size, 0);
+    return this.parameters()
+      .filter((p) => !trainableOnly || p.requiresGrad)
+      .reduce((n, p) => n + p.size, 0);
   }
 
   /** Sets training mode on this module and all descendants; returns this. */
@@ -223,7 +229,10 @@ export abstract class Module {
    * Copies values from a state dict into this module's tensors. Checks everything first (missing
    * and unexpected keys in strict mode, shapes and dtypes always) and loads nothing on any error.
    */
-  loadStateDict(sd: StateDict, { strict = true }: LoadOptions = {}): {
+  loadStateDict(
+    sd: StateDict,
+    { strict = true }: LoadOptions = {},
+  ): {
     /** The module's keys absent from `sd` (empty unless `strict: false`). */
     missingKeys: string[];
     /** Keys of `sd` the module does not have (empty unless `strict: false`). */

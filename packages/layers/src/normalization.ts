@@ -62,7 +62,8 @@ abstract class BatchNormBase extends Module {
     checkPositiveInt(kind, 'numFeatures', numFeatures);
     const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = options;
     if (!(eps > 0)) throw new ValueRangeError(`${kind}: eps must be > 0, got ${eps}`);
-    if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new ValueRangeError(`${kind}: momentum must be in [0, 1] or null, got ${momentum}`);
+    if (momentum !== null && !(momentum >= 0 && momentum <= 1))
+      throw new ValueRangeError(`${kind}: momentum must be in [0, 1] or null, got ${momentum}`);
     this.eps = eps;
     this.momentum = momentum;
     this.trackRunningStats = trackRunningStats;
@@ -82,7 +83,8 @@ abstract class BatchNormBase extends Module {
     const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
     const n = x.shape.reduce((a, d, i) => (i === 1 ? a : a * d), 1); // elements per channel
     const useBatch = this.training || !this.trackRunningStats;
-    if (this.training && n <= 1) throw new ValueRangeError(`${name}: expected more than 1 value per channel when training, got input of shape [${x.shape.join(',')}]`);
+    if (this.training && n <= 1)
+      throw new ValueRangeError(`${name}: expected more than 1 value per channel when training, got input of shape [${x.shape.join(',')}]`);
     const bshape = [this.numFeatures, ...x.shape.slice(2).map(() => 1)];
     return T.tidy(() => {
       const w = this.weight && T.reshape(this.weight, bshape);
@@ -181,11 +183,16 @@ export class GroupNorm extends Module {
    * @param numChannels C, the size of dim 1
    * @param options eps, affine
    */
-  constructor(readonly numGroups: number, readonly numChannels: number, options: GroupNormOptions = {}) {
+  constructor(
+    readonly numGroups: number,
+    readonly numChannels: number,
+    options: GroupNormOptions = {},
+  ) {
     super();
     checkPositiveInt('GroupNorm', 'numGroups', numGroups);
     checkPositiveInt('GroupNorm', 'numChannels', numChannels);
-    if (numChannels % numGroups !== 0) throw new ValueRangeError(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
+    if (numChannels % numGroups !== 0)
+      throw new ValueRangeError(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
     const { eps = 1e-5, affine = true } = options;
     if (!(eps > 0)) throw new ValueRangeError(`GroupNorm: eps must be > 0, got ${eps}`);
     this.eps = eps;
@@ -270,7 +277,9 @@ export class LayerNorm extends Module {
     const k = this.normalizedShape.length;
     const tail = x.shape.slice(x.ndim - k);
     if (x.ndim < k || tail.some((d, i) => d !== this.normalizedShape[i])) {
-      throw new ShapeError(`LayerNorm([${this.normalizedShape.join(', ')}]): input shape [${x.shape.join(',')}] does not end with the normalized shape`);
+      throw new ShapeError(
+        `LayerNorm([${this.normalizedShape.join(', ')}]): input shape [${x.shape.join(',')}] does not end with the normalized shape`,
+      );
     }
     const axes = this.normalizedShape.map((_, i) => x.ndim - k + i);
     return T.tidy(() => {
@@ -322,8 +331,10 @@ export class RMSNorm extends Module {
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     this.normalizedShape.forEach((d) => checkPositiveInt('RMSNorm', 'normalizedShape entries', d));
     const { eps = null, elementwiseAffine = true } = options;
-    if (eps !== null && !(typeof eps === 'number' && eps >= 0)) throw new ValueRangeError(`RMSNorm: eps must be a number >= 0 or null (machine epsilon), got ${eps}`);
-    if (typeof elementwiseAffine !== 'boolean') throw new ValueRangeError(`RMSNorm: elementwiseAffine must be true or false, got ${String(elementwiseAffine)}`);
+    if (eps !== null && !(typeof eps === 'number' && eps >= 0))
+      throw new ValueRangeError(`RMSNorm: eps must be a number >= 0 or null (machine epsilon), got ${eps}`);
+    if (typeof elementwiseAffine !== 'boolean')
+      throw new ValueRangeError(`RMSNorm: elementwiseAffine must be true or false, got ${String(elementwiseAffine)}`);
     this.eps = eps;
     this.weight = elementwiseAffine ? parameter(T.ones(this.normalizedShape)) : null;
   }
@@ -332,7 +343,9 @@ export class RMSNorm extends Module {
     const k = this.normalizedShape.length;
     const tail = x.shape.slice(x.ndim - k);
     if (x.ndim < k || tail.some((d, i) => d !== this.normalizedShape[i])) {
-      throw new ShapeError(`RMSNorm([${this.normalizedShape.join(', ')}]): input shape [${x.shape.join(',')}] does not end with the normalized shape`);
+      throw new ShapeError(
+        `RMSNorm([${this.normalizedShape.join(', ')}]): input shape [${x.shape.join(',')}] does not end with the normalized shape`,
+      );
     }
     const eps = this.eps ?? MACHINE_EPS[x.dtype];
     if (eps === undefined) throw new ValueRangeError(`RMSNorm: needs a floating-point input, got ${x.dtype}`);

@@ -46,7 +46,12 @@ export class MaxPool2d extends Module {
   }
   /** `x` `[N, C, H, W]` (or `[C, H, W]`) → the maximum of each window. */
   forward(x: Tensor): Tensor {
-    return T.maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+    return T.maxPool2d(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+    });
   }
   override extraRepr(): string {
     const [k, s, p, d] = [this.kernelSize, this.stride, this.padding, this.dilation].map(show);
@@ -91,13 +96,20 @@ export class AvgPool2d extends Module {
     this.ceilMode = checkBool('AvgPool2d', 'ceilMode', options.ceilMode ?? false);
     this.countIncludePad = checkBool('AvgPool2d', 'countIncludePad', options.countIncludePad ?? true);
     const d = options.divisorOverride;
-    if (d !== undefined && (!Number.isInteger(d) || d === 0)) throw new ValueRangeError(`AvgPool2d: divisorOverride must be a non-zero integer, got ${String(d)}`);
+    if (d !== undefined && (!Number.isInteger(d) || d === 0))
+      throw new ValueRangeError(`AvgPool2d: divisorOverride must be a non-zero integer, got ${String(d)}`);
     this.divisorOverride = d;
   }
   /** `x` `[N, C, H, W]` (or `[C, H, W]`) → the mean of each window. */
   forward(x: Tensor): Tensor {
     const { stride, padding, ceilMode, countIncludePad, divisorOverride } = this;
-    return T.avgPool2d(x, this.kernelSize, { stride, padding, ceilMode, countIncludePad, ...(divisorOverride !== undefined ? { divisorOverride } : {}) });
+    return T.avgPool2d(x, this.kernelSize, {
+      stride,
+      padding,
+      ceilMode,
+      countIncludePad,
+      ...(divisorOverride !== undefined ? { divisorOverride } : {}),
+    });
   }
   override extraRepr(): string {
     const [k, s, p] = [this.kernelSize, this.stride, this.padding].map(show);
@@ -121,7 +133,9 @@ export class AdaptiveAvgPool2d extends Module {
     super();
     const size = typeof outputSize === 'number' ? [outputSize, outputSize] : Array.isArray(outputSize) ? [...outputSize] : null;
     if (size === null || size.length !== 2 || size.some((s) => s !== null && !(Number.isInteger(s) && s > 0))) {
-      throw new ValueRangeError(`AdaptiveAvgPool2d: outputSize must be a positive integer or a list of 2 of them (null keeps the input size), got ${JSON.stringify(outputSize)}`);
+      throw new ValueRangeError(
+        `AdaptiveAvgPool2d: outputSize must be a positive integer or a list of 2 of them (null keeps the input size), got ${JSON.stringify(outputSize)}`,
+      );
     }
     this.outputSize = size;
   }

@@ -36,7 +36,10 @@ export function sinusoidalPositionalEncoding(length: number, dModel: number, opt
   checkPositiveInt(name, 'length', length);
   checkPositiveInt(name, 'dModel', dModel);
   const o = withDefaults<Omit<SinusoidalOptions, 'backend'>>(name, { base: 10000, dtype: 'float32' }, options);
-  checkOptions(name, { base: BASE_RULE, dtype: rule.oneOf('float32', 'float64'), backend: rule.any }, options, { ...o, backend: options.backend });
+  checkOptions(name, { base: BASE_RULE, dtype: rule.oneOf('float32', 'float64'), backend: rule.any }, options, {
+    ...o,
+    backend: options.backend,
+  });
   const data = new Float64Array(length * dModel);
   for (let p = 0; p < length; p++) {
     for (let j = 0; j < dModel; j++) {
@@ -71,7 +74,9 @@ function seqLength(layer: string, x: unknown, dModel: number, maxLen: number, ba
   if (!isTensor(x)) throw new ValueRangeError(`${layer}: input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
   const layout = batchFirst ? '[N, seq, dModel]' : '[seq, N, dModel]';
   if ((x.ndim !== 2 && x.ndim !== 3) || x.shape.at(-1) !== dModel) {
-    throw new ShapeError(`${layer}: expected input ${layout} or unbatched [seq, dModel] with dModel = ${dModel}, got shape ${fmt(x.shape)}`);
+    throw new ShapeError(
+      `${layer}: expected input ${layout} or unbatched [seq, dModel] with dModel = ${dModel}, got shape ${fmt(x.shape)}`,
+    );
   }
   const [l] = dims(x.shape, x.ndim === 3 && batchFirst ? 1 : 0);
   if (l > maxLen) throw new ShapeError(`${layer}: sequence length ${l} exceeds maxLen ${maxLen} (input shape ${fmt(x.shape)})`);
@@ -106,11 +111,18 @@ export class SinusoidalPositionalEncoding extends Module {
    * @param dModel features of each token
    * @param options maxLen, base, dropout, batchFirst
    */
-  constructor(readonly dModel: number, options: SinusoidalPositionalEncodingOptions = {}) {
+  constructor(
+    readonly dModel: number,
+    options: SinusoidalPositionalEncodingOptions = {},
+  ) {
     super();
     const name = 'SinusoidalPositionalEncoding';
     checkPositiveInt(name, 'dModel', dModel);
-    const o = withDefaults<SinusoidalPositionalEncodingOptions>(name, { maxLen: 5000, base: 10000, dropout: 0, batchFirst: false }, options);
+    const o = withDefaults<SinusoidalPositionalEncodingOptions>(
+      name,
+      { maxLen: 5000, base: 10000, dropout: 0, batchFirst: false },
+      options,
+    );
     checkOptions(name, { ...POSITIONAL_RULES, maxLen: rule.positiveInt, base: BASE_RULE }, options, o);
     this.maxLen = o.maxLen;
     this.dropout = o.dropout;
@@ -148,7 +160,11 @@ export class LearnedPositionalEmbedding extends Module {
    * @param dModel features of each token
    * @param options dropout, batchFirst
    */
-  constructor(readonly maxLen: number, readonly dModel: number, options: PositionalOptions = {}) {
+  constructor(
+    readonly maxLen: number,
+    readonly dModel: number,
+    options: PositionalOptions = {},
+  ) {
     super();
     const name = 'LearnedPositionalEmbedding';
     checkPositiveInt(name, 'maxLen', maxLen);

@@ -27,7 +27,12 @@ export interface RNNCellOptions extends RNNCellBaseOptions {
 
 type CellOptions = Required<Omit<RNNCellOptions, 'backend'>> & { backend: string | undefined };
 
-const RULES: Rules<CellOptions> = { bias: rule.bool, dtype: rule.oneOf('float32', 'float64'), backend: rule.any, nonlinearity: rule.oneOf('tanh', 'relu') };
+const RULES: Rules<CellOptions> = {
+  bias: rule.bool,
+  dtype: rule.oneOf('float32', 'float64'),
+  backend: rule.any,
+  nonlinearity: rule.oneOf('tanh', 'relu'),
+};
 
 /** The shared machinery of the cells (torch.nn.RNNCellBase). */
 export abstract class RNNCellBase extends Module {
@@ -54,7 +59,8 @@ export abstract class RNNCellBase extends Module {
     checkPositiveInt(cls, 'inputSize', inputSize);
     checkPositiveInt(cls, 'hiddenSize', hiddenSize);
     if (given === null || typeof given !== 'object') throw new ValueRangeError(`${cls}: options must be an object, got ${String(given)}`);
-    if (cls !== 'RNNCell' && 'nonlinearity' in given) throw new ValueRangeError(`${cls}: unknown option 'nonlinearity' (valid options: bias, dtype, backend)`);
+    if (cls !== 'RNNCell' && 'nonlinearity' in given)
+      throw new ValueRangeError(`${cls}: unknown option 'nonlinearity' (valid options: bias, dtype, backend)`);
     const o: CellOptions = { bias: true, dtype: 'float32', backend: undefined, nonlinearity: 'tanh', ...given };
     checkOptions(cls, RULES, given, o);
     this.kind = cls === 'RNNCell' ? (o.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh') : cls === 'LSTMCell' ? 'lstm' : 'gru';
@@ -82,11 +88,17 @@ export abstract class RNNCellBase extends Module {
   protected run(x: Tensor, h: Tensor | null, c: Tensor | null): State {
     const name = this.label();
     if (!(x instanceof T.Tensor)) throw new ValueRangeError(`${name}: input must be a Tensor, got ${typeof x}`);
-    if (x.ndim !== 1 && x.ndim !== 2) throw new ShapeError(`${name}: expected a 2-D input [batch, inputSize] or a 1-D unbatched input [inputSize], got shape [${x.shape.join(',')}]`);
+    if (x.ndim !== 1 && x.ndim !== 2)
+      throw new ShapeError(
+        `${name}: expected a 2-D input [batch, inputSize] or a 1-D unbatched input [inputSize], got shape [${x.shape.join(',')}]`,
+      );
     checkFeatures(name, x, -1, this.inputSize, 'last dimension (inputSize)');
     const batched = x.ndim === 2;
     const expected = batched ? [x.shape[0], this.hiddenSize] : [this.hiddenSize];
-    for (const [what, t] of [['hx', h], ['cx', c]] as const) {
+    for (const [what, t] of [
+      ['hx', h],
+      ['cx', c],
+    ] as const) {
       if (t === null) continue;
       if (!(t instanceof T.Tensor)) throw new ValueRangeError(`${name}: ${what} must be a Tensor, got ${typeof t}`);
       if (t.ndim !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
@@ -177,7 +189,9 @@ export class LSTMCell extends RNNCellBase {
   /** One step: input `[N, inputSize]` and `[h, c]` (default zeros) → `[h', c']`, each `[N, hiddenSize]`. */
   forward(input: Tensor, hx: [Tensor, Tensor] | null = null): [Tensor, Tensor] {
     if (hx !== null && !(Array.isArray(hx) && hx.length === 2 && hx.every((t) => t instanceof T.Tensor))) {
-      throw new ValueRangeError(`${this.label()}: hx must be a pair [h, c] of tensors (or omitted for zeros), got ${Array.isArray(hx) ? `an array of ${hx.length}` : typeof hx}`);
+      throw new ValueRangeError(
+        `${this.label()}: hx must be a pair [h, c] of tensors (or omitted for zeros), got ${Array.isArray(hx) ? `an array of ${hx.length}` : typeof hx}`,
+      );
     }
     const s = this.run(input, hx?.[0] ?? null, hx?.[1] ?? null);
     return [s.h!, s.c!];

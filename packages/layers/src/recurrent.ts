@@ -105,11 +105,20 @@ export abstract class RNNBase extends Module {
     checkPositiveInt(cls, 'hiddenSize', hiddenSize);
     if (given === null || typeof given !== 'object') throw new ValueRangeError(`${cls}: options must be an object, got ${String(given)}`);
     const o: AllOptions = {
-      numLayers: 1, bias: true, batchFirst: false, dropout: 0, bidirectional: false, dtype: 'float32', backend: undefined,
-      nonlinearity: 'tanh', projSize: 0, ...given,
+      numLayers: 1,
+      bias: true,
+      batchFirst: false,
+      dropout: 0,
+      bidirectional: false,
+      dtype: 'float32',
+      backend: undefined,
+      nonlinearity: 'tanh',
+      projSize: 0,
+      ...given,
     };
     checkOptions(cls, { ...BASE_RULES, ...CLASS_RULES[cls] } as Rules<AllOptions>, given, o);
-    if (o.projSize >= hiddenSize) throw new ValueRangeError(`${cls}: projSize must be smaller than hiddenSize (${hiddenSize}), got ${o.projSize}`);
+    if (o.projSize >= hiddenSize)
+      throw new ValueRangeError(`${cls}: projSize must be smaller than hiddenSize (${hiddenSize}), got ${o.projSize}`);
     this.numLayers = o.numLayers;
     this.bias = o.bias;
     this.batchFirst = o.batchFirst;
@@ -165,7 +174,11 @@ export abstract class RNNBase extends Module {
    * Checks the input and initial states (before any work), then runs every layer. h0 and c0 are
    * [D * numLayers, batch, size] (2-D for unbatched input), or null for zeros.
    */
-  protected run(input: Tensor, h0: Tensor | null, c0: Tensor | null): {
+  protected run(
+    input: Tensor,
+    h0: Tensor | null,
+    c0: Tensor | null,
+  ): {
     /** The last layer's outputs at every step. */
     output: Tensor;
     /** Every layer's final hidden state. */
@@ -177,14 +190,17 @@ export abstract class RNNBase extends Module {
     if (!(input instanceof T.Tensor)) throw new ValueRangeError(`${name}: input must be a Tensor, got ${typeof input}`);
     if (input.ndim !== 2 && input.ndim !== 3) {
       const layout = this.batchFirst ? '[batch, seq, features]' : '[seq, batch, features]';
-      throw new ShapeError(`${name}: expected a 3-D input ${layout} or a 2-D unbatched input [seq, features], got shape [${input.shape.join(',')}]`);
+      throw new ShapeError(
+        `${name}: expected a 3-D input ${layout} or a 2-D unbatched input [seq, features], got shape [${input.shape.join(',')}]`,
+      );
     }
     checkFeatures(name, input, -1, this.inputSize, 'last dimension (inputSize)');
     const batched = input.ndim === 3;
     const batchFirst = batched && this.batchFirst;
     const [seq] = dims(input.shape, batchFirst ? 1 : 0);
     const batch = batched ? dims(input.shape, batchFirst ? 0 : 1)[0] : 1;
-    if (seq === 0 || batch === 0) throw new ShapeError(`${name}: expected a non-empty sequence and batch, got input of shape [${input.shape.join(',')}]`);
+    if (seq === 0 || batch === 0)
+      throw new ShapeError(`${name}: expected a non-empty sequence and batch, got input of shape [${input.shape.join(',')}]`);
     const dirs = this.bidirectional ? 2 : 1;
     const stateShape = (size: number) => (batched ? [dirs * this.numLayers, batch, size] : [dirs * this.numLayers, size]);
     checkState(name, 'h0', h0, stateShape(this.projSize > 0 ? this.projSize : this.hiddenSize), batched);
@@ -230,7 +246,10 @@ export abstract class RNNBase extends Module {
     const outs: Tensor[] = new Array(seq);
     // A zero h0 skips step 0's h W_hh^T, unless that is W_hh's only use: PyTorch then gives it a zero gradient.
     const [x0] = xs as [Tensor]; // seq >= 1: checked in forward
-    let s = seq === 1 && init.h === null ? { h: T.zeros([dims(x0.shape, 0)[0], dims(whh.shape, 1)[0]], { dtype: whh.dtype, backend: whh.backend.name }), c: init.c } : init;
+    let s =
+      seq === 1 && init.h === null
+        ? { h: T.zeros([dims(x0.shape, 0)[0], dims(whh.shape, 1)[0]], { dtype: whh.dtype, backend: whh.backend.name }), c: init.c }
+        : init;
     const order = dir === 0 ? xs.entries() : [...xs.entries()].reverse();
     for (const [t, xt] of order) {
       // Only the new state survives the step; autograd keeps what backward needs.
@@ -342,7 +361,9 @@ export class LSTM extends RNNBase {
   /** `[output, [hN, cN]]` in PyTorch's shapes; `hx` is `[h0, c0]` (default zeros). */
   forward(input: Tensor, hx: [Tensor, Tensor] | null = null): [Tensor, [Tensor, Tensor]] {
     if (hx !== null && !(Array.isArray(hx) && hx.length === 2 && hx.every((t) => t instanceof T.Tensor))) {
-      throw new ValueRangeError(`${this.label()}: hx must be a pair [h0, c0] of tensors (or omitted for zeros), got ${Array.isArray(hx) ? `an array of ${hx.length}` : typeof hx}`);
+      throw new ValueRangeError(
+        `${this.label()}: hx must be a pair [h0, c0] of tensors (or omitted for zeros), got ${Array.isArray(hx) ? `an array of ${hx.length}` : typeof hx}`,
+      );
     }
     const r = this.run(input, hx?.[0] ?? null, hx?.[1] ?? null);
     return [r.output, [r.h, r.c!]];

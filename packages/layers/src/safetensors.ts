@@ -16,7 +16,21 @@ export class SafetensorsError extends NNError {
 // The reference implementation's Dtype enum order (its sort key), and our mapping.
 const DTYPE_ORDER = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'F64', 'I64', 'U64'];
 const TO_ST: Record<T.DType, string> = { float32: 'F32', int32: 'I32', bool: 'BOOL', float64: 'F64' };
-const BYTES: Record<string, number> = { BOOL: 1, U8: 1, I8: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8 };
+const BYTES: Record<string, number> = {
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  F64: 8,
+  I64: 8,
+  U64: 8,
+};
 
 /** The `__metadata__` of a safetensors file: string keys and values. */
 export type Metadata = Record<string, string>;
@@ -72,7 +86,11 @@ export function toBytes(source: Module | StateDict, metadata?: Metadata): Uint8A
   const sd = source instanceof Module ? source.stateDict() : source;
   try {
     const entries = entriesOf(sd);
-    return serialize(entries, entries.map((e) => e.t.dataSync()), metadata);
+    return serialize(
+      entries,
+      entries.map((e) => e.t.dataSync()),
+      metadata,
+    );
   } finally {
     if (source instanceof Module) for (const t of Object.values(sd)) t.dispose();
   }
@@ -155,9 +173,11 @@ function validateHeader(header: unknown, dataLen: number, bad: (msg: string) => 
     const at = `tensor '${name}'`;
     if (!isObject(e)) bad(`${at} must be an object {dtype, shape, data_offsets}, got ${show(e)}`);
     const { dtype, shape, data_offsets: offsets } = e;
-    if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) bad(`${at} has dtype ${show(dtype)}; supported: ${Object.keys(BYTES).join(', ')}`);
+    if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype))
+      bad(`${at} has dtype ${show(dtype)}; supported: ${Object.keys(BYTES).join(', ')}`);
     const width = BYTES[dtype]!; // a key of BYTES, checked above
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`${at} has shape ${show(shape)}; it must be an array of integers 0 <= d <= 2^53-1`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      bad(`${at} has shape ${show(shape)}; it must be an array of integers 0 <= d <= 2^53-1`);
     let count = 1;
     for (const d of shape) {
       count *= d;
@@ -165,11 +185,17 @@ function validateHeader(header: unknown, dataLen: number, bad: (msg: string) => 
     }
     const nbytes = count * width;
     if (nbytes > Number.MAX_SAFE_INTEGER) bad(`${at} has shape ${show(shape)} whose byte size overflows`);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+      offsets[0] > offsets[1]
+    ) {
       bad(`${at} has data_offsets ${show(offsets)}; they must be [begin, end], integers with 0 <= begin <= end <= 2^53-1`);
     }
     const [begin, end] = offsets as [number, number];
-    if (end - begin !== nbytes) bad(`${at} has data_offsets [${begin}, ${end}] (${end - begin} bytes) but ${dtype} ${show(shape)} needs ${nbytes} bytes`);
+    if (end - begin !== nbytes)
+      bad(`${at} has data_offsets [${begin}, ${end}] (${end - begin} bytes) but ${dtype} ${show(shape)} needs ${nbytes} bytes`);
     if (end > dataLen) bad(`${at} data offsets [${begin}, ${end}] do not fit the ${dataLen} bytes of data: the file is truncated`);
     entries.push({ name, dtype, shape, begin, end, count });
   }
@@ -177,7 +203,9 @@ function validateHeader(header: unknown, dataLen: number, bad: (msg: string) => 
   let pos = 0;
   for (const e of [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end)) {
     if (e.begin !== pos) {
-      bad(`tensor '${e.name}' data offsets [${e.begin}, ${e.end}] ${e.begin < pos ? 'overlap the previous tensor' : `leave a gap after byte ${pos}`}; tensors must tile the data section back to back`);
+      bad(
+        `tensor '${e.name}' data offsets [${e.begin}, ${e.end}] ${e.begin < pos ? 'overlap the previous tensor' : `leave a gap after byte ${pos}`}; tensors must tile the data section back to back`,
+      );
     }
     pos = e.end;
   }
@@ -186,7 +214,10 @@ function validateHeader(header: unknown, dataLen: number, bad: (msg: string) => 
 }
 
 /** Parses safetensors bytes into tensors (F16/BF16 widen to float32, I64 narrows to int32 if in range). */
-export function fromBytes(bytes: Uint8Array, options: { backend?: string } = {}): {
+export function fromBytes(
+  bytes: Uint8Array,
+  options: { backend?: string } = {},
+): {
   /** The tensors by name. */
   tensors: StateDict;
   /** The file's `__metadata__`. */
@@ -201,7 +232,8 @@ function parse(bytes: Uint8Array, backend: string | undefined, where: string): {
   if (bytes.length < 8) bad(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n64 = view.getBigUint64(0, true);
-  if (n64 > BigInt(bytes.length - 8)) bad(`header length ${n64} exceeds the file (${bytes.length} bytes): truncated or not a safetensors file`);
+  if (n64 > BigInt(bytes.length - 8))
+    bad(`header length ${n64} exceeds the file (${bytes.length} bytes): truncated or not a safetensors file`);
   const n = Number(n64);
   if (n > MAX_HEADER_BYTES) bad(`header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   let json: string;
@@ -226,7 +258,8 @@ function parse(bytes: Uint8Array, backend: string | undefined, where: string): {
     const dv = new DataView(bytes.buffer, bytes.byteOffset + dataStart + e.begin, e.end - e.begin);
     for (let i = 0; i < e.count; i++) {
       const v = e.dtype === 'I64' ? dv.getBigInt64(8 * i, true) : dv.getBigUint64(8 * i, true);
-      if (v > 2147483647n || v < -2147483648n) throw new DTypeError(`${where}: tensor '${e.name}' holds ${v}, outside int32 (${e.dtype} loads as int32)`);
+      if (v > 2147483647n || v < -2147483648n)
+        throw new DTypeError(`${where}: tensor '${e.name}' holds ${v}, outside int32 (${e.dtype} loads as int32)`);
     }
   }
   const tensors: StateDict = Object.create(null); // null prototype: a tensor may be named `__proto__`
@@ -251,23 +284,33 @@ function decode(name: string, dtype: string, b: Uint8Array, count: number): Floa
       return new Float64Array(b.buffer, b.byteOffset, count);
     case 'I32':
       return new Int32Array(b.buffer, b.byteOffset, count);
-    case 'BOOL': case 'U8':
+    case 'BOOL':
+    case 'U8':
       return new Uint8Array(b.buffer, b.byteOffset, count);
-    case 'I8': case 'I16': case 'U16': {
+    case 'I8':
+    case 'I16':
+    case 'U16': {
       const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = dtype === 'I8' ? dv.getInt8(i) : dtype === 'I16' ? dv.getInt16(2 * i, true) : dv.getUint16(2 * i, true);
+      for (let i = 0; i < count; i++)
+        out[i] = dtype === 'I8' ? dv.getInt8(i) : dtype === 'I16' ? dv.getInt16(2 * i, true) : dv.getUint16(2 * i, true);
       return out;
     }
-    case 'I64': case 'U64': {
+    case 'I64':
+    case 'U64': {
       const out = new Int32Array(count);
       for (let i = 0; i < count; i++) {
         out[i] = Number(dtype === 'I64' ? dv.getBigInt64(8 * i, true) : dv.getBigUint64(8 * i, true)); // range-checked in parse
       }
       return out;
     }
-    case 'F16': case 'BF16': {
+    case 'F16':
+    case 'BF16': {
       const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = dtype === 'F16' ? halfToFloat(dv.getUint16(2 * i, true)) : new Float32Array(new Uint32Array([dv.getUint16(2 * i, true) << 16]).buffer)[0]!;
+      for (let i = 0; i < count; i++)
+        out[i] =
+          dtype === 'F16'
+            ? halfToFloat(dv.getUint16(2 * i, true))
+            : new Float32Array(new Uint32Array([dv.getUint16(2 * i, true) << 16]).buffer)[0]!;
       return out;
     }
     default:
@@ -289,7 +332,10 @@ type NodePath = typeof import('node:path');
 // process.getBuiltinModule keeps node:* out of the import graph, so the package bundles for browsers.
 function builtin<M>(name: string): M {
   const m = (globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } }).process?.getBuiltinModule?.(name);
-  if (m === undefined) throw new SafetensorsError('safetensors: reading or writing a file path needs Node; in browsers use toBytes()/fromBytes() or load(url)');
+  if (m === undefined)
+    throw new SafetensorsError(
+      'safetensors: reading or writing a file path needs Node; in browsers use toBytes()/fromBytes() or load(url)',
+    );
   return m as M;
 }
 const nodeFs = () => builtin<NodeFs>('node:fs/promises');
@@ -378,7 +424,8 @@ export async function load(from: string | URL | Uint8Array, options: { backend?:
     } catch (e) {
       throw new SafetensorsError(`${where}: fetch failed (${errText(e)})`, { cause: e });
     }
-    if (!res.ok) throw new SafetensorsError(`${where}: fetch returned HTTP ${res.status} ${res.statusText}; expected a 2xx response with the file`);
+    if (!res.ok)
+      throw new SafetensorsError(`${where}: fetch returned HTTP ${res.status} ${res.statusText}; expected a 2xx response with the file`);
     bytes = new Uint8Array(await res.arrayBuffer());
   } else {
     const fs = nodeFs();

@@ -45,7 +45,13 @@ const LAYER_RULES: Rules<Required<TransformerLayerOptions>> = {
 };
 
 const LAYER_DEFAULTS: Required<TransformerLayerOptions> = {
-  dimFeedforward: 2048, dropout: 0.1, activation: 'relu', layerNormEps: 1e-5, batchFirst: false, normFirst: false, bias: true,
+  dimFeedforward: 2048,
+  dropout: 0.1,
+  activation: 'relu',
+  layerNormEps: 1e-5,
+  batchFirst: false,
+  normFirst: false,
+  bias: true,
 };
 
 const ACTIVATIONS: Record<TransformerActivation, (x: Tensor) => Tensor> = { relu: (x) => T.relu(x), gelu: (x) => T.gelu(x) };
@@ -65,7 +71,9 @@ function checkSequence(layer: string, what: string, x: unknown, dModel: number, 
   if (!isTensor(x)) throw new ValueRangeError(`${layer}: ${what} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
   const layout = batchFirst ? '[N, seq, dModel]' : '[seq, N, dModel]';
   if ((x.ndim !== 2 && x.ndim !== 3) || x.shape[x.ndim - 1] !== dModel) {
-    throw new ShapeError(`${layer}: expected ${what} ${layout} or unbatched [seq, dModel] with dModel = ${dModel}, got shape ${fmt(x.shape)}`);
+    throw new ShapeError(
+      `${layer}: expected ${what} ${layout} or unbatched [seq, dModel] with dModel = ${dModel}, got shape ${fmt(x.shape)}`,
+    );
   }
 }
 
@@ -94,7 +102,11 @@ abstract class TransformerLayerBase extends Module {
    * @param nhead attention heads (must divide dModel)
    * @param options the checked options
    */
-  constructor(readonly dModel: number, readonly nhead: number, options: Required<TransformerLayerOptions>) {
+  constructor(
+    readonly dModel: number,
+    readonly nhead: number,
+    options: Required<TransformerLayerOptions>,
+  ) {
     super();
     this.options = options;
   }
@@ -139,7 +151,9 @@ export interface TransformerEncoderLayerForwardOptions {
 }
 
 const ENCODER_FORWARD_RULES: Rules<Required<TransformerEncoderLayerForwardOptions>> = {
-  srcMask: rule.any, srcKeyPaddingMask: rule.any, isCausal: rule.bool,
+  srcMask: rule.any,
+  srcKeyPaddingMask: rule.any,
+  isCausal: rule.bool,
 };
 
 /**
@@ -219,19 +233,33 @@ export class TransformerEncoderLayer extends TransformerLayerBase {
   /** Checks src and the masks before any work (also called by TransformerEncoder). */
   checkInputs(src: Tensor, o: TransformerEncoderLayerForwardOptions, label = this.label()): void {
     checkSequence(label, 'src', src, this.dModel, this.batchFirst);
-    this.self_attn.checkInputs(src, src, src, { attnMask: o.srcMask, keyPaddingMask: o.srcKeyPaddingMask }, {
-      layer: label, attnMask: 'srcMask', keyPaddingMask: 'srcKeyPaddingMask',
-    });
+    this.self_attn.checkInputs(
+      src,
+      src,
+      src,
+      { attnMask: o.srcMask, keyPaddingMask: o.srcKeyPaddingMask },
+      {
+        layer: label,
+        attnMask: 'srcMask',
+        keyPaddingMask: 'srcKeyPaddingMask',
+      },
+    );
   }
 
   /** `src` `[seq, N, dModel]` (`[N, seq, dModel]` batch first, or unbatched `[seq, dModel]`) → the same shape. */
   forward(src: Tensor, options: TransformerEncoderLayerForwardOptions = {}): Tensor {
     const label = this.label();
-    const o = withDefaults<TransformerEncoderLayerForwardOptions>(`${label}.forward`, { srcMask: null, srcKeyPaddingMask: null, isCausal: false }, options);
+    const o = withDefaults<TransformerEncoderLayerForwardOptions>(
+      `${label}.forward`,
+      { srcMask: null, srcKeyPaddingMask: null, isCausal: false },
+      options,
+    );
     checkOptions(`${label}.forward`, ENCODER_FORWARD_RULES, options, o);
     this.checkInputs(src, o, label);
     const sa = (x: Tensor): Tensor =>
-      this.dropout1(this.self_attn(x, x, x, { attnMask: o.srcMask, keyPaddingMask: o.srcKeyPaddingMask, isCausal: o.isCausal, needWeights: false })[0]);
+      this.dropout1(
+        this.self_attn(x, x, x, { attnMask: o.srcMask, keyPaddingMask: o.srcKeyPaddingMask, isCausal: o.isCausal, needWeights: false })[0],
+      );
     return T.tidy(() => {
       if (this.normFirst) {
         const x = T.add(src, sa(this.norm1(src)));
@@ -291,7 +319,8 @@ export class TransformerEncoder extends Module {
    */
   constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerEncoderOptions = {}) {
     super();
-    if (!(encoderLayer instanceof TransformerEncoderLayer)) throw new ValueRangeError('TransformerEncoder: encoderLayer must be a TransformerEncoderLayer');
+    if (!(encoderLayer instanceof TransformerEncoderLayer))
+      throw new ValueRangeError('TransformerEncoder: encoderLayer must be a TransformerEncoderLayer');
     checkPositiveInt('TransformerEncoder', 'numLayers', numLayers);
     const o = withDefaults<TransformerEncoderOptions>('TransformerEncoder', { norm: null }, options);
     checkOptions('TransformerEncoder', { norm: { ok: (v) => v === null || v instanceof Module, valid: 'a Module or null' } }, options, o);
@@ -303,7 +332,11 @@ export class TransformerEncoder extends Module {
   /** Runs `src` through every layer, then `norm`; shapes as the layer's. */
   forward(src: Tensor, options: TransformerEncoderForwardOptions = {}): Tensor {
     const label = `TransformerEncoder(num_layers=${this.numLayers})`;
-    const o = withDefaults<TransformerEncoderForwardOptions>(`${label}.forward`, { mask: null, srcKeyPaddingMask: null, isCausal: false }, options);
+    const o = withDefaults<TransformerEncoderForwardOptions>(
+      `${label}.forward`,
+      { mask: null, srcKeyPaddingMask: null, isCausal: false },
+      options,
+    );
     checkOptions(`${label}.forward`, { mask: rule.any, srcKeyPaddingMask: rule.any, isCausal: rule.bool }, options, o);
     const layers = [...this.layers] as TransformerEncoderLayer[];
     const layerOpts = { srcMask: o.mask, srcKeyPaddingMask: o.srcKeyPaddingMask, isCausal: o.isCausal };
@@ -333,11 +366,21 @@ export interface TransformerDecoderLayerForwardOptions {
 }
 
 const DECODER_FORWARD_RULES: Rules<Required<TransformerDecoderLayerForwardOptions>> = {
-  tgtMask: rule.any, memoryMask: rule.any, tgtKeyPaddingMask: rule.any, memoryKeyPaddingMask: rule.any, tgtIsCausal: rule.bool, memoryIsCausal: rule.bool,
+  tgtMask: rule.any,
+  memoryMask: rule.any,
+  tgtKeyPaddingMask: rule.any,
+  memoryKeyPaddingMask: rule.any,
+  tgtIsCausal: rule.bool,
+  memoryIsCausal: rule.bool,
 };
 
 const DECODER_DEFAULTS: Required<TransformerDecoderLayerForwardOptions> = {
-  tgtMask: null, memoryMask: null, tgtKeyPaddingMask: null, memoryKeyPaddingMask: null, tgtIsCausal: false, memoryIsCausal: false,
+  tgtMask: null,
+  memoryMask: null,
+  tgtKeyPaddingMask: null,
+  memoryKeyPaddingMask: null,
+  tgtIsCausal: false,
+  memoryIsCausal: false,
 };
 
 /**
@@ -426,13 +469,30 @@ export class TransformerDecoderLayer extends TransformerLayerBase {
   checkInputs(tgt: Tensor, memory: Tensor, o: TransformerDecoderLayerForwardOptions, label = this.label()): void {
     checkSequence(label, 'tgt', tgt, this.dModel, this.batchFirst);
     checkSequence(label, 'memory', memory, this.dModel, this.batchFirst);
-    if (memory.ndim !== tgt.ndim) throw new ShapeError(`${label}: tgt and memory must have the same rank, got ${fmt(tgt.shape)} and ${fmt(memory.shape)}`);
-    this.self_attn.checkInputs(tgt, tgt, tgt, { attnMask: o.tgtMask, keyPaddingMask: o.tgtKeyPaddingMask }, {
-      layer: label, attnMask: 'tgtMask', keyPaddingMask: 'tgtKeyPaddingMask',
-    });
-    this.multihead_attn.checkInputs(tgt, memory, memory, { attnMask: o.memoryMask, keyPaddingMask: o.memoryKeyPaddingMask }, {
-      layer: label, attnMask: 'memoryMask', keyPaddingMask: 'memoryKeyPaddingMask',
-    });
+    if (memory.ndim !== tgt.ndim)
+      throw new ShapeError(`${label}: tgt and memory must have the same rank, got ${fmt(tgt.shape)} and ${fmt(memory.shape)}`);
+    this.self_attn.checkInputs(
+      tgt,
+      tgt,
+      tgt,
+      { attnMask: o.tgtMask, keyPaddingMask: o.tgtKeyPaddingMask },
+      {
+        layer: label,
+        attnMask: 'tgtMask',
+        keyPaddingMask: 'tgtKeyPaddingMask',
+      },
+    );
+    this.multihead_attn.checkInputs(
+      tgt,
+      memory,
+      memory,
+      { attnMask: o.memoryMask, keyPaddingMask: o.memoryKeyPaddingMask },
+      {
+        layer: label,
+        attnMask: 'memoryMask',
+        keyPaddingMask: 'memoryKeyPaddingMask',
+      },
+    );
   }
 
   /**
@@ -444,10 +504,22 @@ export class TransformerDecoderLayer extends TransformerLayerBase {
     checkOptions(`${label}.forward`, DECODER_FORWARD_RULES, options, o);
     this.checkInputs(tgt, memory, o, label);
     const sa = (x: Tensor): Tensor =>
-      this.dropout1(this.self_attn(x, x, x, { attnMask: o.tgtMask, keyPaddingMask: o.tgtKeyPaddingMask, isCausal: o.tgtIsCausal, needWeights: false })[0]);
+      this.dropout1(
+        this.self_attn(x, x, x, {
+          attnMask: o.tgtMask,
+          keyPaddingMask: o.tgtKeyPaddingMask,
+          isCausal: o.tgtIsCausal,
+          needWeights: false,
+        })[0],
+      );
     const ca = (x: Tensor): Tensor =>
       this.dropout2(
-        this.multihead_attn(x, memory, memory, { attnMask: o.memoryMask, keyPaddingMask: o.memoryKeyPaddingMask, isCausal: o.memoryIsCausal, needWeights: false })[0],
+        this.multihead_attn(x, memory, memory, {
+          attnMask: o.memoryMask,
+          keyPaddingMask: o.memoryKeyPaddingMask,
+          isCausal: o.memoryIsCausal,
+          needWeights: false,
+        })[0],
       );
     return T.tidy(() => {
       if (this.normFirst) {
@@ -494,7 +566,8 @@ export class TransformerDecoder extends Module {
    */
   constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, options: TransformerEncoderOptions = {}) {
     super();
-    if (!(decoderLayer instanceof TransformerDecoderLayer)) throw new ValueRangeError('TransformerDecoder: decoderLayer must be a TransformerDecoderLayer');
+    if (!(decoderLayer instanceof TransformerDecoderLayer))
+      throw new ValueRangeError('TransformerDecoder: decoderLayer must be a TransformerDecoderLayer');
     checkPositiveInt('TransformerDecoder', 'numLayers', numLayers);
     const o = withDefaults<TransformerEncoderOptions>('TransformerDecoder', { norm: null }, options);
     checkOptions('TransformerDecoder', { norm: { ok: (v) => v === null || v instanceof Module, valid: 'a Module or null' } }, options, o);

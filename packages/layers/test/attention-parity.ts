@@ -79,12 +79,10 @@ export function resolveCall(call: unknown[], tensors: Record<string, Tensor>): u
 }
 
 /** The tensor results of a call, in order (MultiheadAttention's null weights dropped). */
-export const flatOutputs = (r: unknown): Tensor[] =>
-  r instanceof T.Tensor ? [r] : Array.isArray(r) ? r.flatMap(flatOutputs) : [];
+export const flatOutputs = (r: unknown): Tensor[] => (r instanceof T.Tensor ? [r] : Array.isArray(r) ? r.flatMap(flatOutputs) : []);
 
 export function runAttentionParity(backend: string, options: ParityOptions = {}): void {
   const close = parityComparer('attention', backend, options);
-
 
   describe(`attention and Transformer layers match PyTorch on ${backend}: outputs, weights, and gradients of inputs and every parameter`, () => {
     for (const c of attentionRef.cases as AttentionCase[]) {
@@ -111,5 +109,4 @@ export function runAttentionParity(backend: string, options: ParityOptions = {})
       });
     }
   });
-
 }

@@ -47,13 +47,22 @@ function expectGradOk(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): void {
 describe('checkGrad (float64 finite differences, reverse and forward mode)', () => {
   T.manualSeed(11);
   it('scaledDotProductAttention with an additive mask, and causal with a scale', () => {
-    expectGradOk((q, k, v, m) => L.scaledDotProductAttention(q, k, v, { attnMask: m }), [f64([2, 3, 4]), f64([2, 5, 4]), f64([2, 5, 3]), f64([3, 5])]);
-    expectGradOk((q, k, v) => L.scaledDotProductAttention(q, k, v, { isCausal: true, scale: 0.7 }), [f64([1, 2, 4, 3]), f64([1, 2, 4, 3]), f64([1, 2, 4, 3])]);
+    expectGradOk(
+      (q, k, v, m) => L.scaledDotProductAttention(q, k, v, { attnMask: m }),
+      [f64([2, 3, 4]), f64([2, 5, 4]), f64([2, 5, 3]), f64([3, 5])],
+    );
+    expectGradOk(
+      (q, k, v) => L.scaledDotProductAttention(q, k, v, { isCausal: true, scale: 0.7 }),
+      [f64([1, 2, 4, 3]), f64([1, 2, 4, 3]), f64([1, 2, 4, 3])],
+    );
   });
 
   it('MultiheadAttention: cross attention with kdim/vdim, key padding, per-head weights', () => {
     const mha = new L.MultiheadAttention(4, 2, { kdim: 3, vdim: 5 });
-    const kpm = T.tensor([[false, false, true], [false, false, false]]);
+    const kpm = T.tensor([
+      [false, false, true],
+      [false, false, false],
+    ]);
     const f = functional(mha, 3, ([q, k, v]) => {
       const [o, w] = mha(q, k, v, { keyPaddingMask: kpm, averageAttnWeights: false });
       return T.concat([T.reshape(o, [-1]), T.reshape(w!, [-1])]);
@@ -62,11 +71,20 @@ describe('checkGrad (float64 finite differences, reverse and forward mode)', () 
   });
 
   it('TransformerEncoderLayer (pre-norm, gelu, causal) and TransformerDecoderLayer (post-norm, memory mask)', () => {
-    const enc = new L.TransformerEncoderLayer(4, 2, { dimFeedforward: 6, dropout: 0, activation: 'gelu', normFirst: true, batchFirst: true });
+    const enc = new L.TransformerEncoderLayer(4, 2, {
+      dimFeedforward: 6,
+      dropout: 0,
+      activation: 'gelu',
+      normFirst: true,
+      batchFirst: true,
+    });
     const fe = functional(enc, 1, ([x]) => enc(x, { isCausal: true }));
     expectGradOk(fe, [f64([2, 3, 4]), ...enc.parameters()]);
     const dec = new L.TransformerDecoderLayer(4, 2, { dimFeedforward: 5, dropout: 0 });
-    const mm = T.tensor([[false, true, false], [false, false, true]]);
+    const mm = T.tensor([
+      [false, true, false],
+      [false, false, true],
+    ]);
     const fd = functional(dec, 2, ([t, m]) => dec(t, m, { tgtIsCausal: true, memoryMask: mm }));
     expectGradOk(fd, [f64([2, 2, 4]), f64([3, 2, 4]), ...dec.parameters()]);
   });
@@ -74,29 +92,55 @@ describe('checkGrad (float64 finite differences, reverse and forward mode)', () 
   it('RMSNorm and learned positions', () => {
     const rms = new L.RMSNorm([2, 3]);
     noGrad(() => rms.weight!.copy_(T.randn([2, 3])));
-    expectGradOk(functional(rms, 1, ([x]) => rms(x)), [f64([4, 2, 3]), ...rms.parameters()]);
+    expectGradOk(
+      functional(rms, 1, ([x]) => rms(x)),
+      [f64([4, 2, 3]), ...rms.parameters()],
+    );
     const pos = new L.LearnedPositionalEmbedding(5, 3, { batchFirst: true });
-    expectGradOk(functional(pos, 1, ([x]) => pos(x)), [f64([2, 4, 3]), ...pos.parameters()]);
+    expectGradOk(
+      functional(pos, 1, ([x]) => pos(x)),
+      [f64([2, 4, 3]), ...pos.parameters()],
+    );
   });
 });
 
 describe('errors before any work, typed, naming what is valid', () => {
   it('constructor options', () => {
-    expect(() => new L.MultiheadAttention(10, 3)).toThrow(new ValueRangeError('MultiheadAttention: embedDim (10) must be divisible by numHeads (3)'));
+    expect(() => new L.MultiheadAttention(10, 3)).toThrow(
+      new ValueRangeError('MultiheadAttention: embedDim (10) must be divisible by numHeads (3)'),
+    );
     expect(() => new L.MultiheadAttention(8, 0)).toThrow(/^MultiheadAttention: numHeads must be a positive integer, got 0$/);
-    expect(() => new L.MultiheadAttention(8, 2, { dropout: 1 })).toThrow(/^MultiheadAttention: dropout must be a number in \[0, 1\), got 1$/);
-    expect(() => new L.MultiheadAttention(8, 2, { kdim: 0 })).toThrow(/^MultiheadAttention: kdim must be an integer > 0 or null \(embedDim\), got 0$/);
-    expect(() => new L.MultiheadAttention(8, 2, { addBiasKv: true as false })).toThrow(/^MultiheadAttention: addBiasKv must be false \(not implemented\), got true$/);
+    expect(() => new L.MultiheadAttention(8, 2, { dropout: 1 })).toThrow(
+      /^MultiheadAttention: dropout must be a number in \[0, 1\), got 1$/,
+    );
+    expect(() => new L.MultiheadAttention(8, 2, { kdim: 0 })).toThrow(
+      /^MultiheadAttention: kdim must be an integer > 0 or null \(embedDim\), got 0$/,
+    );
+    expect(() => new L.MultiheadAttention(8, 2, { addBiasKv: true as false })).toThrow(
+      /^MultiheadAttention: addBiasKv must be false \(not implemented\), got true$/,
+    );
     expect(() => new L.MultiheadAttention(8, 2, { batch_first: true } as L.MultiheadAttentionOptions)).toThrow(
       /^MultiheadAttention: unknown option 'batch_first' \(valid options: dropout, bias, batchFirst, kdim, vdim, addBiasKv, addZeroAttn\)$/,
     );
-    expect(() => new L.TransformerEncoderLayer(6, 4)).toThrow(new ValueRangeError('TransformerEncoderLayer: dModel (6) must be divisible by nhead (4)'));
-    expect(() => new L.TransformerEncoderLayer(8, 2, { activation: 'tanh' as 'relu' })).toThrow(/^TransformerEncoderLayer: activation must be one of 'relu', 'gelu', got 'tanh'$/);
-    expect(() => new L.TransformerDecoderLayer(8, 2, { layerNormEps: 0 })).toThrow(/^TransformerDecoderLayer: layerNormEps must be a number > 0, got 0$/);
-    expect(() => new L.TransformerEncoder(new L.TransformerEncoderLayer(8, 2), 0)).toThrow(/^TransformerEncoder: numLayers must be a positive integer, got 0$/);
-    expect(() => new L.TransformerEncoder(new L.Linear(2, 2) as unknown as L.TransformerEncoderLayer, 2)).toThrow(/must be a TransformerEncoderLayer/);
+    expect(() => new L.TransformerEncoderLayer(6, 4)).toThrow(
+      new ValueRangeError('TransformerEncoderLayer: dModel (6) must be divisible by nhead (4)'),
+    );
+    expect(() => new L.TransformerEncoderLayer(8, 2, { activation: 'tanh' as 'relu' })).toThrow(
+      /^TransformerEncoderLayer: activation must be one of 'relu', 'gelu', got 'tanh'$/,
+    );
+    expect(() => new L.TransformerDecoderLayer(8, 2, { layerNormEps: 0 })).toThrow(
+      /^TransformerDecoderLayer: layerNormEps must be a number > 0, got 0$/,
+    );
+    expect(() => new L.TransformerEncoder(new L.TransformerEncoderLayer(8, 2), 0)).toThrow(
+      /^TransformerEncoder: numLayers must be a positive integer, got 0$/,
+    );
+    expect(() => new L.TransformerEncoder(new L.Linear(2, 2) as unknown as L.TransformerEncoderLayer, 2)).toThrow(
+      /must be a TransformerEncoderLayer/,
+    );
     expect(() => new L.RMSNorm(4, { eps: -1 })).toThrow(/^RMSNorm: eps must be a number >= 0 or null/);
-    expect(() => new L.SinusoidalPositionalEncoding(8, { maxLen: 0 })).toThrow(/^SinusoidalPositionalEncoding: maxLen must be an integer > 0, got 0$/);
+    expect(() => new L.SinusoidalPositionalEncoding(8, { maxLen: 0 })).toThrow(
+      /^SinusoidalPositionalEncoding: maxLen must be an integer > 0, got 0$/,
+    );
   });
 
   it('MultiheadAttention inputs: ranks, feature sizes, batch and sequence sizes', () => {
@@ -108,9 +152,13 @@ describe('errors before any work, typed, naming what is valid', () => {
       new ShapeError('MultiheadAttention(8, 2): expected a 3-D query [L, N, E] or a 2-D unbatched query [L, E], got shape [1,5,3,8]'),
     );
     expect(() => mha(q, T.zeros([4, 6]), v)).toThrow(/^MultiheadAttention\(8, 2\): key and value must have the query's rank \(3\)/);
-    expect(() => mha(q, T.zeros([4, 3, 8]), v)).toThrow(new ShapeError('MultiheadAttention(8, 2): expected key with last dimension kdim = 6, got shape [4,3,8]'));
+    expect(() => mha(q, T.zeros([4, 3, 8]), v)).toThrow(
+      new ShapeError('MultiheadAttention(8, 2): expected key with last dimension kdim = 6, got shape [4,3,8]'),
+    );
     expect(() => mha(q, T.zeros([4, 2, 6]), v)).toThrow(/must have the same batch size/);
-    expect(() => mha(q, k, T.zeros([3, 3, 8]))).toThrow(/key and value must have the same sequence length, got key \[4,3,6\] and value \[3,3,8\]/);
+    expect(() => mha(q, k, T.zeros([3, 3, 8]))).toThrow(
+      /key and value must have the same sequence length, got key \[4,3,6\] and value \[3,3,8\]/,
+    );
     expect(() => mha(T.zeros([5, 3, 8], { dtype: 'int32' }), k, v)).toThrow(DTypeError);
   });
 
@@ -121,7 +169,7 @@ describe('errors before any work, typed, naming what is valid', () => {
       new ShapeError('MultiheadAttention(8, 2): attnMask must have shape [5,5] ([L, S]) or [6,5,5] ([N * numHeads, L, S]), got [5,4]'),
     );
     expect(() => mha(x, x, x, { attnMask: T.zeros([5, 5], { dtype: 'int32' }) })).toThrow(
-      new DTypeError('MultiheadAttention(8, 2): attnMask must be bool or float32 (the query\'s dtype), got int32'),
+      new DTypeError("MultiheadAttention(8, 2): attnMask must be bool or float32 (the query's dtype), got int32"),
     );
     expect(() => mha(x, x, x, { keyPaddingMask: T.zeros([5, 3], { dtype: 'bool' }) })).toThrow(
       new ShapeError('MultiheadAttention(8, 2): keyPaddingMask must have shape [3,5] ([N, S]), got [5,3]'),
@@ -132,12 +180,18 @@ describe('errors before any work, typed, naming what is valid', () => {
     expect(() => mha(T.zeros([5, 8]), T.zeros([5, 8]), T.zeros([5, 8]), { keyPaddingMask: T.zeros([1, 5], { dtype: 'bool' }) })).toThrow(
       /keyPaddingMask must have shape \[5\] \(\[S\] for unbatched input\), got \[1,5\]/,
     );
-    expect(() => mha(x, x, x, { needWeight: false } as L.MultiheadAttentionForwardOptions)).toThrow(/^MultiheadAttention\(8, 2\)\.forward: unknown option 'needWeight'/);
+    expect(() => mha(x, x, x, { needWeight: false } as L.MultiheadAttentionForwardOptions)).toThrow(
+      /^MultiheadAttention\(8, 2\)\.forward: unknown option 'needWeight'/,
+    );
     const layer = new L.TransformerEncoderLayer(8, 2);
     expect(() => layer(T.zeros([5, 3, 8]), { srcMask: T.zeros([3, 3]) })).toThrow(
-      new ShapeError('TransformerEncoderLayer(d_model=8, nhead=2): srcMask must have shape [5,5] ([L, S]) or [6,5,5] ([N * numHeads, L, S]), got [3,3]'),
+      new ShapeError(
+        'TransformerEncoderLayer(d_model=8, nhead=2): srcMask must have shape [5,5] ([L, S]) or [6,5,5] ([N * numHeads, L, S]), got [3,3]',
+      ),
     );
-    expect(() => layer(T.zeros([5, 3, 6]))).toThrow(/^TransformerEncoderLayer\(d_model=8, nhead=2\): expected src \[seq, N, dModel\] or unbatched \[seq, dModel\] with dModel = 8, got shape \[5,3,6\]$/);
+    expect(() => layer(T.zeros([5, 3, 6]))).toThrow(
+      /^TransformerEncoderLayer\(d_model=8, nhead=2\): expected src \[seq, N, dModel\] or unbatched \[seq, dModel\] with dModel = 8, got shape \[5,3,6\]$/,
+    );
     const dec = new L.TransformerDecoderLayer(8, 2);
     expect(() => dec(T.zeros([4, 2, 8]), T.zeros([6, 2, 8]), { memoryKeyPaddingMask: T.zeros([2, 4], { dtype: 'bool' }) })).toThrow(
       /^TransformerDecoderLayer\(d_model=8, nhead=2\): memoryKeyPaddingMask must have shape \[2,6\] \(\[N, S\]\), got \[2,4\]$/,
@@ -151,7 +205,9 @@ describe('errors before any work, typed, naming what is valid', () => {
       /^scaledDotProductAttention: pass either attnMask or isCausal, not both/,
     );
     expect(() => L.scaledDotProductAttention(q, k, k, { attnMask: T.ones([5, 4], { dtype: 'bool' }) })).toThrow(
-      new ShapeError('scaledDotProductAttention: attnMask of shape [5,4] does not broadcast to the attention scores [2,4,5]; expected a mask broadcastable to [..., 4, 5] ([..., L, S])'),
+      new ShapeError(
+        'scaledDotProductAttention: attnMask of shape [5,4] does not broadcast to the attention scores [2,4,5]; expected a mask broadcastable to [..., 4, 5] ([..., L, S])',
+      ),
     );
     expect(() => L.scaledDotProductAttention(q, T.zeros([2, 5, 2]), k)).toThrow(/key's last dim must equal the query's \(E = 3\)/);
     expect(() => L.scaledDotProductAttention(q, k, T.zeros([2, 4, 3]))).toThrow(/value must have key's sequence length \(S = 5\)/);
@@ -181,7 +237,12 @@ describe("PyTorch's keys, init and copies", () => {
     const keys = (m: L.Module) => Object.keys(m.stateDict());
     expect(keys(new L.MultiheadAttention(8, 2))).toEqual(['in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias']);
     expect(keys(new L.MultiheadAttention(8, 2, { kdim: 4, vdim: 6 }))).toEqual([
-      'q_proj_weight', 'k_proj_weight', 'v_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias',
+      'q_proj_weight',
+      'k_proj_weight',
+      'v_proj_weight',
+      'in_proj_bias',
+      'out_proj.weight',
+      'out_proj.bias',
     ]);
     expect(keys(new L.MultiheadAttention(8, 2, { bias: false }))).toEqual(['in_proj_weight', 'out_proj.weight']);
     const mha = new L.MultiheadAttention(16, 4);
@@ -196,11 +257,16 @@ describe("PyTorch's keys, init and copies", () => {
   });
 
   it('the Transformer layers list exactly the keys PyTorch saved', () => {
-    for (const name of ['encoder_postnorm_relu_masks', 'decoder_postnorm_causal_memory_padding', 'encoder_2_layers_final_norm_causal_padding']) {
+    for (const name of [
+      'encoder_postnorm_relu_masks',
+      'decoder_postnorm_causal_memory_padding',
+      'encoder_2_layers_final_norm_causal_padding',
+    ]) {
       const c = attentionRef.cases.find((x: { name: string }) => x.name === name);
-      const enc = c.ctor.type === 'TransformerEncoder'
-        ? new L.TransformerEncoder(new L.TransformerEncoderLayer(8, 2, { dimFeedforward: 16 }), 2, { norm: new L.LayerNorm(8) })
-        : new (L as any)[c.ctor.type](...c.ctor.args);
+      const enc =
+        c.ctor.type === 'TransformerEncoder'
+          ? new L.TransformerEncoder(new L.TransformerEncoderLayer(8, 2, { dimFeedforward: 16 }), 2, { norm: new L.LayerNorm(8) })
+          : new (L as any)[c.ctor.type](...c.ctor.args);
       expect(Object.keys(enc.stateDict())).toEqual(Object.keys(c.state));
     }
     // PyTorch: sum(p.numel() for p in nn.TransformerEncoderLayer(512, 8).parameters())
@@ -229,7 +295,9 @@ describe("PyTorch's keys, init and copies", () => {
 
   it('TransformerDecoder is its layers in turn, then the norm', () => {
     T.manualSeed(4);
-    const dec = new L.TransformerDecoder(new L.TransformerDecoderLayer(8, 2, { dimFeedforward: 12, dropout: 0 }), 2, { norm: new L.LayerNorm(8) });
+    const dec = new L.TransformerDecoder(new L.TransformerDecoderLayer(8, 2, { dimFeedforward: 12, dropout: 0 }), 2, {
+      norm: new L.LayerNorm(8),
+    });
     const t = T.randn([3, 2, 8]);
     const m = T.randn([5, 2, 8]);
     const [a, b] = [...dec.layers] as L.TransformerDecoderLayer[];
@@ -238,14 +306,20 @@ describe("PyTorch's keys, init and copies", () => {
     expect(Object.keys(dec.stateDict())).toContain('layers.1.multihead_attn.out_proj.bias');
   });
 
-  it('reprs: PyTorch\'s tree, with the attention sizes shown', () => {
-    expect(String(new L.MultiheadAttention(8, 2, { kdim: 4 })).split('\n').slice(0, 3)).toEqual([
+  it("reprs: PyTorch's tree, with the attention sizes shown", () => {
+    expect(
+      String(new L.MultiheadAttention(8, 2, { kdim: 4 }))
+        .split('\n')
+        .slice(0, 3),
+    ).toEqual([
       'MultiheadAttention(embed_dim=8, num_heads=2, kdim=4',
       '  (out_proj): Linear(in_features=8, out_features=8, bias=True)',
       ')',
     ]);
     expect(String(new L.RMSNorm(8)).split('\n')[0]).toBe('RMSNorm((8,), eps=None, elementwise_affine=True)');
-    expect(String(new L.TransformerEncoderLayer(8, 2, { normFirst: true })).split('\n')[1]).toBe('  (self_attn): MultiheadAttention(embed_dim=8, num_heads=2, dropout=0.1');
+    expect(String(new L.TransformerEncoderLayer(8, 2, { normFirst: true })).split('\n')[1]).toBe(
+      '  (self_attn): MultiheadAttention(embed_dim=8, num_heads=2, dropout=0.1',
+    );
   });
 });
 
@@ -255,7 +329,9 @@ describe('causal masks, dropout and layouts', () => {
     const q = T.randn([2, 2, 5, 4]);
     const keep = L.causalMask(5, 5);
     expect(values(keep)).toEqual([1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1]);
-    expect(values(L.scaledDotProductAttention(q, q, q, { isCausal: true }))).toEqual(values(L.scaledDotProductAttention(q, q, q, { attnMask: keep })));
+    expect(values(L.scaledDotProductAttention(q, q, q, { isCausal: true }))).toEqual(
+      values(L.scaledDotProductAttention(q, q, q, { attnMask: keep })),
+    );
     const mha = new L.MultiheadAttention(8, 2, { batchFirst: true });
     const x = T.randn([2, 5, 8]);
     const [a, wa] = mha(x, x, x, { isCausal: true });
@@ -301,7 +377,12 @@ describe('causal masks, dropout and layouts', () => {
 
   it('a fully masked query gives NaN, as in PyTorch', () => {
     const q = T.randn([1, 2, 4]);
-    const y = L.scaledDotProductAttention(q, q, q, { attnMask: T.tensor([[false, false], [true, true]]) });
+    const y = L.scaledDotProductAttention(q, q, q, {
+      attnMask: T.tensor([
+        [false, false],
+        [true, true],
+      ]),
+    });
     const v = values(y);
     expect(v.slice(0, 4).every(Number.isNaN)).toBe(true);
     expect(v.slice(4).some(Number.isNaN)).toBe(false);
@@ -340,7 +421,10 @@ describe('RMSNorm (PyTorch 2.4 semantics; torch 1.13 has none, so against a naiv
     const want = naive(values(x), 6, 2 ** -23, values(m.weight!));
     got.forEach((g, i) => expect(g).toBeCloseTo(want[i], 5));
     // The eps matters for a row of zeros and tiny values: x / sqrt(mean(x^2) + 2^-23).
-    const tiny = T.tensor([[0, 0], [1e-4, -1e-4]]);
+    const tiny = T.tensor([
+      [0, 0],
+      [1e-4, -1e-4],
+    ]);
     const t = values(new L.RMSNorm(2)(tiny));
     expect(t.slice(0, 2)).toEqual([0, 0]);
     expect(t[2]).toBeCloseTo(1e-4 / Math.sqrt(1e-8 + 2 ** -23), 4);

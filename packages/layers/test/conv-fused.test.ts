@@ -41,7 +41,7 @@ function run(): number[][] {
 }
 
 describe('fused window routines on cpu', () => {
-  it('give the composed version\'s values and gradients bit for bit', () => {
+  it("give the composed version's values and gradients bit for bit", () => {
     const fused = run();
     const composed = withoutRoutines(['poolArgmax', 'addInto'], run);
     expect(fused.map((a) => a.length)).toEqual(composed.map((a) => a.length));

@@ -120,9 +120,16 @@ describe('module behaviour', () => {
   it('a small CNN (Conv2d, BatchNorm2d, MaxPool2d, GroupNorm, AdaptiveAvgPool2d) learns to tell two patterns apart', () => {
     T.manualSeed(4);
     const model = new L.Sequential(
-      new L.Conv2d(1, 4, 3, { padding: 1 }), new L.BatchNorm2d(4), new L.ReLU(), new L.MaxPool2d(2),
-      new L.Conv2d(4, 8, 3, { padding: 'same' }), new L.GroupNorm(2, 8), new L.ReLU(),
-      new L.AdaptiveAvgPool2d(1), new L.Flatten(), new L.Linear(8, 2),
+      new L.Conv2d(1, 4, 3, { padding: 1 }),
+      new L.BatchNorm2d(4),
+      new L.ReLU(),
+      new L.MaxPool2d(2),
+      new L.Conv2d(4, 8, 3, { padding: 'same' }),
+      new L.GroupNorm(2, 8),
+      new L.ReLU(),
+      new L.AdaptiveAvgPool2d(1),
+      new L.Flatten(),
+      new L.Linear(8, 2),
     );
     // Class 0: a horizontal bar; class 1: a vertical bar; plus noise.
     const img = T.zeros([16, 1, 8, 8]).dataSync().slice();
@@ -137,14 +144,18 @@ describe('module behaviour', () => {
     const losses: number[] = [];
     for (let step = 0; step < 30; step++) {
       model.zeroGrad();
-      losses.push(T.tidy(() => {
-        const loss = L.crossEntropy(model(x) as Tensor, y);
-        loss.backward();
-        return loss.item();
-      }));
-      noGrad(() => T.tidy(() => {
-        for (const p of params) p.copy_(T.sub(p, T.mul(p.grad!, 0.1)));
-      }));
+      losses.push(
+        T.tidy(() => {
+          const loss = L.crossEntropy(model(x) as Tensor, y);
+          loss.backward();
+          return loss.item();
+        }),
+      );
+      noGrad(() =>
+        T.tidy(() => {
+          for (const p of params) p.copy_(T.sub(p, T.mul(p.grad!, 0.1)));
+        }),
+      );
     }
     expect(losses[29]).toBeLessThan(0.5 * losses[0]);
   });
@@ -152,25 +163,90 @@ describe('module behaviour', () => {
 
 describe('module errors name the module, the value and what is valid', () => {
   const cases: [string, () => unknown, typeof NNError, RegExp][] = [
-    ['groups', () => new L.Conv2d(4, 6, 3, { groups: 4 }), ValueRangeError, /Conv2d: groups=4 must divide inChannels \(4\) and outChannels \(6\)/],
-    ['kernel', () => new L.Conv2d(1, 2, [3, 0]), ValueRangeError, /Conv2d: kernelSize must be a positive integer or a list of 2 of them, got \[3, 0\]/],
-    ['channels', () => new L.Conv2d(3, 2, 3)(T.randn([1, 2, 5, 5])), ShapeError, /Conv2d\(3, 2\): expected input with channels = 3 \(dim 1\), got input of shape \[1,2,5,5\]/],
-    ['rank', () => new L.Conv1d(3, 2, 3)(T.randn([3])), ShapeError, /Conv1d: expected a 3-D \[N, C, L\] or 2-D unbatched input, got shape \[3\]/],
+    [
+      'groups',
+      () => new L.Conv2d(4, 6, 3, { groups: 4 }),
+      ValueRangeError,
+      /Conv2d: groups=4 must divide inChannels \(4\) and outChannels \(6\)/,
+    ],
+    [
+      'kernel',
+      () => new L.Conv2d(1, 2, [3, 0]),
+      ValueRangeError,
+      /Conv2d: kernelSize must be a positive integer or a list of 2 of them, got \[3, 0\]/,
+    ],
+    [
+      'channels',
+      () => new L.Conv2d(3, 2, 3)(T.randn([1, 2, 5, 5])),
+      ShapeError,
+      /Conv2d\(3, 2\): expected input with channels = 3 \(dim 1\), got input of shape \[1,2,5,5\]/,
+    ],
+    [
+      'rank',
+      () => new L.Conv1d(3, 2, 3)(T.randn([3])),
+      ShapeError,
+      /Conv1d: expected a 3-D \[N, C, L\] or 2-D unbatched input, got shape \[3\]/,
+    ],
     ['same stride', () => new L.Conv2d(1, 1, 3, { padding: 'same', stride: 2 }), ValueRangeError, /padding='same' needs stride 1/],
-    ['padding mode', () => new L.Conv2d(1, 1, 3, { paddingMode: 'mirror' as never }), ValueRangeError, /paddingMode must be one of zeros, reflect, replicate, circular, got 'mirror'/],
+    [
+      'padding mode',
+      () => new L.Conv2d(1, 1, 3, { paddingMode: 'mirror' as never }),
+      ValueRangeError,
+      /paddingMode must be one of zeros, reflect, replicate, circular, got 'mirror'/,
+    ],
     ['unknown option', () => new L.Conv2d(1, 1, 3, { bais: false } as never), NNError, /Conv2d: unknown option 'bais'/],
-    ['transpose padding mode', () => new L.ConvTranspose2d(1, 1, 3, { paddingMode: 'zeros' } as never), NNError, /ConvTranspose2d: unknown option 'paddingMode'/],
-    ['outputPadding', () => new L.ConvTranspose2d(1, 1, 3, { outputPadding: 2, stride: 2 }), ValueRangeError, /outputPadding \(2, 2\) must be smaller than either stride \(2, 2\) or dilation \(1, 1\)/],
-    ['pool kernel', () => new L.MaxPool2d(0), ValueRangeError, /MaxPool2d: kernelSize must be a positive integer or a list of 2 of them, got 0/],
+    [
+      'transpose padding mode',
+      () => new L.ConvTranspose2d(1, 1, 3, { paddingMode: 'zeros' } as never),
+      NNError,
+      /ConvTranspose2d: unknown option 'paddingMode'/,
+    ],
+    [
+      'outputPadding',
+      () => new L.ConvTranspose2d(1, 1, 3, { outputPadding: 2, stride: 2 }),
+      ValueRangeError,
+      /outputPadding \(2, 2\) must be smaller than either stride \(2, 2\) or dilation \(1, 1\)/,
+    ],
+    [
+      'pool kernel',
+      () => new L.MaxPool2d(0),
+      ValueRangeError,
+      /MaxPool2d: kernelSize must be a positive integer or a list of 2 of them, got 0/,
+    ],
     ['pool option', () => new L.MaxPool2d(2, { returnIndices: true } as never), NNError, /MaxPool2d: unknown option 'returnIndices'/],
     ['ceilMode', () => new L.AvgPool2d(2, { ceilMode: 1 as never }), ValueRangeError, /AvgPool2d: ceilMode must be true or false, got 1/],
-    ['adaptive', () => new L.AdaptiveAvgPool2d([2, 0]), ValueRangeError, /AdaptiveAvgPool2d: outputSize must be a positive integer or a list of 2/],
-    ['bn2d rank', () => new L.BatchNorm2d(3)(T.randn([2, 3, 4])), ShapeError, /BatchNorm2d\(3\): expected 4-D \[N, C, H, W\] input, got shape \[2,3,4\]/],
+    [
+      'adaptive',
+      () => new L.AdaptiveAvgPool2d([2, 0]),
+      ValueRangeError,
+      /AdaptiveAvgPool2d: outputSize must be a positive integer or a list of 2/,
+    ],
+    [
+      'bn2d rank',
+      () => new L.BatchNorm2d(3)(T.randn([2, 3, 4])),
+      ShapeError,
+      /BatchNorm2d\(3\): expected 4-D \[N, C, H, W\] input, got shape \[2,3,4\]/,
+    ],
     ['bn2d channels', () => new L.BatchNorm2d(3)(T.randn([2, 4, 2, 2])), ShapeError, /BatchNorm2d\(3\): expected input with channels = 3/],
     ['groupnorm groups', () => new L.GroupNorm(3, 4), ValueRangeError, /GroupNorm: numChannels \(4\) must be divisible by numGroups \(3\)/],
-    ['groupnorm channels', () => new L.GroupNorm(2, 4)(T.randn([2, 6, 3])), ShapeError, /GroupNorm\(2, 4\): expected input with channels = 4/],
-    ['dropout2d rank', () => new L.Dropout2d()(T.randn([3, 4, 4])), ShapeError, /Dropout2d: expected a 4-D \[N, C, H, W\] input, got shape \[3,4,4\]; add a batch dim/],
-    ['unflatten', () => new L.Unflatten(1, [3, 4])(T.randn([2, 10])), ShapeError, /Unflatten: dim 1 of size 10 cannot be split into \[3, 4\]/],
+    [
+      'groupnorm channels',
+      () => new L.GroupNorm(2, 4)(T.randn([2, 6, 3])),
+      ShapeError,
+      /GroupNorm\(2, 4\): expected input with channels = 4/,
+    ],
+    [
+      'dropout2d rank',
+      () => new L.Dropout2d()(T.randn([3, 4, 4])),
+      ShapeError,
+      /Dropout2d: expected a 4-D \[N, C, H, W\] input, got shape \[3,4,4\]; add a batch dim/,
+    ],
+    [
+      'unflatten',
+      () => new L.Unflatten(1, [3, 4])(T.randn([2, 10])),
+      ShapeError,
+      /Unflatten: dim 1 of size 10 cannot be split into \[3, 4\]/,
+    ],
   ];
   for (const [name, f, type, message] of cases) {
     it(name, () => {

@@ -36,7 +36,6 @@ export function runConvParity(backend: string, options: ParityOptions = {}): voi
   const toT = (r: RefT, requiresGrad = false) =>
     T.tensor(r.data, { shape: r.shape, dtype: r.dtype, backend, requiresGrad: requiresGrad && r.dtype === 'float32' });
 
-
   describe(`convolution ops match PyTorch on ${backend}`, () => {
     for (const c of convRef.ops) {
       it(c.name, async () => {
@@ -59,7 +58,10 @@ export function runConvParity(backend: string, options: ParityOptions = {}): voi
         const state: Record<string, Tensor> = {};
         for (const [k, v] of Object.entries(c.state)) state[k] = T.tensor((v as RefT).data, { shape: (v as RefT).shape });
         m.loadStateDict(state, { strict: false });
-        expect(Object.keys(state).filter((k) => !(k in m.stateDict())), 'PyTorch state-dict keys missing here').toEqual([]);
+        expect(
+          Object.keys(state).filter((k) => !(k in m.stateDict())),
+          'PyTorch state-dict keys missing here',
+        ).toEqual([]);
         m.to(backend);
         for (const [i, s] of (c.steps as any[]).entries()) {
           await T.scope(async () => {
@@ -79,5 +81,4 @@ export function runConvParity(backend: string, options: ParityOptions = {}): voi
       });
     }
   });
-
 }

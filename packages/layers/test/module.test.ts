@@ -19,7 +19,12 @@ describe('Module', () => {
   it('is callable and names parameters with dotted paths in declaration order', () => {
     const m = new MLP();
     expect(m.namedParameters().map(([n]) => n)).toEqual([
-      'layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias', 'norm.weight', 'norm.bias',
+      'layers.0.weight',
+      'layers.0.bias',
+      'layers.2.weight',
+      'layers.2.bias',
+      'norm.weight',
+      'norm.bias',
     ]);
     expect((m(T.zeros([4, 2])) as Tensor).shape).toEqual([4, 3]);
     expect(m.children().length).toBe(2);
@@ -73,7 +78,9 @@ describe('Module', () => {
     const m = new MLP();
     const sd = { ...m.stateDict(), 'layers.0.weight': T.zeros([3, 2]) };
     expect(() => m.loadStateDict(sd, { strict: false })).toThrow(ShapeError);
-    expect(() => m.loadStateDict(sd)).toThrow(/size mismatch for layers\.0\.weight: copying a tensor of shape \[3,2\], the module's is \[8,2\]/);
+    expect(() => m.loadStateDict(sd)).toThrow(
+      /size mismatch for layers\.0\.weight: copying a tensor of shape \[3,2\], the module's is \[8,2\]/,
+    );
   });
 
   it('BatchNorm1d keeps PyTorch buffer names in its state dict', () => {
@@ -92,18 +99,28 @@ describe('Module', () => {
 
 describe('layer semantics', () => {
   it('a wrong input feature size names the layer and both sizes', () => {
-    expect(() => new L.Linear(3, 2)(T.zeros([4, 5]))).toThrow(/^Linear\(in_features=3, out_features=2\): expected input with last dimension = 3 \(dim -1\), got input of shape \[4,5\]/);
+    expect(() => new L.Linear(3, 2)(T.zeros([4, 5]))).toThrow(
+      /^Linear\(in_features=3, out_features=2\): expected input with last dimension = 3 \(dim -1\), got input of shape \[4,5\]/,
+    );
     expect(() => new L.BatchNorm1d(4)(T.zeros([2, 3]))).toThrow(/^BatchNorm1d\(4\): expected input with channels = 4/);
-    expect(() => new L.LayerNorm([3])(T.zeros([2, 4]))).toThrow(/^LayerNorm\(\[3\]\): input shape \[2,4\] does not end with the normalized shape/);
+    expect(() => new L.LayerNorm([3])(T.zeros([2, 4]))).toThrow(
+      /^LayerNorm\(\[3\]\): input shape \[2,4\] does not end with the normalized shape/,
+    );
   });
 
   it('cross-entropy rejects labels out of range and float labels of the wrong shape', () => {
     const logits = T.zeros([2, 3]);
-    expect(() => L.crossEntropy(logits, T.tensor([0, 3], { dtype: 'int32' }))).toThrow(/^crossEntropy: target 3 at position 1 is out of range for 3 classes \(valid: 0 to 2/);
+    expect(() => L.crossEntropy(logits, T.tensor([0, 3], { dtype: 'int32' }))).toThrow(
+      /^crossEntropy: target 3 at position 1 is out of range for 3 classes \(valid: 0 to 2/,
+    );
     expect(() => L.crossEntropy(logits, T.tensor([0, -1], { dtype: 'int32' }))).toThrow(ValueRangeError);
     // JS number arrays make float32: a float target shaped like class indices gets a hint, not a shape error.
-    expect(() => L.crossEntropy(logits, T.tensor([0, 2]))).toThrow(/^crossEntropy: a float32 target of shape \[2\] looks like class indices, which must be int32 \(arrays of JS numbers make float32: use tensor\(labels, \{ dtype: 'int32' \}\)/);
-    expect(() => L.crossEntropy(logits, T.tensor([[0.5, 1.5]]))).toThrow(/^crossEntropy: input shape \[2,3\] and target shape \[1,2\] must match/);
+    expect(() => L.crossEntropy(logits, T.tensor([0, 2]))).toThrow(
+      /^crossEntropy: a float32 target of shape \[2\] looks like class indices, which must be int32 \(arrays of JS numbers make float32: use tensor\(labels, \{ dtype: 'int32' \}\)/,
+    );
+    expect(() => L.crossEntropy(logits, T.tensor([[0.5, 1.5]]))).toThrow(
+      /^crossEntropy: input shape \[2,3\] and target shape \[1,2\] must match/,
+    );
     expect(() => L.nllLoss(logits, T.tensor([0, 1]))).toThrow(DTypeError);
   });
 
@@ -143,7 +160,7 @@ describe('layer semantics', () => {
     // fanOut: the gain over sqrt(fan out) = sqrt(300) for a [300, 100] weight (PyTorch's mode='fan_out').
     expect(std(L.init.kaimingNormal_(T.zeros([300, 100]), { mode: 'fanOut', nonlinearity: 'relu' }))).toBeCloseTo(Math.sqrt(2 / 300), 3);
     const w = L.init.kaimingUniform_(T.zeros([40, 10]), { mode: 'fanOut', nonlinearity: 'leakyRelu', a: 0.5 });
-    const bound = Math.sqrt(3) * Math.sqrt(2 / 1.25) / Math.sqrt(40);
+    const bound = (Math.sqrt(3) * Math.sqrt(2 / 1.25)) / Math.sqrt(40);
     expect(Math.max(...w.dataSync())).toBeLessThanOrEqual(bound);
     expect(Math.max(...w.dataSync())).toBeGreaterThan(0.9 * bound);
   });
@@ -151,14 +168,20 @@ describe('layer semantics', () => {
   it("initializers: PyTorch's snake_case values are errors that name the camelCase spelling", () => {
     const w = T.zeros([4, 3]);
     expect(() => L.init.kaimingUniform_(w, { mode: 'fan_out' as never })).toThrow(
-      new T.ValueRangeError("kaimingUniform_: mode 'fan_out' is not valid; use 'fanOut' (PyTorch's 'fan_out')"));
-    expect(() => L.init.kaimingNormal_(w, { mode: 'fan_in' as never })).toThrow("kaimingNormal_: mode 'fan_in' is not valid; use 'fanIn' (PyTorch's 'fan_in')");
+      new T.ValueRangeError("kaimingUniform_: mode 'fan_out' is not valid; use 'fanOut' (PyTorch's 'fan_out')"),
+    );
+    expect(() => L.init.kaimingNormal_(w, { mode: 'fan_in' as never })).toThrow(
+      "kaimingNormal_: mode 'fan_in' is not valid; use 'fanIn' (PyTorch's 'fan_in')",
+    );
     expect(() => L.init.kaimingNormal_(w, { nonlinearity: 'leaky_relu' as never })).toThrow(
-      "kaimingNormal_: nonlinearity 'leaky_relu' is not valid; use 'leakyRelu' (PyTorch's 'leaky_relu')");
+      "kaimingNormal_: nonlinearity 'leaky_relu' is not valid; use 'leakyRelu' (PyTorch's 'leaky_relu')",
+    );
     expect(() => L.init.calculateGain('leaky_relu' as never, 0.2)).toThrow(
-      "calculateGain: nonlinearity 'leaky_relu' is not valid; use 'leakyRelu' (PyTorch's 'leaky_relu')");
+      "calculateGain: nonlinearity 'leaky_relu' is not valid; use 'leakyRelu' (PyTorch's 'leaky_relu')",
+    );
     expect(() => L.init.calculateGain('swish' as never)).toThrow(
-      "calculateGain: nonlinearity 'swish' is not valid; use one of 'linear', 'identity', 'sigmoid', 'conv1d', 'conv2d', 'conv3d', 'tanh', 'relu', 'leakyRelu', 'selu'");
+      "calculateGain: nonlinearity 'swish' is not valid; use one of 'linear', 'identity', 'sigmoid', 'conv1d', 'conv2d', 'conv3d', 'tanh', 'relu', 'leakyRelu', 'selu'",
+    );
     expect(w.dataSync().every((v) => v === 0)).toBe(true); // nothing was written
   });
 });
@@ -170,7 +193,17 @@ describe('safetensors files', () => {
     const m = new L.Linear(2, 2);
     await L.save(m, path);
     const original = readFileSync(path);
-    const poisoned = { weight: m.weight, bad: { dtype: 'float32', shape: [1], data: () => Promise.reject(new Error('disk full')), dataSync: () => { throw new Error('disk full'); } } } as never;
+    const poisoned = {
+      weight: m.weight,
+      bad: {
+        dtype: 'float32',
+        shape: [1],
+        data: () => Promise.reject(new Error('disk full')),
+        dataSync: () => {
+          throw new Error('disk full');
+        },
+      },
+    } as never;
     await expect(L.save(poisoned, path)).rejects.toThrow();
     expect(readFileSync(path).equals(original)).toBe(true);
     const m2 = new L.Linear(2, 2);

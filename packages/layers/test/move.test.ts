@@ -46,7 +46,9 @@ describe('moving modules between backends', () => {
     await m.toAsync('async-cpu');
     expect(m.parameters().every((p) => p.backend.name === 'async-cpu')).toBe(true);
     expect(() => m.to('cpu')).toThrow(BackendError);
-    expect(() => m.to('cpu')).toThrow(/^Module\.to: a tensor is on backend 'async-cpu', which cannot be read synchronously; use `await model\.toAsync\('cpu'\)`/);
+    expect(() => m.to('cpu')).toThrow(
+      /^Module\.to: a tensor is on backend 'async-cpu', which cannot be read synchronously; use `await model\.toAsync\('cpu'\)`/,
+    );
     expect(m.parameters().every((p) => p.backend.name === 'async-cpu')).toBe(true);
     const out = m.eval()(T.ones([2, 3], { backend: 'async-cpu' })) as T.Tensor;
     expect(String(out)).toMatch(/^tensor\(<on async-cpu: read with await t\.data\(\)/);
@@ -61,7 +63,9 @@ describe('moving modules between backends', () => {
     const start = T.memory();
     for (let i = 0; i < 3; i++) {
       await m.toAsync('async-cpu');
-      expect(T.memory().backends['async-cpu'].tensors - (start.backends['async-cpu']?.tensors ?? 0)).toBe(m.parameters().length + m.buffers().length);
+      expect(T.memory().backends['async-cpu'].tensors - (start.backends['async-cpu']?.tensors ?? 0)).toBe(
+        m.parameters().length + m.buffers().length,
+      );
       await m.toAsync('cpu');
     }
     const end = T.memory();

@@ -43,12 +43,12 @@ export function buildCase(c: RecurrentCase, backend = 'cpu'): L.Module {
 }
 
 /** Flattens a forward result ([out, h], [out, [h, c]], h or [h, c]) in PyTorch's order. */
-export const flat = (r: Tensor | unknown[]): Tensor[] => (r instanceof T.Tensor ? [r] : (r as unknown[]).flatMap((x) => flat(x as Tensor | unknown[])));
+export const flat = (r: Tensor | unknown[]): Tensor[] =>
+  r instanceof T.Tensor ? [r] : (r as unknown[]).flatMap((x) => flat(x as Tensor | unknown[]));
 
 export function runRecurrentParity(backend: string, options: ParityOptions = {}): void {
   const close = parityComparer('recurrent', backend, options);
   const toT = (r: RefT, requiresGrad = false) => T.tensor(r.data, { shape: r.shape, backend, requiresGrad });
-
 
   describe(`recurrent layers match PyTorch on ${backend}: outputs, states, and gradients of input, h0/c0 and every parameter`, () => {
     for (const c of recurrentRef.cases as RecurrentCase[]) {
@@ -74,5 +74,4 @@ export function runRecurrentParity(backend: string, options: ParityOptions = {})
       });
     }
   });
-
 }

@@ -40,7 +40,11 @@ function functional(m: L.Module, states: number): (...xs: Tensor[]) => Tensor {
 describe('checkGrad (float64 finite differences, reverse and forward mode) through the recurrences', () => {
   T.manualSeed(5);
   const cases: [string, L.Module, Tensor[]][] = [
-    ['RNN tanh, 2 layers, bidirectional, h0', new L.RNN(2, 3, { numLayers: 2, bidirectional: true, dtype: 'float64' }), [f64([3, 2, 2]), f64([4, 2, 3])]],
+    [
+      'RNN tanh, 2 layers, bidirectional, h0',
+      new L.RNN(2, 3, { numLayers: 2, bidirectional: true, dtype: 'float64' }),
+      [f64([3, 2, 2]), f64([4, 2, 3])],
+    ],
     ['RNN relu, batchFirst, no h0', new L.RNN(2, 3, { nonlinearity: 'relu', batchFirst: true, dtype: 'float64' }), [f64([2, 4, 2])]],
     ['LSTM, 2 layers, h0 and c0', new L.LSTM(2, 3, { numLayers: 2, dtype: 'float64' }), [f64([3, 2, 2]), f64([2, 2, 3]), f64([2, 2, 3])]],
     ['LSTM with projections, bidirectional', new L.LSTM(2, 3, { projSize: 2, bidirectional: true, dtype: 'float64' }), [f64([3, 2, 2])]],
@@ -67,12 +71,20 @@ describe('options and shapes are checked before any work, with typed errors nami
     expect(() => new L.GRU(0.5, 2)).toThrow(/^GRU: inputSize must be a positive integer, got 0.5$/);
     expect(() => new L.RNN(3, 4, { dropout: 1 })).toThrow(new ValueRangeError('RNN: dropout must be a number in [0, 1), got 1'));
     expect(() => new L.GRU(3, 4, { dropout: -0.1 })).toThrow(/dropout must be a number in \[0, 1\), got -0\.1/);
-    expect(() => new L.RNN(3, 4, { nonlinearity: 'sigmoid' as 'tanh' })).toThrow(new ValueRangeError("RNN: nonlinearity must be one of 'tanh', 'relu', got 'sigmoid'"));
-    expect(() => new L.RNNCell(3, 4, { nonlinearity: 'gelu' as 'tanh' })).toThrow(/^RNNCell: nonlinearity must be one of 'tanh', 'relu', got 'gelu'$/);
+    expect(() => new L.RNN(3, 4, { nonlinearity: 'sigmoid' as 'tanh' })).toThrow(
+      new ValueRangeError("RNN: nonlinearity must be one of 'tanh', 'relu', got 'sigmoid'"),
+    );
+    expect(() => new L.RNNCell(3, 4, { nonlinearity: 'gelu' as 'tanh' })).toThrow(
+      /^RNNCell: nonlinearity must be one of 'tanh', 'relu', got 'gelu'$/,
+    );
     expect(() => new L.LSTM(3, 4, { numLayers: 0 })).toThrow(/^LSTM: numLayers must be an integer > 0, got 0$/);
     expect(() => new L.LSTM(3, 4, { projSize: 4 })).toThrow(/^LSTM: projSize must be smaller than hiddenSize \(4\), got 4$/);
-    expect(() => new L.LSTM(3, 4, { bidirectional: 'yes' as unknown as boolean })).toThrow(/^LSTM: bidirectional must be true or false, got 'yes'$/);
-    expect(() => new L.LSTM(3, 4, { numLayer: 2 } as L.LSTMOptions)).toThrow(/^LSTM: unknown option 'numLayer' \(valid options: numLayers, bias, batchFirst, dropout, bidirectional, dtype, backend, projSize\)$/);
+    expect(() => new L.LSTM(3, 4, { bidirectional: 'yes' as unknown as boolean })).toThrow(
+      /^LSTM: bidirectional must be true or false, got 'yes'$/,
+    );
+    expect(() => new L.LSTM(3, 4, { numLayer: 2 } as L.LSTMOptions)).toThrow(
+      /^LSTM: unknown option 'numLayer' \(valid options: numLayers, bias, batchFirst, dropout, bidirectional, dtype, backend, projSize\)$/,
+    );
     expect(() => new L.GRU(3, 4, { nonlinearity: 'relu' } as L.GRUOptions)).toThrow(/^GRU: unknown option 'nonlinearity'/);
     expect(() => new L.GRUCell(3, 4, { nonlinearity: 'relu' } as L.RNNCellBaseOptions)).toThrow(/^GRUCell: unknown option 'nonlinearity'/);
   });
@@ -80,25 +92,43 @@ describe('options and shapes are checked before any work, with typed errors nami
   it('input rank and feature size, expected against got', () => {
     const lstm = new L.LSTM(3, 4, { batchFirst: true });
     expect(() => lstm(T.zeros([2, 5, 3, 1]))).toThrow(
-      new ShapeError('LSTM(3, 4): expected a 3-D input [batch, seq, features] or a 2-D unbatched input [seq, features], got shape [2,5,3,1]'),
+      new ShapeError(
+        'LSTM(3, 4): expected a 3-D input [batch, seq, features] or a 2-D unbatched input [seq, features], got shape [2,5,3,1]',
+      ),
     );
-    expect(() => lstm(T.zeros([2, 5, 4]))).toThrow(new ShapeError('LSTM(3, 4): expected input with last dimension (inputSize) = 3 (dim -1), got input of shape [2,5,4]'));
-    expect(() => new L.GRU(3, 4)(T.zeros([0, 2, 3]))).toThrow(/^GRU\(3, 4\): expected a non-empty sequence and batch, got input of shape \[0,2,3\]$/);
-    expect(() => new L.GRUCell(3, 4)(T.zeros([2, 2, 3]))).toThrow(/^GRUCell\(3, 4\): expected a 2-D input \[batch, inputSize\] or a 1-D unbatched input \[inputSize\], got shape \[2,2,3\]$/);
+    expect(() => lstm(T.zeros([2, 5, 4]))).toThrow(
+      new ShapeError('LSTM(3, 4): expected input with last dimension (inputSize) = 3 (dim -1), got input of shape [2,5,4]'),
+    );
+    expect(() => new L.GRU(3, 4)(T.zeros([0, 2, 3]))).toThrow(
+      /^GRU\(3, 4\): expected a non-empty sequence and batch, got input of shape \[0,2,3\]$/,
+    );
+    expect(() => new L.GRUCell(3, 4)(T.zeros([2, 2, 3]))).toThrow(
+      /^GRUCell\(3, 4\): expected a 2-D input \[batch, inputSize\] or a 1-D unbatched input \[inputSize\], got shape \[2,2,3\]$/,
+    );
     expect(() => new L.RNNCell(3, 4)(T.zeros([2, 5]))).toThrow(/^RNNCell\(3, 4\): expected input with last dimension \(inputSize\) = 3/);
   });
 
   it('initial states: the expected shape is named', () => {
     const gru = new L.GRU(3, 4, { numLayers: 2, bidirectional: true });
-    expect(() => gru(T.zeros([5, 2, 3]), T.zeros([2, 2, 4]))).toThrow(new ShapeError('GRU(3, 4): expected h0 of shape [4,2,4], got [2,2,4]'));
+    expect(() => gru(T.zeros([5, 2, 3]), T.zeros([2, 2, 4]))).toThrow(
+      new ShapeError('GRU(3, 4): expected h0 of shape [4,2,4], got [2,2,4]'),
+    );
     expect(() => gru(T.zeros([5, 3]), T.zeros([4, 1, 4]))).toThrow(
       new ShapeError('GRU(3, 4): expected h0 of shape [4,4] (unbatched input takes a 2-D state), got [4,1,4]'),
     );
     const lstm = new L.LSTM(3, 4, { projSize: 2 });
-    expect(() => lstm(T.zeros([5, 2, 3]), [T.zeros([1, 2, 4]), T.zeros([1, 2, 4])])).toThrow(/^LSTM\(3, 4\): expected h0 of shape \[1,2,2\], got \[1,2,4\]$/);
-    expect(() => lstm(T.zeros([5, 2, 3]), [T.zeros([1, 2, 2]), T.zeros([1, 2, 2])])).toThrow(/^LSTM\(3, 4\): expected c0 of shape \[1,2,4\], got \[1,2,2\]$/);
-    expect(() => lstm(T.zeros([5, 2, 3]), T.zeros([1, 2, 2]) as unknown as [Tensor, Tensor])).toThrow(/^LSTM\(3, 4\): hx must be a pair \[h0, c0\] of tensors/);
-    expect(() => new L.LSTMCell(3, 4)(T.zeros([2, 3]), [T.zeros([2, 4]), T.zeros([3, 4])])).toThrow(/^LSTMCell\(3, 4\): expected cx of shape \[2,4\], got \[3,4\]$/);
+    expect(() => lstm(T.zeros([5, 2, 3]), [T.zeros([1, 2, 4]), T.zeros([1, 2, 4])])).toThrow(
+      /^LSTM\(3, 4\): expected h0 of shape \[1,2,2\], got \[1,2,4\]$/,
+    );
+    expect(() => lstm(T.zeros([5, 2, 3]), [T.zeros([1, 2, 2]), T.zeros([1, 2, 2])])).toThrow(
+      /^LSTM\(3, 4\): expected c0 of shape \[1,2,4\], got \[1,2,2\]$/,
+    );
+    expect(() => lstm(T.zeros([5, 2, 3]), T.zeros([1, 2, 2]) as unknown as [Tensor, Tensor])).toThrow(
+      /^LSTM\(3, 4\): hx must be a pair \[h0, c0\] of tensors/,
+    );
+    expect(() => new L.LSTMCell(3, 4)(T.zeros([2, 3]), [T.zeros([2, 4]), T.zeros([3, 4])])).toThrow(
+      /^LSTMCell\(3, 4\): expected cx of shape \[2,4\], got \[3,4\]$/,
+    );
   });
 
   it('a rejected call leaves no tensors behind', () => {
@@ -116,10 +146,26 @@ describe('modules', () => {
     const lstm = new L.LSTM(3, 5, { numLayers: 2, bidirectional: true, projSize: 2 });
     const shapes = Object.fromEntries(lstm.namedParameters().map(([k, p]) => [k, p.shape]));
     expect(shapes).toEqual({
-      weight_ih_l0: [20, 3], weight_hh_l0: [20, 2], bias_ih_l0: [20], bias_hh_l0: [20], weight_hr_l0: [2, 5],
-      weight_ih_l0_reverse: [20, 3], weight_hh_l0_reverse: [20, 2], bias_ih_l0_reverse: [20], bias_hh_l0_reverse: [20], weight_hr_l0_reverse: [2, 5],
-      weight_ih_l1: [20, 4], weight_hh_l1: [20, 2], bias_ih_l1: [20], bias_hh_l1: [20], weight_hr_l1: [2, 5],
-      weight_ih_l1_reverse: [20, 4], weight_hh_l1_reverse: [20, 2], bias_ih_l1_reverse: [20], bias_hh_l1_reverse: [20], weight_hr_l1_reverse: [2, 5],
+      weight_ih_l0: [20, 3],
+      weight_hh_l0: [20, 2],
+      bias_ih_l0: [20],
+      bias_hh_l0: [20],
+      weight_hr_l0: [2, 5],
+      weight_ih_l0_reverse: [20, 3],
+      weight_hh_l0_reverse: [20, 2],
+      bias_ih_l0_reverse: [20],
+      bias_hh_l0_reverse: [20],
+      weight_hr_l0_reverse: [2, 5],
+      weight_ih_l1: [20, 4],
+      weight_hh_l1: [20, 2],
+      bias_ih_l1: [20],
+      bias_hh_l1: [20],
+      weight_hr_l1: [2, 5],
+      weight_ih_l1_reverse: [20, 4],
+      weight_hh_l1_reverse: [20, 2],
+      bias_ih_l1_reverse: [20],
+      bias_hh_l1_reverse: [20],
+      weight_hr_l1_reverse: [2, 5],
     });
     expect(Object.keys(lstm.stateDict())).toEqual(Object.keys(shapes));
     expect(lstm.allWeights.map((ws) => ws.length)).toEqual([5, 5, 5, 5]);
@@ -145,7 +191,9 @@ describe('modules', () => {
     expect(String(new L.LSTM(10, 20, { numLayers: 2, batchFirst: true, bidirectional: true })).split('\n')[0]).toBe(
       'LSTM(10, 20, num_layers=2, batch_first=True, bidirectional=True)',
     );
-    expect(String(new L.RNN(3, 4, { nonlinearity: 'relu', bias: false, dropout: 0.2 })).split('\n')[0]).toBe("RNN(3, 4, bias=False, dropout=0.2, nonlinearity='relu')");
+    expect(String(new L.RNN(3, 4, { nonlinearity: 'relu', bias: false, dropout: 0.2 })).split('\n')[0]).toBe(
+      "RNN(3, 4, bias=False, dropout=0.2, nonlinearity='relu')",
+    );
     expect(String(new L.GRUCell(3, 4)).split('\n')[0]).toBe('GRUCell(3, 4)');
   });
 
@@ -173,7 +221,13 @@ describe('modules', () => {
     const l0 = new L.RNN(3, 4);
     const l1 = new L.RNN(4, 4);
     l0.loadStateDict(Object.fromEntries(Object.entries(rnn.stateDict()).filter(([k]) => k.endsWith('_l0'))));
-    l1.loadStateDict(Object.fromEntries(Object.entries(rnn.stateDict()).filter(([k]) => k.endsWith('_l1')).map(([k, v]) => [k.replace('_l1', '_l0'), v])));
+    l1.loadStateDict(
+      Object.fromEntries(
+        Object.entries(rnn.stateDict())
+          .filter(([k]) => k.endsWith('_l1'))
+          .map(([k, v]) => [k.replace('_l1', '_l0'), v]),
+      ),
+    );
     T.manualSeed(7);
     const [y] = rnn(x);
     T.manualSeed(7);

@@ -30,7 +30,11 @@ describe('safetensors: hostile headers', () => {
       [null, 0, /header must be a JSON object/],
       [[1, 2], 0, /header must be a JSON object/],
       [{ a: null }, 0, /tensor 'a' must be an object \{dtype, shape, data_offsets\}, got null/],
-      [{ a: { dtype: 'F32', data_offsets: [0, 4] } }, 4, /tensor 'a' has shape undefined; it must be an array of integers 0 <= d <= 2\^53-1/],
+      [
+        { a: { dtype: 'F32', data_offsets: [0, 4] } },
+        4,
+        /tensor 'a' has shape undefined; it must be an array of integers 0 <= d <= 2\^53-1/,
+      ],
       [{ a: f32(4, [0, 16]) }, 16, /tensor 'a' has shape 4;/],
       [{ a: f32([1.5], [0, 4]) }, 4, /tensor 'a' has shape \[1.5\]/],
       [{ a: f32([-1], [0, 4]) }, 4, /tensor 'a' has shape \[-1\]/],
@@ -50,10 +54,16 @@ describe('safetensors: hostile headers', () => {
 
   it('rejects what the reference rejects: overlap, gaps, trailing bytes, overflowing shapes', () => {
     // Overlapping (aliased) tensors.
-    rejects(() => fromBytes(file({ a: f32([1], [0, 4]), b: f32([1], [0, 4]) }, 4)), /tensor '[ab]' data offsets \[0, 4\] overlap the previous tensor/);
+    rejects(
+      () => fromBytes(file({ a: f32([1], [0, 4]), b: f32([1], [0, 4]) }, 4)),
+      /tensor '[ab]' data offsets \[0, 4\] overlap the previous tensor/,
+    );
     rejects(() => fromBytes(file({ a: f32([2], [0, 8]), b: f32([1], [4, 8]) }, 8)), /tensor 'b' data offsets \[4, 8\] overlap/);
     // A gap hides bytes between tensors.
-    rejects(() => fromBytes(file({ a: f32([1], [0, 4]), b: f32([1], [8, 12]) }, 12)), /tensor 'b' data offsets \[8, 12\] leave a gap after byte 4/);
+    rejects(
+      () => fromBytes(file({ a: f32([1], [0, 4]), b: f32([1], [8, 12]) }, 12)),
+      /tensor 'b' data offsets \[8, 12\] leave a gap after byte 4/,
+    );
     rejects(() => fromBytes(file({ a: f32([1], [4, 8]) }, 8)), /leave a gap after byte 0/);
     // Trailing bytes after the last tensor.
     rejects(() => fromBytes(file({ a: f32([1], [0, 4]) }, 8)), /cover 4 bytes but the data section has 8: 4 trailing bytes/);
@@ -67,7 +77,10 @@ describe('safetensors: hostile headers', () => {
   });
 
   it('valid edge cases still load: zero-size tensors, scalars, any offset order, padding', () => {
-    const bytes = file(`{"z":{"dtype":"F32","shape":[0,3],"data_offsets":[4,4]},"s":{"dtype":"I32","shape":[],"data_offsets":[0,4]}}   `, 4);
+    const bytes = file(
+      `{"z":{"dtype":"F32","shape":[0,3],"data_offsets":[4,4]},"s":{"dtype":"I32","shape":[],"data_offsets":[0,4]}}   `,
+      4,
+    );
     new DataView(bytes.buffer).setInt32(bytes.length - 4, -7, true);
     const { tensors } = fromBytes(bytes);
     expect(tensors.z.shape).toEqual([0, 3]);
@@ -217,7 +230,7 @@ describe('safetensors: save', () => {
     expect(events).toEqual(['sync', 'rename', 'sync']);
   });
 
-  it('concurrent saves to one target in this process do not delete each other\'s temp files', async () => {
+  it("concurrent saves to one target in this process do not delete each other's temp files", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nn-st-conc-'));
     const t = T.tensor(new Float32Array(1000).fill(1));
     await Promise.all([0, 1, 2, 3].map(() => save({ t }, join(dir, 'm.safetensors'))));

@@ -15,7 +15,8 @@ interface RefT {
   dtype: T.DType;
   data: number[];
 }
-const toT = (r: RefT, requiresGrad = false) => T.tensor(r.data, { shape: r.shape, dtype: r.dtype, requiresGrad: requiresGrad && r.dtype === 'float32' });
+const toT = (r: RefT, requiresGrad = false) =>
+  T.tensor(r.data, { shape: r.shape, dtype: r.dtype, requiresGrad: requiresGrad && r.dtype === 'float32' });
 
 function close(actual: Tensor, want: RefT, label: string, rtol = 1e-5): void {
   expect(actual.shape, `${label} shape`).toEqual(want.shape);
@@ -102,9 +103,28 @@ describe('checkGrad on layers and losses (float64 finite differences)', () => {
   const cases: Record<string, [(...xs: Tensor[]) => Tensor, Tensor[]]> = {
     linear: [(x, w, b) => T.linear(x, w, b), [f64([3, 4]), f64([2, 4]), f64([2])]],
     batchNormTrain: [(x) => new L.BatchNorm1d(3, { affine: false, dtype: 'float64' } as any)(x) as Tensor, [f64([5, 3])]],
-    layerNorm: [(x) => { const ln = new L.LayerNorm(4, { elementwiseAffine: false }); return ln(x) as Tensor; }, [f64([2, 4])]],
+    layerNorm: [
+      (x) => {
+        const ln = new L.LayerNorm(4, { elementwiseAffine: false });
+        return ln(x) as Tensor;
+      },
+      [f64([2, 4])],
+    ],
     crossEntropySmooth: [(x) => L.crossEntropy(x, T.tensor([0, 2, 1], { dtype: 'int32' }), { labelSmoothing: 0.1 }), [f64([3, 3])]],
-    bceLogits: [(x) => L.binaryCrossEntropyWithLogits(x, T.cast(T.tensor([[1, 0], [0, 1]]), 'float64')), [f64([2, 2])]],
+    bceLogits: [
+      (x) =>
+        L.binaryCrossEntropyWithLogits(
+          x,
+          T.cast(
+            T.tensor([
+              [1, 0],
+              [0, 1],
+            ]),
+            'float64',
+          ),
+        ),
+      [f64([2, 2])],
+    ],
     huber: [(x) => L.huberLoss(x, T.zeros([5], { dtype: 'float64' }), { delta: 0.7 }), [f64([5])]],
   };
   for (const [name, [f, xs]] of Object.entries(cases)) it(name, () => expect(checkGrad(f, xs).ok).toBe(true));

@@ -59,7 +59,9 @@ function bench(name: string, make: (ps: Tensor[]) => AnyOptimizer, seconds = 1.5
     return T.mean(T.square(T.sub(T.linear(h, w3, b3), y))).item();
   });
   const leak = T.memory().tensors - before;
-  console.log(`${name.padEnd(34)} ${median.toFixed(0).padStart(6)} steps/s  (${runs.length} runs of 1000, min ${runs[0].toFixed(0)}, max ${runs[runs.length - 1].toFixed(0)}; loss ${loss.toExponential(3)}; live-tensor delta ${leak})`);
+  console.log(
+    `${name.padEnd(34)} ${median.toFixed(0).padStart(6)} steps/s  (${runs.length} runs of 1000, min ${runs[0].toFixed(0)}, max ${runs[runs.length - 1].toFixed(0)}; loss ${loss.toExponential(3)}; live-tensor delta ${leak})`,
+  );
   opt.dispose();
   for (const t of [...ps, x, y]) t.dispose();
   return median;
@@ -68,6 +70,7 @@ function bench(name: string, make: (ps: Tensor[]) => AnyOptimizer, seconds = 1.5
 const only = process.argv[2];
 console.log(`2-16-16-1 tanh MLP, batch ${BATCH}, cpu backend, Node ${process.version}`);
 if (only === undefined || only === 'sgd') bench('SGD momentum 0.9 (fused update)', (ps) => new SGD(ps, { lr: 0.05, momentum: 0.9 }));
-if (only === undefined || only === 'sgd-composed') bench('SGD momentum 0.9 (composed update)', (ps) => new SGD(ps, { lr: 0.05, momentum: 0.9, fused: false }));
+if (only === undefined || only === 'sgd-composed')
+  bench('SGD momentum 0.9 (composed update)', (ps) => new SGD(ps, { lr: 0.05, momentum: 0.9, fused: false }));
 if (only === undefined || only === 'adam') bench('Adam (fused update)', (ps) => new Adam(ps, { lr: 1e-3 }));
 if (only === undefined || only === 'adam-composed') bench('Adam (composed update)', (ps) => new Adam(ps, { lr: 1e-3, fused: false }));

@@ -45,7 +45,12 @@ const RULES: Rules<AdagradOptions> = {
 export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
   constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
     const defaults: AdagradOptions = {
-      lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false,
+      lr: 1e-2,
+      lrDecay: 0,
+      weightDecay: 0,
+      initialAccumulatorValue: 0,
+      eps: 1e-10,
+      maximize: false,
       ...definedOnly(options),
     };
     super('Adagrad', params, defaults, RULES);

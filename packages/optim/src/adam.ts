@@ -75,7 +75,14 @@ abstract class AdamBase extends Optimizer<AdamOptions, AdamState> {
       const maxSq = amsgrad ? s.maxExpAvgSq : null;
 
       const fused = fusedRoutine(p, 'adam', group.fused);
-      if (fused !== undefined && grad.dtype === p.dtype && isDense(p) && isDense(expAvg) && isDense(expAvgSq) && (maxSq === null || isDense(maxSq))) {
+      if (
+        fused !== undefined &&
+        grad.dtype === p.dtype &&
+        isDense(p) &&
+        isDense(expAvg) &&
+        isDense(expAvgSq) &&
+        (maxSq === null || isDense(maxSq))
+      ) {
         const g = isDense(grad) ? grad : T.contiguous(grad);
         fused(p, g, expAvg, expAvgSq, maxSq, { lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad, maximize, step });
         if (g !== grad) g.dispose();
@@ -130,7 +137,12 @@ export class AdamW extends AdamBase {
 function adamDefaults(weightDecay: number, options: Partial<AdamOptions>): AdamOptions {
   const o = definedOnly(options);
   return {
-    lr: 1e-3, eps: 1e-8, weightDecay, amsgrad: false, maximize: false, fused: undefined,
+    lr: 1e-3,
+    eps: 1e-8,
+    weightDecay,
+    amsgrad: false,
+    maximize: false,
+    fused: undefined,
     ...o,
     betas: o.betas === undefined ? [0.9, 0.999] : Array.isArray(o.betas) ? ([...o.betas] as [number, number]) : o.betas,
   };

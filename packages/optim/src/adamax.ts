@@ -39,7 +39,10 @@ export class Adamax extends Optimizer<AdamaxOptions, AdamaxState> {
   constructor(params: Params<AdamaxOptions>, options: Partial<AdamaxOptions> = {}) {
     const o = definedOnly(options);
     const defaults: AdamaxOptions = {
-      lr: 2e-3, eps: 1e-8, weightDecay: 0, maximize: false,
+      lr: 2e-3,
+      eps: 1e-8,
+      weightDecay: 0,
+      maximize: false,
       ...o,
       betas: o.betas === undefined ? [0.9, 0.999] : Array.isArray(o.betas) ? ([...o.betas] as [number, number]) : o.betas,
     };

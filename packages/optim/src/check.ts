@@ -21,11 +21,17 @@ export const optionalBool: Rule = { ok: (v) => v === undefined || typeof v === '
 export const positiveInt: Rule = { ok: (v) => Number.isInteger(v) && (v as number) > 0, valid: 'an integer > 0' };
 export const nonNegativeInt: Rule = { ok: (v) => Number.isInteger(v) && (v as number) >= 0, valid: 'an integer >= 0' };
 /** An integer >= min (a step count, an epoch index). */
-export const intAtLeast = (min: number): Rule => ({ ok: (v) => Number.isInteger(v) && (v as number) >= min, valid: `an integer >= ${min}` });
+export const intAtLeast = (min: number): Rule => ({
+  ok: (v) => Number.isInteger(v) && (v as number) >= min,
+  valid: `an integer >= ${min}`,
+});
 /** A number in (0, 1]. */
 export const openClosedUnit: Rule = { ok: (v) => isNum(v) && v > 0 && v <= 1, valid: 'a number in (0, 1]' };
 /** A finite number >= min. */
-export const atLeast = (min: number): Rule => ({ ok: (v) => isNum(v) && Number.isFinite(v) && v >= min, valid: `a finite number >= ${min}` });
+export const atLeast = (min: number): Rule => ({
+  ok: (v) => isNum(v) && Number.isFinite(v) && v >= min,
+  valid: `a finite number >= ${min}`,
+});
 /** One of a few strings. */
 export const oneOf = (...values: readonly string[]): Rule => ({
   ok: (v) => typeof v === 'string' && values.includes(v),
@@ -34,7 +40,10 @@ export const oneOf = (...values: readonly string[]): Rule => ({
 /** The rule, or undefined (options that are given only in some combinations). */
 export const optional = (rule: Rule): Rule => ({ ok: (v) => v === undefined || rule.ok(v), valid: `${rule.valid} (or left out)` });
 /** Step indices: an array of integers >= 0. */
-export const steps: Rule = { ok: (v) => Array.isArray(v) && v.every((m) => Number.isInteger(m) && m >= 0), valid: 'an array of integers >= 0' };
+export const steps: Rule = {
+  ok: (v) => Array.isArray(v) && v.every((m) => Number.isInteger(m) && m >= 0),
+  valid: 'an array of integers >= 0',
+};
 /** One value for every parameter group, or an array with one value per group (checked against the group count later). */
 export const perGroupOf = (rule: Rule): Rule => ({
   ok: (v) => rule.ok(v) || (Array.isArray(v) && v.length > 0 && v.every((x) => rule.ok(x))),
@@ -68,7 +77,11 @@ export function optionError(owner: string, where: string, key: string, value: un
  * Unknown keys (typos such as `momentun`) are errors that list the known options.
  */
 export function checkOptions<O extends object>(
-  owner: string, rules: Rules<O>, options: O, where = '', extraKeys: readonly string[] = [],
+  owner: string,
+  rules: Rules<O>,
+  options: O,
+  where = '',
+  extraKeys: readonly string[] = [],
 ): void {
   for (const key of Object.keys(options)) {
     if (key === 'params' || extraKeys.includes(key)) continue;

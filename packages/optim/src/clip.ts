@@ -11,7 +11,11 @@ export interface ClipGradNormOptions {
 }
 
 function gradsOf(op: string, params: Tensor | Iterable<Tensor>): Tensor[] {
-  const list = isTensor(params) ? [params] : params !== null && typeof params === 'object' && Symbol.iterator in params ? [...params] : null;
+  const list = isTensor(params)
+    ? [params]
+    : params !== null && typeof params === 'object' && Symbol.iterator in params
+      ? [...params]
+      : null;
   if (list === null) throw new NNError(`${op}: params must be a Tensor or an iterable of Tensors, got ${fmtValue(params)}`);
   const grads: Tensor[] = [];
   list.forEach((p, i) => {
@@ -53,7 +57,10 @@ function scaleOf(grads: Tensor[]): Tensor {
  * only for gradients that hold a NaN or an Inf.
  */
 export function clipGradNorm(
-  params: Tensor | Iterable<Tensor>, maxNorm: number, normType: number | 'inf' = 2, options: ClipGradNormOptions = {},
+  params: Tensor | Iterable<Tensor>,
+  maxNorm: number,
+  normType: number | 'inf' = 2,
+  options: ClipGradNormOptions = {},
 ): Tensor {
   const op = 'clipGradNorm';
   if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) {
@@ -79,14 +86,19 @@ export function clipGradNorm(
       if (options.errorIfNonfinite === true) {
         const v = r.item();
         if (!Number.isFinite(v)) {
-          throw new ValueRangeError(`${op}: the total norm of order ${p} of the gradients is ${v}, so they cannot be clipped; set errorIfNonfinite: false to scale them by it anyway`);
+          throw new ValueRangeError(
+            `${op}: the total norm of order ${p} of the gradients is ${v}, so they cannot be clipped; set errorIfNonfinite: false to scale them by it anyway`,
+          );
         }
       }
       // s times PyTorch's min(1, maxNorm / (total + 1e-6)), computed without forming total, so
       // it stays right when total overflows. where (not minimum) keeps a NaN, as torch.clamp.
       const k = T.div(maxNorm, T.add(r, T.div(1e-6, s)));
       const coef = T.where(T.gt(k, s), s, k);
-      writeAll(grads, scaled.map((g) => T.mul(g, coef)));
+      writeAll(
+        grads,
+        scaled.map((g) => T.mul(g, coef)),
+      );
       return T.mul(r, s);
     }),
   );
@@ -99,7 +111,14 @@ export function clipGradValue(params: Tensor | Iterable<Tensor>, clipValue: numb
     throw new ValueRangeError(`${op}: clipValue must be a number >= 0, got ${fmtValue(clipValue)}`);
   }
   const grads = gradsOf(op, params);
-  noGrad(() => T.tidy(() => writeAll(grads, grads.map((g) => T.clamp(g, -clipValue, clipValue)))));
+  noGrad(() =>
+    T.tidy(() =>
+      writeAll(
+        grads,
+        grads.map((g) => T.clamp(g, -clipValue, clipValue)),
+      ),
+    ),
+  );
 }
 
 /**

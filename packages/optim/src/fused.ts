@@ -18,7 +18,9 @@ export function requireFused(owner: string, kind: FusedKind, fused: boolean | un
   if (fused !== true) return;
   for (const p of params) {
     if (p.backend.fused[kind] === undefined) {
-      throw new BackendError(`${owner}: fused: true, but backend '${p.backend.name}' has no fused '${kind}' routine; use fused: undefined (use it when available) or false`);
+      throw new BackendError(
+        `${owner}: fused: true, but backend '${p.backend.name}' has no fused '${kind}' routine; use fused: undefined (use it when available) or false`,
+      );
     }
   }
 }

@@ -3,8 +3,16 @@
  * learning-rate schedulers (in the `lr` namespace).
  */
 export {
-  Optimizer, type AnyOptimizer, type BaseOptions, type ParamGroup, type ParamGroupInput, type Params, type ParamState, type StateValue,
-  type OptimizerStateDict, type SchedulerFields,
+  Optimizer,
+  type AnyOptimizer,
+  type BaseOptions,
+  type ParamGroup,
+  type ParamGroupInput,
+  type Params,
+  type ParamState,
+  type StateValue,
+  type OptimizerStateDict,
+  type SchedulerFields,
 } from './optimizer.js';
 export { SGD, type SGDOptions, type SGDState } from './sgd.js';
 export { Adam, AdamW, type AdamOptions, type AdamWOptions, type AdamState } from './adam.js';

@@ -33,7 +33,9 @@ export class Lion extends Optimizer<LionOptions, LionState> {
   constructor(params: Params<LionOptions>, options: Partial<LionOptions> = {}) {
     const o = definedOnly(options);
     const defaults: LionOptions = {
-      lr: 1e-4, weightDecay: 0, maximize: false,
+      lr: 1e-4,
+      weightDecay: 0,
+      maximize: false,
       ...o,
       betas: o.betas === undefined ? [0.9, 0.99] : Array.isArray(o.betas) ? ([...o.betas] as [number, number]) : o.betas,
     };

@@ -34,16 +34,17 @@ export interface BaseOptions {
 }
 
 /** A parameter group: its tensors and its options (every option present). */
-export type ParamGroup<O> = O & SchedulerFields & {
-  /** The group's parameters. */
-  params: Tensor[];
-};
+export type ParamGroup<O> = O &
+  SchedulerFields & {
+    /** The group's parameters. */
+    params: Tensor[];
+  };
 
 /** A group as passed in: params plus any options that differ from the defaults. */
 export type ParamGroupInput<O> = { [K in keyof O]?: O[K] } & SchedulerFields & {
-  /** The group's parameters. */
-  params: Tensor | Iterable<Tensor>;
-};
+    /** The group's parameters. */
+    params: Tensor | Iterable<Tensor>;
+  };
 
 /** What optimizers accept: tensors, or groups of tensors with their own options. */
 export type Params<O> = Tensor | Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
@@ -128,14 +129,18 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
   private normalizeParams(params: Params<O>): ParamGroupInput<O>[] {
     if (isTensor(params)) return [{ params: [params] } as unknown as ParamGroupInput<O>];
     if (!isIterable(params)) {
-      throw new NNError(`${this.name}: params must be a Tensor, an iterable of Tensors, or an iterable of param groups ({ params, ...options }), got ${fmtValue(params)}`);
+      throw new NNError(
+        `${this.name}: params must be a Tensor, an iterable of Tensors, or an iterable of param groups ({ params, ...options }), got ${fmtValue(params)}`,
+      );
     }
     const list = [...params] as unknown[];
     if (list.length === 0) return [];
     if (isTensor(list[0])) return [{ params: list } as unknown as ParamGroupInput<O>];
     return list.map((g, i) => {
       if (g === null || typeof g !== 'object' || isTensor(g) || !('params' in g)) {
-        throw new NNError(`${this.name}: param group ${i} must be an object { params, ...options }, got ${isTensor(g) ? 'a Tensor (mixing tensors and groups is not allowed)' : fmtValue(g)}`);
+        throw new NNError(
+          `${this.name}: param group ${i} must be an object { params, ...options }, got ${isTensor(g) ? 'a Tensor (mixing tensors and groups is not allowed)' : fmtValue(g)}`,
+        );
       }
       return g as ParamGroupInput<O>;
     });
@@ -149,21 +154,30 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
     if (isTensor(raw)) params = [raw];
     else if (isIterable(raw) && !(raw instanceof Set)) params = [...raw];
     else if (raw instanceof Set) {
-      throw new NNError(`${this.name}: ${where}params must be an ordered collection (an array), not a Set, so the state dict's order is stable`);
+      throw new NNError(
+        `${this.name}: ${where}params must be an ordered collection (an array), not a Set, so the state dict's order is stable`,
+      );
     } else throw new NNError(`${this.name}: ${where}params must be a Tensor or an iterable of Tensors, got ${fmtValue(raw)}`);
     const own = new Set<Tensor>();
     params.forEach((p, j) => {
       if (!isTensor(p)) throw new NNError(`${this.name}: ${where}params[${j}] is not a Tensor (got ${fmtValue(p)})`);
       if (p.isDisposed) throw new DisposedError(`${this.name}: ${where}params[${j}] (shape [${p.shape.join(',')}]) was disposed`);
       if (p.dtype !== 'float32' && p.dtype !== 'float64') {
-        throw new DTypeError(`${this.name}: ${where}params[${j}] has dtype ${p.dtype}; only floating-point tensors (float32, float64) can be optimized`);
+        throw new DTypeError(
+          `${this.name}: ${where}params[${j}] has dtype ${p.dtype}; only floating-point tensors (float32, float64) can be optimized`,
+        );
       }
       if (!p.isLeaf) {
-        throw new NNError(`${this.name}: ${where}params[${j}] (shape [${p.shape.join(',')}]) is not a leaf tensor (it was computed by an op); optimize the leaf itself, or detach() it and call requiresGrad_()`);
+        throw new NNError(
+          `${this.name}: ${where}params[${j}] (shape [${p.shape.join(',')}]) is not a leaf tensor (it was computed by an op); optimize the leaf itself, or detach() it and call requiresGrad_()`,
+        );
       }
-      if (own.has(p)) throw new ValueRangeError(`${this.name}: ${where}params[${j}] (shape [${p.shape.join(',')}]) appears twice in the same group`);
+      if (own.has(p))
+        throw new ValueRangeError(`${this.name}: ${where}params[${j}] (shape [${p.shape.join(',')}]) appears twice in the same group`);
       if (seen.has(p) || this.paramGroups.some((g) => g.params.includes(p))) {
-        throw new ValueRangeError(`${this.name}: ${where}params[${j}] (shape [${p.shape.join(',')}]) already appears in another parameter group; each parameter may belong to one group only`);
+        throw new ValueRangeError(
+          `${this.name}: ${where}params[${j}] (shape [${p.shape.join(',')}]) already appears in another parameter group; each parameter may belong to one group only`,
+        );
       }
       own.add(p);
     });
@@ -241,8 +255,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
     for (const [p, s] of this.state) {
       for (const [k, v] of Object.entries(s)) {
         if (isTensor(v) && v.backend !== p.backend) {
-          throw new BackendError(`${this.name}.step: state '${k}' is on backend '${v.backend.name}' but its parameter is on '${p.backend.name}' ` +
-            `(the model moved after the optimizer was built); move the state too: optimizer.to('${p.backend.name}') or await optimizer.toAsync('${p.backend.name}')`);
+          throw new BackendError(
+            `${this.name}.step: state '${k}' is on backend '${v.backend.name}' but its parameter is on '${p.backend.name}' ` +
+              `(the model moved after the optimizer was built); move the state too: optimizer.to('${p.backend.name}') or await optimizer.toAsync('${p.backend.name}')`,
+          );
         }
       }
     }
@@ -308,30 +324,44 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
       throw new NNError(`${what}: expected { state, paramGroups } as returned by stateDict()`);
     }
     if (sd.paramGroups.length !== this.paramGroups.length) {
-      throw new ValueRangeError(`${what}: the state dict has ${sd.paramGroups.length} parameter groups but the optimizer has ${this.paramGroups.length}`);
+      throw new ValueRangeError(
+        `${what}: the state dict has ${sd.paramGroups.length} parameter groups but the optimizer has ${this.paramGroups.length}`,
+      );
     }
     const idToParam = new Map<number, Tensor>();
     sd.paramGroups.forEach((saved, gi) => {
       const mine = this.paramGroups[gi]!; // the group counts were checked equal above
       if (!Array.isArray(saved.params) || saved.params.length !== mine.params.length) {
         const n = Array.isArray(saved.params) ? saved.params.length : 'no';
-        throw new ValueRangeError(`${what}: parameter group ${gi} has ${n} params in the state dict but ${mine.params.length} in the optimizer`);
+        throw new ValueRangeError(
+          `${what}: parameter group ${gi} has ${n} params in the state dict but ${mine.params.length} in the optimizer`,
+        );
       }
       saved.params.forEach((id, j) => idToParam.set(id, mine.params[j]!)); // same lengths, checked above
       const options: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(saved)) if (k !== 'params') options[k] = v;
-      checkOptions(what, this.rules, this.withRequired(options as unknown as O, options as Partial<O>), `parameter group ${gi}: `, SCHEDULER_KEYS);
+      checkOptions(
+        what,
+        this.rules,
+        this.withRequired(options as unknown as O, options as Partial<O>),
+        `parameter group ${gi}: `,
+        SCHEDULER_KEYS,
+      );
     });
     const entries: [Tensor, ParamState][] = [];
     for (const [key, entry] of Object.entries(sd.state)) {
       const p = idToParam.get(Number(key));
-      if (p === undefined) throw new ValueRangeError(`${what}: state for parameter ${key}, which is in no parameter group of the state dict`);
-      if (entry === null || typeof entry !== 'object') throw new NNError(`${what}: state of parameter ${key} must be an object, got ${fmtValue(entry)}`);
+      if (p === undefined)
+        throw new ValueRangeError(`${what}: state for parameter ${key}, which is in no parameter group of the state dict`);
+      if (entry === null || typeof entry !== 'object')
+        throw new NNError(`${what}: state of parameter ${key} must be an object, got ${fmtValue(entry)}`);
       for (const [k, v] of Object.entries(entry)) {
         if (isTensor(v)) {
           if (v.isDisposed) throw new DisposedError(`${what}: state tensor ${key}.${k} was disposed`);
           if (v.shape.length !== p.shape.length || v.shape.some((d, i) => d !== p.shape[i])) {
-            throw new ShapeError(`${what}: state tensor ${key}.${k} has shape [${v.shape.join(',')}] but parameter ${key} has shape [${p.shape.join(',')}]`);
+            throw new ShapeError(
+              `${what}: state tensor ${key}.${k} has shape [${v.shape.join(',')}] but parameter ${key} has shape [${p.shape.join(',')}]`,
+            );
           }
         } else if (typeof v !== 'number' || !Number.isFinite(v)) {
           throw new ValueRangeError(`${what}: state value ${key}.${k} must be a Tensor or a finite number, got ${fmtValue(v)}`);

@@ -53,7 +53,13 @@ const RULES: Rules<RMSpropOptions> = {
 export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
   constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
     const defaults: RMSpropOptions = {
-      lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false,
+      lr: 1e-2,
+      alpha: 0.99,
+      eps: 1e-8,
+      weightDecay: 0,
+      momentum: 0,
+      centered: false,
+      maximize: false,
       ...definedOnly(options),
     };
     super('RMSprop', params, defaults, RULES);

@@ -49,7 +49,12 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
   constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
     const defaults: SGDOptions = {
       lr: undefined as unknown as number,
-      momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, fused: undefined,
+      momentum: 0,
+      dampening: 0,
+      weightDecay: 0,
+      nesterov: false,
+      maximize: false,
+      fused: undefined,
       ...definedOnly(options),
     };
     super('SGD', params, defaults, RULES);
@@ -58,7 +63,7 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
   protected override withRequired(options: SGDOptions, group: Partial<SGDOptions> | null): SGDOptions {
     if (options.lr !== undefined) return options;
     if (group === null) return { ...options, lr: 0 }; // a group may still give lr
-    throw new T.ValueRangeError("SGD: lr is required (a finite number >= 0): pass { lr } in the options or in every param group");
+    throw new T.ValueRangeError('SGD: lr is required (a finite number >= 0): pass { lr } in the options or in every param group');
   }
 
   protected override crossCheck(o: SGDOptions): string | null {

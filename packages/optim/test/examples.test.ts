@@ -55,7 +55,10 @@ describe('README examples', () => {
   });
 
   it('schedule functions and a function as a scheduler', () => {
-    const f = lr.sequential([lr.linearSchedule({ lr0: 0.1, startFactor: 0.1, totalIters: 5 }), lr.cosineAnnealing({ lr0: 0.1, tMax: 25 })], [5]);
+    const f = lr.sequential(
+      [lr.linearSchedule({ lr0: 0.1, startFactor: 0.1, totalIters: 5 }), lr.cosineAnnealing({ lr0: 0.1, tMax: 25 })],
+      [5],
+    );
     expect(f(0)).toBeCloseTo(0.01, 15);
     expect(f(5)).toBeCloseTo(0.1, 15);
     const g = lr.power({ lr0: 0.5, s: 100, c: 0.75 });

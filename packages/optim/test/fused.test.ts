@@ -101,9 +101,24 @@ describe('fused and composed updates agree', () => {
   });
 
   it('non-contiguous gradients are materialized for the fused routine', () => {
-    const p = T.tensor([[1, 2], [3, 4]], { dtype: 'float32', requiresGrad: true });
-    const q = T.tensor([[1, 2], [3, 4]], { dtype: 'float32', requiresGrad: true });
-    const g = T.tensor([[0.1, 0.2], [0.3, 0.4]]);
+    const p = T.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'float32', requiresGrad: true },
+    );
+    const q = T.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'float32', requiresGrad: true },
+    );
+    const g = T.tensor([
+      [0.1, 0.2],
+      [0.3, 0.4],
+    ]);
     p.grad = T.keep(T.transpose(g, 0, 1)); // strided view
     q.grad = T.keep(T.contiguous(T.transpose(g, 0, 1)));
     new O.Adam([p], { lr: 0.1 }).step();

@@ -16,8 +16,7 @@ export interface RefT {
 const file = new URL('../../../tooling/torch-reference/out/optim.json', import.meta.url);
 export const ref = JSON.parse(readFileSync(fileURLToPath(file), 'utf8'));
 
-export const toT = (r: RefT, requiresGrad = false): Tensor =>
-  T.tensor(r.data, { shape: r.shape, dtype: 'float32', requiresGrad });
+export const toT = (r: RefT, requiresGrad = false): Tensor => T.tensor(r.data, { shape: r.shape, dtype: 'float32', requiresGrad });
 
 /** Fresh leaf parameters with the reference initial values (w1, b1, w2, b2, w3, b3). */
 export function initialParams(): Tensor[] {
@@ -52,7 +51,8 @@ export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, lab
   for (let i = 0; i < want.length; i++) {
     const err = Math.abs(got[i] - want[i]);
     const tol = rtol * Math.abs(want[i]) + atol;
-    if (!(err <= tol)) expect.fail(`${label}[${i}]: got ${got[i]}, want ${want[i]} (|diff| ${err.toExponential(2)} > ${tol.toExponential(2)})`);
+    if (!(err <= tol))
+      expect.fail(`${label}[${i}]: got ${got[i]}, want ${want[i]} (|diff| ${err.toExponential(2)} > ${tol.toExponential(2)})`);
   }
 }
 

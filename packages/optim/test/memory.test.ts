@@ -73,7 +73,7 @@ describe('memory stays flat', () => {
     });
   }
 
-  it('optimizer state survives a step() called inside the caller\'s tidy()', () => {
+  it("optimizer state survives a step() called inside the caller's tidy()", () => {
     const ps = initialParams();
     const opt = new O.Adam(ps);
     T.tidy(() => {

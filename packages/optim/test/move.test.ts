@@ -15,7 +15,14 @@ function problem(): { w: T.Tensor; step: (opt: O.AnyOptimizer) => void } {
   const x = T.randn([8, 4]);
   const step = (opt: O.AnyOptimizer) => {
     opt.zeroGrad();
-    T.tidy(() => x.to(w.backend.name === 'async-cpu' ? 'cpu' : w.backend.name).matmul(w).pow(2).mean().backward());
+    T.tidy(() =>
+      x
+        .to(w.backend.name === 'async-cpu' ? 'cpu' : w.backend.name)
+        .matmul(w)
+        .pow(2)
+        .mean()
+        .backward(),
+    );
     opt.step();
   };
   return { w, step };
@@ -32,7 +39,9 @@ describe('optimizer state follows a moved model', () => {
     for (let i = 0; i < 3; i++) step(opt);
     T.moveInPlace('test', [w], 'cpu2', 'toAsync');
     expect(() => step(opt)).toThrow(BackendError);
-    expect(() => opt.step()).toThrow(/^Adam\.step: state 'expAvg' is on backend 'cpu' but its parameter is on 'cpu2' \(the model moved after the optimizer was built\); move the state too: optimizer\.to\('cpu2'\)/);
+    expect(() => opt.step()).toThrow(
+      /^Adam\.step: state 'expAvg' is on backend 'cpu' but its parameter is on 'cpu2' \(the model moved after the optimizer was built\); move the state too: optimizer\.to\('cpu2'\)/,
+    );
     opt.to('cpu2');
     for (let i = 0; i < 3; i++) step(opt);
     expect(w.backend.name).toBe('cpu2');
@@ -63,9 +72,13 @@ describe('optimizer state follows a moved model', () => {
     await T.moveInPlaceAsync('test', [w], 'async-cpu');
     await opt.toAsync('async-cpu');
     await T.moveInPlaceAsync('test', [w], 'cpu');
-    expect(() => opt.to('cpu')).toThrow(/^SGD\.to: a tensor is on backend 'async-cpu', which cannot be read synchronously; use `await optimizer\.toAsync\('cpu'\)`/);
+    expect(() => opt.to('cpu')).toThrow(
+      /^SGD\.to: a tensor is on backend 'async-cpu', which cannot be read synchronously; use `await optimizer\.toAsync\('cpu'\)`/,
+    );
     await opt.toAsync('cpu');
     step(opt);
-    expect([...opt.state.values()].every((s) => Object.values(s).every((v) => !(v instanceof T.Tensor) || v.backend.name === 'cpu'))).toBe(true);
+    expect([...opt.state.values()].every((s) => Object.values(s).every((v) => !(v instanceof T.Tensor) || v.backend.name === 'cpu'))).toBe(
+      true,
+    );
   });
 });

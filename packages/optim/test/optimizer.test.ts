@@ -22,7 +22,10 @@ describe('param groups', () => {
 
   it('SGD: lr may come from every group instead of the defaults', () => {
     const [a, b] = initialParams();
-    const opt = new O.SGD([{ params: [a], lr: 0.1 }, { params: [b], lr: 0.2, momentum: 0.9 }]);
+    const opt = new O.SGD([
+      { params: [a], lr: 0.1 },
+      { params: [b], lr: 0.2, momentum: 0.9 },
+    ]);
     expect(opt.paramGroups.map((g) => g.lr)).toEqual([0.1, 0.2]);
   });
 
@@ -128,7 +131,12 @@ describe('Lion', () => {
     p.grad.copy_(T.tensor([-0.001, -0.2, 0.1], { dtype: 'float32' }));
     opt.step();
     // direction = sign(0.9 m + 0.1 g): [0.0027 - 0.0001 > 0, < 0, > 0]
-    expectClose(p.dataSync(), [f32(f32(f32(1 * decay) - 0.1) * decay) - 0.1, f32(f32(-2 * decay + 0.1) * decay) + 0.1, f32(f32(0.5 * decay) * decay) - 0.1], 'p after 2', 1e-6);
+    expectClose(
+      p.dataSync(),
+      [f32(f32(f32(1 * decay) - 0.1) * decay) - 0.1, f32(f32(-2 * decay + 0.1) * decay) + 0.1, f32(f32(0.5 * decay) * decay) - 0.1],
+      'p after 2',
+      1e-6,
+    );
   });
 
   it('reduces the loss of the reference MLP', () => {

@@ -10,7 +10,10 @@ import { lr } from '@nn/optim';
 import { expectClose, ref } from './helpers.js';
 
 const sgd = (lr0 = 0.1, groups = 1) =>
-  new O.SGD(Array.from({ length: groups }, (_, i) => ({ params: [T.zeros([2], { requiresGrad: true })], lr: lr0 * (i + 1) })), { lr: lr0, momentum: 0.9 });
+  new O.SGD(
+    Array.from({ length: groups }, (_, i) => ({ params: [T.zeros([2], { requiresGrad: true })], lr: lr0 * (i + 1) })),
+    { lr: lr0, momentum: 0.9 },
+  );
 
 const torchLrs = (name: string): number[] => {
   const s = ref.schedulers.find((x: any) => x.name === name);
@@ -38,7 +41,10 @@ const FUNCTIONS: [string, (t: number) => number][] = [
   ['onecycle_sgd_custom_momentum', lr.oneCycle({ maxLr: 1, totalSteps: 35, pctStart: 0.2 })],
   ['lambda_power', lr.power({ lr0: 0.1, s: 10, c: 0.75 })],
   ['lambda_inv_sqrt', lr.inverseSqrt({ lr0: 0.1, warmup: 4 })],
-  ['sequential_warmup_cosine', lr.sequential([lr.linearSchedule({ lr0: 0.1, startFactor: 0.1, totalIters: 5 }), lr.cosineAnnealing({ lr0: 0.1, tMax: 25 })], [5])],
+  [
+    'sequential_warmup_cosine',
+    lr.sequential([lr.linearSchedule({ lr0: 0.1, startFactor: 0.1, totalIters: 5 }), lr.cosineAnnealing({ lr0: 0.1, tMax: 25 })], [5]),
+  ],
 ];
 
 describe('schedule functions (closed forms) reproduce the PyTorch sequences', () => {
@@ -47,17 +53,35 @@ describe('schedule functions (closed forms) reproduce the PyTorch sequences', ()
   }
   it('oneCycleMomentum', () => {
     expectClose(sample(lr.oneCycleMomentum({ maxLr: 0.5, totalSteps: 30 })), torchMomentum('onecycle_sgd'), 'momentum', 1e-9);
-    expectClose(sample(lr.oneCycleMomentum({ maxLr: 1, totalSteps: 35, pctStart: 0.2, baseMomentum: 0.8, maxMomentum: 0.9 })),
-      torchMomentum('onecycle_sgd_custom_momentum'), 'momentum', 1e-9);
+    expectClose(
+      sample(lr.oneCycleMomentum({ maxLr: 1, totalSteps: 35, pctStart: 0.2, baseMomentum: 0.8, maxMomentum: 0.9 })),
+      torchMomentum('onecycle_sgd_custom_momentum'),
+      'momentum',
+      1e-9,
+    );
   });
   it('three-phase linear OneCycle as a function', () => {
-    expectClose(sample(lr.oneCycle({ maxLr: 0.01, totalSteps: 40, pctStart: 0.25, annealStrategy: 'linear', threePhase: true, divFactor: 10, finalDivFactor: 100 })),
-      torchLrs('onecycle_adam_three_phase_linear'), 'lr', 1e-9);
+    expectClose(
+      sample(
+        lr.oneCycle({
+          maxLr: 0.01,
+          totalSteps: 40,
+          pctStart: 0.25,
+          annealStrategy: 'linear',
+          threePhase: true,
+          divFactor: 10,
+          finalDivFactor: 100,
+        }),
+      ),
+      torchLrs('onecycle_adam_three_phase_linear'),
+      'lr',
+      1e-9,
+    );
   });
 });
 
-describe('the seeds\' schedules as schedulers', () => {
-  it('PowerLR: lr0 · (1 + t/s)^(−c) equals PyTorch\'s LambdaLR with that factor', () => {
+describe("the seeds' schedules as schedulers", () => {
+  it("PowerLR: lr0 · (1 + t/s)^(−c) equals PyTorch's LambdaLR with that factor", () => {
     const s = new lr.PowerLR(sgd(), { s: 10, c: 0.75 });
     const got = [s.getLastLr()[0]];
     for (let i = 0; i < ref.schedulerSteps; i++) {
@@ -66,7 +90,7 @@ describe('the seeds\' schedules as schedulers', () => {
     }
     expectClose(got, torchLrs('lambda_power'), 'PowerLR', 1e-12);
   });
-  it('InverseSqrtLR: lr0 / sqrt(max(t, warmup)) equals PyTorch\'s LambdaLR with that factor', () => {
+  it("InverseSqrtLR: lr0 / sqrt(max(t, warmup)) equals PyTorch's LambdaLR with that factor", () => {
     const s = new lr.InverseSqrtLR(sgd(), { warmup: 4 });
     const got = [s.getLastLr()[0]];
     for (let i = 0; i < ref.schedulerSteps; i++) {
@@ -85,10 +109,17 @@ describe('scheduler semantics', () => {
     const o = sgd(0.1);
     const oc = new lr.OneCycleLR(o, { maxLr: 1, totalSteps: 10 });
     expect(oc.getLastLr()[0]).toBeCloseTo(0.04, 15);
-    expect(o.paramGroups[0]).toMatchObject({ initialLr: 0.04, maxLr: 1, minLr: 0.04 / 1e4, momentum: 0.95, maxMomentum: 0.95, baseMomentum: 0.85 });
+    expect(o.paramGroups[0]).toMatchObject({
+      initialLr: 0.04,
+      maxLr: 1,
+      minLr: 0.04 / 1e4,
+      momentum: 0.95,
+      maxMomentum: 0.95,
+      baseMomentum: 0.85,
+    });
   });
 
-  it('OneCycleLR cycles Adam\'s beta1 and keeps beta2', () => {
+  it("OneCycleLR cycles Adam's beta1 and keeps beta2", () => {
     const o = new O.Adam([T.zeros([1], { requiresGrad: true })], { betas: [0.5, 0.98] });
     const s = new lr.OneCycleLR(o, { maxLr: 0.01, totalSteps: 10 });
     expect(o.paramGroups[0].betas).toEqual([0.95, 0.98]);
@@ -122,7 +153,12 @@ describe('scheduler semantics', () => {
       c.step();
       got.push(c.getLastLr()[0]);
     }
-    expectClose(got, sample((t) => 0.9 ** t * 0.5 ** Math.floor(t / 3), 8), 'chained', 1e-12);
+    expectClose(
+      got,
+      sample((t) => 0.9 ** t * 0.5 ** Math.floor(t / 3), 8),
+      'chained',
+      1e-12,
+    );
   });
 
   it('MultiplicativeLR multiplies the lr by the factor each step', () => {

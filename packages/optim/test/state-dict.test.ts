@@ -14,7 +14,10 @@ const CONFIGS: [string, Make][] = [
   ['SGD momentum nesterov', (ps) => new O.SGD(ps, { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3 })],
   ['SGD composed', (ps) => new O.SGD(ps, { lr: 0.05, momentum: 0.9, dampening: 0.1, fused: false })],
   ['Adam amsgrad', (ps) => new O.Adam(ps, { lr: 0.01, amsgrad: true, weightDecay: 1e-3 })],
-  ['Adam composed, two groups', (ps) => new O.Adam([{ params: ps.slice(0, 2), lr: 0.02 }, { params: ps.slice(2) }], { lr: 0.005, fused: false })],
+  [
+    'Adam composed, two groups',
+    (ps) => new O.Adam([{ params: ps.slice(0, 2), lr: 0.02 }, { params: ps.slice(2) }], { lr: 0.005, fused: false }),
+  ],
   ['AdamW', (ps) => new O.AdamW(ps, { lr: 0.01 })],
   ['Adagrad', (ps) => new O.Adagrad(ps, { lr: 0.05, lrDecay: 0.01, initialAccumulatorValue: 0.1 })],
   ['RMSprop centered momentum', (ps) => new O.RMSprop(ps, { lr: 0.002, centered: true, momentum: 0.8 })],
@@ -89,7 +92,10 @@ describe('stateDict round trip resumes training exactly', () => {
 describe('stateDict structure (PyTorch layout)', () => {
   it('state keyed by parameter index; groups list their options and parameter indices', () => {
     const ps = initialParams();
-    const opt = new O.Adam([{ params: ps.slice(0, 2), lr: 0.1 }, { params: ps.slice(2), amsgrad: true }]);
+    const opt = new O.Adam([
+      { params: ps.slice(0, 2), lr: 0.1 },
+      { params: ps.slice(2), amsgrad: true },
+    ]);
     lossAndGrad(ps);
     ps[3].grad!.dispose();
     ps[3].grad = null; // no grad: no state, like PyTorch
@@ -111,7 +117,7 @@ describe('stateDict structure (PyTorch layout)', () => {
     expect(opt.paramGroups[0].betas[0]).toBe(0.9);
   });
 
-  it('loadStateDict replaces the groups\' options with the saved ones', () => {
+  it("loadStateDict replaces the groups' options with the saved ones", () => {
     const ps = initialParams();
     const src = new O.SGD(ps, { lr: 0.3, momentum: 0.7 });
     const dst = new O.SGD(ps.map(leafCopy), { lr: 0.1 });
@@ -127,19 +133,29 @@ describe('stateDict structure (PyTorch layout)', () => {
     opt.step();
     const sd = opt.stateDict();
     const other = new O.Adam([{ params: ps.slice(0, 3) }, { params: ps.slice(3) }]);
-    expect(() => other.loadStateDict(sd)).toThrow(new ValueRangeError('Adam.loadStateDict: the state dict has 1 parameter groups but the optimizer has 2'));
+    expect(() => other.loadStateDict(sd)).toThrow(
+      new ValueRangeError('Adam.loadStateDict: the state dict has 1 parameter groups but the optimizer has 2'),
+    );
     const fewer = new O.Adam(ps.slice(0, 5));
-    expect(() => fewer.loadStateDict(sd)).toThrow(new ValueRangeError('Adam.loadStateDict: parameter group 0 has 6 params in the state dict but 5 in the optimizer'));
+    expect(() => fewer.loadStateDict(sd)).toThrow(
+      new ValueRangeError('Adam.loadStateDict: parameter group 0 has 6 params in the state dict but 5 in the optimizer'),
+    );
     const swapped = new O.Adam([ps[1], ps[0], ...ps.slice(2)]);
     lossAndGrad(ps);
     swapped.step();
     const before = swapped.state.get(ps[1])!.expAvg;
-    expect(() => swapped.loadStateDict(sd)).toThrow(new ShapeError('Adam.loadStateDict: state tensor 0.expAvg has shape [16,2] but parameter 0 has shape [16]'));
+    expect(() => swapped.loadStateDict(sd)).toThrow(
+      new ShapeError('Adam.loadStateDict: state tensor 0.expAvg has shape [16,2] but parameter 0 has shape [16]'),
+    );
     expect(swapped.state.get(ps[1])!.expAvg).toBe(before); // untouched
     expect(before.isDisposed).toBe(false);
     const bad = { ...sd, paramGroups: [{ ...sd.paramGroups[0], lr: -1 }] };
-    expect(() => opt.loadStateDict(bad)).toThrow(new ValueRangeError('Adam.loadStateDict: parameter group 0: lr must be a finite number >= 0, got -1'));
+    expect(() => opt.loadStateDict(bad)).toThrow(
+      new ValueRangeError('Adam.loadStateDict: parameter group 0: lr must be a finite number >= 0, got -1'),
+    );
     const badStep = { ...sd, state: { ...sd.state, 0: { ...sd.state[0], step: Number.NaN } } };
-    expect(() => opt.loadStateDict(badStep)).toThrow(new ValueRangeError('Adam.loadStateDict: state value 0.step must be a Tensor or a finite number, got NaN'));
+    expect(() => opt.loadStateDict(badStep)).toThrow(
+      new ValueRangeError('Adam.loadStateDict: state value 0.step must be a Tensor or a finite number, got NaN'),
+    );
   });
 });

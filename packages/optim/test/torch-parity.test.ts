@@ -11,7 +11,13 @@ import { type RefT, expectClose, initialParams, lossAndGrad, mlpLoss, ref } from
 
 type AnyOpt = O.AnyOptimizer;
 
-function makeOptimizer(name: string, ps: Tensor[], options: Record<string, unknown>, groups: any[] | null, extra: Record<string, unknown> = {}): AnyOpt {
+function makeOptimizer(
+  name: string,
+  ps: Tensor[],
+  options: Record<string, unknown>,
+  groups: any[] | null,
+  extra: Record<string, unknown> = {},
+): AnyOpt {
   const Ctor = (O as any)[name] as new (p: unknown, o: unknown) => AnyOpt;
   const params = groups === null ? ps : groups.map(({ params, ...g }) => ({ params: params.map((i: number) => ps[i]), ...g }));
   return new Ctor(params, { ...options, ...extra });
@@ -43,7 +49,10 @@ function expectParams(ps: Tensor[], want: RefT[], label: string): void {
 }
 
 /** Runs a trajectory config the way optim.py does. */
-function runTrajectory(t: any, extra: Record<string, unknown> = {}): { losses: number[]; norms: number[]; lrs: number[][]; ps: Tensor[]; opt: AnyOpt } {
+function runTrajectory(
+  t: any,
+  extra: Record<string, unknown> = {},
+): { losses: number[]; norms: number[]; lrs: number[][]; ps: Tensor[]; opt: AnyOpt } {
   const ps = initialParams();
   const opt = makeOptimizer(t.optimizer, ps, t.options, t.groups, extra);
   const sched = t.scheduler === null ? null : makeScheduler(opt, t.scheduler);

@@ -28,11 +28,7 @@ export function formatTensor(shape: readonly number[], dtype: DType, data: DataA
   const shown: number[] = [];
   collect(shape, data, 0, 0, summarize, shown);
   const fmt =
-    dtype === 'bool'
-      ? (v: number) => (v ? 'True' : 'False')
-      : dtype === 'int32'
-        ? (v: number) => String(v)
-        : floatFormatter(shown);
+    dtype === 'bool' ? (v: number) => (v ? 'True' : 'False') : dtype === 'int32' ? (v: number) => String(v) : floatFormatter(shown);
   const width = Math.max(0, ...shown.map((v) => fmt(v).length));
   const pad = (v: number) => fmt(v).padStart(width);
   const strides: number[] = [];

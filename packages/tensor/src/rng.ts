@@ -42,9 +42,7 @@ function mulhilo(a: number, b: number, res: Uint32Array, at: number): void {
 const scratch = new Uint32Array(4);
 
 /** One Philox-4x32-10 block, written into out[0..3] as uint32. */
-export function philox4x32(
-  c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Uint32Array,
-): void {
+export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Uint32Array): void {
   for (let r = 0; r < 10; r++) {
     mulhilo(M0, c0 >>> 0, scratch, 0);
     mulhilo(M1, c2 >>> 0, scratch, 2);
@@ -69,9 +67,7 @@ const TWO_POW_32 = 4294967296;
 const INV_2_24 = 1 / 16777216;
 
 /** Reference implementation of the `random` primitive over a typed array. */
-export function fillRandom(
-  kind: RandomKind, key: readonly [number, number], counter: number, out: DataArray,
-): void {
+export function fillRandom(kind: RandomKind, key: readonly [number, number], counter: number, out: DataArray): void {
   const block = new Uint32Array(4);
   const n = out.length;
   const [k0, k1] = key;
@@ -104,7 +100,7 @@ export function blocksUsed(kind: RandomKind, n: number): number {
 
 /** The Philox key for a seed, as manualSeed uses it: [low 32 bits, high 32 bits]. */
 export function seedKey(seed: number): [number, number] {
-  return [seed % TWO_POW_32 >>> 0, Math.floor(seed / TWO_POW_32) >>> 0];
+  return [(seed % TWO_POW_32) >>> 0, Math.floor(seed / TWO_POW_32) >>> 0];
 }
 
 /** A permutation of 0..n-1 by Fisher-Yates driven by n random words (randperm's definition). */

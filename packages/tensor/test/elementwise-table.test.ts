@@ -10,18 +10,50 @@ import * as nn from '../src/index.js';
 import { BINARY_OPS, type BinaryOp, UNARY_OPS } from '../src/backend/contract.js';
 import { type Expr, a, b, call, check, div, mul } from '../src/backend/expr.js';
 import {
-  BINARY_TABLE, type BinaryFn, definitionOf, FLOAT_ONLY, type IntBinaryOp, type IntUnaryOp, JS_HELPERS, UNARY_TABLE,
+  BINARY_TABLE,
+  type BinaryFn,
+  definitionOf,
+  FLOAT_ONLY,
+  type IntBinaryOp,
+  type IntUnaryOp,
+  JS_HELPERS,
+  UNARY_TABLE,
 } from '../src/backend/elementwise-table.js';
 
 const FLOATS = [
-  Number.NaN, 0, -0, 1, -1, 0.5, -0.5, 1.5, 2.5, -2.5, 3, -7, 0.1, 1e-40, -1e-45, 1e300, -1e300,
-  Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3.4e38, 6, -6, 0.75, 20, -20,
+  Number.NaN,
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  -0.5,
+  1.5,
+  2.5,
+  -2.5,
+  3,
+  -7,
+  0.1,
+  1e-40,
+  -1e-45,
+  1e300,
+  -1e300,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  3.4e38,
+  6,
+  -6,
+  0.75,
+  20,
+  -20,
 ];
 const INTS = [0, 1, -1, 2, -2, 3, 7, -13, 31, 46341, 2147483647, -2147483648, 65536, -65535];
 const pairs = (xs: number[]) => xs.flatMap((x) => xs.map((y) => [x, y]));
 
 const compile = (params: string[], js: string) =>
-  new Function(...Object.keys(JS_HELPERS), ...params, `return (${js});`).bind(null, ...Object.values(JS_HELPERS)) as (...v: number[]) => number;
+  new Function(...Object.keys(JS_HELPERS), ...params, `return (${js});`).bind(null, ...Object.values(JS_HELPERS)) as (
+    ...v: number[]
+  ) => number;
 
 /** Object.is, so NaN equals NaN and 0 differs from -0. */
 function mismatches(f: (...v: number[]) => number, g: (...v: number[]) => number, args: number[][]): string[] {
@@ -31,9 +63,22 @@ function mismatches(f: (...v: number[]) => number, g: (...v: number[]) => number
 describe('elementwise table: the interpreter and the printed JavaScript are one formula', () => {
   it.each(UNARY_OPS)('%s', (op) => {
     const e = UNARY_TABLE[op];
-    expect(mismatches(e.fn, compile(['a'], e.js), FLOATS.map((x) => [x]))).toEqual([]);
+    expect(
+      mismatches(
+        e.fn,
+        compile(['a'], e.js),
+        FLOATS.map((x) => [x]),
+      ),
+    ).toEqual([]);
     expect(e.jsInt === undefined).toBe(e.int === FLOAT_ONLY);
-    if (e.jsInt !== undefined) expect(mismatches(e.fnInt!, compile(['a'], e.jsInt), INTS.map((x) => [x]))).toEqual([]);
+    if (e.jsInt !== undefined)
+      expect(
+        mismatches(
+          e.fnInt!,
+          compile(['a'], e.jsInt),
+          INTS.map((x) => [x]),
+        ),
+      ).toEqual([]);
   });
 
   it.each(BINARY_OPS)('%s', (op) => {
@@ -92,8 +137,19 @@ describe('elementwise table: int32 forms are exact wrapped integer arithmetic', 
 
 describe('elementwise table: the frontend keeps int32 for exactly the ops with an int32 form', () => {
   const BINARY_FNS: Record<BinaryOp, (x: nn.Tensor, y: nn.Tensor) => nn.Tensor> = {
-    add: nn.add, sub: nn.sub, mul: nn.mul, div: nn.div, pow: nn.pow, maximum: nn.maximum, minimum: nn.minimum,
-    eq: nn.eq, ne: nn.ne, lt: nn.lt, le: nn.le, gt: nn.gt, ge: nn.ge,
+    add: nn.add,
+    sub: nn.sub,
+    mul: nn.mul,
+    div: nn.div,
+    pow: nn.pow,
+    maximum: nn.maximum,
+    minimum: nn.minimum,
+    eq: nn.eq,
+    ne: nn.ne,
+    lt: nn.lt,
+    le: nn.le,
+    gt: nn.gt,
+    ge: nn.ge,
   };
   const COMPARE = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 

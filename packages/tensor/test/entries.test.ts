@@ -14,9 +14,31 @@ const src = fileURLToPath(new URL('../src/', import.meta.url));
 describe('entries', () => {
   it('the main entry keeps backend internals out; the kit has them', () => {
     const internals = [
-      'philox4x32', 'fillRandom', 'blocksUsed', 'seedKey', 'permutationFromBits', 'flatStep', 'sizeOf', 'contiguousStrides',
-      'isContiguous', 'collapse', 'collapseGroup', 'argsortLines', 'autograd', 'installAutograd', 'UNARY_OPS', 'BINARY_OPS',
-      'ARITH_OPS', 'COMPARE_OPS', 'REDUCE_OPS', 'UNARY_TABLE', 'BINARY_TABLE', 'sliceView', 'padWindow', 'intTuple', 'checkKnownOptions',
+      'philox4x32',
+      'fillRandom',
+      'blocksUsed',
+      'seedKey',
+      'permutationFromBits',
+      'flatStep',
+      'sizeOf',
+      'contiguousStrides',
+      'isContiguous',
+      'collapse',
+      'collapseGroup',
+      'argsortLines',
+      'autograd',
+      'installAutograd',
+      'UNARY_OPS',
+      'BINARY_OPS',
+      'ARITH_OPS',
+      'COMPARE_OPS',
+      'REDUCE_OPS',
+      'UNARY_TABLE',
+      'BINARY_TABLE',
+      'sliceView',
+      'padWindow',
+      'intTuple',
+      'checkKnownOptions',
     ];
     for (const name of internals) {
       expect(name in user, `@nn/tensor exports ${name}`).toBe(false);
@@ -40,7 +62,13 @@ describe('entries', () => {
       const deps: string[] = [];
       for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?([^;]*?)\s*from\s*'(\.[^']+)'/gms)) {
         const named = m[2].trim();
-        const typeOnly = m[1] !== undefined || (named.startsWith('{') && named.slice(1, -1).split(',').every((s) => s.trim() === '' || s.trim().startsWith('type ')));
+        const typeOnly =
+          m[1] !== undefined ||
+          (named.startsWith('{') &&
+            named
+              .slice(1, -1)
+              .split(',')
+              .every((s) => s.trim() === '' || s.trim().startsWith('type ')));
         if (!typeOnly) deps.push(relative(src, resolve(dirname(join(src, f)), m[3].replace(/\.js$/, '.ts'))));
       }
       graph.set(f, deps);

@@ -19,42 +19,91 @@ function expectError(fn: () => unknown, type: new (...a: any[]) => Error, messag
 
 describe('bad input errors', () => {
   it('broadcasting mismatch names the op, both shapes and the dimension', () => {
-    expectError(() => f([[1, 2, 3]]).add(f([[1, 2], [3, 4]])), ShapeError, /^add: shapes \[1,3\] and \[2,2\] cannot be broadcast: dimension -1 is 3 vs 2/);
+    expectError(
+      () =>
+        f([[1, 2, 3]]).add(
+          f([
+            [1, 2],
+            [3, 4],
+          ]),
+        ),
+      ShapeError,
+      /^add: shapes \[1,3\] and \[2,2\] cannot be broadcast: dimension -1 is 3 vs 2/,
+    );
   });
   it('matmul with misaligned inner dims', () => {
     expectError(() => T.matmul(T.zeros([2, 3]), T.zeros([4, 5])), ShapeError, /^matmul: shapes \[2,3\] and \[4,5\] do not align: 3 != 4/);
   });
   it('reshape to a different element count', () => {
-    expectError(() => T.zeros([2, 3]).reshape(4, 2), ShapeError, /^reshape: shape \[4,2\] has 8 elements but the tensor of shape \[2,3\] has 6/);
+    expectError(
+      () => T.zeros([2, 3]).reshape(4, 2),
+      ShapeError,
+      /^reshape: shape \[4,2\] has 8 elements but the tensor of shape \[2,3\] has 6/,
+    );
   });
   it('ragged nested arrays', () => {
-    expectError(() => T.tensor([[1, 2, 3], [4, 5]]), ShapeError, /ragged nested array: element at \[1\] has length 2, expected 3/);
+    expectError(
+      () =>
+        T.tensor([
+          [1, 2, 3],
+          [4, 5],
+        ]),
+      ShapeError,
+      /ragged nested array: element at \[1\] has length 2, expected 3/,
+    );
     expectError(() => T.tensor([1, [2]] as any), ShapeError, /ragged nested array/);
   });
   it('a huge shape: a typed error naming op, shape, bytes and the limit, before allocating', () => {
     const before = T.memory();
-    expectError(() => T.zeros([1e6, 1e6]), BackendError,
-      /^full: shape \[1000000,1000000\] of float32 needs 4,000,000,000,000 bytes; backend 'cpu' allocates at most 4,294,967,296 bytes per buffer$/);
+    expectError(
+      () => T.zeros([1e6, 1e6]),
+      BackendError,
+      /^full: shape \[1000000,1000000\] of float32 needs 4,000,000,000,000 bytes; backend 'cpu' allocates at most 4,294,967,296 bytes per buffer$/,
+    );
     expectError(() => T.randn([1e5, 1e5]), BackendError, /^randn: shape \[100000,100000\] of float32 needs 40,000,000,000 bytes/);
-    expectError(() => T.tidy(() => T.zeros([2 ** 20]).expand(2 ** 14, 2 ** 20).contiguous()), BackendError, /^clone: shape \[16384,1048576\]/);
+    expectError(
+      () =>
+        T.tidy(() =>
+          T.zeros([2 ** 20])
+            .expand(2 ** 14, 2 ** 20)
+            .contiguous(),
+        ),
+      BackendError,
+      /^clone: shape \[16384,1048576\]/,
+    );
     expect(T.memory()).toEqual(before);
   });
   it('non-numeric elements', () => {
     expectError(() => T.tensor([1, 'a'] as any), DTypeError, /element at \[1\] is string; only numbers and booleans/);
   });
   it('an axis out of range', () => {
-    expectError(() => T.zeros([2, 3]).sum(2), ValueRangeError, /^sum: dim 2 is out of range for a tensor of 2 dimension\(s\) \(valid: -2 to 1\)/);
+    expectError(
+      () => T.zeros([2, 3]).sum(2),
+      ValueRangeError,
+      /^sum: dim 2 is out of range for a tensor of 2 dimension\(s\) \(valid: -2 to 1\)/,
+    );
     expectError(() => T.zeros([2, 3]).softmax(-3), ValueRangeError, /^softmax: dim -3 is out of range/);
   });
   it('an index out of range', () => {
-    expectError(() => T.gather(T.zeros([2, 3]), 1, T.tensor([[0, 3]], { dtype: 'int32' })), ValueRangeError, /^gather: index 3 is out of range for dim 1 of size 3 \(valid: 0 to 2\)/);
+    expectError(
+      () => T.gather(T.zeros([2, 3]), 1, T.tensor([[0, 3]], { dtype: 'int32' })),
+      ValueRangeError,
+      /^gather: index 3 is out of range for dim 1 of size 3 \(valid: 0 to 2\)/,
+    );
     expectError(() => T.oneHot(T.tensor([0, 5], { dtype: 'int32' }), 3), ValueRangeError, /^oneHot: index 5 is out of range for 3 classes/);
   });
   it('a wrong dtype', () => {
     expectError(() => T.where(f([1, 0]), 1, 2), DTypeError, /^where: condition must be bool, got float32/);
     expectError(() => T.gather(T.zeros([2]), 0, f([0])), DTypeError, /^gather: index must be int32, got float32/);
     expectError(() => T.mean(T.tensor([1, 2], { dtype: 'int32' })), DTypeError, /^mean: needs a floating-point tensor, got int32/);
-    expectError(() => T.tensor([1]).cast('float16' as any).add(1), DTypeError, /unknown dtype|does not support dtype float16/);
+    expectError(
+      () =>
+        T.tensor([1])
+          .cast('float16' as any)
+          .add(1),
+      DTypeError,
+      /unknown dtype|does not support dtype float16/,
+    );
   });
   it('a disposed tensor', () => {
     const t = T.ones([2]);
@@ -70,7 +119,11 @@ describe('bad input errors', () => {
     expectError(() => T.zeros([-1]), ShapeError, /^full: shape \[-1\] must hold non-negative integers/);
     expectError(() => T.ones([3]).item(), NNError, /^item: tensor of shape \[3\] has 3 elements; item\(\) needs exactly 1/);
     expectError(() => T.zeros([2, 3]).expand(4, 3), ShapeError, /^expand: cannot expand \[2,3\] to \[4,3\]: dim 0 has size 2/);
-    expectError(() => T.concat([T.zeros([2, 3]), T.zeros([2, 4])], 0), ShapeError, /^concat: tensor 1 has shape \[2,4\], which does not match \[2,3\] outside dim 0/);
+    expectError(
+      () => T.concat([T.zeros([2, 3]), T.zeros([2, 4])], 0),
+      ShapeError,
+      /^concat: tensor 1 has shape \[2,4\], which does not match \[2,3\] outside dim 0/,
+    );
     expectError(() => T.linear(T.zeros([4, 3]), T.zeros([2, 5])), ShapeError, /^linear: input's last dim 3 != weight's in_features 5/);
   });
   it('errors leave no allocation behind', () => {
@@ -103,11 +156,16 @@ describe('edge cases that used to throw or crash', () => {
     process.on('unhandledRejection', onUnhandled);
     try {
       const x = T.ones([2]);
-      expectError(() => T.tidy(async () => {
-        const y = x.mul(2);
-        await new Promise((r) => setTimeout(r, 5));
-        return y.add(1); // y was disposed when tidy returned: this rejects
-      }), NNError, /^tidy: fn returned a Promise; use `await scope\(async \(\) => \.\.\.\)` for async code/);
+      expectError(
+        () =>
+          T.tidy(async () => {
+            const y = x.mul(2);
+            await new Promise((r) => setTimeout(r, 5));
+            return y.add(1); // y was disposed when tidy returned: this rejects
+          }),
+        NNError,
+        /^tidy: fn returned a Promise; use `await scope\(async \(\) => \.\.\.\)` for async code/,
+      );
       await new Promise((r) => setTimeout(r, 30));
       expect(unhandled).toEqual([]);
     } finally {

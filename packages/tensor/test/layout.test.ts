@@ -77,7 +77,18 @@ describe('layout helpers', () => {
   it('collapse merges a row-major block into one dim and drops size-1 dims', () => {
     const S = new Int32Array(4);
     const T = [new Int32Array(4), new Int32Array(4)];
-    expect(collapse([2, 1, 3, 4], 2, [[12, 12, 4, 1], [0, 0, 0, 1]], S, T)).toBe(2);
+    expect(
+      collapse(
+        [2, 1, 3, 4],
+        2,
+        [
+          [12, 12, 4, 1],
+          [0, 0, 0, 1],
+        ],
+        S,
+        T,
+      ),
+    ).toBe(2);
     expect([...S.slice(0, 2)]).toEqual([6, 4]);
     expect([...T[0].slice(0, 2)]).toEqual([4, 1]);
     expect([...T[1].slice(0, 2)]).toEqual([0, 1]);

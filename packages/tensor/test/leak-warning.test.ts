@@ -9,9 +9,10 @@ describe('growing live tensors', () => {
   it('a loop inside tidy, or disposing what it makes, does not warn', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const w = T.ones([4]);
-    for (let step = 0; step < 20000; step++) T.tidy(() => {
-      w.mul(2).add(1);
-    });
+    for (let step = 0; step < 20000; step++)
+      T.tidy(() => {
+        w.mul(2).add(1);
+      });
     for (let step = 0; step < 20000; step++) {
       const a = w.mul(2);
       a.dispose();
@@ -27,10 +28,11 @@ describe('growing live tensors', () => {
       if (step % 2 === 0) kept.push(y);
     }
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0][0])).toMatch(/tensors created outside tidy\(\)\/scope\(\) are alive and their number keeps growing\. In a loop, wrap each step in tidy/);
+    expect(String(warn.mock.calls[0][0])).toMatch(
+      /tensors created outside tidy\(\)\/scope\(\) are alive and their number keeps growing\. In a loop, wrap each step in tidy/,
+    );
     for (let step = 0; step < 8000; step++) w.mul(2).add(1);
     expect(warn).toHaveBeenCalledTimes(1);
     for (const t of kept) t.dispose();
   });
-
 });

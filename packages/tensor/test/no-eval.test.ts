@@ -36,7 +36,12 @@ describe('default backend without eval', () => {
     expect(r.err).toBe('');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.out)).toEqual({
-      backend: 'reference', cpu: 'reference', list: ['reference'], moved: 'reference', y: 5.5, cpuKernels: 'EvalError',
+      backend: 'reference',
+      cpu: 'reference',
+      list: ['reference'],
+      moved: 'reference',
+      y: 5.5,
+      cpuKernels: 'EvalError',
     });
   });
 

@@ -9,7 +9,9 @@ describe('in-place ops', () => {
     const x = T.tensor([1, 2, 3, 4]);
     expect(x.add_(1)).toBe(x);
     expect(x.arraySync()).toEqual([2, 3, 4, 5]);
-    x.sub_(T.tensor([1, 1, 1, 1])).mul_(2).div_(4);
+    x.sub_(T.tensor([1, 1, 1, 1]))
+      .mul_(2)
+      .div_(4);
     expect(x.arraySync()).toEqual([0.5, 1, 1.5, 2]);
     x.clamp_(0.75, 1.75);
     expect(x.arraySync()).toEqual([0.75, 1, 1.5, 1.75]);
@@ -22,9 +24,15 @@ describe('in-place ops', () => {
   it('write through views: other views of the storage see the change; operands broadcast', () => {
     const m = T.zeros([2, 3]);
     m.slice(0, 1, 2).add_(T.tensor([1, 2, 3]));
-    expect(m.arraySync()).toEqual([[0, 0, 0], [1, 2, 3]]);
+    expect(m.arraySync()).toEqual([
+      [0, 0, 0],
+      [1, 2, 3],
+    ]);
     m.transpose().mul_(T.tensor([[2, 3]])); // column scale through a transposed view
-    expect(m.arraySync()).toEqual([[0, 0, 0], [3, 6, 9]]);
+    expect(m.arraySync()).toEqual([
+      [0, 0, 0],
+      [3, 6, 9],
+    ]);
   });
 
   it('refuse results that would change dtype or shape, before changing anything', () => {
@@ -56,7 +64,10 @@ describe('numel and printing', () => {
   });
 
   it('console.log (util.inspect) prints like String(t), not the internals', () => {
-    const t = T.tensor([[1, 2], [3, 4]]);
+    const t = T.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(inspect(t)).toBe(String(t));
     expect(inspect({ weight: t })).toContain('tensor([[1., 2.],');
     expect(inspect(t)).not.toMatch(/storage|backend|Storage/);

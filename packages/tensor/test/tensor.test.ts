@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 describe('creation and dtypes', () => {
   it('infers dtypes like TensorFlow.js and jax-js: numbers float32, booleans bool, typed arrays their own', () => {
     expect(T.tensor([1, 2]).dtype).toBe('float32');
-    expect(T.tensor([[1, 2], [3, 4]]).requiresGrad_().requiresGrad).toBe(true);
+    expect(
+      T.tensor([
+        [1, 2],
+        [3, 4],
+      ]).requiresGrad_().requiresGrad,
+    ).toBe(true);
     expect(T.tensor([1, 2.5]).dtype).toBe('float32');
     expect(T.tensor(3).dtype).toBe('float32');
     expect(T.tensor([]).dtype).toBe('float32');
@@ -20,7 +25,15 @@ describe('creation and dtypes', () => {
     expect(T.randint(0, 5, [2]).dtype).toBe('int32');
     expect(T.tensor(new Float64Array([1])).dtype).toBe('float64');
     expect(T.tensor(3).shape).toEqual([]);
-    expect(T.tensor([[1, 2], [3, 4]], { dtype: 'float32' }).shape).toEqual([2, 2]);
+    expect(
+      T.tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { dtype: 'float32' },
+      ).shape,
+    ).toEqual([2, 2]);
   });
   it('promotes int and float operands, and scalars follow the tensor (PyTorch rules)', () => {
     const ints = () => T.tensor([1, 2], { dtype: 'int32' });
@@ -34,13 +47,25 @@ describe('creation and dtypes', () => {
     expect(T.arange(5).arraySync()).toEqual([0, 1, 2, 3, 4]);
     expect(T.arange(1, 2, 0.25).arraySync()).toEqual([1, 1.25, 1.5, 1.75]);
     expect(T.linspace(0, 1, 5).arraySync()).toEqual([0, 0.25, 0.5, 0.75, 1]);
-    expect(T.eye(2, 3).arraySync()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(T.eye(2, 3).arraySync()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     expect(T.full([2], 7, { dtype: 'int32' }).arraySync()).toEqual([7, 7]);
   });
   it('reads back with data(), array(), dataSync(), item()', async () => {
-    const t = T.tensor([[1, 2], [3, 4]], { dtype: 'float32' });
+    const t = T.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'float32' },
+    );
     expect(Array.from(await t.data())).toEqual([1, 2, 3, 4]);
-    expect(await t.transpose().array()).toEqual([[1, 3], [2, 4]]);
+    expect(await t.transpose().array()).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
     expect(t.sum().item()).toBe(10);
     expect(T.tensor([true]).arraySync()).toEqual([true]);
   });
@@ -72,13 +97,25 @@ describe('views', () => {
     for (const v of [x.transpose(), x.permute(1, 0), x.unsqueeze(0).expand(4, 2, 3), x.slice(1, 0, 3, 2), x.unsqueeze(1).squeeze(1)]) {
       expect(v.storage).toBe(x.storage);
     }
-    expect(x.slice(1, 0, 3, 2).arraySync()).toEqual([[0, 2], [3, 5]]);
-    expect(x.slice(1, -2).arraySync()).toEqual([[1, 2], [4, 5]]);
+    expect(x.slice(1, 0, 3, 2).arraySync()).toEqual([
+      [0, 2],
+      [3, 5],
+    ]);
+    expect(x.slice(1, -2).arraySync()).toEqual([
+      [1, 2],
+      [4, 5],
+    ]);
     expect(x.transpose().reshape(6).arraySync()).toEqual([0, 3, 1, 4, 2, 5]);
   });
   it('matmul handles 1-D, batched and broadcast batch operands like torch.matmul', () => {
     const v = T.tensor([1, 2], { dtype: 'float32' });
-    const m = T.tensor([[1, 2], [3, 4]], { dtype: 'float32' });
+    const m = T.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'float32' },
+    );
     expect(T.matmul(v, v).item()).toBe(5);
     expect(T.matmul(m, v).arraySync()).toEqual([5, 11]);
     expect(T.matmul(v, m).arraySync()).toEqual([7, 10]);
@@ -90,16 +127,30 @@ describe('in-place copy_', () => {
   it('broadcasts and casts the source into the destination, through views', () => {
     const t = T.zeros([2, 3]);
     t.copy_(T.tensor([1, 2, 3]));
-    expect(t.arraySync()).toEqual([[1, 2, 3], [1, 2, 3]]);
+    expect(t.arraySync()).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
     t.transpose().slice(0, 1, 2).copy_(7);
-    expect(t.arraySync()).toEqual([[1, 7, 3], [1, 7, 3]]);
+    expect(t.arraySync()).toEqual([
+      [1, 7, 3],
+      [1, 7, 3],
+    ]);
     expect(() => t.copy_(T.zeros([3, 3]))).toThrow(/^copy_: shapes \[3,3\] and \[2,3\] cannot be broadcast/);
   });
 });
 
 describe('printing like PyTorch', () => {
   it('formats floats, ints, bools and large tensors', () => {
-    expect(T.tensor([[1, 2], [3, 4]], { dtype: 'float32' }).toString()).toBe('tensor([[1., 2.],\n        [3., 4.]])');
+    expect(
+      T.tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { dtype: 'float32' },
+      ).toString(),
+    ).toBe('tensor([[1., 2.],\n        [3., 4.]])');
     expect(T.tensor([1.5, -2.25], { dtype: 'float32' }).toString()).toBe('tensor([ 1.5000, -2.2500])');
     expect(T.tensor([1, 20], { dtype: 'int32' }).toString()).toBe('tensor([ 1, 20], dtype=int32)');
     expect(T.tensor([1, 20]).toString()).toBe('tensor([ 1., 20.])');

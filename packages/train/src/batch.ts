@@ -25,7 +25,9 @@ export function splitBatch(b: Batch, where: string): [Tensor, Tensor] {
   else if (b !== null && typeof b === 'object' && 'input' in b) pair = [b.input, b.target];
   else pair = [];
   if (!isTensor(pair[0]) || !isTensor(pair[1])) {
-    throw new NNError(`${where}: each batch must be [input, target] tensors (or { x, y }), as a DataLoader over a TensorDataset(x, y) yields`);
+    throw new NNError(
+      `${where}: each batch must be [input, target] tensors (or { x, y }), as a DataLoader over a TensorDataset(x, y) yields`,
+    );
   }
   return [pair[0], pair[1]];
 }

@@ -47,7 +47,12 @@ type Mode = 'min' | 'max';
 /** Tracks the best value of a monitored quantity. */
 class Monitor {
   best: number;
-  constructor(readonly monitor: string, readonly mode: Mode, readonly minDelta: number, who: string) {
+  constructor(
+    readonly monitor: string,
+    readonly mode: Mode,
+    readonly minDelta: number,
+    who: string,
+  ) {
     if (mode !== 'min' && mode !== 'max') throw new ValueRangeError(`${who}: mode must be 'min' or 'max', got '${String(mode)}'`);
     if (!(minDelta >= 0)) throw new ValueRangeError(`${who}: minDelta must be >= 0, got ${minDelta}`);
     this.best = mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
@@ -55,7 +60,9 @@ class Monitor {
   value(logs: EpochLogs, who: string): number {
     const v = logs[this.monitor];
     if (typeof v !== 'number') {
-      throw new ValueRangeError(`${who}: monitored quantity '${this.monitor}' is not in the epoch logs (available: ${Object.keys(logs).join(', ')}); pass a val set to monitor val* values`);
+      throw new ValueRangeError(
+        `${who}: monitored quantity '${this.monitor}' is not in the epoch logs (available: ${Object.keys(logs).join(', ')}); pass a val set to monitor val* values`,
+      );
     }
     return v;
   }
@@ -93,7 +100,8 @@ export class EarlyStopping implements Callback {
   stoppedEpoch = -1;
 
   constructor({ monitor = 'valLoss', patience = 5, minDelta = 0, mode = 'min', restoreBestWeights = false }: EarlyStoppingOptions = {}) {
-    if (!Number.isInteger(patience) || patience < 0) throw new ValueRangeError(`EarlyStopping: patience must be a non-negative integer, got ${patience}`);
+    if (!Number.isInteger(patience) || patience < 0)
+      throw new ValueRangeError(`EarlyStopping: patience must be a non-negative integer, got ${patience}`);
     this.m = new Monitor(monitor, mode, minDelta, 'EarlyStopping');
     this.patience = patience;
     this.restoreBestWeights = restoreBestWeights;

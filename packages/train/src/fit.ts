@@ -63,7 +63,8 @@ function resolveMetrics(list: FitOptions['metrics'] = []): [string, Metric][] {
   return list.map((m) => {
     if (Array.isArray(m)) return m as [string, Metric];
     const f = METRICS[m as string];
-    if (f === undefined) throw new ValueRangeError(`fit: unknown metric '${String(m)}' (known: ${Object.keys(METRICS).join(', ')}; or pass [name, fn])`);
+    if (f === undefined)
+      throw new ValueRangeError(`fit: unknown metric '${String(m)}' (known: ${Object.keys(METRICS).join(', ')}; or pass [name, fn])`);
     return [m as string, f];
   });
 }
@@ -100,7 +101,8 @@ class Sum {
 
 /** Runs one pass; returns the example-weighted mean loss and metrics. */
 async function runEpoch(
-  data: Batches, metrics: [string, Metric][],
+  data: Batches,
+  metrics: [string, Metric][],
   onBatch: (x: Tensor, y: Tensor) => { loss: Tensor; output: Tensor },
   afterBatch?: (step: number, loss: number | null, n: number) => Promise<void>,
 ): Promise<Record<string, number>> {
@@ -136,7 +138,8 @@ async function runEpoch(
 export async function fit(model: Module, options: FitOptions): Promise<History> {
   const { train, val, loss, optimizer, scheduler, epochs, schedulerInterval = 'epoch' } = options;
   if (!Number.isInteger(epochs) || epochs < 1) throw new ValueRangeError(`fit: epochs must be a positive integer, got ${epochs}`);
-  if (schedulerInterval !== 'epoch' && schedulerInterval !== 'step') throw new ValueRangeError(`fit: schedulerInterval must be 'epoch' or 'step', got '${String(schedulerInterval)}'`);
+  if (schedulerInterval !== 'epoch' && schedulerInterval !== 'step')
+    throw new ValueRangeError(`fit: schedulerInterval must be 'epoch' or 'step', got '${String(schedulerInterval)}'`);
   const metrics = resolveMetrics(options.metrics);
   const showBar = options.progress ?? stderrIsTTY();
   const callbacks: Callback[] = [...(showBar ? [await terminalProgressBar()] : []), ...(options.callbacks ?? [])];
@@ -151,7 +154,8 @@ export async function fit(model: Module, options: FitOptions): Promise<History> 
     const lr = optimizer.paramGroups?.[0]?.lr;
     model.train();
     const trainLogs = await runEpoch(
-      train, metrics,
+      train,
+      metrics,
       (x, y) => {
         const output = model(x) as Tensor;
         const l = loss(output, y);
@@ -189,7 +193,9 @@ export async function fit(model: Module, options: FitOptions): Promise<History> 
 
 /** Mean loss (if a loss is given) and metrics over a data set, in eval mode without gradients. */
 export async function evaluate(
-  model: Module, data: Batches, { loss, metrics }: { loss?: LossFn; metrics?: FitOptions['metrics'] } = {},
+  model: Module,
+  data: Batches,
+  { loss, metrics }: { loss?: LossFn; metrics?: FitOptions['metrics'] } = {},
 ): Promise<Record<string, number>> {
   const wasTraining = model.training;
   model.eval();

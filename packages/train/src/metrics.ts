@@ -32,7 +32,10 @@ export function accuracyTensor(output: Tensor, target: Tensor, { threshold = 0.5
       pred = T.gt(T.reshape(output, [-1]), threshold);
       truth = T.gt(T.reshape(target, [-1]), 0.5);
     }
-    if (pred.size !== truth.size) throw new ShapeError(`accuracy: ${pred.size} predictions but ${truth.size} targets (output [${output.shape.join(',')}], target [${target.shape.join(',')}])`);
+    if (pred.size !== truth.size)
+      throw new ShapeError(
+        `accuracy: ${pred.size} predictions but ${truth.size} targets (output [${output.shape.join(',')}], target [${target.shape.join(',')}])`,
+      );
     return T.mean(T.cast(T.eq(T.reshape(pred, [-1]), T.cast(T.reshape(truth, [-1]), pred.dtype)), 'float32'));
   });
 }
@@ -75,7 +78,8 @@ export function confusionMatrix(output: Tensor, target: Tensor, numClasses: numb
   p.forEach((pi, i) => {
     const ti = t[i] ?? -1;
     const row = m[ti];
-    if (row === undefined || pi < 0 || pi >= numClasses) throw new ValueRangeError(`confusionMatrix: class ${t[i]} or prediction ${pi} is outside 0..${numClasses - 1}`);
+    if (row === undefined || pi < 0 || pi >= numClasses)
+      throw new ValueRangeError(`confusionMatrix: class ${t[i]} or prediction ${pi} is outside 0..${numClasses - 1}`);
     row[pi] = (row[pi] ?? 0) + 1;
   });
   return m;

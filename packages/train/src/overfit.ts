@@ -58,14 +58,19 @@ export interface OverfitReport {
  * console.log(report.ok, report.finalLoss, report.problems); // true, ~0.03, []
  * ```
  */
-export function overfitBatch(model: Module, { x, y, loss, optimizer, lr = 0.1, steps = 300, classification }: OverfitOptions): OverfitReport {
+export function overfitBatch(
+  model: Module,
+  { x, y, loss, optimizer, lr = 0.1, steps = 300, classification }: OverfitOptions,
+): OverfitReport {
   const n = x.shape[0] ?? 1; // a 0-d tensor is one example
-  if (n >= 30) throw new ValueRangeError(`overfitBatch: use fewer than 30 examples (got ${n}); the point is a batch the model can memorize`);
+  if (n >= 30)
+    throw new ValueRangeError(`overfitBatch: use fewer than 30 examples (got ${n}); the point is a batch the model can memorize`);
   const named = model.namedParameters();
   const sgd: OptimizerLike = optimizer ?? {
-    step: () => noGrad(() => {
-      for (const [, p] of named) if (p.grad !== null) T.tidy(() => void p.copy_(T.sub(p, T.mul(p.grad!, lr))));
-    }),
+    step: () =>
+      noGrad(() => {
+        for (const [, p] of named) if (p.grad !== null) T.tidy(() => void p.copy_(T.sub(p, T.mul(p.grad!, lr))));
+      }),
     zeroGrad: () => model.zeroGrad(),
   };
   const problems = new Set<string>();
@@ -94,13 +99,22 @@ export function overfitBatch(model: Module, { x, y, loss, optimizer, lr = 0.1, s
     sgd.step();
     sgd.zeroGrad();
   }
-  for (const [name] of named) if (!everNonZero.has(name)) problems.add(`all-zero gradient for ${name} on every step (dead units or a detached path?)`);
-  if (!(finalLoss < initialLoss * 0.5)) problems.add(`the loss did not fall: ${initialLoss.toPrecision(4)} -> ${finalLoss.toPrecision(4)} in ${steps} steps (try a larger lr or more steps)`);
+  for (const [name] of named)
+    if (!everNonZero.has(name)) problems.add(`all-zero gradient for ${name} on every step (dead units or a detached path?)`);
+  if (!(finalLoss < initialLoss * 0.5))
+    problems.add(
+      `the loss did not fall: ${initialLoss.toPrecision(4)} -> ${finalLoss.toPrecision(4)} in ${steps} steps (try a larger lr or more steps)`,
+    );
   const isClass = classification ?? y.dtype === 'int32';
   let acc: number | null = null;
   if (isClass) {
     model.eval();
-    acc = T.tidy(() => accuracy(noGrad(() => model(x) as Tensor), y));
+    acc = T.tidy(() =>
+      accuracy(
+        noGrad(() => model(x) as Tensor),
+        y,
+      ),
+    );
     model.train();
     if (acc < 0.99) problems.add(`training accuracy is ${(acc * 100).toFixed(1)}%, not ~100%: the model cannot memorize ${n} examples`);
   }

@@ -16,7 +16,7 @@ export async function terminalProgressBar(): Promise<Callback> {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
   if (p?.versions?.node === undefined) {
     throw new ValueRangeError(
-      "fit: progress: true draws a terminal progress bar, which needs Node; in a page leave progress unset and pass callbacks (e.g. new ProgressEvents(e => ...))",
+      'fit: progress: true draws a terminal progress bar, which needs Node; in a page leave progress unset and pass callbacks (e.g. new ProgressEvents(e => ...))',
     );
   }
   const entry = '@nn/train/node';

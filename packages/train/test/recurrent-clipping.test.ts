@@ -53,7 +53,9 @@ describe('clipGradNorm on a long sequence', () => {
     // The SGD step that follows moves the weights by at most lr * maxNorm.
     const w0 = rnn.parameters().map((p) => Array.from(p.dataSync()));
     new SGD(rnn.parameters(), { lr: 0.1 }).step();
-    const moved = Math.sqrt(rnn.parameters().reduce((s, p, i) => s + Array.from(p.dataSync()).reduce((a, v, j) => a + (v - w0[i][j]) ** 2, 0), 0));
+    const moved = Math.sqrt(
+      rnn.parameters().reduce((s, p, i) => s + Array.from(p.dataSync()).reduce((a, v, j) => a + (v - w0[i][j]) ** 2, 0), 0),
+    );
     expect(moved).toBeLessThanOrEqual(0.1 + 1e-6);
   });
 });

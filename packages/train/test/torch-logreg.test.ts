@@ -29,18 +29,26 @@ describe('logistic regression matches a PyTorch run step for step', () => {
     let epoch = 0;
     const train = {
       length: ref.order[0].length / ref.batchSize,
-      [Symbol.asyncIterator]: () => new DataLoader(new Subset(ds, ref.order[epoch++]), { batchSize: ref.batchSize })[Symbol.asyncIterator]() as AsyncIterator<Batch>,
+      [Symbol.asyncIterator]: () =>
+        new DataLoader(new Subset(ds, ref.order[epoch++]), { batchSize: ref.batchSize })[Symbol.asyncIterator]() as AsyncIterator<Batch>,
     };
     const optimizer = new SGD(model.parameters(), { lr: ref.lr, momentum: ref.momentum });
     const scheduler = new lr.ExponentialLR(optimizer, { gamma: ref.gamma });
     const losses: number[] = [];
     const history = await fit(model, {
-      train, loss: (o: Tensor, y: Tensor) => L.binaryCrossEntropyWithLogits(o, y), optimizer, scheduler, epochs: ref.epochs,
-      progress: false, callbacks: [{ onBatchEnd: (_s, logs) => void losses.push(logs.loss!) }],
+      train,
+      loss: (o: Tensor, y: Tensor) => L.binaryCrossEntropyWithLogits(o, y),
+      optimizer,
+      scheduler,
+      epochs: ref.epochs,
+      progress: false,
+      callbacks: [{ onBatchEnd: (_s, logs) => void losses.push(logs.loss!) }],
     });
     const want = (ref.stepLosses as number[][]).flat();
     expect(losses).toHaveLength(want.length);
-    losses.forEach((l, i) => expect(Math.abs(l - want[i]), `step ${i}: ${l} vs ${want[i]}`).toBeLessThanOrEqual(1e-5 * Math.abs(want[i]) + 1e-7));
+    losses.forEach((l, i) =>
+      expect(Math.abs(l - want[i]), `step ${i}: ${l} vs ${want[i]}`).toBeLessThanOrEqual(1e-5 * Math.abs(want[i]) + 1e-7),
+    );
     history.epochs.forEach((e, i) => expect(e.lr).toBeCloseTo(ref.epochLr[i], 12));
     const close = (t: Tensor, r: { data: number[] }) =>
       r.data.forEach((w, i) => expect(Math.abs(t.dataSync()[i] - w)).toBeLessThanOrEqual(1e-5 * Math.abs(w) + 1e-7));

@@ -7,16 +7,27 @@ import { noGrad } from '@nn/autograd';
 import * as L from '@nn/layers';
 import { describe, expect, it } from 'vitest';
 import {
-  EarlyStopping, ModelCheckpoint, type ProgressEvent, ProgressEvents, accuracy, confusionMatrix, evaluate, fit, mse,
-  overfitBatch, predict, topK,
+  EarlyStopping,
+  ModelCheckpoint,
+  type ProgressEvent,
+  ProgressEvents,
+  accuracy,
+  confusionMatrix,
+  evaluate,
+  fit,
+  mse,
+  overfitBatch,
+  predict,
+  topK,
 } from '@nn/train';
 
 /** Plain SGD (optimizers live in @nn/optim; fit needs only step/zeroGrad). */
 const sgd = (model: L.Module, lr: number) => ({
   paramGroups: [{ lr }],
-  step: () => noGrad(() => {
-    for (const p of model.parameters()) if (p.grad) T.tidy(() => void p.copy_(T.sub(p, T.mul(p.grad!, lr))));
-  }),
+  step: () =>
+    noGrad(() => {
+      for (const p of model.parameters()) if (p.grad) T.tidy(() => void p.copy_(T.sub(p, T.mul(p.grad!, lr))));
+    }),
   zeroGrad: () => model.zeroGrad(),
 });
 
@@ -48,8 +59,13 @@ describe('fit', () => {
     // A minifier renames classes; the structural flag still says "give me the metric".
     const renamed = { needsMetric: true, step: (m?: number) => void seen.push(m) };
     const history = await fit(model, {
-      train: batches(x, y, 32), val: batches(x, y, 64), loss: (o, t) => L.crossEntropy(o, t),
-      optimizer: sgd(model, 0.1), scheduler: renamed, epochs: 3, progress: false,
+      train: batches(x, y, 32),
+      val: batches(x, y, 64),
+      loss: (o, t) => L.crossEntropy(o, t),
+      optimizer: sgd(model, 0.1),
+      scheduler: renamed,
+      epochs: 3,
+      progress: false,
     });
     expect(seen).toEqual(history.epochs.map((e) => e.valLoss));
   });
@@ -58,8 +74,13 @@ describe('fit', () => {
     const model = new L.Sequential(new L.Linear(2, 8), new L.Tanh(), new L.Linear(8, 2));
     const before = T.memory();
     const history = await fit(model, {
-      train: batches(x, y, 16), val: batches(x, y, 32), loss: (o, t) => L.crossEntropy(o, t),
-      optimizer: sgd(model, 0.2), epochs: 8, metrics: ['accuracy'], progress: false,
+      train: batches(x, y, 16),
+      val: batches(x, y, 32),
+      loss: (o, t) => L.crossEntropy(o, t),
+      optimizer: sgd(model, 0.2),
+      epochs: 8,
+      metrics: ['accuracy'],
+      progress: false,
     });
     const after = T.memory();
     expect(history.epochs).toHaveLength(8);
@@ -73,9 +94,15 @@ describe('fit', () => {
 
   it('validates its options', async () => {
     const model = new L.Linear(2, 1);
-    await expect(fit(model, { train: [], loss: L.mseLoss, optimizer: sgd(model, 0.1), epochs: 0 })).rejects.toThrow(/^fit: epochs must be a positive integer, got 0/);
-    await expect(fit(model, { train: [], loss: L.mseLoss, optimizer: sgd(model, 0.1), epochs: 1, metrics: ['f1'] })).rejects.toThrow(/unknown metric 'f1'/);
-    await expect(fit(model, { train: [], loss: L.mseLoss, optimizer: sgd(model, 0.1), epochs: 1, progress: false })).rejects.toThrow(/yielded no batches/);
+    await expect(fit(model, { train: [], loss: L.mseLoss, optimizer: sgd(model, 0.1), epochs: 0 })).rejects.toThrow(
+      /^fit: epochs must be a positive integer, got 0/,
+    );
+    await expect(fit(model, { train: [], loss: L.mseLoss, optimizer: sgd(model, 0.1), epochs: 1, metrics: ['f1'] })).rejects.toThrow(
+      /unknown metric 'f1'/,
+    );
+    await expect(fit(model, { train: [], loss: L.mseLoss, optimizer: sgd(model, 0.1), epochs: 1, progress: false })).rejects.toThrow(
+      /yielded no batches/,
+    );
   });
 
   it('early stopping restores the best weights when the validation loss rises', async () => {
@@ -90,8 +117,13 @@ describe('fit', () => {
     const stopper = new EarlyStopping({ monitor: 'valLoss', patience: 2, restoreBestWeights: true });
     const val = batches(x, T.neg(x), 32);
     const history = await fit(model, {
-      train: batches(x, x, 8), val, loss: (o, t) => L.mseLoss(o, t), optimizer: sgd(model, 0.05),
-      epochs: 20, callbacks: [stopper], progress: false,
+      train: batches(x, x, 8),
+      val,
+      loss: (o, t) => L.mseLoss(o, t),
+      optimizer: sgd(model, 0.05),
+      epochs: 20,
+      callbacks: [stopper],
+      progress: false,
     });
     expect(history.stopped).toBe('callback');
     expect(history.epochs).toHaveLength(3); // best at epoch 1, then 2 epochs without improvement
@@ -106,7 +138,14 @@ describe('fit', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nn-ckpt-'));
     const model = new L.Sequential(new L.Linear(2, 2));
     const ckpt = new ModelCheckpoint({ path: join(dir, 'best.safetensors'), monitor: 'loss' });
-    await fit(model, { train: batches(x, y, 16), loss: (o, t) => L.crossEntropy(o, t), optimizer: sgd(model, 0.1), epochs: 3, callbacks: [ckpt], progress: false });
+    await fit(model, {
+      train: batches(x, y, 16),
+      loss: (o, t) => L.crossEntropy(o, t),
+      optimizer: sgd(model, 0.1),
+      epochs: 3,
+      callbacks: [ckpt],
+      progress: false,
+    });
     expect(ckpt.saved.length).toBeGreaterThan(0);
     const copy = new L.Sequential(new L.Linear(2, 2));
     await L.loadInto(copy, new Uint8Array(readFileSync(join(dir, 'best.safetensors'))));
@@ -117,9 +156,25 @@ describe('fit', () => {
     const { x, y } = blobs(3, 32);
     const model = new L.Linear(2, 2);
     const events: ProgressEvent[] = [];
-    await fit(model, { train: batches(x, y, 16), loss: (o, t) => L.crossEntropy(o, t), optimizer: sgd(model, 0.1), epochs: 2, callbacks: [new ProgressEvents((e) => events.push(e))], progress: false });
+    await fit(model, {
+      train: batches(x, y, 16),
+      loss: (o, t) => L.crossEntropy(o, t),
+      optimizer: sgd(model, 0.1),
+      epochs: 2,
+      callbacks: [new ProgressEvents((e) => events.push(e))],
+      progress: false,
+    });
     expect(events.map((e) => e.type)).toEqual([
-      'trainBegin', 'epochBegin', 'batchEnd', 'batchEnd', 'epochEnd', 'epochBegin', 'batchEnd', 'batchEnd', 'epochEnd', 'trainEnd',
+      'trainBegin',
+      'epochBegin',
+      'batchEnd',
+      'batchEnd',
+      'epochEnd',
+      'epochBegin',
+      'batchEnd',
+      'batchEnd',
+      'epochEnd',
+      'trainEnd',
     ]);
   });
 
@@ -133,14 +188,26 @@ describe('fit', () => {
 });
 
 describe('metrics', () => {
-  const logits = T.tensor([[2, 1, 0], [0, 3, 1], [1, 0, 2], [5, 4, 0]], { dtype: 'float32' });
+  const logits = T.tensor(
+    [
+      [2, 1, 0],
+      [0, 3, 1],
+      [1, 0, 2],
+      [5, 4, 0],
+    ],
+    { dtype: 'float32' },
+  );
   const labels = T.tensor([0, 1, 1, 1], { dtype: 'int32' });
   it('accuracy (multi-class and binary), topK, mse, confusionMatrix', () => {
     expect(accuracy(logits, labels)).toBe(0.5);
     expect(accuracy(T.tensor([0.9, 0.2, 0.6], { dtype: 'float32' }), T.tensor([1, 0, 0], { dtype: 'float32' }))).toBeCloseTo(2 / 3);
     expect((topK(2)(logits, labels) as T.Tensor).item()).toBe(0.75);
     expect(mse(T.tensor([1, 2], { dtype: 'float32' }), T.tensor([1, 4], { dtype: 'float32' }))).toBe(2);
-    expect(confusionMatrix(logits, labels, 3)).toEqual([[1, 0, 0], [1, 1, 1], [0, 0, 0]]);
+    expect(confusionMatrix(logits, labels, 3)).toEqual([
+      [1, 0, 0],
+      [1, 1, 1],
+      [0, 0, 0],
+    ]);
   });
 });
 

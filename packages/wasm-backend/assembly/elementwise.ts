@@ -11,21 +11,21 @@ function walk(kind: i32, fid: i32, d: usize, lo: i32, hi: i32): void {
   const r = load<i32>(d);
   const k = load<i32>(d, 4);
   const shp = d + 8;
-  const str = shp + (<usize>r << 2);
-  const ptr = str + (<usize>(k * r) << 2);
-  const last = <usize>(r - 1) << 2;
+  const str = shp + ((<usize>r) << 2);
+  const ptr = str + ((<usize>(k * r)) << 2);
+  const last = (<usize>(r - 1)) << 2;
   const inner = load<i32>(shp + last);
   const s0: isize = load<i32>(str + last);
-  const s1: isize = load<i32>(str + (<usize>r << 2) + last);
-  const s2: isize = k > 2 ? <isize>load<i32>(str + (<usize>(2 * r) << 2) + last) : 0;
-  const s3: isize = k > 3 ? <isize>load<i32>(str + (<usize>(3 * r) << 2) + last) : 0;
+  const s1: isize = load<i32>(str + ((<usize>r) << 2) + last);
+  const s2: isize = k > 2 ? <isize>load<i32>(str + ((<usize>(2 * r)) << 2) + last) : 0;
+  const s3: isize = k > 3 ? <isize>load<i32>(str + ((<usize>(3 * r)) << 2) + last) : 0;
   // Rows of the second-innermost dim follow each other by one stride add; the outer coordinates
   // are decoded (divisions) only when that dim wraps, so short rows (im2col's) stay cheap.
   const mid = r >= 2 ? load<i32>(shp + last - 4) : 1;
   const m0: isize = r >= 2 ? <isize>load<i32>(str + last - 4) : 0;
-  const m1: isize = r >= 2 ? <isize>load<i32>(str + (<usize>r << 2) + last - 4) : 0;
-  const m2: isize = r >= 2 && k > 2 ? <isize>load<i32>(str + (<usize>(2 * r) << 2) + last - 4) : 0;
-  const m3: isize = r >= 2 && k > 3 ? <isize>load<i32>(str + (<usize>(3 * r) << 2) + last - 4) : 0;
+  const m1: isize = r >= 2 ? <isize>load<i32>(str + ((<usize>r) << 2) + last - 4) : 0;
+  const m2: isize = r >= 2 && k > 2 ? <isize>load<i32>(str + ((<usize>(2 * r)) << 2) + last - 4) : 0;
+  const m3: isize = r >= 2 && k > 3 ? <isize>load<i32>(str + ((<usize>(3 * r)) << 2) + last - 4) : 0;
   let e = lo;
   while (e < hi) {
     const row = e / inner;
@@ -38,16 +38,16 @@ function walk(kind: i32, fid: i32, d: usize, lo: i32, hi: i32): void {
     let rem = row;
     let m = 0;
     for (let dd = r - 2; dd >= 0; dd--) {
-      const size = load<i32>(shp + (<usize>dd << 2));
+      const size = load<i32>(shp + ((<usize>dd) << 2));
       const c = rem % size;
       rem /= size;
       if (dd === r - 2) m = c;
       if (c === 0) continue;
-      const at = str + (<usize>dd << 2);
+      const at = str + ((<usize>dd) << 2);
       p0 += <usize>(c * load<i32>(at));
-      p1 += <usize>(c * load<i32>(at + (<usize>r << 2)));
-      if (k > 2) p2 += <usize>(c * load<i32>(at + (<usize>(2 * r) << 2)));
-      if (k > 3) p3 += <usize>(c * load<i32>(at + (<usize>(3 * r) << 2)));
+      p1 += <usize>(c * load<i32>(at + ((<usize>r) << 2)));
+      if (k > 2) p2 += <usize>(c * load<i32>(at + ((<usize>(2 * r)) << 2)));
+      if (k > 3) p3 += <usize>(c * load<i32>(at + ((<usize>(3 * r)) << 2)));
     }
     for (; m < mid && e < hi; m++) {
       const n = min(inner - col, hi - e);
@@ -100,10 +100,10 @@ export function transpose32(x: usize, xs: isize, o: usize, os: isize, cols: i32,
   for (; i + 16 <= r1; i += 16) {
     let j = 0;
     for (; j + 4 <= cols; j += 4) {
-      const src = x + (<usize>i << 2) + <usize>(<isize>j * xs);
-      const dst = o + <usize>(<isize>i * os) + (<usize>j << 2);
+      const src = x + ((<usize>i) << 2) + <usize>(<isize>j * xs);
+      const dst = o + <usize>(<isize>i * os) + ((<usize>j) << 2);
       for (let ii = 0; ii < 16; ii += 4) {
-        const p = src + (<usize>ii << 2);
+        const p = src + ((<usize>ii) << 2);
         const v0 = v128.load(p);
         const v1 = v128.load(p + xs);
         const v2 = v128.load(p + 2 * xs);
@@ -121,11 +121,12 @@ export function transpose32(x: usize, xs: isize, o: usize, os: isize, cols: i32,
     }
     for (; j < cols; j++) {
       for (let ii = 0; ii < 16; ii++) {
-        store<i32>(o + <usize>(<isize>(i + ii) * os) + (<usize>j << 2), load<i32>(x + (<usize>(i + ii) << 2) + <usize>(<isize>j * xs)));
+        store<i32>(o + <usize>(<isize>(i + ii) * os) + ((<usize>j) << 2), load<i32>(x + ((<usize>(i + ii)) << 2) + <usize>(<isize>j * xs)));
       }
     }
   }
   for (; i < r1; i++) {
-    for (let j = 0; j < cols; j++) store<i32>(o + <usize>(<isize>i * os) + (<usize>j << 2), load<i32>(x + (<usize>i << 2) + <usize>(<isize>j * xs)));
+    for (let j = 0; j < cols; j++)
+      store<i32>(o + <usize>(<isize>i * os) + ((<usize>j) << 2), load<i32>(x + ((<usize>i) << 2) + <usize>(<isize>j * xs)));
   }
 }

@@ -46,14 +46,14 @@ function packA(a: usize, sm: isize, sk: isize, mc: i32, kc: i32, dst: usize): vo
       }
     } else if (rows === MR && sk === 4) {
       for (; k + 4 <= kc; k += 4) {
-        const p = base + (<usize>k << 2);
+        const p = base + ((<usize>k) << 2);
         transpose4(v128.load(p), v128.load(p + sm), v128.load(p + 2 * sm), v128.load(p + 3 * sm), dst, 16);
         dst += 64;
       }
     }
     for (; k < kc; k++) {
       const p = base + <usize>(<isize>k * sk);
-      for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < rows ? load<f32>(p + <usize>(<isize>r * sm)) : 0);
+      for (let r = 0; r < MR; r++) store<f32>(dst + ((<usize>r) << 2), r < rows ? load<f32>(p + <usize>(<isize>r * sm)) : 0);
       dst += 16;
     }
   }
@@ -74,7 +74,7 @@ function packB(b: usize, sk: isize, sn: isize, kc: i32, nc: i32, dst: usize): vo
       }
     } else if (cols === NR && sk === 4) {
       for (; k + 4 <= kc; k += 4) {
-        const p = base + (<usize>k << 2);
+        const p = base + ((<usize>k) << 2);
         transpose4(v128.load(p), v128.load(p + sn), v128.load(p + 2 * sn), v128.load(p + 3 * sn), dst, 32);
         const q = p + 4 * sn;
         transpose4(v128.load(q), v128.load(q + sn), v128.load(q + 2 * sn), v128.load(q + 3 * sn), dst + 16, 32);
@@ -83,7 +83,7 @@ function packB(b: usize, sk: isize, sn: isize, kc: i32, nc: i32, dst: usize): vo
     }
     for (; k < kc; k++) {
       const p = base + <usize>(<isize>k * sk);
-      for (let c = 0; c < NR; c++) store<f32>(dst + (<usize>c << 2), c < cols ? load<f32>(p + <usize>(<isize>c * sn)) : 0);
+      for (let c = 0; c < NR; c++) store<f32>(dst + ((<usize>c) << 2), c < cols ? load<f32>(p + <usize>(<isize>c * sn)) : 0);
       dst += 32;
     }
   }
@@ -145,8 +145,8 @@ function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr:
   if (full) return;
   for (let r = 0; r < mr; r++) {
     for (let j = 0; j < nr; j++) {
-      const v = load<f32>(tile + (<usize>(r * NR + j) << 2));
-      const at = c + <usize>r * ldc + (<usize>j << 2);
+      const v = load<f32>(tile + ((<usize>(r * NR + j)) << 2));
+      const at = c + <usize>r * ldc + ((<usize>j) << 2);
       store<f32>(at, first ? v : load<f32>(at) + v);
     }
   }
@@ -166,15 +166,15 @@ function epilogue(c: usize, ldc: usize, mc: i32, nc: i32, bias: usize, sbias: is
     let j = 0;
     if (simd) {
       for (; j + 4 <= nc; j += 4) {
-        const at = row + (<usize>j << 2);
+        const at = row + ((<usize>j) << 2);
         let v = v128.load(at);
-        if (bias !== 0) v = f32x4.add(v, v128.load(bias + (<usize>j << 2)));
+        if (bias !== 0) v = f32x4.add(v, v128.load(bias + ((<usize>j) << 2)));
         if (act === 1) v = v128.bitselect(v, zero, v128.or(f32x4.gt(v, zero), f32x4.ne(v, v)));
         v128.store(at, v);
       }
     }
     for (; j < nc; j++) {
-      const at = row + (<usize>j << 2);
+      const at = row + ((<usize>j) << 2);
       let a = <f64>load<f32>(at);
       if (bias !== 0) a += <f64>load<f32>(bias + <usize>(<isize>j * sbias));
       if (act === 1) a = a > 0 || a !== a ? a : 0;
@@ -191,22 +191,38 @@ function epilogue(c: usize, ldc: usize, mc: i32, nc: i32, bias: usize, sbias: is
  * Strides in elements; C has row stride ldc. work: WORK_BYTES of this thread's scratch.
  */
 export function gemm(
-  A: usize, sam: i32, sak: i32, B: usize, sbk: i32, sbn: i32, C: usize, ldc: i32,
-  i0: i32, i1: i32, j0: i32, j1: i32, K: i32, work: usize, bias: usize, sbias: i32, act: i32,
+  A: usize,
+  sam: i32,
+  sak: i32,
+  B: usize,
+  sbk: i32,
+  sbn: i32,
+  C: usize,
+  ldc: i32,
+  i0: i32,
+  i1: i32,
+  j0: i32,
+  j1: i32,
+  K: i32,
+  work: usize,
+  bias: usize,
+  sbias: i32,
+  act: i32,
 ): void {
-  const sm: isize = <isize>sam << 2;
-  const sk: isize = <isize>sak << 2;
-  const bk: isize = <isize>sbk << 2;
-  const bn: isize = <isize>sbn << 2;
-  const lc: usize = <usize>ldc << 2;
-  const bs: isize = <isize>sbias << 2;
+  const sm: isize = (<isize>sam) << 2;
+  const sk: isize = (<isize>sak) << 2;
+  const bk: isize = (<isize>sbk) << 2;
+  const bn: isize = (<isize>sbn) << 2;
+  const lc: usize = (<usize>ldc) << 2;
+  const bs: isize = (<isize>sbias) << 2;
   const pa = work;
   const pb = work + MC * KC * 4;
   const tile = pb + KC * NC * 4;
   const epi = bias !== 0 || act !== 0;
   if (K === 0) {
-    for (let i = i0; i < i1; i++) memory.fill(C + <usize>i * lc + (<usize>j0 << 2), 0, <usize>(j1 - j0) << 2);
-    if (epi) epilogue(C + <usize>i0 * lc + (<usize>j0 << 2), lc, i1 - i0, j1 - j0, bias === 0 ? 0 : bias + <usize>(<isize>j0 * bs), bs, act);
+    for (let i = i0; i < i1; i++) memory.fill(C + <usize>i * lc + ((<usize>j0) << 2), 0, (<usize>(j1 - j0)) << 2);
+    if (epi)
+      epilogue(C + <usize>i0 * lc + ((<usize>j0) << 2), lc, i1 - i0, j1 - j0, bias === 0 ? 0 : bias + <usize>(<isize>j0 * bs), bs, act);
     return;
   }
   for (let jc = j0; jc < j1; jc += NC) {
@@ -217,12 +233,12 @@ export function gemm(
       for (let ic = i0; ic < i1; ic += MC) {
         const mc = min(MC, i1 - ic);
         packA(A + <usize>(<isize>ic * sm + <isize>pc * sk), sm, sk, mc, kc, pa);
-        const cb = C + <usize>ic * lc + (<usize>jc << 2);
+        const cb = C + <usize>ic * lc + ((<usize>jc) << 2);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bp = pb + <usize>(jr * kc) * 4;
           for (let ir = 0; ir < mc; ir += MR) {
-            micro(pa + <usize>(ir * kc) * 4, bp, kc, cb + <usize>ir * lc + (<usize>jr << 2), lc, min(MR, mc - ir), nr, pc === 0, tile);
+            micro(pa + <usize>(ir * kc) * 4, bp, kc, cb + <usize>ir * lc + ((<usize>jr) << 2), lc, min(MR, mc - ir), nr, pc === 0, tile);
           }
         }
         if (epi && pc + kc >= K) epilogue(cb, lc, mc, nc, bias === 0 ? 0 : bias + <usize>(<isize>jc * bs), bs, act);
@@ -233,8 +249,21 @@ export function gemm(
 
 /** Batches [b0, b1) of out[b] = a[b] @ b[b] (M x N each, contiguous out); strides in elements. */
 export function bgemm(
-  A: usize, sab: i32, sam: i32, sak: i32, B: usize, sbb: i32, sbk: i32, sbn: i32, C: usize,
-  M: i32, N: i32, K: i32, b0: i32, b1: i32, work: usize,
+  A: usize,
+  sab: i32,
+  sam: i32,
+  sak: i32,
+  B: usize,
+  sbb: i32,
+  sbk: i32,
+  sbn: i32,
+  C: usize,
+  M: i32,
+  N: i32,
+  K: i32,
+  b0: i32,
+  b1: i32,
+  work: usize,
 ): void {
   for (let b = b0; b < b1; b++) {
     const a = A + <usize>(<isize>b * sab * 4);
@@ -245,8 +274,20 @@ export function bgemm(
 
 /** int32 products with exact wrapping: batches [b0, b1), out contiguous. */
 export function bgemmI32(
-  A: usize, sab: i32, sam: i32, sak: i32, B: usize, sbb: i32, sbk: i32, sbn: i32, C: usize,
-  M: i32, N: i32, K: i32, b0: i32, b1: i32,
+  A: usize,
+  sab: i32,
+  sam: i32,
+  sak: i32,
+  B: usize,
+  sbb: i32,
+  sbk: i32,
+  sbn: i32,
+  C: usize,
+  M: i32,
+  N: i32,
+  K: i32,
+  b0: i32,
+  b1: i32,
 ): void {
   for (let b = b0; b < b1; b++) {
     const a = A + <usize>(<isize>b * sab * 4);
@@ -273,7 +314,7 @@ export function bgemmI32(
 export function epilogueI32(C: usize, M: i32, N: i32, bias: usize, sbias: i32, act: i32): void {
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
-      const at = C + (<usize>(i * N + j) << 2);
+      const at = C + ((<usize>(i * N + j)) << 2);
       let a = <f64>load<i32>(at);
       if (bias !== 0) a += <f64>load<i32>(bias + <usize>(<isize>j * sbias * 4));
       if (act === 1) a = a > 0 || a !== a ? a : 0;

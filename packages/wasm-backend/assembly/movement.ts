@@ -12,15 +12,15 @@ import { toInt32 } from './math';
 export function gather(d: usize, lo: i32, hi: i32): void {
   const r = load<i32>(d);
   const shp = d + 4;
-  const s0 = shp + (<usize>r << 2);
-  const s1 = s0 + (<usize>r << 2);
-  const tail = s1 + (<usize>(2 * r) << 2);
+  const s0 = shp + ((<usize>r) << 2);
+  const s1 = s0 + ((<usize>r) << 2);
+  const tail = s1 + ((<usize>(2 * r)) << 2);
   const axisStride: isize = load<i32>(tail);
   const E: usize = load<i32>(tail, 4) === 2 ? 1 : 4;
   const x = load<usize>(tail, 8);
   const idx = load<usize>(tail, 12);
   let o = load<usize>(tail, 16) + <usize>lo * E;
-  const last = <usize>(r - 1) << 2;
+  const last = (<usize>(r - 1)) << 2;
   const inner = load<i32>(shp + last);
   const xs: isize = load<i32>(s0 + last);
   const is: isize = load<i32>(s1 + last);
@@ -33,11 +33,11 @@ export function gather(d: usize, lo: i32, hi: i32): void {
     let pi = idx + <usize>(<isize>col * is);
     let rem = row;
     for (let dd = r - 2; dd >= 0; dd--) {
-      const size = load<i32>(shp + (<usize>dd << 2));
+      const size = load<i32>(shp + ((<usize>dd) << 2));
       const c = rem % size;
       rem /= size;
-      px += <usize>(<isize>c * load<i32>(s0 + (<usize>dd << 2)));
-      pi += <usize>(<isize>c * load<i32>(s1 + (<usize>dd << 2)));
+      px += <usize>(<isize>c * load<i32>(s0 + ((<usize>dd) << 2)));
+      pi += <usize>(<isize>c * load<i32>(s1 + ((<usize>dd) << 2)));
     }
     for (let j = 0; j < n; j++) {
       const src = px + <usize>(<isize>load<i32>(pi) * axisStride);
@@ -59,16 +59,16 @@ export function gather(d: usize, lo: i32, hi: i32): void {
 export function scatterAdd(d: usize, r0: i32, r1: i32): void {
   const r = load<i32>(d);
   const shp = d + 4;
-  const s0 = shp + (<usize>r << 2);
-  const s1 = s0 + (<usize>r << 2);
-  const s2 = s1 + (<usize>r << 2);
-  const tail = s2 + (<usize>r << 2);
+  const s0 = shp + ((<usize>r) << 2);
+  const s1 = s0 + ((<usize>r) << 2);
+  const s2 = s1 + ((<usize>r) << 2);
+  const tail = s2 + ((<usize>r) << 2);
   const axisStride: isize = load<i32>(tail);
   const t = load<i32>(tail, 4);
   const out = load<usize>(tail, 8);
   const idx = load<usize>(tail, 12);
   const upd = load<usize>(tail, 16);
-  const last = <usize>(r - 1) << 2;
+  const last = (<usize>(r - 1)) << 2;
   const inner = load<i32>(shp + last);
   const os: isize = load<i32>(s0 + last);
   const is: isize = load<i32>(s1 + last);
@@ -79,10 +79,10 @@ export function scatterAdd(d: usize, r0: i32, r1: i32): void {
     let pu = upd;
     let rem = row;
     for (let dd = r - 2; dd >= 0; dd--) {
-      const size = load<i32>(shp + (<usize>dd << 2));
+      const size = load<i32>(shp + ((<usize>dd) << 2));
       const c = rem % size;
       rem /= size;
-      const at = <usize>dd << 2;
+      const at = (<usize>dd) << 2;
       po += <usize>(<isize>c * load<i32>(s0 + at));
       pi += <usize>(<isize>c * load<i32>(s1 + at));
       pu += <usize>(<isize>c * load<i32>(s2 + at));
@@ -121,8 +121,8 @@ export function fill(p: usize, n: i32, t: i32, value: f64): void {
 export function iota(p: usize, n: i32, t: i32, start: f64, step: f64): void {
   for (let i = 0; i < n; i++) {
     const v = start + <f64>i * step;
-    if (t === 0) store<f32>(p + (<usize>i << 2), <f32>v);
-    else if (t === 1) store<i32>(p + (<usize>i << 2), toInt32(v));
+    if (t === 0) store<f32>(p + ((<usize>i) << 2), <f32>v);
+    else if (t === 1) store<i32>(p + ((<usize>i) << 2), toInt32(v));
     else store<u8>(p + <usize>i, v !== 0 ? 1 : 0);
   }
 }

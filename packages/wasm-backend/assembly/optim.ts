@@ -9,8 +9,23 @@ export const COUPLED = 4;
 
 /** Adam / AdamW; vm is 0 without amsgrad. */
 export function adam(
-  p: usize, g: usize, m: usize, v: usize, vm: usize, lo: i32, hi: i32, flags: i32,
-  b1: f32, c1: f32, b2: f32, c2: f32, wd: f32, dec: f32, ns: f32, bc: f32, eps: f32,
+  p: usize,
+  g: usize,
+  m: usize,
+  v: usize,
+  vm: usize,
+  lo: i32,
+  hi: i32,
+  flags: i32,
+  b1: f32,
+  c1: f32,
+  b2: f32,
+  c2: f32,
+  wd: f32,
+  dec: f32,
+  ns: f32,
+  bc: f32,
+  eps: f32,
 ): void {
   const sign: f32 = flags & MAXIMIZE ? -1 : 1;
   const decoupled = (flags & DECOUPLED) !== 0;
@@ -27,7 +42,7 @@ export function adam(
   const EPS = f32x4.splat(eps);
   let i = lo;
   for (; i + 4 <= hi; i += 4) {
-    const o = <usize>i << 2;
+    const o = (<usize>i) << 2;
     let pi = v128.load(p + o);
     let gi = f32x4.mul(S, v128.load(g + o));
     if (decoupled) pi = f32x4.mul(pi, DEC);
@@ -46,7 +61,7 @@ export function adam(
     v128.store(p + o, f32x4.add(pi, f32x4.div(f32x4.mul(mi, NS), denom)));
   }
   for (; i < hi; i++) {
-    const o = <usize>i << 2;
+    const o = (<usize>i) << 2;
     let pi = load<f32>(p + o);
     let gi = sign * load<f32>(g + o);
     if (decoupled) pi = pi * dec;
@@ -85,7 +100,7 @@ export function sgd(p: usize, g: usize, b: usize, lo: i32, hi: i32, flags: i32, 
   const LR = f32x4.splat(negLr);
   let i = lo;
   for (; i + 4 <= hi; i += 4) {
-    const o = <usize>i << 2;
+    const o = (<usize>i) << 2;
     const pi = v128.load(p + o);
     let gi = f32x4.mul(S, v128.load(g + o));
     if (decay) gi = f32x4.add(gi, f32x4.mul(pi, WD));
@@ -97,7 +112,7 @@ export function sgd(p: usize, g: usize, b: usize, lo: i32, hi: i32, flags: i32, 
     v128.store(p + o, f32x4.add(pi, f32x4.mul(gi, LR)));
   }
   for (; i < hi; i++) {
-    const o = <usize>i << 2;
+    const o = (<usize>i) << 2;
     const pi = load<f32>(p + o);
     let gi = sign * load<f32>(g + o);
     if (decay) gi = gi + pi * wd;

@@ -6,10 +6,26 @@
 
 /** Planes [p0, p1) (plane = n * C + c). */
 export function poolArgmax(
-  x: usize, sn: isize, sc: isize, sh: isize, sw: isize, C: i32, W: i32, OH: i32, OW: i32,
-  kh: i32, kw: i32, s0: i32, s1: i32, d0: i32, d1: i32, out: usize, p0: i32, p1: i32,
+  x: usize,
+  sn: isize,
+  sc: isize,
+  sh: isize,
+  sw: isize,
+  C: i32,
+  W: i32,
+  OH: i32,
+  OW: i32,
+  kh: i32,
+  kw: i32,
+  s0: i32,
+  s1: i32,
+  d0: i32,
+  d1: i32,
+  out: usize,
+  p0: i32,
+  p1: i32,
 ): void {
-  let o = out + (<usize>(p0 * OH * OW) << 2);
+  let o = out + ((<usize>(p0 * OH * OW)) << 2);
   const pair = kh === 2 && kw === 2 && s0 === 2 && s1 === 2 && d0 === 1 && d1 === 1 && sw === 4;
   for (let p = p0; p < p1; p++) {
     const n = p / C;
@@ -18,8 +34,8 @@ export function poolArgmax(
     for (let i = 0; i < OH; i++) {
       let j = 0;
       if (pair) {
-        j = pairs(plane + <usize>(<isize>(2 * i) * sh), sh, (2 * i) * W, W, OW, o);
-        o += <usize>j << 2;
+        j = pairs(plane + <usize>(<isize>(2 * i) * sh), sh, 2 * i * W, W, OW, o);
+        o += (<usize>j) << 2;
       }
       for (; j < OW; j++) {
         const h0 = i * s0;
@@ -57,7 +73,7 @@ function better(best: v128, v: v128): v128 {
 function pairs(row: usize, sh: isize, base: i32, W: i32, OW: i32, o: usize): i32 {
   let j = 0;
   for (; j + 4 <= OW; j += 4) {
-    const top = row + (<usize>(2 * j) << 2);
+    const top = row + ((<usize>(2 * j)) << 2);
     const bot = top + <usize>sh;
     const t0 = v128.load(top);
     const t1 = v128.load(top, 16);
@@ -77,7 +93,7 @@ function pairs(row: usize, sh: isize, base: i32, W: i32, OW: i32, o: usize): i32
     v = i32x4.shuffle(b0, b1, 1, 3, 5, 7);
     take = better(best, v);
     at = v128.bitselect(i32x4.add(i0, i32x4.splat(W + 1)), at, take);
-    v128.store(o + (<usize>j << 2), at);
+    v128.store(o + ((<usize>j) << 2), at);
   }
   return j;
 }

@@ -38,8 +38,8 @@ function philox(j: u64, k0: u32, k1: u32): void {
 }
 
 function put(p: usize, i: i32, t: i32, v: f64): void {
-  if (t === 0) store<f32>(p + (<usize>i << 2), <f32>v);
-  else if (t === 1) store<i32>(p + (<usize>i << 2), <i32>v);
+  if (t === 0) store<f32>(p + ((<usize>i) << 2), <f32>v);
+  else if (t === 1) store<i32>(p + ((<usize>i) << 2), <i32>v);
   else store<u8>(p + <usize>i, v !== 0 ? 1 : 0);
 }
 
@@ -66,7 +66,7 @@ export function random(p: usize, lo: i32, hi: i32, t: i32, kind: i32, k0: u32, k
     philox(base + <u64>(i >> 2), k0, k1);
     for (let k = 0; k < 4 && i + k < hi; k++) {
       const w = word(k);
-      put(p, i + k, t, kind === 2 ? <f64><i32>w : <f64>(w >>> 8) * INV_2_24);
+      put(p, i + k, t, kind === 2 ? <f64>(<i32>w) : <f64>(w >>> 8) * INV_2_24);
     }
   }
 }

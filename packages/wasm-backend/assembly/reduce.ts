@@ -15,10 +15,10 @@ const ARGMAX = 4;
 function rowOffset(row: i32, RS: usize, RST: usize, n: i32): isize {
   let off: isize = 0;
   for (let dd = n - 1; dd >= 0; dd--) {
-    const size = load<i32>(RS + (<usize>dd << 2));
+    const size = load<i32>(RS + ((<usize>dd) << 2));
     const c = row % size;
     row /= size;
-    off += <isize>c * load<i32>(RST + (<usize>dd << 2));
+    off += <isize>c * load<i32>(RST + ((<usize>dd) << 2));
   }
   return off;
 }
@@ -164,27 +164,27 @@ function reduceOne(op: i32, t: i32, base: usize, rows: i32, L: i32, ls: isize, R
  */
 function columns(op: i32, t: i32, x: usize, o: usize, lo: i32, hi: i32, R: i32, RS: usize, RST: usize, rr: i32, scratch: usize): void {
   const n = hi - lo;
-  const xo = x + (<usize>lo << 2);
-  const oo = o + (<usize>lo << 2);
+  const xo = x + ((<usize>lo) << 2);
+  const oo = o + ((<usize>lo) << 2);
   const f32sum = t === 0 && op <= PROD;
   if (f32sum) {
     const init = f64x2.splat(op === SUM ? 0 : 1);
     let i = 0;
-    for (; i + 2 <= n; i += 2) v128.store(scratch + (<usize>i << 3), init);
-    for (; i < n; i++) store<f64>(scratch + (<usize>i << 3), op === SUM ? 0 : 1);
+    for (; i + 2 <= n; i += 2) v128.store(scratch + ((<usize>i) << 3), init);
+    for (; i < n; i++) store<f64>(scratch + ((<usize>i) << 3), op === SUM ? 0 : 1);
   } else if (op <= PROD) {
     const v: i32 = op === SUM ? 0 : 1;
-    for (let i = 0; i < n; i++) store<i32>(oo + (<usize>i << 2), v);
+    for (let i = 0; i < n; i++) store<i32>(oo + ((<usize>i) << 2), v);
   } else {
-    memory.copy(oo, xo, <usize>n << 2); // max/min start from the first reduced position
+    memory.copy(oo, xo, (<usize>n) << 2); // max/min start from the first reduced position
   }
   for (let r = op >= MAX ? 1 : 0; r < R; r++) {
     const p = xo + rowOffset(r, RS, RST, rr);
     let i = 0;
     if (f32sum) {
       for (; i + 4 <= n; i += 4) {
-        const v = v128.load(p + (<usize>i << 2));
-        const s = scratch + (<usize>i << 3);
+        const v = v128.load(p + ((<usize>i) << 2));
+        const s = scratch + ((<usize>i) << 3);
         const lo2 = f64x2.promote_low_f32x4(v);
         const hi2 = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
         if (op === SUM) {
@@ -196,43 +196,43 @@ function columns(op: i32, t: i32, x: usize, o: usize, lo: i32, hi: i32, R: i32, 
         }
       }
       for (; i < n; i++) {
-        const s = scratch + (<usize>i << 3);
-        const v = <f64>load<f32>(p + (<usize>i << 2));
+        const s = scratch + ((<usize>i) << 3);
+        const v = <f64>load<f32>(p + ((<usize>i) << 2));
         store<f64>(s, op === SUM ? load<f64>(s) + v : load<f64>(s) * v);
       }
     } else if (t === 0) {
       const isMax = op === MAX;
       for (; i + 4 <= n; i += 4) {
-        const q = oo + (<usize>i << 2);
+        const q = oo + ((<usize>i) << 2);
         const a = v128.load(q);
-        const v = v128.load(p + (<usize>i << 2));
+        const v = v128.load(p + ((<usize>i) << 2));
         const better = isMax ? f32x4.gt(v, a) : f32x4.lt(v, a);
         v128.store(q, v128.bitselect(v, a, v128.or(better, f32x4.ne(v, v))));
       }
       for (; i < n; i++) {
-        const q = oo + (<usize>i << 2);
+        const q = oo + ((<usize>i) << 2);
         const a = load<f32>(q);
-        const v = load<f32>(p + (<usize>i << 2));
+        const v = load<f32>(p + ((<usize>i) << 2));
         if ((isMax ? v > a : v < a) || v !== v) store<f32>(q, v);
       }
     } else {
       for (; i + 4 <= n; i += 4) {
-        const q = oo + (<usize>i << 2);
+        const q = oo + ((<usize>i) << 2);
         const a = v128.load(q);
-        const v = v128.load(p + (<usize>i << 2));
+        const v = v128.load(p + ((<usize>i) << 2));
         const r4 = op === SUM ? i32x4.add(a, v) : op === PROD ? i32x4.mul(a, v) : op === MAX ? i32x4.max_s(a, v) : i32x4.min_s(a, v);
         v128.store(q, r4);
       }
       for (; i < n; i++) {
-        const q = oo + (<usize>i << 2);
+        const q = oo + ((<usize>i) << 2);
         const a = load<i32>(q);
-        const v = load<i32>(p + (<usize>i << 2));
+        const v = load<i32>(p + ((<usize>i) << 2));
         store<i32>(q, op === SUM ? a + v : op === PROD ? a * v : op === MAX ? max(a, v) : min(a, v));
       }
     }
   }
   if (f32sum) {
-    for (let i = 0; i < n; i++) store<f32>(oo + (<usize>i << 2), <f32>load<f64>(scratch + (<usize>i << 3)));
+    for (let i = 0; i < n; i++) store<f32>(oo + ((<usize>i) << 2), <f32>load<f64>(scratch + ((<usize>i) << 3)));
   }
 }
 
@@ -243,16 +243,16 @@ export function reduce(fid: i32, d: usize, lo: i32, hi: i32, scratch: usize): vo
   const kr = load<i32>(d);
   const rr = load<i32>(d, 4);
   const KS = d + 8;
-  const KST = KS + (<usize>kr << 2);
-  const RS = KST + (<usize>kr << 2);
-  const RST = RS + (<usize>rr << 2);
-  const x = load<usize>(RST + (<usize>rr << 2));
-  const o = load<usize>(RST + (<usize>rr << 2), 4);
+  const KST = KS + ((<usize>kr) << 2);
+  const RS = KST + ((<usize>kr) << 2);
+  const RST = RS + ((<usize>rr) << 2);
+  const x = load<usize>(RST + ((<usize>rr) << 2));
+  const o = load<usize>(RST + ((<usize>rr) << 2), 4);
   const E: isize = t === 2 ? 1 : 4;
-  const L = load<i32>(RS + (<usize>(rr - 1) << 2));
-  const ls: isize = load<i32>(RST + (<usize>(rr - 1) << 2));
+  const L = load<i32>(RS + ((<usize>(rr - 1)) << 2));
+  const ls: isize = load<i32>(RST + ((<usize>(rr - 1)) << 2));
   let rows = 1;
-  for (let dd = 0; dd < rr - 1; dd++) rows *= load<i32>(RS + (<usize>dd << 2));
+  for (let dd = 0; dd < rr - 1; dd++) rows *= load<i32>(RS + ((<usize>dd) << 2));
   if (ls !== E && op < ARGMAX && t !== 2 && kr === 1 && <isize>load<i32>(KST) === E) {
     columns(op, t, x, o, lo, hi, rows * L, RS, RST, rr, scratch);
     return;
@@ -261,11 +261,11 @@ export function reduce(fid: i32, d: usize, lo: i32, hi: i32, scratch: usize): vo
     let base = x;
     let rem = oi;
     for (let dd = kr - 1; dd >= 0; dd--) {
-      const size = load<i32>(KS + (<usize>dd << 2));
+      const size = load<i32>(KS + ((<usize>dd) << 2));
       const c = rem % size;
       rem /= size;
-      base += <usize>(<isize>c * load<i32>(KST + (<usize>dd << 2)));
+      base += <usize>(<isize>c * load<i32>(KST + ((<usize>dd) << 2)));
     }
-    reduceOne(op, t, base, rows, L, ls, RS, RST, rr, o + (<usize>oi << 2));
+    reduceOne(op, t, base, rows, L, ls, RS, RST, rr, o + ((<usize>oi) << 2));
   }
 }

@@ -15,7 +15,15 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  BINARY_OPS, BINARY_TABLE, type BinaryOp, definitionOf, ERF_POLYNOMIALS, expr, FLOAT_ONLY, UNARY_OPS, type UnaryOp,
+  BINARY_OPS,
+  BINARY_TABLE,
+  type BinaryOp,
+  definitionOf,
+  ERF_POLYNOMIALS,
+  expr,
+  FLOAT_ONLY,
+  UNARY_OPS,
+  type UnaryOp,
 } from '@nn/tensor/backend';
 
 /** Element types of the wasm kernels: f32 (float32), i32 (int32), u8 (bool). */
@@ -26,9 +34,20 @@ const SIZE: Record<T, number> = { f32: 4, i32: 4, u8: 1 };
 
 /** f64 implementations: tanh is math.ts's exp-based tanh (about 3x faster than the library's). */
 const F64_FNS: Readonly<Record<expr.FloatFn, string>> = {
-  abs: 'Math.abs', exp: 'Math.exp', expm1: 'Math.expm1', log: 'Math.log', log1p: 'Math.log1p',
-  sqrt: 'Math.sqrt', sin: 'Math.sin', cos: 'Math.cos', tanh: 'tanh', floor: 'Math.floor',
-  ceil: 'Math.ceil', rint: 'rint', erf: 'erf', pow: 'Math.pow',
+  abs: 'Math.abs',
+  exp: 'Math.exp',
+  expm1: 'Math.expm1',
+  log: 'Math.log',
+  log1p: 'Math.log1p',
+  sqrt: 'Math.sqrt',
+  sin: 'Math.sin',
+  cos: 'Math.cos',
+  tanh: 'tanh',
+  floor: 'Math.floor',
+  ceil: 'Math.ceil',
+  rint: 'rint',
+  erf: 'erf',
+  pow: 'Math.pow',
 };
 const I32_FNS: Readonly<Record<expr.IntFn, string>> = { abs: 'abs<i32>', max: 'max<i32>', min: 'min<i32>', ipow: 'ipow' };
 
@@ -64,12 +83,70 @@ function scalar(e: expr.Expr, domain: expr.Domain): string {
 
 type Lanes = 'f32' | 'i32';
 const LANE_OPS: Record<Lanes, Readonly<Record<expr.ArithOp | expr.CmpOp, string | undefined>>> = {
-  f32: { '+': 'f32x4.add', '-': 'f32x4.sub', '*': 'f32x4.mul', '/': 'f32x4.div', '<': 'f32x4.lt', '<=': 'f32x4.le', '>': 'f32x4.gt', '>=': 'f32x4.ge', '==': 'f32x4.eq', '!=': 'f32x4.ne' },
-  i32: { '+': 'i32x4.add', '-': 'i32x4.sub', '*': 'i32x4.mul', '/': undefined, '<': 'i32x4.lt_s', '<=': 'i32x4.le_s', '>': 'i32x4.gt_s', '>=': 'i32x4.ge_s', '==': 'i32x4.eq', '!=': 'i32x4.ne' },
+  f32: {
+    '+': 'f32x4.add',
+    '-': 'f32x4.sub',
+    '*': 'f32x4.mul',
+    '/': 'f32x4.div',
+    '<': 'f32x4.lt',
+    '<=': 'f32x4.le',
+    '>': 'f32x4.gt',
+    '>=': 'f32x4.ge',
+    '==': 'f32x4.eq',
+    '!=': 'f32x4.ne',
+  },
+  i32: {
+    '+': 'i32x4.add',
+    '-': 'i32x4.sub',
+    '*': 'i32x4.mul',
+    '/': undefined,
+    '<': 'i32x4.lt_s',
+    '<=': 'i32x4.le_s',
+    '>': 'i32x4.gt_s',
+    '>=': 'i32x4.ge_s',
+    '==': 'i32x4.eq',
+    '!=': 'i32x4.ne',
+  },
 };
 const LANE_FNS: Record<Lanes, Readonly<Record<expr.MathFn, string | undefined>>> = {
-  f32: { abs: 'f32x4.abs', sqrt: 'f32x4.sqrt', floor: 'f32x4.floor', ceil: 'f32x4.ceil', rint: 'f32x4.nearest', exp: undefined, expm1: undefined, log: undefined, log1p: undefined, sin: undefined, cos: undefined, tanh: undefined, erf: undefined, pow: undefined, max: undefined, min: undefined, ipow: undefined },
-  i32: { abs: 'i32x4.abs', max: 'i32x4.max_s', min: 'i32x4.min_s', sqrt: undefined, floor: undefined, ceil: undefined, rint: undefined, exp: undefined, expm1: undefined, log: undefined, log1p: undefined, sin: undefined, cos: undefined, tanh: undefined, erf: undefined, pow: undefined, ipow: undefined },
+  f32: {
+    abs: 'f32x4.abs',
+    sqrt: 'f32x4.sqrt',
+    floor: 'f32x4.floor',
+    ceil: 'f32x4.ceil',
+    rint: 'f32x4.nearest',
+    exp: undefined,
+    expm1: undefined,
+    log: undefined,
+    log1p: undefined,
+    sin: undefined,
+    cos: undefined,
+    tanh: undefined,
+    erf: undefined,
+    pow: undefined,
+    max: undefined,
+    min: undefined,
+    ipow: undefined,
+  },
+  i32: {
+    abs: 'i32x4.abs',
+    max: 'i32x4.max_s',
+    min: 'i32x4.min_s',
+    sqrt: undefined,
+    floor: undefined,
+    ceil: undefined,
+    rint: undefined,
+    exp: undefined,
+    expm1: undefined,
+    log: undefined,
+    log1p: undefined,
+    sin: undefined,
+    cos: undefined,
+    tanh: undefined,
+    erf: undefined,
+    pow: undefined,
+    ipow: undefined,
+  },
 };
 /** Splatted literals the SIMD forms use, emitted as module constants. */
 const splats = new Map<string, string>();
@@ -194,18 +271,22 @@ castTypes.forEach((s, i) => {
 
 // Copies by element size: contiguous rows are one memory.copy, short ones (im2col's rows of a
 // few pixels) a SIMD loop, which costs less than memory.copy's call.
-for (const [id, e, ty] of [[80, 4, 'i32'], [81, 1, 'u8']] as const) {
+for (const [id, e, ty] of [
+  [80, 4, 'i32'],
+  [81, 1, 'u8'],
+] as const) {
   const name = `copy_${e}`;
   map1.push({ id, name: `copy:${e}`, fn: name });
-  const short = e === 4
-    ? `  if (sx === 4 && so === 4 && n < 64) {
+  const short =
+    e === 4
+      ? `  if (sx === 4 && so === 4 && n < 64) {
     let i = 0;
     for (; i + 4 <= n; i += 4) { v128.store(o, v128.load(x)); x += 16; o += 16; }
     for (; i < n; i++) { store<i32>(o, load<i32>(x)); x += 4; o += 4; }
     return;
   }
 `
-    : '';
+      : '';
   emit(`function ${name}(x: usize, sx: isize, o: usize, so: isize, n: i32): void {
 ${short}  if (sx === ${e} && so === ${e}) { memory.copy(o, x, <usize>n * ${e}); return; }
   if (sx === 0 && so === ${e}) { const v = load<${ty}>(x); for (let i = 0; i < n; i++) { store<${ty}>(o, v); o += ${e}; } return; }
@@ -228,13 +309,9 @@ for (const t of binaryTypes) {
       domain === 'int'
         ? `store<${ot}>(o, <${ot}>bi_${op}(load<i32>(pa), load<i32>(pb)))`
         : store(ot, 'o', `b_${op}(${load(t, 'pa')}, ${load(t, 'pb')})`);
-    const lines = [
-      `function ${name}(pa: usize, sa: isize, pb: usize, sb: isize, o: usize, so: isize, n: i32): void {`,
-      '  let i = 0;',
-    ];
+    const lines = [`function ${name}(pa: usize, sa: isize, pb: usize, sb: isize, o: usize, so: isize, n: i32): void {`, '  let i = 0;'];
     // Loads of 4 lanes for operand p (a or b) whose stride is either contiguous or 0 (splat).
-    const ld = (p: 'a' | 'b', splat: boolean, off: number): string =>
-      splat ? `V${p}` : `v128.load(p${p}, ${off})`;
+    const ld = (p: 'a' | 'b', splat: boolean, off: number): string => (splat ? `V${p}` : `v128.load(p${p}, ${off})`);
     const lanes = t === 'u8' ? undefined : simd(tree, t, { a: 'a', b: 'b' });
     const variants: [string, boolean, boolean][] = [
       [`sa === ${e} && sb === ${e}`, false, false],
@@ -282,7 +359,10 @@ for (const t of binaryTypes) {
 }
 
 // where by element size: cond is bool (u8); a, b and out share the element size.
-for (const [id, e, ty] of [[0, 4, 'i32'], [1, 1, 'u8']] as const) {
+for (const [id, e, ty] of [
+  [0, 4, 'i32'],
+  [1, 1, 'u8'],
+] as const) {
   const name = `where_${e}`;
   map3.push({ id, name: `where:${e}`, fn: name });
   const simd =
@@ -380,8 +460,7 @@ export function erf(x: f64): f64 {
 
 /** The generated TypeScript id table for the JS side. */
 export function generateIds(): string {
-  const obj = (ms: { id: number; name: string }[]): string =>
-    `{\n${ms.map((m) => `  '${m.name}': ${m.id},`).join('\n')}\n}`;
+  const obj = (ms: { id: number; name: string }[]): string => `{\n${ms.map((m) => `  '${m.name}': ${m.id},`).join('\n')}\n}`;
   return `// GENERATED by scripts/gen-elementwise.ts. Do not edit.
 /** Row kernel ids of assembly/elementwise.gen.ts, keyed 'op:type' (type: f32, i32, u8). */
 export const MAP1_IDS: Readonly<Record<string, number>> = ${obj(map1)};

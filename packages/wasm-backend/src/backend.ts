@@ -5,13 +5,30 @@
  */
 import { type Backend, BackendError, type DataArray, type DType, type UnaryOp, ValueRangeError } from '@nn/tensor';
 import {
-  type BinaryOp, type FusedRoutines, type MemoryInfo, type Primitives, type RandomKind, type ReduceOp, type View, argsortLines,
+  type BinaryOp,
+  type FusedRoutines,
+  type MemoryInfo,
+  type Primitives,
+  type RandomKind,
+  type ReduceOp,
+  type View,
+  argsortLines,
 } from '@nn/tensor/backend';
 import { adam, sgd } from './fused-optim.js';
 import type { Heap, WasmBuffer } from './heap.js';
 import {
-  BINARY_IDS, CAST_IDS, DEFAULT_THRESHOLDS, type Kernels, RANDOM_CODES, REDUCE_CODES, type SplitThresholds, TRANSCENDENTAL,
-  UNARY_IDS, WHERE_1, WHERE_4, opId,
+  BINARY_IDS,
+  CAST_IDS,
+  DEFAULT_THRESHOLDS,
+  type Kernels,
+  RANDOM_CODES,
+  REDUCE_CODES,
+  type SplitThresholds,
+  TRANSCENDENTAL,
+  UNARY_IDS,
+  WHERE_1,
+  WHERE_4,
+  opId,
 } from './kernels.js';
 import { DTYPES, elemBytes, ptrOf, sizeOf, typeCode, writeIndexing, writeReduce } from './layout.js';
 import { linear, linearGrad, matmul } from './matmul.js';
@@ -58,7 +75,12 @@ export interface WasmBackend extends Backend<WasmBuffer> {
 }
 
 export function createBackend(
-  name: string, ex: Kernels, heap: Heap, pool: Pool | null, thresholds: SplitThresholds = DEFAULT_THRESHOLDS, relaxedSimd = false,
+  name: string,
+  ex: Kernels,
+  heap: Heap,
+  pool: Pool | null,
+  thresholds: SplitThresholds = DEFAULT_THRESHOLDS,
+  relaxedSimd = false,
 ): WasmBackend {
   const r = new Runner(name, ex, heap, pool, thresholds);
   return {
@@ -83,9 +105,7 @@ export function createBackend(
   };
 }
 
-type Storage = Pick<
-  WasmBackend, 'alloc' | 'write' | 'read' | 'readSync' | 'free' | 'memory' | 'footprint' | 'threadStats'
->;
+type Storage = Pick<WasmBackend, 'alloc' | 'write' | 'read' | 'readSync' | 'free' | 'memory' | 'footprint' | 'threadStats'>;
 
 /** Buffers on the heap, reads and writes, and diagnostics. */
 function storage(name: string, heap: Heap, r: Runner, pool: Pool | null): Storage {
@@ -171,7 +191,21 @@ function primitives(r: Runner, ex: Kernels, thresholds: SplitThresholds): Primit
       const n = sizeOf(indices.shape);
       if (n === 0) return;
       const e = elemBytes(x.dtype);
-      writeIndexing(r.words(), 0, indices.shape, axis, x.strides, e, indices.strides, null, 0, typeCode(x.dtype), ptrOf(x), ptrOf(indices), ptrOf(out));
+      writeIndexing(
+        r.words(),
+        0,
+        indices.shape,
+        axis,
+        x.strides,
+        e,
+        indices.strides,
+        null,
+        0,
+        typeCode(x.dtype),
+        ptrOf(x),
+        ptrOf(indices),
+        ptrOf(out),
+      );
       r.split('gather', n, thresholds.elementwise, 16, (lo, hi) => [desc, lo, hi]);
     },
     scatterAdd(x: View, indices: View, updates: View, axis: number, out: View): void {
@@ -184,12 +218,27 @@ function primitives(r: Runner, ex: Kernels, thresholds: SplitThresholds): Primit
         os[d] = s;
         s *= out.shape[d];
       }
-      writeIndexing(r.words(), 0, indices.shape, axis, os, e, indices.strides, updates.strides, e, typeCode(x.dtype), ptrOf(out), ptrOf(indices), ptrOf(updates));
+      writeIndexing(
+        r.words(),
+        0,
+        indices.shape,
+        axis,
+        os,
+        e,
+        indices.strides,
+        updates.strides,
+        e,
+        typeCode(x.dtype),
+        ptrOf(out),
+        ptrOf(indices),
+        ptrOf(updates),
+      );
       // Indices may repeat: each output element must get its additions in order, from one thread.
       // Rows (all dims but the last) write disjoint outputs when the axis is the last dim.
       const inner = indices.shape.length === 0 ? 1 : indices.shape[indices.shape.length - 1];
       const rows = n / inner;
-      if (axis === indices.shape.length - 1) r.split('scatterAdd', rows, Math.ceil(thresholds.elementwise / inner), 1, (lo, hi) => [desc, lo, hi]);
+      if (axis === indices.shape.length - 1)
+        r.split('scatterAdd', rows, Math.ceil(thresholds.elementwise / inner), 1, (lo, hi) => [desc, lo, hi]);
       else ex.scatterAdd(desc, 0, rows);
     },
     // Sorting runs in TypeScript over typed-array views of the heap, with @nn/tensor's kernel:

@@ -27,9 +27,7 @@ function floatOnly(op: string, v: View): void {
   if (v.dtype !== 'float32') throw new DTypeError(`wasm backend: fused ${op} needs float32 parameters, got ${v.dtype}`);
 }
 
-export function adam(
-  r: Runner, param: View, grad: View, expAvg: View, expAvgSq: View, maxExpAvgSq: View | null, o: AdamOptions,
-): void {
+export function adam(r: Runner, param: View, grad: View, expAvg: View, expAvgSq: View, maxExpAvgSq: View | null, o: AdamOptions): void {
   floatOnly('adam', param);
   const n = sizeOf(param.shape);
   if (n === 0) return;
@@ -41,7 +39,23 @@ export function adam(
   const [p, g, m, v] = [param, grad, expAvg, expAvgSq].map(ptrOf);
   const vm = maxExpAvgSq === null ? 0 : ptrOf(maxExpAvgSq);
   r.split('adam', n, r.thresholds.elementwise / 4, 16, (lo, hi) => [
-    p, g, m, v, vm, lo, hi, flags, o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, o.weightDecay, dec, ns, bc, o.eps,
+    p,
+    g,
+    m,
+    v,
+    vm,
+    lo,
+    hi,
+    flags,
+    o.beta1,
+    1 - o.beta1,
+    o.beta2,
+    1 - o.beta2,
+    o.weightDecay,
+    dec,
+    ns,
+    bc,
+    o.eps,
   ]);
 }
 
@@ -51,8 +65,22 @@ export function sgd(r: Runner, param: View, grad: View, momentumBuf: View | null
   if (n === 0) return;
   const b = momentumBuf === null || o.momentum === 0 ? 0 : ptrOf(momentumBuf);
   const flags =
-    (o.maximize ? MAXIMIZE : 0) | (o.weightDecay !== 0 ? DECAY : 0) | (o.firstStep ? FIRST : 0) |
-    (o.dampening !== 0 ? DAMPED : 0) | (o.nesterov ? NESTEROV : 0);
+    (o.maximize ? MAXIMIZE : 0) |
+    (o.weightDecay !== 0 ? DECAY : 0) |
+    (o.firstStep ? FIRST : 0) |
+    (o.dampening !== 0 ? DAMPED : 0) |
+    (o.nesterov ? NESTEROV : 0);
   const [p, g] = [param, grad].map(ptrOf);
-  r.split('sgd', n, r.thresholds.elementwise / 2, 16, (lo, hi) => [p, g, b, lo, hi, flags, o.weightDecay, o.momentum, 1 - o.dampening, -o.lr]);
+  r.split('sgd', n, r.thresholds.elementwise / 2, 16, (lo, hi) => [
+    p,
+    g,
+    b,
+    lo,
+    hi,
+    flags,
+    o.weightDecay,
+    o.momentum,
+    1 - o.dampening,
+    -o.lr,
+  ]);
 }

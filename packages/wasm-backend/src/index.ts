@@ -13,7 +13,15 @@ import { DEFAULT_THRESHOLDS, type Kernels, type SplitThresholds } from './kernel
 import { Heap } from './heap.js';
 import { CONTROL_BYTES, Pool, nodeBuiltins, threadsUnavailable } from './threads.js';
 import {
-  type Build, FILE, type KernelSource, type KernelSources, SOURCE_OPTIONS, compileKernels, kernelSource, noSource, relaxedSimdSupported,
+  type Build,
+  FILE,
+  type KernelSource,
+  type KernelSources,
+  SOURCE_OPTIONS,
+  compileKernels,
+  kernelSource,
+  noSource,
+  relaxedSimdSupported,
 } from './wasm-files.js';
 
 export type { WasmBackend } from './backend.js';
@@ -82,7 +90,8 @@ export async function createWasmBackend(options: CreateWasmOptions = {}): Promis
 
 /** A typo such as `wasmURL` would otherwise fall back to the default location silently. */
 function checkKeys(options: object, valid: readonly string[]): void {
-  if (typeof options !== 'object' || options === null) throw new ValueRangeError(`initWasm: options must be an object, got ${String(options)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new ValueRangeError(`initWasm: options must be an object, got ${String(options)}`);
   for (const key of Object.keys(options)) {
     if (!valid.includes(key)) throw new ValueRangeError(`initWasm: unknown option '${key}' (valid: ${valid.join(', ')})`);
   }
@@ -99,7 +108,9 @@ async function create(options: CreateWasmOptions, valid: readonly string[]): Pro
   };
   const relaxedAsked = options.relaxedSimd;
   if (relaxedAsked !== undefined && typeof relaxedAsked !== 'boolean') {
-    throw new ValueRangeError(`initWasm: relaxedSimd must be true, false or left out (use it where the engine has it), got ${String(relaxedAsked)}`);
+    throw new ValueRangeError(
+      `initWasm: relaxedSimd must be true, false or left out (use it where the engine has it), got ${String(relaxedAsked)}`,
+    );
   }
   if (relaxedAsked === true && !relaxedSimdSupported()) {
     throw new BackendError(
@@ -112,7 +123,9 @@ async function create(options: CreateWasmOptions, valid: readonly string[]): Pro
   }
   const maxPagesAsked = options.maxPages ?? 32768;
   if (!Number.isInteger(maxPagesAsked) || maxPagesAsked < INITIAL_PAGES || maxPagesAsked > 65536) {
-    throw new ValueRangeError(`initWasm: maxPages must be an integer from ${INITIAL_PAGES} to 65536 (4 GiB), got ${String(options.maxPages)}`);
+    throw new ValueRangeError(
+      `initWasm: maxPages must be an integer from ${INITIAL_PAGES} to 65536 (4 GiB), got ${String(options.maxPages)}`,
+    );
   }
   const why = threads > 1 ? threadsUnavailable() : null;
   if (why !== null) {
@@ -143,7 +156,9 @@ async function create(options: CreateWasmOptions, valid: readonly string[]): Pro
  * the plain build, which computes the same within float32 rounding.
  */
 async function pickBuild(
-  shared: boolean, asked: boolean | undefined, sources: Record<Build, KernelSource | null>,
+  shared: boolean,
+  asked: boolean | undefined,
+  sources: Record<Build, KernelSource | null>,
 ): Promise<{ build: Build; source: KernelSource; module: WebAssembly.Module }> {
   const plain: Build = shared ? 'threaded' : 'single';
   const relaxed: Build = shared ? 'threadedRelaxed' : 'singleRelaxed';
@@ -165,7 +180,12 @@ async function pickBuild(
 }
 
 /** Instantiates a build, naming the option it came from if it is the wrong file (e.g. the builds swapped). */
-async function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory, source: KernelSource, build: Build): Promise<WebAssembly.Instance> {
+async function instantiate(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  source: KernelSource,
+  build: Build,
+): Promise<WebAssembly.Instance> {
   const from = source.option === null ? FILE[build] : `${source.option} (${FILE[build]})`;
   const missing = ['heapBase', 'gemm', 'adam'].filter((n) => !WebAssembly.Module.exports(module).some((e) => e.name === n));
   if (missing.length > 0) throw new BackendError(`initWasm: ${from} is not @nn's kernel module (it exports no ${missing.join(', ')})`);

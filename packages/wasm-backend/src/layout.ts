@@ -100,9 +100,19 @@ export function writeReduce(w: Int32Array, at: number, x: View, axes: readonly n
  * s0 is operand 0's strides with 0 on `axis`; s2 and p2 are for scatterAdd's updates.
  */
 export function writeIndexing(
-  w: Int32Array, at: number, shape: readonly number[], axis: number,
-  s0: readonly number[], e0: number, s1: readonly number[], s2: readonly number[] | null, e2: number,
-  type: number, p0: number, p1: number, p2: number,
+  w: Int32Array,
+  at: number,
+  shape: readonly number[],
+  axis: number,
+  s0: readonly number[],
+  e0: number,
+  s1: readonly number[],
+  s2: readonly number[] | null,
+  e2: number,
+  type: number,
+  p0: number,
+  p1: number,
+  p2: number,
 ): void {
   checkRank(shape.length);
   const rank = Math.max(shape.length, 1);

@@ -39,8 +39,20 @@ export function matmul(r: Runner, a: View, b: View, out: View): void {
 
 /** One product C[M, N] = A @ B (then act(. + bias)), split by rows or columns across threads. */
 function gemm(
-  r: Runner, A: number, sam: number, sak: number, B: number, sbk: number, sbn: number, C: number,
-  M: number, N: number, K: number, bias: number, sbias: number, act: number,
+  r: Runner,
+  A: number,
+  sam: number,
+  sak: number,
+  B: number,
+  sbk: number,
+  sbn: number,
+  C: number,
+  M: number,
+  N: number,
+  K: number,
+  bias: number,
+  sbias: number,
+  act: number,
 ): void {
   const byRows = M >= N;
   const min = M * N * K < r.thresholds.matmul ? Number.POSITIVE_INFINITY : 0;
@@ -83,5 +95,16 @@ export function linearGrad(r: Runner, g: View, y: View, act: FusedActivation, ga
   const pb = dbias === null ? 0 : ptrOf(dbias);
   const s = dbias === null ? 0 : r.scratchOf(N * 8);
   const code = ACT_CODES[act];
-  r.split('linearGrad', N, Math.max(1, Math.ceil(r.thresholds.elementwise / Math.max(M, 1))), 4, (lo, hi) => [pg, py, pa, pb, M, N, lo, hi, code, s + lo * 8]);
+  r.split('linearGrad', N, Math.max(1, Math.ceil(r.thresholds.elementwise / Math.max(M, 1))), 4, (lo, hi) => [
+    pg,
+    py,
+    pa,
+    pb,
+    M,
+    N,
+    lo,
+    hi,
+    code,
+    s + lo * 8,
+  ]);
 }

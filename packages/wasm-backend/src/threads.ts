@@ -11,7 +11,25 @@ import { BackendError } from '@nn/tensor';
 import { WORKER_SOURCE } from './worker-source.js';
 
 /** Kernels a worker can run, by index. */
-export const KERNELS = ['ew1', 'ew2', 'ew3', 'flat1', 'flat2', 'transpose32', 'reduce', 'gemm', 'bgemm', 'gather', 'random', 'adam', 'sgd', 'poolArgmax', 'scatterAdd', 'fill', 'linearGrad'] as const;
+export const KERNELS = [
+  'ew1',
+  'ew2',
+  'ew3',
+  'flat1',
+  'flat2',
+  'transpose32',
+  'reduce',
+  'gemm',
+  'bgemm',
+  'gather',
+  'random',
+  'adam',
+  'sgd',
+  'poolArgmax',
+  'scatterAdd',
+  'fill',
+  'linearGrad',
+] as const;
 export type KernelName = (typeof KERNELS)[number];
 
 /** Bytes of one worker's control block. */
@@ -123,7 +141,15 @@ export class Pool {
             else if (m.type === 'error') reject(new BackendError(`wasm backend: worker thread ${i + 1} failed to start: ${m.message}`));
           });
         });
-        s.worker.postMessage({ module, memory, ctl, names: KERNELS, spinUs: SPIN_US, errorAt: ERROR_AT, errorBytes: CONTROL_BYTES - ERROR_AT });
+        s.worker.postMessage({
+          module,
+          memory,
+          ctl,
+          names: KERNELS,
+          spinUs: SPIN_US,
+          errorAt: ERROR_AT,
+          errorBytes: CONTROL_BYTES - ERROR_AT,
+        });
         await ready;
         s.unref();
         controls.push({

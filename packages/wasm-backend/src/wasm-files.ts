@@ -61,7 +61,9 @@ const BYTES_OPTION = {
 export const SOURCE_OPTIONS: readonly string[] = (Object.keys(FILE) as Build[]).flatMap((b) => [URL_OPTION[b], BYTES_OPTION[b]]);
 
 /** One build's source, resolved; `option` names where it came from (null: the default location). */
-export type KernelSource = { kind: 'url'; url: URL; option: string | null } | { kind: 'bytes'; bytes: Uint8Array<ArrayBuffer>; option: string };
+export type KernelSource =
+  | { kind: 'url'; url: URL; option: string | null }
+  | { kind: 'bytes'; bytes: Uint8Array<ArrayBuffer>; option: string };
 
 const HINT =
   "pass initWasm({ wasmUrl, threadedWasmUrl }) or ({ wasmBytes, threadedWasmBytes }); with esbuild: `import wasmUrl from '@nn/wasm-backend/wasm/nn.wasm'` and `loader: { '.wasm': 'file' }` (see the README, \"Loading\")";
@@ -89,10 +91,43 @@ export function defaultUrl(build: Build): URL | null {
  * --experimental-wasm-relaxed-simd).
  */
 const RELAXED_PROBE = new Uint8Array([
-  0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, // magic, version
-  1, 8, 1, 0x60, 3, 0x7b, 0x7b, 0x7b, 1, 0x7b, // type: (v128, v128, v128) -> v128
-  3, 2, 1, 0, // one function of that type
-  0x0a, 0x0d, 1, 0x0b, 0, 0x20, 0, 0x20, 1, 0x20, 2, 0xfd, 0x85, 0x02, 0x0b, // local.get 0..2; f32x4.relaxed_madd
+  0,
+  0x61,
+  0x73,
+  0x6d,
+  1,
+  0,
+  0,
+  0, // magic, version
+  1,
+  8,
+  1,
+  0x60,
+  3,
+  0x7b,
+  0x7b,
+  0x7b,
+  1,
+  0x7b, // type: (v128, v128, v128) -> v128
+  3,
+  2,
+  1,
+  0, // one function of that type
+  0x0a,
+  0x0d,
+  1,
+  0x0b,
+  0,
+  0x20,
+  0,
+  0x20,
+  1,
+  0x20,
+  2,
+  0xfd,
+  0x85,
+  0x02,
+  0x0b, // local.get 0..2; f32x4.relaxed_madd
 ]);
 
 /** Whether this engine runs relaxed SIMD (checked on every call: a flag can be set at run time). */
@@ -136,19 +171,27 @@ export function kernelSource(build: Build, options: KernelSources): KernelSource
   }
   if (url !== undefined) {
     if (!(url instanceof URL) && (typeof url !== 'string' || url === '')) {
-      throw new ValueRangeError(`initWasm: ${urlOption} must be a URL or a non-empty string (where ${FILE[build]} is served), got ${describe(url)}`);
+      throw new ValueRangeError(
+        `initWasm: ${urlOption} must be a URL or a non-empty string (where ${FILE[build]} is served), got ${describe(url)}`,
+      );
     }
     try {
       return { kind: 'url', url: new URL(url, baseUrl()), option: urlOption };
     } catch {
-      throw new ValueRangeError(`initWasm: ${urlOption} is not a valid URL: ${JSON.stringify(String(url))} (a relative one needs a page or Node to resolve against)`);
+      throw new ValueRangeError(
+        `initWasm: ${urlOption} is not a valid URL: ${JSON.stringify(String(url))} (a relative one needs a page or Node to resolve against)`,
+      );
     }
   }
   if (bytes !== undefined) {
     let view: Uint8Array<ArrayBuffer>;
     if (bytes instanceof ArrayBuffer) view = new Uint8Array(bytes);
-    else if (ArrayBuffer.isView(bytes) && bytes.buffer instanceof ArrayBuffer) view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    else throw new ValueRangeError(`initWasm: ${bytesOption} must be an ArrayBuffer or a typed array / DataView over one (the bytes of ${FILE[build]}), got ${describe(bytes)}`);
+    else if (ArrayBuffer.isView(bytes) && bytes.buffer instanceof ArrayBuffer)
+      view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    else
+      throw new ValueRangeError(
+        `initWasm: ${bytesOption} must be an ArrayBuffer or a typed array / DataView over one (the bytes of ${FILE[build]}), got ${describe(bytes)}`,
+      );
     const why = notWasm(view);
     if (why !== null) throw new ValueRangeError(`initWasm: ${bytesOption} is not ${FILE[build]}: ${why}`);
     return { kind: 'bytes', bytes: view, option: bytesOption };
@@ -159,7 +202,9 @@ export function kernelSource(build: Build, options: KernelSources): KernelSource
 
 /** The error for a build that has no source: nothing given, and no default location in this bundle. */
 export function noSource(build: Build): BackendError {
-  return new BackendError(`initWasm: cannot locate ${FILE[build]} in this bundle (it has no import.meta.url, e.g. an IIFE or CommonJS bundle): ${HINT}`);
+  return new BackendError(
+    `initWasm: cannot locate ${FILE[build]} in this bundle (it has no import.meta.url, e.g. an IIFE or CommonJS bundle): ${HINT}`,
+  );
 }
 
 /** Why these bytes are not a WebAssembly binary (e.g. an HTML page served for a missing file), or null. */
@@ -199,7 +244,8 @@ export function compileKernels(source: KernelSource | URL, build: Build = 'singl
 
 async function compile(bytes: Uint8Array<ArrayBuffer>, s: KernelSource, build: Build): Promise<WebAssembly.Module> {
   const why = notWasm(bytes);
-  if (why !== null) throw new BackendError(`wasm backend: ${where(s, build)} is not a WebAssembly module: ${why}. ${s.option === null ? HINT : ''}`.trim());
+  if (why !== null)
+    throw new BackendError(`wasm backend: ${where(s, build)} is not a WebAssembly module: ${why}. ${s.option === null ? HINT : ''}`.trim());
   try {
     return await WebAssembly.compile(bytes);
   } catch (e) {

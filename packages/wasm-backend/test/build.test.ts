@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { buildWasm } from '../scripts/build-wasm.mjs';
 import { ASSEMBLY_PATH, ERF_PATH, IDS_PATH, generateAssembly, generateErf, generateIds } from '../scripts/gen-elementwise.js';
 
-const HINT = 'run `node --conditions=@nn/source --import tsx packages/wasm-backend/scripts/gen-elementwise.ts` and `pnpm --filter @nn/wasm-backend build:wasm`';
+const HINT =
+  'run `node --conditions=@nn/source --import tsx packages/wasm-backend/scripts/gen-elementwise.ts` and `pnpm --filter @nn/wasm-backend build:wasm`';
 
 describe('build outputs', () => {
   it('assembly/elementwise.gen.ts, assembly/erf.gen.ts and src/kernel-ids.gen.ts match the elementwise table', () => {

@@ -105,17 +105,38 @@ describe('typed errors', () => {
     const f = be.alloc(4, 'float32');
     const b = be.alloc(4, 'bool');
     expect(() => be.alloc(4, 'float64')).toThrow(DTypeError);
-    throwsExactly(() => be.unary('exp', view(b, 'bool', [4]), view(f, 'float32', [4])), DTypeError, 'wasm backend: unary exp does not take bool (it takes float32, int32)');
+    throwsExactly(
+      () => be.unary('exp', view(b, 'bool', [4]), view(f, 'float32', [4])),
+      DTypeError,
+      'wasm backend: unary exp does not take bool (it takes float32, int32)',
+    );
     expect(() => be.matmul(view(b, 'bool', [1, 2, 2]), view(b, 'bool', [1, 2, 2]), view(b, 'bool', [1, 2, 2]))).toThrow(
       /matmul does not take bool/,
     );
-    throwsExactly(() => be.write(f, new Float32Array(5)), ValueRangeError, "wasm backend 'wasm-typed': write of 20 bytes into a buffer of 16 bytes");
+    throwsExactly(
+      () => be.write(f, new Float32Array(5)),
+      ValueRangeError,
+      "wasm backend 'wasm-typed': write of 20 bytes into a buffer of 16 bytes",
+    );
     // A rank-65 broadcast (not flat) view: the descriptor area holds rank 64.
     const shape = [2, ...Array(63).fill(1), 2];
-    const x = view(f, 'float32', shape, shape.map((_, d) => (d === 64 ? 1 : 0)));
-    throwsExactly(() => be.unary('neg', x, view(f, 'float32', shape)), ValueRangeError, 'wasm backend: a kernel call of rank 65 exceeds the limit of 64');
+    const x = view(
+      f,
+      'float32',
+      shape,
+      shape.map((_, d) => (d === 64 ? 1 : 0)),
+    );
+    throwsExactly(
+      () => be.unary('neg', x, view(f, 'float32', shape)),
+      ValueRangeError,
+      'wasm backend: a kernel call of rank 65 exceeds the limit of 64',
+    );
     be.dispose();
-    throwsExactly(() => be.alloc(4, 'float32'), BackendError, "wasm backend 'wasm-typed': alloc used after dispose(); create a new backend");
+    throwsExactly(
+      () => be.alloc(4, 'float32'),
+      BackendError,
+      "wasm backend 'wasm-typed': alloc used after dispose(); create a new backend",
+    );
   });
 });
 

@@ -100,11 +100,21 @@ describe('heap', () => {
 for (const threads of [1, 2]) {
   describe(`the backend across memory growth (${threads} thread${threads > 1 ? 's' : ''})`, () => {
     it('keeps every buffer intact while the memory grows many times, and reuses freed memory', async () => {
-      const be = await createWasmBackend({ threads, name: `wasm-grow-${threads}`, thresholds: { elementwise: 1, transcendental: 1, matmul: 1 } });
+      const be = await createWasmBackend({
+        threads,
+        name: `wasm-grow-${threads}`,
+        thresholds: { elementwise: 1, transcendental: 1, matmul: 1 },
+      });
       registerBackend(be);
       try {
         const o = { backend: be.name };
-        const work = () => nn.tidy(() => nn.matmul(nn.rand([300, 200], o), nn.rand([200, 100], o)).sum().item());
+        const work = () =>
+          nn.tidy(() =>
+            nn
+              .matmul(nn.rand([300, 200], o), nn.rand([200, 100], o))
+              .sum()
+              .item(),
+          );
         work(); // the first matmul allocates the gemm scratch
         const kept: { t: nn.Tensor; v: number }[] = [];
         const start = be.footprint().memoryBytes;

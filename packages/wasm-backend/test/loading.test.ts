@@ -67,12 +67,21 @@ describe('kernel sources', () => {
   it('rejects bad options with a ValueRangeError naming the option and what is valid', async () => {
     const cases: [CreateWasmOptions, RegExp][] = [
       [{ wasmUrl: single, wasmBytes: singleBytes }, /give wasmUrl or wasmBytes for nn\.wasm, not both/],
-      [{ threadedWasmUrl: threaded, threadedWasmBytes: threadedBytes }, /give threadedWasmUrl or threadedWasmBytes for nn-threads\.wasm, not both/],
+      [
+        { threadedWasmUrl: threaded, threadedWasmBytes: threadedBytes },
+        /give threadedWasmUrl or threadedWasmBytes for nn-threads\.wasm, not both/,
+      ],
       [{ wasmUrl: 3 as unknown as string }, /wasmUrl must be a URL or a non-empty string .*got number 3/],
       [{ wasmUrl: '' }, /wasmUrl must be a URL or a non-empty string/],
       [{ wasmBytes: [0, 97, 115, 109] as unknown as Uint8Array }, /wasmBytes must be an ArrayBuffer or a typed array .*got a Array/],
-      [{ wasmBytes: new TextEncoder().encode('<!doctype html>') }, /wasmBytes is not nn\.wasm: 15 bytes that do not start with the WebAssembly magic/],
-      [{ wasmURL: single } as unknown as CreateWasmOptions, /unknown option 'wasmURL' \(valid: threads, wasmUrl, wasmBytes, threadedWasmUrl, threadedWasmBytes/],
+      [
+        { wasmBytes: new TextEncoder().encode('<!doctype html>') },
+        /wasmBytes is not nn\.wasm: 15 bytes that do not start with the WebAssembly magic/,
+      ],
+      [
+        { wasmURL: single } as unknown as CreateWasmOptions,
+        /unknown option 'wasmURL' \(valid: threads, wasmUrl, wasmBytes, threadedWasmUrl, threadedWasmBytes/,
+      ],
     ];
     for (const [options, message] of cases) {
       const p = createWasmBackend({ threads: 1, ...options });
@@ -83,11 +92,17 @@ describe('kernel sources', () => {
 
   it('fails to load with a BackendError naming the file, the option and the URL', async () => {
     const cases: [CreateWasmOptions, RegExp][] = [
-      [{ threads: 1, wasmUrl: `${origin}/missing.wasm` }, /could not load the kernels from http:.*\/missing\.wasm \(wasmUrl\) \(HTTP 404\)/],
+      [
+        { threads: 1, wasmUrl: `${origin}/missing.wasm` },
+        /could not load the kernels from http:.*\/missing\.wasm \(wasmUrl\) \(HTTP 404\)/,
+      ],
       [{ threads: 1, wasmUrl: `${origin}/spa.wasm` }, /spa\.wasm \(wasmUrl\) is not a WebAssembly module: .*"<!doctype html>/],
       [{ threads: 1, wasmUrl: '/no/such/dir/nn.wasm' }, /could not read file:\/\/\/no\/such\/dir\/nn\.wasm \(wasmUrl\)/],
       // The builds swapped: the threaded file needs a shared memory, the single one refuses it.
-      [{ threads: 1, wasmBytes: threadedBytes }, /wasmBytes \(nn\.wasm\) does not fit the single-thread build .*nn-threads\.wasm to threadedWasmUrl/],
+      [
+        { threads: 1, wasmBytes: threadedBytes },
+        /wasmBytes \(nn\.wasm\) does not fit the single-thread build .*nn-threads\.wasm to threadedWasmUrl/,
+      ],
       [{ threads: 2, threadedWasmBytes: singleBytes }, /threadedWasmBytes \(nn-threads\.wasm\) does not fit the threaded build/],
     ];
     for (const [options, message] of cases) {

@@ -11,9 +11,42 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WasmBackend, createWasmBackend } from '../src/index.js';
 
 const SPECIAL = [
-  Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 1e-30, -1e-30, 0.5, -0.5, 1.5, -2.5,
-  2.5, 3.5, 1e30, -1e30, 88.7, -88.7, 100, -100, 3.4e38, 1, -1, 2, 1e-7, 0.49999997, -3.4e38, 8388607.5, 2 ** 31,
-  -(2 ** 31) - 512, 3e9, 6, -6, 0.9999, 1.0001, 3, -3,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  0,
+  -0,
+  1e-30,
+  -1e-30,
+  0.5,
+  -0.5,
+  1.5,
+  -2.5,
+  2.5,
+  3.5,
+  1e30,
+  -1e30,
+  88.7,
+  -88.7,
+  100,
+  -100,
+  3.4e38,
+  1,
+  -1,
+  2,
+  1e-7,
+  0.49999997,
+  -3.4e38,
+  8388607.5,
+  2 ** 31,
+  -(2 ** 31) - 512,
+  3e9,
+  6,
+  -6,
+  0.9999,
+  1.0001,
+  3,
+  -3,
 ];
 const INT_SPECIAL = [0, 1, -1, 2, -2, 3, 7, -7, 31, 2147483647, -2147483648, 65536, -65536, 46341, 123456789, -987654321];
 
@@ -41,7 +74,9 @@ function floats(n: number, seed: number): Float32Array {
 function ints(n: number, seed: number, range = 2 ** 31): Int32Array {
   const r = rng(seed);
   const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = i < INT_SPECIAL.length && range === 2 ** 31 ? INT_SPECIAL[(i + seed) % INT_SPECIAL.length] : Math.floor((r() - 0.5) * 2 * range);
+  for (let i = 0; i < n; i++)
+    out[i] =
+      i < INT_SPECIAL.length && range === 2 ** 31 ? INT_SPECIAL[(i + seed) % INT_SPECIAL.length] : Math.floor((r() - 0.5) * 2 * range);
   return out;
 }
 
@@ -68,8 +103,19 @@ function withinUlp(got: ArrayLike<number>, want: ArrayLike<number>, label: strin
 }
 
 const BINARY: Record<BinaryOp, (a: Tensor, b: Tensor) => Tensor> = {
-  add: nn.add, sub: nn.sub, mul: nn.mul, div: nn.div, pow: nn.pow, maximum: nn.maximum, minimum: nn.minimum,
-  eq: nn.eq, ne: nn.ne, lt: nn.lt, le: nn.le, gt: nn.gt, ge: nn.ge,
+  add: nn.add,
+  sub: nn.sub,
+  mul: nn.mul,
+  div: nn.div,
+  pow: nn.pow,
+  maximum: nn.maximum,
+  minimum: nn.minimum,
+  eq: nn.eq,
+  ne: nn.ne,
+  lt: nn.lt,
+  le: nn.le,
+  gt: nn.gt,
+  ge: nn.ge,
 };
 const REDUCE = { sum: nn.sum, prod: nn.prod, max: nn.max, min: nn.min };
 const ARG = { argmax: nn.argmax, argmin: nn.argmin };
@@ -78,7 +124,14 @@ type Layout = 'contiguous' | 'transposed' | 'strided' | 'broadcast';
 const LAYOUTS: Layout[] = ['contiguous', 'transposed', 'strided', 'broadcast'];
 
 /** A [rows, cols] tensor holding data (row-major) on backend, laid out as asked. */
-function make(backend: string, data: Float32Array | Int32Array | Uint8Array, dtype: DType, rows: number, cols: number, layout: Layout): Tensor {
+function make(
+  backend: string,
+  data: Float32Array | Int32Array | Uint8Array,
+  dtype: DType,
+  rows: number,
+  cols: number,
+  layout: Layout,
+): Tensor {
   const o = { backend, dtype };
   if (layout === 'contiguous') return nn.tensor(data, { ...o, shape: [rows, cols] });
   if (layout === 'transposed') {
@@ -106,7 +159,9 @@ for (const mode of ['one thread', 'two threads, every call split'] as const) {
     const W = mode === 'one thread' ? 'wasm-parity-1' : 'wasm-parity-2';
     beforeAll(async () => {
       wasm = await createWasmBackend(
-        mode === 'one thread' ? { threads: 1, name: W } : { threads: 2, name: W, thresholds: { elementwise: 1, transcendental: 1, matmul: 1 } },
+        mode === 'one thread'
+          ? { threads: 1, name: W }
+          : { threads: 2, name: W, thresholds: { elementwise: 1, transcendental: 1, matmul: 1 } },
       );
       registerBackend(wasm);
     });
@@ -119,9 +174,7 @@ for (const mode of ['one thread', 'two threads, every call split'] as const) {
       const x = floats(R * C, 1);
       for (const op of UNARY_OPS) {
         for (const layout of LAYOUTS) {
-          const [got, want] = await Promise.all(
-            [W, 'cpu'].map((b) => read(nn.unary(op, make(b, x, 'float32', R, C, layout)))),
-          );
+          const [got, want] = await Promise.all([W, 'cpu'].map((b) => read(nn.unary(op, make(b, x, 'float32', R, C, layout)))));
           sameBits(got, want, `${op} ${layout}`);
         }
       }
@@ -147,11 +200,14 @@ for (const mode of ['one thread', 'two threads, every call split'] as const) {
       for (const [dtype, a, b] of cases) {
         for (const op of BINARY_OPS) {
           if (dtype === 'bool' && !['eq', 'ne', 'lt', 'le', 'gt', 'ge'].includes(op)) continue;
-          for (const [la, lb] of [['contiguous', 'contiguous'], ['broadcast', 'contiguous'], ['contiguous', 'broadcast'], ['transposed', 'strided']] as [Layout, Layout][]) {
+          for (const [la, lb] of [
+            ['contiguous', 'contiguous'],
+            ['broadcast', 'contiguous'],
+            ['contiguous', 'broadcast'],
+            ['transposed', 'strided'],
+          ] as [Layout, Layout][]) {
             const mk = (bk: string, d: ArrayLike<number>, l: Layout) => make(bk, d as Float32Array, dtype, R, C, l);
-            const [got, want] = await Promise.all(
-              [W, 'cpu'].map((bk) => read(BINARY[op](mk(bk, a, la), mk(bk, b, lb)))),
-            );
+            const [got, want] = await Promise.all([W, 'cpu'].map((bk) => read(BINARY[op](mk(bk, a, la), mk(bk, b, lb)))));
             sameBits(got, want, `${dtype} ${op} ${la}/${lb}`);
           }
         }
@@ -160,10 +216,16 @@ for (const mode of ['one thread', 'two threads, every call split'] as const) {
 
     it('where and cast between every dtype pair', async () => {
       const c = bools(R * C, 11);
-      for (const [dtype, a, b] of [['float32', floats(R * C, 12), floats(R * C, 13)], ['int32', ints(R * C, 14), ints(R * C, 15)], ['bool', bools(R * C, 16), bools(R * C, 17)]] as const) {
+      for (const [dtype, a, b] of [
+        ['float32', floats(R * C, 12), floats(R * C, 13)],
+        ['int32', ints(R * C, 14), ints(R * C, 15)],
+        ['bool', bools(R * C, 16), bools(R * C, 17)],
+      ] as const) {
         for (const layout of LAYOUTS) {
           const [got, want] = await Promise.all(
-            [W, 'cpu'].map((bk) => read(nn.where(make(bk, c, 'bool', R, C, layout), make(bk, a, dtype, R, C, 'contiguous'), make(bk, b, dtype, R, C, layout)))),
+            [W, 'cpu'].map((bk) =>
+              read(nn.where(make(bk, c, 'bool', R, C, layout), make(bk, a, dtype, R, C, 'contiguous'), make(bk, b, dtype, R, C, layout))),
+            ),
           );
           sameBits(got, want, `where ${dtype} ${layout}`);
           for (const to of ['float32', 'int32', 'bool'] as const) {
@@ -175,13 +237,23 @@ for (const mode of ['one thread', 'two threads, every call split'] as const) {
     });
 
     it('copies of transposed, permuted and sliced views (tiled transpose path included)', async () => {
-      for (const [r, c] of [[3, 5], [16, 16], [37, 70], [129, 33], [64, 300]]) {
+      for (const [r, c] of [
+        [3, 5],
+        [16, 16],
+        [37, 70],
+        [129, 33],
+        [64, 300],
+      ]) {
         for (const dtype of ['float32', 'int32', 'bool'] as const) {
           const data = dtype === 'float32' ? floats(r * c, r) : dtype === 'int32' ? ints(r * c, c) : bools(r * c, r + c);
           const [got, want] = await Promise.all(
             [W, 'cpu'].map((bk) => {
               const t = nn.tensor(data, { backend: bk, dtype, shape: [r, c] });
-              return Promise.all([read(t.T.contiguous()), read(t.slice(1, 1, c, 2).T.contiguous()), read(t.reshape([r, c, 1]).permute([2, 1, 0]).contiguous())]);
+              return Promise.all([
+                read(t.T.contiguous()),
+                read(t.slice(1, 1, c, 2).T.contiguous()),
+                read(t.reshape([r, c, 1]).permute([2, 1, 0]).contiguous()),
+              ]);
             }),
           );
           for (let k = 0; k < got.length; k++) sameBits(got[k], want[k], `copy ${dtype} [${r},${c}] case ${k}`);
@@ -198,11 +270,17 @@ for (const mode of ['one thread', 'two threads, every call split'] as const) {
         ['int32', ints(n, 23, 5)],
       ];
       for (const [dtype, values] of data) {
-        for (const perm of [[0, 1, 2], [2, 0, 1], [1, 2, 0]]) {
+        for (const perm of [
+          [0, 1, 2],
+          [2, 0, 1],
+          [1, 2, 0],
+        ]) {
           for (const dims of [null, [0], [1], [2], [0, 2], [1, 2], [0, 1]] as (number[] | null)[]) {
             for (const op of ['sum', 'prod', 'max', 'min'] as const) {
               const [got, want] = await Promise.all(
-                [W, 'cpu'].map((bk) => read(REDUCE[op](nn.tensor(values as Float32Array, { backend: bk, dtype, shape }).permute(perm), dims))),
+                [W, 'cpu'].map((bk) =>
+                  read(REDUCE[op](nn.tensor(values as Float32Array, { backend: bk, dtype, shape }).permute(perm), dims)),
+                ),
               );
               (op === 'sum' && dtype === 'float32' ? withinUlp : sameBits)(got, want, `${dtype} ${op} perm=${perm} dims=${dims}`);
             }
@@ -222,7 +300,11 @@ for (const mode of ['one thread', 'two threads, every call split'] as const) {
     it('gather, scatterAdd, fill, iota', async () => {
       const x = floats(6 * 40, 31);
       const idx = Int32Array.from(ints(6 * 40, 32, 1000), (v) => Math.abs(v) % 6);
-      for (const [dtype, data] of [['float32', x], ['int32', ints(240, 33)], ['bool', bools(240, 34)]] as const) {
+      for (const [dtype, data] of [
+        ['float32', x],
+        ['int32', ints(240, 33)],
+        ['bool', bools(240, 34)],
+      ] as const) {
         const [g, w] = await Promise.all(
           [W, 'cpu'].map((bk) => {
             const t = nn.tensor(data, { backend: bk, dtype, shape: [6, 40] });
@@ -239,7 +321,11 @@ for (const mode of ['one thread', 'two threads, every call split'] as const) {
           sameBits(g, w, `full ${dtype} ${v}`);
         }
       }
-      for (const [s, e, st] of [[0, 100, 1], [-3.5, 10, 0.25], [1e9, 1e9 + 40, 3]]) {
+      for (const [s, e, st] of [
+        [0, 100, 1],
+        [-3.5, 10, 0.25],
+        [1e9, 1e9 + 40, 3],
+      ]) {
         for (const dtype of ['float32', 'int32'] as const) {
           const [g, w] = await Promise.all([W, 'cpu'].map((bk) => read(nn.arange(s, e, st, { backend: bk, dtype }))));
           sameBits(g, w, `arange ${dtype} ${s}`);
@@ -247,10 +333,16 @@ for (const mode of ['one thread', 'two threads, every call split'] as const) {
       }
     });
 
-    it('fused adam and sgd give the cpu backend\'s bits for every option', async () => {
+    it("fused adam and sgd give the cpu backend's bits for every option", async () => {
       const cpu = nn.getBackend('cpu');
       const n = 1031;
-      const init = [floats(n, 41).map((x) => (Number.isFinite(x) ? x % 5 : 0.25)), floats(n, 42).map((x) => (Number.isFinite(x) ? x % 3 : -1)), floats(n, 43).map((x) => (Number.isFinite(x) ? (x % 2) / 10 : 0)), floats(n, 44).map((x) => (Number.isFinite(x) ? Math.abs(x % 2) / 10 : 0)), floats(n, 45).map((x) => (Number.isFinite(x) ? Math.abs(x % 2) / 5 : 0))];
+      const init = [
+        floats(n, 41).map((x) => (Number.isFinite(x) ? x % 5 : 0.25)),
+        floats(n, 42).map((x) => (Number.isFinite(x) ? x % 3 : -1)),
+        floats(n, 43).map((x) => (Number.isFinite(x) ? (x % 2) / 10 : 0)),
+        floats(n, 44).map((x) => (Number.isFinite(x) ? Math.abs(x % 2) / 10 : 0)),
+        floats(n, 45).map((x) => (Number.isFinite(x) ? Math.abs(x % 2) / 5 : 0)),
+      ];
       const run = (be: typeof cpu, f: (views: View[]) => void): ArrayLike<number>[] => {
         const bufs = init.map((d) => {
           const b = be.alloc(n, 'float32');
@@ -278,7 +370,11 @@ for (const mode of ['one thread', 'two threads, every call split'] as const) {
         }
       }
       for (const momentum of [0, 0.9]) {
-        for (const [dampening, nesterov] of [[0, false], [0.1, false], [0, true]] as const) {
+        for (const [dampening, nesterov] of [
+          [0, false],
+          [0.1, false],
+          [0, true],
+        ] as const) {
           for (const firstStep of [false, true]) {
             for (const maximize of [false, true]) {
               for (const weightDecay of [0, 1e-4]) {
@@ -297,7 +393,12 @@ for (const mode of ['one thread', 'two threads, every call split'] as const) {
     it('random streams: bits and uniform bit for bit, normal within 1e-6, at any counter', async () => {
       const cpu = nn.getBackend('cpu');
       for (const kind of ['bits', 'uniform', 'normal'] as const) {
-        for (const [n, counter] of [[1, 0], [7, 5], [1001, 2 ** 32 - 3], [4099, 123456789012]]) {
+        for (const [n, counter] of [
+          [1, 0],
+          [7, 5],
+          [1001, 2 ** 32 - 3],
+          [4099, 123456789012],
+        ]) {
           const dtype = kind === 'bits' ? 'int32' : 'float32';
           const key: [number, number] = [0xdeadbeef, 0x12345678];
           const out = [wasm, cpu].map((be) => {

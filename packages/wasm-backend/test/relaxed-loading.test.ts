@@ -73,8 +73,14 @@ describe('relaxed SIMD build', () => {
 
     it('fails with a BackendError naming the option when its file is wrong (no silent fallback)', async () => {
       const cases: [CreateWasmOptions, RegExp][] = [
-        [{ threads: 1, relaxedWasmUrl: '/no/such/dir/nn-relaxed.wasm' }, /could not read file:\/\/\/no\/such\/dir\/nn-relaxed\.wasm \(relaxedWasmUrl\)/],
-        [{ threads: 1, relaxedWasmBytes: threadedRelaxedBytes }, /relaxedWasmBytes \(nn-relaxed\.wasm\) does not fit the single-thread build/],
+        [
+          { threads: 1, relaxedWasmUrl: '/no/such/dir/nn-relaxed.wasm' },
+          /could not read file:\/\/\/no\/such\/dir\/nn-relaxed\.wasm \(relaxedWasmUrl\)/,
+        ],
+        [
+          { threads: 1, relaxedWasmBytes: threadedRelaxedBytes },
+          /relaxedWasmBytes \(nn-relaxed\.wasm\) does not fit the single-thread build/,
+        ],
       ];
       for (const [options, message] of cases) {
         const p = createWasmBackend(options);

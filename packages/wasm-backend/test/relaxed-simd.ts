@@ -9,6 +9,7 @@ import { relaxedSimdSupported } from '../src/wasm-files.js';
 export function enableRelaxedSimd(): boolean {
   if (!relaxedSimdSupported()) setFlagsFromString('--experimental-wasm-relaxed-simd');
   const ok = relaxedSimdSupported();
-  if (!ok) console.warn(`SKIPPED: this engine (Node ${process.version}) has no relaxed SIMD, so the relaxed-SIMD builds are not tested here`);
+  if (!ok)
+    console.warn(`SKIPPED: this engine (Node ${process.version}) has no relaxed SIMD, so the relaxed-SIMD builds are not tested here`);
   return ok;
 }

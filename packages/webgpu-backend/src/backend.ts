@@ -9,7 +9,13 @@
 /// <reference types="@webgpu/types" />
 import { type Backend, BackendError, type DataArray, type DType, type UnaryOp } from '@nn/tensor';
 import {
-  type BinaryOp, contiguousStrides, type FusedActivation, type FusedRoutines, type Primitives, type RandomKind, type ReduceOp,
+  type BinaryOp,
+  contiguousStrides,
+  type FusedActivation,
+  type FusedRoutines,
+  type Primitives,
+  type RandomKind,
+  type ReduceOp,
 } from '@nn/tensor/backend';
 import { type GView, sizeOf, WORD } from './kernels/common.js';
 import * as kew from './kernels/elementwise.js';
@@ -58,7 +64,9 @@ const SUPPORTED: readonly DType[] = ['float32', 'int32', 'bool'];
 
 function checkDType(op: string, dtype: DType): void {
   if (!SUPPORTED.includes(dtype)) {
-    throw new BackendError(`webgpu ${op}: dtype ${dtype} is not supported on WebGPU (float32, int32 and bool are); use the cpu backend for ${dtype}`);
+    throw new BackendError(
+      `webgpu ${op}: dtype ${dtype} is not supported on WebGPU (float32, int32 and bool are); use the cpu backend for ${dtype}`,
+    );
   }
 }
 
@@ -110,7 +118,10 @@ export function createWebGPUBackend(device: GPUDevice, options: WebGPUBackendOpt
   };
 }
 
-type Storage = Pick<WebGPUBackend, 'alloc' | 'write' | 'read' | 'free' | 'memory' | 'stats' | 'flush' | 'sync' | 'dispose' | 'checkIndices'>;
+type Storage = Pick<
+  WebGPUBackend,
+  'alloc' | 'write' | 'read' | 'free' | 'memory' | 'stats' | 'flush' | 'sync' | 'dispose' | 'checkIndices'
+>;
 
 /** Buffers, reads and writes, and the device's lifetime. */
 function storage({ rt, fuser, op }: Ctx): Storage {

@@ -108,9 +108,17 @@ function transposedCopy(head: HeadOp, op: ChainOp): boolean {
   const [M, N] = [o[o.length - 2], o[o.length - 1]];
   const [src, dst] = [op.ins[0], op.out];
   return (
-    src.buffer === head.out.buffer && src.offset === head.out.offset && src.shape.length === 2 &&
-    src.shape[0] === N && src.shape[1] === M && (N === 1 || src.strides[0] === 1) && (M === 1 || src.strides[1] === N) &&
-    dst.buffer !== head.out.buffer && head.reads.every((v) => v.buffer !== dst.buffer) && (N === 1 || dst.strides[0] === M) && (M === 1 || dst.strides[1] === 1)
+    src.buffer === head.out.buffer &&
+    src.offset === head.out.offset &&
+    src.shape.length === 2 &&
+    src.shape[0] === N &&
+    src.shape[1] === M &&
+    (N === 1 || src.strides[0] === 1) &&
+    (M === 1 || src.strides[1] === N) &&
+    dst.buffer !== head.out.buffer &&
+    head.reads.every((v) => v.buffer !== dst.buffer) &&
+    (N === 1 || dst.strides[0] === M) &&
+    (M === 1 || dst.strides[1] === 1)
   );
 }
 

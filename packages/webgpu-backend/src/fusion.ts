@@ -34,9 +34,7 @@ import { sizeOf } from './kernels/common.js';
 import { type EwSink, run, type Spec } from './kernels/elementwise.js';
 import { compileChain, runChain } from './kernels/fused.js';
 import { EPILOGUE_BINDING_BASE, EPILOGUE_WORD_BASE } from './kernels/matmul.js';
-import {
-  accesses, type Chain, conflict, cutChains, type HeadOp, headView, type Pending, snapshot, type UpdateOp,
-} from './fusion-plan.js';
+import { accesses, type Chain, conflict, cutChains, type HeadOp, headView, type Pending, snapshot, type UpdateOp } from './fusion-plan.js';
 import type { GpuBuffer, Runtime } from './runtime.js';
 
 export { snapshot, type HeadOp, type UpdateOp } from './fusion-plan.js';
@@ -107,7 +105,10 @@ export class Fuser {
   flush(): void {
     if (this.pending.length > 0) {
       const chains = cutChains(this.pending, this.maxBindings);
-      this.recordSome(chains, chains.map(() => true));
+      this.recordSome(
+        chains,
+        chains.map(() => true),
+      );
     }
   }
 
@@ -141,7 +142,9 @@ export class Fuser {
     // A dead buffer's value is needed only if a chain that runs later reads it: a later recorded
     // one, or any kept one.
     const reads = (c: Chain): GpuBuffer[] =>
-      [...(c.head?.reads ?? []), ...c.ops.flatMap((op) => op.ins), ...c.updates.flatMap((u) => [...u.reads, ...u.writes])].map((v) => v.buffer);
+      [...(c.head?.reads ?? []), ...c.ops.flatMap((op) => op.ins), ...c.updates.flatMap((u) => [...u.reads, ...u.writes])].map(
+        (v) => v.buffer,
+      );
     const readLater = new Set<GpuBuffer>(kept.flatMap(reads));
     const skips: ((b: GpuBuffer) => boolean)[] = [];
     for (let c = chains.length - 1; c >= 0; c--) {

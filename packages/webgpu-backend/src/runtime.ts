@@ -122,7 +122,18 @@ export function sizeClass(bytes: number): number {
 
 export class Runtime {
   readonly device: GPUDevice;
-  readonly stats: WebGPUStats = { submits: 0, dispatches: 0, buffersCreated: 0, buffersDestroyed: 0, pipelines: 0, compileMs: 0, reads: 0, writes: 0, fusedChains: 0, fusedOps: 0 };
+  readonly stats: WebGPUStats = {
+    submits: 0,
+    dispatches: 0,
+    buffersCreated: 0,
+    buffersDestroyed: 0,
+    pipelines: 0,
+    compileMs: 0,
+    reads: 0,
+    writes: 0,
+    fusedChains: 0,
+    fusedOps: 0,
+  };
   private readonly maxDispatches: number;
   private readonly poolLimit: number;
   private readonly autoFlush: boolean;
@@ -176,7 +187,12 @@ export class Runtime {
     this.destroyDevice = options.destroyDeviceOnDispose ?? false;
     this.arenaGpu = device.createBuffer({ size: ARENA_BYTES, usage: UNIFORM_USAGE, label: 'nn params arena' });
     this.dummy = { id: 0, buffer: device.createBuffer({ size: 64, usage: STORAGE_USAGE, label: 'nn dummy' }), bytes: 64, lastUse: 0 };
-    this.errorWords = { id: -1, buffer: device.createBuffer({ size: 16, usage: STORAGE_USAGE, label: 'nn index errors' }), bytes: 16, lastUse: 0 };
+    this.errorWords = {
+      id: -1,
+      buffer: device.createBuffer({ size: 16, usage: STORAGE_USAGE, label: 'nn index errors' }),
+      bytes: 16,
+      lastUse: 0,
+    };
     this.lost = new Promise<never>((_resolve, reject) => {
       device.lost.then((info) => {
         this.lostInfo = `${info.reason}${info.message ? `: ${info.message}` : ''}`;

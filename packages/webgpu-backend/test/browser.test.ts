@@ -15,11 +15,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { REQUIRE_ALL } from './gpu.js';
 
 const CHROMIUM = process.env.NN_CHROMIUM ?? '/usr/bin/chromium';
-const INSTALL = 'install Chromium with `apt-get install -y chromium` (or run `bash tooling/ci/install-webgpu.sh`), or point NN_CHROMIUM at a Chromium binary';
+const INSTALL =
+  'install Chromium with `apt-get install -y chromium` (or run `bash tooling/ci/install-webgpu.sh`), or point NN_CHROMIUM at a Chromium binary';
 
 function skipOrFail(reason: string): void {
   const why = `${reason}\n  To run it: ${INSTALL}.`;
-  if (REQUIRE_ALL) throw new Error(`browser.test.ts: the browser WebGPU test cannot run (NN_REQUIRE_ALL_TESTS=1 makes that a failure): ${why}`);
+  if (REQUIRE_ALL)
+    throw new Error(`browser.test.ts: the browser WebGPU test cannot run (NN_REQUIRE_ALL_TESTS=1 makes that a failure): ${why}`);
   console.warn(`\n*** browser.test.ts: SKIPPING the browser WebGPU test: ${why}\n`);
 }
 
@@ -63,7 +65,10 @@ describe.skipIf(!haveChromium)('webgpu in headless Chromium', () => {
       await page.goto(`http://127.0.0.1:${port}/`);
       await page.waitForFunction(() => (window as { __nnResult?: unknown }).__nnResult !== undefined, undefined, { timeout: 90_000 });
       const result = (await page.evaluate(() => (window as { __nnResult?: unknown }).__nnResult)) as {
-        ok: boolean; error?: string; checks: Record<string, number>; stats?: unknown;
+        ok: boolean;
+        error?: string;
+        checks: Record<string, number>;
+        stats?: unknown;
       };
       if (!result.ok && /adapter|navigator\.gpu/.test(result.error ?? '')) {
         skipOrFail(`Chromium has no WebGPU adapter: ${result.error}`);

@@ -64,8 +64,17 @@ describe.skipIf(!ok)('webgpu kernels', () => {
 
   // Inputs: a dense sweep of each op's interesting range plus tiny magnitudes of both signs.
   const RANGES: Partial<Record<UnaryOp, [number, number]>> = {
-    exp: [-87, 88], expm1: [-20, 20], log: [1e-6, 1e4], log1p: [-0.999, 100], sqrt: [0, 1e4], rsqrt: [1e-6, 1e4],
-    sin: [-100, 100], cos: [-100, 100], tanh: [-12, 12], sigmoid: [-30, 30], erf: [-7, 7],
+    exp: [-87, 88],
+    expm1: [-20, 20],
+    log: [1e-6, 1e4],
+    log1p: [-0.999, 100],
+    sqrt: [0, 1e4],
+    rsqrt: [1e-6, 1e4],
+    sin: [-100, 100],
+    cos: [-100, 100],
+    tanh: [-12, 12],
+    sigmoid: [-30, 30],
+    erf: [-7, 7],
   };
   const MAX_ULPS = 4;
 

@@ -25,7 +25,9 @@ describe.skipIf(!ok)('webgpu execution model', () => {
   it('a huge shape is refused before allocating, naming op, shape, bytes and the device limit', () => {
     const before = nn.memory().backends.webgpu;
     expect(() => nn.zeros([1e6, 1e6], G)).toThrow(BackendError);
-    expect(() => nn.zeros([1e6, 1e6], G)).toThrow(/^full: shape \[1000000,1000000\] of float32 needs 4,000,000,000,000 bytes; backend 'webgpu' allocates at most [\d,]+ bytes per buffer$/);
+    expect(() => nn.zeros([1e6, 1e6], G)).toThrow(
+      /^full: shape \[1000000,1000000\] of float32 needs 4,000,000,000,000 bytes; backend 'webgpu' allocates at most [\d,]+ bytes per buffer$/,
+    );
     expect(nn.memory().backends.webgpu).toEqual(before);
   });
 
@@ -45,7 +47,12 @@ describe.skipIf(!ok)('webgpu execution model', () => {
   });
 
   it('long chains submit every maxDispatchesPerSubmit dispatches', async () => {
-    const small = (await tryWebGPU({ name: 'webgpu-small-batches', maxDispatchesPerSubmit: 10, autoFlush: false, fuseElementwise: false }))!;
+    const small = (await tryWebGPU({
+      name: 'webgpu-small-batches',
+      maxDispatchesPerSubmit: 10,
+      autoFlush: false,
+      fuseElementwise: false,
+    }))!;
     registerBackend(small);
     let y = nn.ones([8], { backend: small.name });
     const s0 = small.stats();

@@ -60,7 +60,22 @@ export function trackPeak(be: Backend): PeakTracker {
   };
 }
 
-const PRIMITIVES = ['unary', 'binary', 'where', 'reduce', 'matmul', 'copy', 'copyInto', 'gather', 'scatterAdd', 'argsort', 'cast', 'fill', 'iota', 'random'] as const;
+const PRIMITIVES = [
+  'unary',
+  'binary',
+  'where',
+  'reduce',
+  'matmul',
+  'copy',
+  'copyInto',
+  'gather',
+  'scatterAdd',
+  'argsort',
+  'cast',
+  'fill',
+  'iota',
+  'random',
+] as const;
 
 export interface Profile {
   on: boolean;
@@ -71,15 +86,19 @@ export interface Profile {
 }
 
 const isView = (v: unknown): v is View => typeof v === 'object' && v !== null && 'shape' in v && 'strides' in v;
-const fmtView = (v: View): string => `[${v.shape.join(',')}]${v.strides.every((s, i) => s === v.shape.slice(i + 1).reduce((a, b) => a * b, 1)) ? '' : `/s[${v.strides.join(',')}]`}`;
+const fmtView = (v: View): string =>
+  `[${v.shape.join(',')}]${v.strides.every((s, i) => s === v.shape.slice(i + 1).reduce((a, b) => a * b, 1)) ? '' : `/s[${v.strides.join(',')}]`}`;
 
 /** Wraps every primitive and fused routine of `be` with a timer that records while `on`. */
 export function profile(be: Backend): Profile {
   const p: Profile = { on: false, cpuTime: false, entries: new Map() };
-  const now = (): number => (p.cpuTime ? (() => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  })() : performance.now());
+  const now = (): number =>
+    p.cpuTime
+      ? (() => {
+          const u = process.cpuUsage();
+          return (u.user + u.system) / 1000;
+        })()
+      : performance.now();
   const wrap = <F extends (...a: never[]) => unknown>(name: string, f: F): F =>
     ((...a: Parameters<F>) => {
       if (!p.on) return f(...a);

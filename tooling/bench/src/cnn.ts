@@ -49,13 +49,25 @@ export function makeCnnProblem(seed = 6): CnnProblem {
   const rand = prng(seed);
   const u = (shape: number[], fanIn: number): Param => {
     const b = 1 / Math.sqrt(fanIn);
-    return { data: uniformArray(rand, shape.reduce((a, c) => a * c, 1), -b, b), shape };
+    return {
+      data: uniformArray(
+        rand,
+        shape.reduce((a, c) => a * c, 1),
+        -b,
+        b,
+      ),
+      shape,
+    };
   };
   const params = {
-    '0.weight': u([32, 1, 3, 3], 9), '0.bias': u([32], 9),
-    '3.weight': u([64, 32, 3, 3], 288), '3.bias': u([64], 288),
-    '7.weight': u([128, 3136], 3136), '7.bias': u([128], 3136),
-    '9.weight': u([10, 128], 128), '9.bias': u([10], 128),
+    '0.weight': u([32, 1, 3, 3], 9),
+    '0.bias': u([32], 9),
+    '3.weight': u([64, 32, 3, 3], 288),
+    '3.bias': u([64], 288),
+    '7.weight': u([128, 3136], 3136),
+    '7.bias': u([128], 3136),
+    '9.weight': u([10, 128], 128),
+    '9.bias': u([10], 128),
   };
   const batches = Array.from({ length: BATCHES }, () => ({
     x: uniformArray(rand, BATCH * 784, 0, 1),
@@ -66,9 +78,16 @@ export function makeCnnProblem(seed = 6): CnnProblem {
 
 export function w6Model(): L.Sequential {
   return new L.Sequential(
-    new L.Conv2d(1, 32, 3, { padding: 1 }), new L.ReLU(), new L.MaxPool2d(2),
-    new L.Conv2d(32, 64, 3, { padding: 1 }), new L.ReLU(), new L.MaxPool2d(2),
-    new L.Flatten(), new L.Linear(3136, 128), new L.ReLU(), new L.Linear(128, 10),
+    new L.Conv2d(1, 32, 3, { padding: 1 }),
+    new L.ReLU(),
+    new L.MaxPool2d(2),
+    new L.Conv2d(32, 64, 3, { padding: 1 }),
+    new L.ReLU(),
+    new L.MaxPool2d(2),
+    new L.Flatten(),
+    new L.Linear(3136, 128),
+    new L.ReLU(),
+    new L.Linear(128, 10),
   );
 }
 
@@ -79,7 +98,9 @@ interface Trainer {
 
 function nnTrainer(backend: string, p: CnnProblem): Trainer {
   const model = w6Model();
-  T.tidy(() => void model.loadStateDict(Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, T.tensor(v.data, { shape: v.shape })]))));
+  T.tidy(
+    () => void model.loadStateDict(Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, T.tensor(v.data, { shape: v.shape })]))),
+  );
   model.to(backend);
   const opt = new Adam(model.parameters(), { lr: LR });
   const batches = p.batches.map(({ x, labels }) => ({
@@ -113,7 +134,16 @@ type TfT = TfCore.Tensor;
 function tfTrainer(tf: Tf, p: CnnProblem): Trainer {
   const w = (k: string, perm: number[]) => tf.variable(tf.transpose(tf.tensor(p.params[k].data, p.params[k].shape), perm));
   const b = (k: string) => tf.variable(tf.tensor1d(p.params[k].data));
-  const vars = [w('0.weight', [2, 3, 1, 0]), b('0.bias'), w('3.weight', [2, 3, 1, 0]), b('3.bias'), w('7.weight', [1, 0]), b('7.bias'), w('9.weight', [1, 0]), b('9.bias')];
+  const vars = [
+    w('0.weight', [2, 3, 1, 0]),
+    b('0.bias'),
+    w('3.weight', [2, 3, 1, 0]),
+    b('3.bias'),
+    w('7.weight', [1, 0]),
+    b('7.bias'),
+    w('9.weight', [1, 0]),
+    b('9.bias'),
+  ];
   const [c1, c1b, c2, c2b, l1, l1b, l2, l2b] = vars;
   const batches = p.batches.map(({ x, labels }) => ({
     x: tf.tensor4d(x, [BATCH, 28, 28, 1]), // C = 1: NCHW and NHWC hold the same bytes
@@ -153,7 +183,13 @@ function tfTrainer(tf: Tf, p: CnnProblem): Trainer {
 
 const { values: args } = parseArgs({
   options: {
-    budget: { type: 'string' }, only: { type: 'string' }, 'tfjs-runs': { type: 'string' }, profile: { type: 'string' }, steps: { type: 'string' }, 'cpu-time': { type: 'boolean' }, without: { type: 'string' },
+    budget: { type: 'string' },
+    only: { type: 'string' },
+    'tfjs-runs': { type: 'string' },
+    profile: { type: 'string' },
+    steps: { type: 'string' },
+    'cpu-time': { type: 'boolean' },
+    without: { type: 'string' },
   },
   strict: true,
 });
@@ -161,8 +197,15 @@ const budgetMs = Number(args.budget ?? 5000);
 const only = new Set((args.only ?? 'nn,webgpu,tfjs').split(','));
 const tfjsRuns = Number(args['tfjs-runs'] ?? 2);
 const cpu = cpus();
-console.log(`W6 CNN benchmark — Node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown cpu'}, load ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`Conv2d(1,32,3,p=1) ReLU MaxPool2d(2) Conv2d(32,64,3,p=1) ReLU MaxPool2d(2) Flatten Linear(3136,128) ReLU Linear(128,10); batch ${BATCH}, Adam lr ${LR}`);
+console.log(
+  `W6 CNN benchmark — Node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown cpu'}, load ${(await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `Conv2d(1,32,3,p=1) ReLU MaxPool2d(2) Conv2d(32,64,3,p=1) ReLU MaxPool2d(2) Flatten Linear(3136,128) ReLU Linear(128,10); batch ${BATCH}, Adam lr ${LR}`,
+);
 
 const PARITY = 3;
 const problem = makeCnnProblem();
@@ -171,7 +214,11 @@ const ms: Record<string, number> = {};
 const mib = (b: number | null | undefined): string => (b === null || b === undefined ? '-' : `${(b / 2 ** 20).toFixed(1)} MiB`);
 
 /** Losses of the first steps, then the median ms of timed steps (async steps are timed one by one). */
-async function run(name: string, t: Trainer, opts: { parity: number; runs?: number; memory: () => string; before?: () => void }): Promise<void> {
+async function run(
+  name: string,
+  t: Trainer,
+  opts: { parity: number; runs?: number; memory: () => string; before?: () => void },
+): Promise<void> {
   const losses: number[] = [];
   for (let i = 0; i < opts.parity; i++) losses.push(await t.step(i));
   opts.before?.();
@@ -188,7 +235,16 @@ async function run(name: string, t: Trainer, opts: { parity: number; runs?: numb
   t.dispose();
   ms[name] = s.medianMs;
   const vsTorch = `${fmt(s.medianMs / TORCH_MS.one, 2)}x / ${fmt(s.medianMs / TORCH_MS.two, 2)}x`;
-  rows.push([name, fmt(s.medianMs, 1), fmt(s.minMs, 1), String(s.runs), vsTorch, memory, `${mib(process.memoryUsage().rss)}`, losses.map((l) => l.toFixed(5)).join(', ')]);
+  rows.push([
+    name,
+    fmt(s.medianMs, 1),
+    fmt(s.minMs, 1),
+    String(s.runs),
+    vsTorch,
+    memory,
+    `${mib(process.memoryUsage().rss)}`,
+    losses.map((l) => l.toFixed(5)).join(', '),
+  ]);
   console.log(`  ${name}: ${fmt(s.medianMs, 1)} ms/step (${memory})`);
 }
 
@@ -256,7 +312,11 @@ if (args.profile !== undefined) {
 const nnw = await loadNnWasm();
 for (const n of nnw.notes) console.log(`  ${n}`);
 if (only.has('nn')) {
-  for (const [b, label] of [['wasm-2t', '@nn wasm 2 threads'], ['wasm', '@nn wasm 1 thread'], ['cpu', '@nn cpu']] as const) {
+  for (const [b, label] of [
+    ['wasm-2t', '@nn wasm 2 threads'],
+    ['wasm', '@nn wasm 1 thread'],
+    ['cpu', '@nn cpu'],
+  ] as const) {
     if (b === 'wasm-2t' && nnw.two === null) continue;
     await runNn(label, b);
   }
@@ -308,10 +368,16 @@ if (only.has('tfjs')) {
   } else console.log(`  tfjs cpu skipped: ${tfCpu.reason}`);
 }
 
-console.log(`\nW6: one Adam step, batch ${BATCH} (median ms/step; PyTorch 1.13: ${TORCH_MS.one} ms 1 thread, ${TORCH_MS.two} ms 2 threads; losses of the first steps should agree)`);
+console.log(
+  `\nW6: one Adam step, batch ${BATCH} (median ms/step; PyTorch 1.13: ${TORCH_MS.one} ms 1 thread, ${TORCH_MS.two} ms 2 threads; losses of the first steps should agree)`,
+);
 console.log(table([['library', 'ms/step', 'min', 'runs', 'vs torch 1t / 2t', 'peak memory of a step', 'RSS after', 'losses'], ...rows]));
 const r = (a: string, b: string): string => (ms[a] !== undefined && ms[b] !== undefined ? `${fmt(ms[b] / ms[a])}x` : '-');
-console.log(`  @nn wasm 2 threads vs tfjs cpu: ${r('@nn wasm 2 threads', 'tfjs cpu')} faster; @nn cpu vs tfjs cpu: ${r('@nn cpu', 'tfjs cpu')}`);
-console.log(`  @nn wasm 2 threads vs 1: ${r('@nn wasm 2 threads', '@nn wasm 1 thread')}; goal: <= ${2 * TORCH_MS.one} ms/step on 2 threads`);
+console.log(
+  `  @nn wasm 2 threads vs tfjs cpu: ${r('@nn wasm 2 threads', 'tfjs cpu')} faster; @nn cpu vs tfjs cpu: ${r('@nn cpu', 'tfjs cpu')}`,
+);
+console.log(
+  `  @nn wasm 2 threads vs 1: ${r('@nn wasm 2 threads', '@nn wasm 1 thread')}; goal: <= ${2 * TORCH_MS.one} ms/step on 2 threads`,
+);
 nnw.one.dispose();
 nnw.two?.dispose();

@@ -52,7 +52,8 @@ function usage(msg: string): never {
 function num(name: string, v: string | undefined, dflt: number, int = false): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n))) usage(`--${name} must be a positive ${int ? 'integer' : 'number'}, got '${v}'`);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n)))
+    usage(`--${name} must be a positive ${int ? 'integer' : 'number'}, got '${v}'`);
   return n;
 }
 
@@ -60,8 +61,14 @@ let values: Record<string, string | boolean | undefined>;
 try {
   ({ values } = parseArgs({
     options: {
-      data: { type: 'string' }, target: { type: 'string' }, 'max-epochs': { type: 'string' }, 'batch-size': { type: 'string' },
-      lr: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      data: { type: 'string' },
+      target: { type: 'string' },
+      'max-epochs': { type: 'string' },
+      'batch-size': { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   }));
 } catch (e) {
@@ -81,7 +88,9 @@ const backend = str('backend') ?? 'cpu';
 if (backend !== 'cpu' && backend !== 'wasm') usage(`--backend must be cpu or wasm, got '${backend}'`);
 const dataDir = str('data') ?? DATA_DIRS.find((d) => existsSync(d));
 if (dataDir === undefined) {
-  console.error(`fashion: Fashion-MNIST not found; tried ${DATA_DIRS.join(', ')}. Install it with \`apt-get install dataset-fashion-mnist\` or pass --data DIR.`);
+  console.error(
+    `fashion: Fashion-MNIST not found; tried ${DATA_DIRS.join(', ')}. Install it with \`apt-get install dataset-fashion-mnist\` or pass --data DIR.`,
+  );
   process.exit(1);
 }
 
@@ -131,7 +140,14 @@ const tracker: Callback = {
     const e0 = performance.now();
     const { accuracy } = await evaluate(model, testLoader, { metrics: ['accuracy'] });
     const evalSeconds = (performance.now() - e0) / 1000;
-    const row: Row = { epoch, loss: logs.loss, testAccuracy: accuracy, trainSeconds, evalSeconds, wall: (performance.now() - start) / 1000 };
+    const row: Row = {
+      epoch,
+      loss: logs.loss,
+      testAccuracy: accuracy,
+      trainSeconds,
+      evalSeconds,
+      wall: (performance.now() - start) / 1000,
+    };
     rows.push(row);
     console.log(
       `epoch ${String(epoch).padStart(2)}  train loss ${row.loss.toFixed(4)}  test accuracy ${(accuracy * 100).toFixed(2)}%  ` +
@@ -151,8 +167,13 @@ console.log(
   `\n${table([
     ['epoch', 'train loss', 'test acc', 'train s', 'eval s', 'wall s', 'steps/s'],
     ...rows.map((r) => [
-      String(r.epoch), r.loss.toFixed(4), `${(r.testAccuracy * 100).toFixed(2)}%`, r.trainSeconds.toFixed(1), r.evalSeconds.toFixed(1),
-      r.wall.toFixed(1), (steps / r.trainSeconds).toFixed(0),
+      String(r.epoch),
+      r.loss.toFixed(4),
+      `${(r.testAccuracy * 100).toFixed(2)}%`,
+      r.trainSeconds.toFixed(1),
+      r.evalSeconds.toFixed(1),
+      r.wall.toFixed(1),
+      (steps / r.trainSeconds).toFixed(0),
     ]),
   ])}\n`,
 );
@@ -164,7 +185,9 @@ if (reached !== null) {
       `${rows.reduce((s, r) => s + r.evalSeconds, 0).toFixed(1)} s test evaluation; files loaded in ${loadSeconds.toFixed(2)} s before)`,
   );
 } else {
-  console.log(`did not reach ${(target * 100).toFixed(1)}% in ${maxEpochs} epochs (best ${(Math.max(...rows.map((r) => r.testAccuracy)) * 100).toFixed(2)}%)`);
+  console.log(
+    `did not reach ${(target * 100).toFixed(1)}% in ${maxEpochs} epochs (best ${(Math.max(...rows.map((r) => r.testAccuracy)) * 100).toFixed(2)}%)`,
+  );
   process.exitCode = 1;
 }
 optimizer.dispose();

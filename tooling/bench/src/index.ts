@@ -57,7 +57,9 @@ function parse(): { only: Workload[]; budgetMs: number; sizes: number[] | undefi
 
 const { only, budgetMs, sizes } = parse();
 const cpu = cpus();
-console.log(`@nn benchmarks — Node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown cpu'}, ${process.platform}/${process.arch}`);
+console.log(
+  `@nn benchmarks — Node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown cpu'}, ${process.platform}/${process.arch}`,
+);
 
 let mm: MatmulResult | null = null;
 let mlp: MlpResult | null = null;

@@ -55,7 +55,8 @@ export function loadJax(): Promise<Loaded<JaxModule>> {
       // Smoke test: a tiny product must come back right, or the columns are meaningless.
       const r = jax.numpy.matmul(jax.numpy.ones([2, 3]), jax.numpy.ones([3, 2])).dataSync();
       if (r[0] !== 3) return { ok: false, reason: `smoke test gave ${r[0]} instead of 3` };
-      const threads = typeof (globalThis as { Worker?: unknown }).Worker === 'undefined' ? 'single-threaded (no global Worker)' : 'worker pool';
+      const threads =
+        typeof (globalThis as { Worker?: unknown }).Worker === 'undefined' ? 'single-threaded (no global Worker)' : 'worker pool';
       return { ok: true, lib: jax, note: `@jax-js/jax 0.1.25, device wasm, ${threads}` };
     } catch (e) {
       return { ok: false, reason: `failed to run in Node: ${(e as Error).message}` };

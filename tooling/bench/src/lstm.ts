@@ -47,9 +47,20 @@ export interface LstmProblem {
 export function makeLstmProblem(seed = 7): LstmProblem {
   const rand = prng(seed);
   const k = 1 / Math.sqrt(HIDDEN);
-  const u = (shape: number[]) => ({ data: uniformArray(rand, shape.reduce((a, b) => a * b, 1), -k, k), shape });
+  const u = (shape: number[]) => ({
+    data: uniformArray(
+      rand,
+      shape.reduce((a, b) => a * b, 1),
+      -k,
+      k,
+    ),
+    shape,
+  });
   const lstm = {
-    weight_ih_l0: u([4 * HIDDEN, INPUT]), weight_hh_l0: u([4 * HIDDEN, HIDDEN]), bias_ih_l0: u([4 * HIDDEN]), bias_hh_l0: u([4 * HIDDEN]),
+    weight_ih_l0: u([4 * HIDDEN, INPUT]),
+    weight_hh_l0: u([4 * HIDDEN, HIDDEN]),
+    bias_ih_l0: u([4 * HIDDEN]),
+    bias_hh_l0: u([4 * HIDDEN]),
   };
   const head = { weight: u([CLASSES, HIDDEN]), bias: u([CLASSES]) };
   const batches = Array.from({ length: BATCHES }, () => ({
@@ -120,7 +131,10 @@ export function registerLstmGradients(tf: Tf): void {
           const axes = tf.backend_util.getReductionAxes(shape, out);
           return axes.length > 0 ? tf.reshape(tf.sum(res, axes), shape) : res;
         };
-        return { a: () => der(tf.mul(dy as TfT, tf.cast(b, 'float32')), a.shape), b: () => der(tf.mul(dy as TfT, tf.cast(a, 'float32')), b.shape) };
+        return {
+          a: () => der(tf.mul(dy as TfT, tf.cast(b, 'float32')), a.shape),
+          b: () => der(tf.mul(dy as TfT, tf.cast(a, 'float32')), b.shape),
+        };
       },
     },
     { kernelName: 'SplitV', gradFunc: (dy, _s, attrs) => ({ x: () => tf.concat(dy as TfT[], (attrs as { axis: number }).axis) }) },
@@ -129,7 +143,8 @@ export function registerLstmGradients(tf: Tf): void {
       kernelName: 'Pack',
       saveAllInputs: true,
       // Pack_grad.js returns an array (one gradient per input), which tfjs indexes like the inputs.
-      gradFunc: (dy, _s, attrs) => tf.unstack(dy as TfT, (attrs as { axis: number }).axis).map((t) => () => t) as unknown as ReturnType<TfCore.GradConfig['gradFunc']>,
+      gradFunc: (dy, _s, attrs) =>
+        tf.unstack(dy as TfT, (attrs as { axis: number }).axis).map((t) => () => t) as unknown as ReturnType<TfCore.GradConfig['gradFunc']>,
     },
     {
       kernelName: 'Reshape',
@@ -200,7 +215,9 @@ const budgetMs = Number(args.budget ?? 4000);
 const only = new Set((args.only ?? 'nn,tfjs').split(','));
 const cpu = cpus();
 console.log(`W7-LSTM benchmark — Node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown cpu'}`);
-console.log(`LSTM(${INPUT} -> ${HIDDEN}) over ${SEQ} steps, batch ${BATCH}, Linear(${HIDDEN}, ${CLASSES}) on every step, cross-entropy, Adam lr ${LR}`);
+console.log(
+  `LSTM(${INPUT} -> ${HIDDEN}) over ${SEQ} steps, batch ${BATCH}, Linear(${HIDDEN}, ${CLASSES}) on every step, cross-entropy, Adam lr ${LR}`,
+);
 
 const nnw = await loadNnWasm();
 const tfCpu = only.has('tfjs') ? await loadTf() : null;
@@ -228,26 +245,52 @@ function run(name: string, make: () => Trainer, live: () => number): void {
   const live1 = live();
   t.dispose();
   ms[name] = s.medianMs;
-  rows.push([name, fmt(s.medianMs, 1), fmt(s.minMs, 1), String(s.runs), `${live0} -> ${live1}`, losses.map((l) => l.toFixed(5)).join(', ')]);
+  rows.push([
+    name,
+    fmt(s.medianMs, 1),
+    fmt(s.minMs, 1),
+    String(s.runs),
+    `${live0} -> ${live1}`,
+    losses.map((l) => l.toFixed(5)).join(', '),
+  ]);
   console.log(`  ${name}: ${fmt(s.medianMs, 1)} ms/step`);
 }
 
 const nnBackends = ['cpu', 'wasm', ...(nnw.two ? ['wasm-2t'] : [])];
 const label = (b: string): string => (b === 'cpu' ? '@nn cpu' : b === 'wasm' ? '@nn wasm 1 thread' : '@nn wasm 2 threads');
-if (only.has('nn')) for (const b of nnBackends) run(label(b), () => nnLstmTrainer(b, problem), () => T.memory().tensors);
-for (const [lib, name] of [[tfCpu, 'tfjs cpu'], [tfWasm, 'tfjs wasm']] as const) {
+if (only.has('nn'))
+  for (const b of nnBackends)
+    run(
+      label(b),
+      () => nnLstmTrainer(b, problem),
+      () => T.memory().tensors,
+    );
+for (const [lib, name] of [
+  [tfCpu, 'tfjs cpu'],
+  [tfWasm, 'tfjs wasm'],
+] as const) {
   if (lib === null || !lib.ok) continue;
   const tf = lib.lib;
   await tf.setBackend(name === 'tfjs cpu' ? 'cpu' : 'wasm');
   registerLstmGradients(tf);
-  run(name, () => tfLstmTrainer(tf, problem), () => tf.memory().numTensors);
+  run(
+    name,
+    () => tfLstmTrainer(tf, problem),
+    () => tf.memory().numTensors,
+  );
 }
 
-console.log(`\nW7-LSTM: one Adam step (median ms/step; losses of the first ${PARITY} steps: same weights and batches, so they should agree)`);
+console.log(
+  `\nW7-LSTM: one Adam step (median ms/step; losses of the first ${PARITY} steps: same weights and batches, so they should agree)`,
+);
 console.log(table([['library', 'ms/step', 'min', 'runs', 'live tensors', 'losses'], ...rows]));
 const r = (a: string, b: string): string => (ms[a] !== undefined && ms[b] !== undefined ? `${fmt(ms[b] / ms[a])}x` : '-');
 console.log(`  @nn cpu vs tfjs cpu: ${r('@nn cpu', 'tfjs cpu')} faster`);
-console.log(`  @nn wasm 1 thread vs tfjs wasm: ${r('@nn wasm 1 thread', 'tfjs wasm')} faster; 2 threads: ${r('@nn wasm 2 threads', 'tfjs wasm')}`);
-console.log(`  @nn wasm 1 thread vs @nn cpu: ${r('@nn wasm 1 thread', '@nn cpu')}; 2 threads vs 1: ${r('@nn wasm 2 threads', '@nn wasm 1 thread')}`);
+console.log(
+  `  @nn wasm 1 thread vs tfjs wasm: ${r('@nn wasm 1 thread', 'tfjs wasm')} faster; 2 threads: ${r('@nn wasm 2 threads', 'tfjs wasm')}`,
+);
+console.log(
+  `  @nn wasm 1 thread vs @nn cpu: ${r('@nn wasm 1 thread', '@nn cpu')}; 2 threads vs 1: ${r('@nn wasm 2 threads', '@nn wasm 1 thread')}`,
+);
 nnw.one.dispose();
 nnw.two?.dispose();

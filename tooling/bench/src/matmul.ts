@@ -7,9 +7,7 @@
  * Run alone: node --conditions=@nn/source --import tsx src/matmul.ts [--sizes 128,256] [--budget 1000]
  */
 import { type Tensor, getBackend, matmul, memory, tensor } from '@nn/tensor';
-import {
-  type Log, type Sample, fmt, isMain, maxAbsDiff, measure, prng, stdoutLog, table, uniformArray,
-} from './harness.js';
+import { type Log, type Sample, fmt, isMain, maxAbsDiff, measure, prng, stdoutLog, table, uniformArray } from './harness.js';
 import { loadJax, loadTf } from './libs.js';
 
 export interface MatmulRow {
@@ -142,7 +140,17 @@ export async function benchMatmul(options: MatmulOptions = {}): Promise<MatmulRe
 }
 
 export function matmulTable(result: MatmulResult): string {
-  const header = ['n', '@nn ms', '@nn GFLOP/s', 'tfjs ms', 'tfjs GFLOP/s', 'ours/tfjs', 'jax-js GFLOP/s', 'ours/jax-js', 'max|diff| tfjs/jax'];
+  const header = [
+    'n',
+    '@nn ms',
+    '@nn GFLOP/s',
+    'tfjs ms',
+    'tfjs GFLOP/s',
+    'ours/tfjs',
+    'jax-js GFLOP/s',
+    'ours/jax-js',
+    'max|diff| tfjs/jax',
+  ];
   const rows = result.rows.map((r) => {
     const ours = gflops(r.n, r.nn)!;
     const tfG = gflops(r.n, r.tfjs);

@@ -80,7 +80,15 @@ async function runChild(backend: Backend, fused: boolean, from: number, to: numb
   const read = (): Reading => {
     const m = process.memoryUsage();
     const nn = t.memory().backends[backend];
-    return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, wasm: footprint(), nnBytes: nn?.bytes ?? 0 };
+    return {
+      rss: m.rss,
+      heapUsed: m.heapUsed,
+      heapTotal: m.heapTotal,
+      external: m.external,
+      arrayBuffers: m.arrayBuffers,
+      wasm: footprint(),
+      nnBytes: nn?.bytes ?? 0,
+    };
   };
   for (let i = 0; i < from; i++) trainer.step(i);
   const gcs = gcCounter();
@@ -97,7 +105,17 @@ async function runChild(backend: Backend, fused: boolean, from: number, to: numb
 
 function spawnGrowth(backend: Backend, fused: boolean, from: number, to: number): GrowthResult {
   const self = fileURLToPath(import.meta.url);
-  const args = [...process.execArgv, self, '--child', backend, '--from', String(from), '--steps', String(to), ...(fused ? ['--fused'] : [])];
+  const args = [
+    ...process.execArgv,
+    self,
+    '--child',
+    backend,
+    '--from',
+    String(from),
+    '--steps',
+    String(to),
+    ...(fused ? ['--fused'] : []),
+  ];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: process.env });
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (r.status !== 0 || line === undefined) {
@@ -116,18 +134,44 @@ export function growthTable(results: GrowthResult[]): string {
     if (r.skipped !== undefined) return [name, '-', '-', '-', '-', '-', '-', '-', r.skipped];
     const [a, b] = r.at;
     const d = (k: keyof Reading): string => mb(b[k] - a[k]);
-    return [name, mb(a.rss), d('rss'), d('heapUsed'), d('heapTotal'), d('external'), d('wasm'), String(b.nnBytes - a.nnBytes), `${r.minorGcs} / ${r.majorGcs}`];
+    return [
+      name,
+      mb(a.rss),
+      d('rss'),
+      d('heapUsed'),
+      d('heapTotal'),
+      d('external'),
+      d('wasm'),
+      String(b.nnBytes - a.nnBytes),
+      `${r.minorGcs} / ${r.majorGcs}`,
+    ];
   });
   const span = results.length > 0 ? `${results[0].from}->${results[0].to}` : '';
   return table([
-    ['W2 on', `RSS at ${results[0]?.from ?? ''} MB`, `RSS growth ${span} MB`, 'heap used', 'heap total', 'external', 'wasm memory', '@nn bytes', 'GCs minor / full'],
+    [
+      'W2 on',
+      `RSS at ${results[0]?.from ?? ''} MB`,
+      `RSS growth ${span} MB`,
+      'heap used',
+      'heap total',
+      'external',
+      'wasm memory',
+      '@nn bytes',
+      'GCs minor / full',
+    ],
     ...rows,
   ]);
 }
 
 if (isMain(import.meta.url)) {
   const { values } = parseArgs({
-    options: { child: { type: 'string' }, only: { type: 'string' }, steps: { type: 'string' }, from: { type: 'string' }, fused: { type: 'boolean' } },
+    options: {
+      child: { type: 'string' },
+      only: { type: 'string' },
+      steps: { type: 'string' },
+      from: { type: 'string' },
+      fused: { type: 'boolean' },
+    },
     strict: true,
   });
   const to = Number(values.steps ?? 500);
@@ -146,7 +190,11 @@ if (isMain(import.meta.url)) {
     console.error(`memory-growth: unknown --only ${bad.join(',')} (valid: ${BACKENDS.join(', ')})`);
     process.exit(2);
   }
-  console.log(`W4: memory growth over W2 steps ${from}->${to}, no forced GC, a fresh process per row; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `W4: memory growth over W2 steps ${from}->${to}, no forced GC, a fresh process per row; load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const results: GrowthResult[] = [];
   for (const b of only) for (const fused of [true, false]) results.push(spawnGrowth(b, fused, from, to));
   console.log(growthTable(results));

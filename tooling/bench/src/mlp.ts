@@ -78,8 +78,7 @@ export interface MlpResult {
   notes: string[];
 }
 
-export const stepsPerSecond = (s: Sample | null | undefined): number | null =>
-  s ? (STEPS_PER_RUN * 1000) / s.medianMs : null;
+export const stepsPerSecond = (s: Sample | null | undefined): number | null => (s ? (STEPS_PER_RUN * 1000) / s.medianMs : null);
 
 // --- @nn -------------------------------------------------------------------------------------
 
@@ -155,12 +154,18 @@ function benchNn(p: Problem, budgetMs: number): MlpLibResult {
   }
   const before = memory();
   let k = 0;
-  const train = measure(() => {
-    for (let i = 0; i < STEPS_PER_RUN; i++, k++) trainer.step(batches[k % N_BATCHES].x, batches[k % N_BATCHES].y);
-  }, { budgetMs });
-  const fwdBwd = measure(() => {
-    for (let i = 0; i < STEPS_PER_RUN; i++, k++) trainer.forwardBackward(batches[k % N_BATCHES].x, batches[k % N_BATCHES].y);
-  }, { budgetMs });
+  const train = measure(
+    () => {
+      for (let i = 0; i < STEPS_PER_RUN; i++, k++) trainer.step(batches[k % N_BATCHES].x, batches[k % N_BATCHES].y);
+    },
+    { budgetMs },
+  );
+  const fwdBwd = measure(
+    () => {
+      for (let i = 0; i < STEPS_PER_RUN; i++, k++) trainer.forwardBackward(batches[k % N_BATCHES].x, batches[k % N_BATCHES].y);
+    },
+    { budgetMs },
+  );
   const after = memory();
   trainer.dispose();
   for (const b of batches) {
@@ -169,9 +174,14 @@ function benchNn(p: Problem, budgetMs: number): MlpLibResult {
   }
   const bytes = (m: typeof before) => Object.values(m.backends).reduce((s, b) => s + b.bytes, 0);
   return {
-    train, fwdBwd, loss0, lossN,
-    tensorsBefore: before.tensors, tensorsAfter: after.tensors,
-    memoryNote: `live tensors ${before.tensors} -> ${after.tensors}, autograd-saved ${before.saved} -> ${after.saved}, ` +
+    train,
+    fwdBwd,
+    loss0,
+    lossN,
+    tensorsBefore: before.tensors,
+    tensorsAfter: after.tensors,
+    memoryNote:
+      `live tensors ${before.tensors} -> ${after.tensors}, autograd-saved ${before.saved} -> ${after.saved}, ` +
       `backend bytes ${bytes(before)} -> ${bytes(after)} (over ${k} timed steps)`,
   };
 }
@@ -205,15 +215,22 @@ function benchTf(tf: typeof TfCore, p: Problem, budgetMs: number): MlpLibResult 
   }
   const before = tf.memory();
   let k = 0;
-  const train = measure(() => {
-    for (let i = 0; i < STEPS_PER_RUN; i++, k++) step(batches[k % N_BATCHES].x, batches[k % N_BATCHES].y);
-  }, { budgetMs });
+  const train = measure(
+    () => {
+      for (let i = 0; i < STEPS_PER_RUN; i++, k++) step(batches[k % N_BATCHES].x, batches[k % N_BATCHES].y);
+    },
+    { budgetMs },
+  );
   const after = tf.memory();
   opt.dispose();
   tf.dispose([...vars, ...batches.flatMap((b) => [b.x, b.y])]);
   return {
-    train, fwdBwd: null, loss0, lossN,
-    tensorsBefore: before.numTensors, tensorsAfter: after.numTensors,
+    train,
+    fwdBwd: null,
+    loss0,
+    lossN,
+    tensorsBefore: before.numTensors,
+    tensorsAfter: after.numTensors,
     memoryNote: `tf.memory().numTensors ${before.numTensors} -> ${after.numTensors}, bytes ${before.numBytes} -> ${after.numBytes}`,
   };
 }
@@ -259,13 +276,21 @@ function benchJax(jax: typeof Jax, p: Problem, budgetMs: number): MlpLibResult {
     if (s === PARITY_STEPS) lossN = l!;
   }
   let k = 0;
-  const train = measure(() => {
-    for (let i = 0; i < STEPS_PER_RUN; i++, k++) run(batches[k % N_BATCHES], false);
-  }, { budgetMs });
+  const train = measure(
+    () => {
+      for (let i = 0; i < STEPS_PER_RUN; i++, k++) run(batches[k % N_BATCHES], false);
+    },
+    { budgetMs },
+  );
   tree.dispose([params, vel, batches.map((b) => [b.x, b.y])]);
   step.dispose();
   return {
-    train, fwdBwd: null, loss0, lossN, tensorsBefore: null, tensorsAfter: null,
+    train,
+    fwdBwd: null,
+    loss0,
+    lossN,
+    tensorsBefore: null,
+    tensorsAfter: null,
     memoryNote: 'jax-js exposes no live-array counter; arrays are freed by ownership',
   };
 }
@@ -289,7 +314,8 @@ export async function benchMlp(options: MlpOptions = {}): Promise<MlpResult> {
   let tfjs: MlpLibResult | null = null;
   if (tfL.ok) {
     const added = registerMlpGradients(tfL.lib);
-    if (added.length > 0) notes.push(`tfjs: registered ported tfjs-core gradients for ${added.join(', ')} (the Node bundle of tfjs-core ships none)`);
+    if (added.length > 0)
+      notes.push(`tfjs: registered ported tfjs-core gradients for ${added.join(', ')} (the Node bundle of tfjs-core ships none)`);
     tfjs = benchTf(tfL.lib, problem, budgetMs);
     log(`  tfjs: ${fmt(stepsPerSecond(tfjs.train), 0)} steps/s; ${tfjs.memoryNote}`);
   } else notes.push(`tfjs skipped: ${tfL.reason}`);

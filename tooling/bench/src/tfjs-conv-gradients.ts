@@ -24,8 +24,18 @@ export function registerConvGradients(tf: Tf): void {
         const [x, filter] = saved;
         const { strides, pad, dataFormat } = attrs as Attrs;
         return {
-          x: () => run('Conv2DBackpropInput', { dy: dy as T, filter }, { strides, pad, dataFormat, dimRoundingMode: undefined, inputShape: x.shape }),
-          filter: () => run('Conv2DBackpropFilter', { x, dy: dy as T }, { strides, pad, dataFormat, dimRoundingMode: undefined, filterShape: filter.shape }),
+          x: () =>
+            run(
+              'Conv2DBackpropInput',
+              { dy: dy as T, filter },
+              { strides, pad, dataFormat, dimRoundingMode: undefined, inputShape: x.shape },
+            ),
+          filter: () =>
+            run(
+              'Conv2DBackpropFilter',
+              { x, dy: dy as T },
+              { strides, pad, dataFormat, dimRoundingMode: undefined, filterShape: filter.shape },
+            ),
         };
       },
     },
@@ -36,7 +46,9 @@ export function registerConvGradients(tf: Tf): void {
       gradFunc: (dy, saved, attrs) => {
         const [x, y] = saved;
         const { filterSize, strides, pad } = attrs as Attrs;
-        return { x: () => run('MaxPoolGrad', { dy: dy as T, input: x, output: y }, { filterSize, strides, pad, dimRoundingMode: undefined }) };
+        return {
+          x: () => run('MaxPoolGrad', { dy: dy as T, input: x, output: y }, { filterSize, strides, pad, dimRoundingMode: undefined }),
+        };
       },
     },
     {

@@ -54,7 +54,13 @@ export class TransformerLM extends L.Module {
     this.tok = new L.Embedding(vocab, D_MODEL);
     this.pos = new L.LearnedPositionalEmbedding(CONTEXT, D_MODEL, { batchFirst: true });
     this.drop = new L.Dropout(dropout);
-    const layer = new L.TransformerEncoderLayer(D_MODEL, HEADS, { dimFeedforward: FEED_FORWARD, dropout, activation: 'gelu', batchFirst: true, normFirst: true });
+    const layer = new L.TransformerEncoderLayer(D_MODEL, HEADS, {
+      dimFeedforward: FEED_FORWARD,
+      dropout,
+      activation: 'gelu',
+      batchFirst: true,
+      normFirst: true,
+    });
     this.encoder = new L.TransformerEncoder(layer, LAYERS, { norm: new L.LayerNorm(D_MODEL) });
     this.head = new L.Linear(D_MODEL, vocab);
   }
@@ -78,8 +84,14 @@ function trainer(backend: string): Trainer {
   const opt = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
   const rand = prng(7);
   const batches = Array.from({ length: 4 }, () => ({
-    x: T.tensor(Int32Array.from({ length: TOKENS }, () => Math.floor(rand() * VOCAB)), { shape: [BATCH, CONTEXT], dtype: 'int32' }),
-    y: T.tensor(Int32Array.from({ length: TOKENS }, () => Math.floor(rand() * VOCAB)), { dtype: 'int32' }),
+    x: T.tensor(
+      Int32Array.from({ length: TOKENS }, () => Math.floor(rand() * VOCAB)),
+      { shape: [BATCH, CONTEXT], dtype: 'int32' },
+    ),
+    y: T.tensor(
+      Int32Array.from({ length: TOKENS }, () => Math.floor(rand() * VOCAB)),
+      { dtype: 'int32' },
+    ),
   }));
   const sync = T.getBackend().readSync !== undefined;
   return {
@@ -129,7 +141,9 @@ if (only.has('step')) {
     gpu = await initWebGPU({ register: false });
     T.registerBackend(gpu);
     const info = (gpu.device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-    console.log(`  WebGPU: Dawn (webgpu 0.6.2), adapter ${info ? `${info.vendor} ${info.architecture} ${info.description}`.trim() : 'unknown'}`);
+    console.log(
+      `  WebGPU: Dawn (webgpu 0.6.2), adapter ${info ? `${info.vendor} ${info.architecture} ${info.description}`.trim() : 'unknown'}`,
+    );
   } catch (e) {
     console.log(`  WebGPU skipped: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -162,18 +176,29 @@ if (only.has('step')) {
     for (let i = 0; i < PARITY; i++) losses.push(await t.step(i));
     const live0 = T.memory().tensors;
     let i = PARITY;
-    const s = T.getBackend().readSync !== undefined
-      ? measure(() => void t.step(i++), { warmup: 1, budgetMs, minRuns: 3 })
-      : await timeAsync(async () => void (await t.step(i++)), budgetMs);
+    const s =
+      T.getBackend().readSync !== undefined
+        ? measure(() => void t.step(i++), { warmup: 1, budgetMs, minRuns: 3 })
+        : await timeAsync(async () => void (await t.step(i++)), budgetMs);
     const live1 = T.memory().tensors;
     t.dispose();
     const name = label[b] ?? b;
     stepMs[name] = s.medianMs;
-    rows.push([name, fmt(s.medianMs, 1), fmt(s.minMs, 1), String(s.runs), fmt(TOKENS / (s.medianMs / 1000), 0), `${live0} -> ${live1}`, losses.map((l) => l.toFixed(5)).join(', ')]);
+    rows.push([
+      name,
+      fmt(s.medianMs, 1),
+      fmt(s.minMs, 1),
+      String(s.runs),
+      fmt(TOKENS / (s.medianMs / 1000), 0),
+      `${live0} -> ${live1}`,
+      losses.map((l) => l.toFixed(5)).join(', '),
+    ]);
     console.log(`  ${name}: ${fmt(s.medianMs, 1)} ms/step`);
   }
   T.setBackend('cpu');
-  console.log(`\nW7: one AdamW step (median; ${TOKENS} tokens a step; losses of the first ${PARITY} steps: same weights and batches on every backend)`);
+  console.log(
+    `\nW7: one AdamW step (median; ${TOKENS} tokens a step; losses of the first ${PARITY} steps: same weights and batches on every backend)`,
+  );
   console.log(table([['backend', 'ms/step', 'min', 'runs', 'tokens/s', 'live tensors', 'losses'], ...rows]));
 }
 
@@ -195,7 +220,10 @@ async function budgetRun(backend: string, seconds: number): Promise<void> {
   // The schedule follows the wall clock: warmup over the first 3%, cosine to peak/10 by the end.
   const elapsed = { frac: 0 };
   const sched = new schedules.LambdaLR(opt, {
-    lrLambda: () => (elapsed.frac < 0.03 ? Math.max(0.02, elapsed.frac / 0.03) : 0.1 + 0.45 * (1 + Math.cos(Math.PI * Math.min(1, (elapsed.frac - 0.03) / 0.97)))),
+    lrLambda: () =>
+      elapsed.frac < 0.03
+        ? Math.max(0.02, elapsed.frac / 0.03)
+        : 0.1 + 0.45 * (1 + Math.cos(Math.PI * Math.min(1, (elapsed.frac - 0.03) / 0.97))),
   });
   const rand = prng(11);
   const batchAt = (src: Int32Array, starts: number[]) => {
@@ -213,15 +241,19 @@ async function budgetRun(backend: string, seconds: number): Promise<void> {
     let total = 0;
     for (let i = 0; i < windows; i += BATCH) {
       const starts = Array.from({ length: Math.min(BATCH, windows - i) }, (_, k) => (i + k) * CONTEXT);
-      total += noGrad(() => T.tidy(() => {
-        const { x, y } = batchAt(val, starts);
-        return lossOf(model, x, y, vocab).item() * starts.length;
-      }));
+      total += noGrad(() =>
+        T.tidy(() => {
+          const { x, y } = batchAt(val, starts);
+          return lossOf(model, x, y, vocab).item() * starts.length;
+        }),
+      );
     }
     model.train();
     return Math.exp(total / windows);
   };
-  console.log(`\nLM budget run on ${label[backend] ?? backend}: ${seconds} s of training on The Devil's Dictionary (${train.length} train / ${val.length} val characters, vocabulary ${vocab})`);
+  console.log(
+    `\nLM budget run on ${label[backend] ?? backend}: ${seconds} s of training on The Devil's Dictionary (${train.length} train / ${val.length} val characters, vocabulary ${vocab})`,
+  );
   const points: string[][] = [['0', '0', fmt(perplexity(), 2), '-']];
   const t0 = performance.now();
   let steps = 0;
@@ -239,7 +271,10 @@ async function budgetRun(backend: string, seconds: number): Promise<void> {
     }
     opt.zeroGrad();
     T.tidy(() => {
-      const { x, y } = batchAt(train, Array.from({ length: BATCH }, () => Math.floor(rand() * (train.length - CONTEXT - 1))));
+      const { x, y } = batchAt(
+        train,
+        Array.from({ length: BATCH }, () => Math.floor(rand() * (train.length - CONTEXT - 1))),
+      );
       const l = lossOf(model, x, y, vocab);
       l.backward();
       clipGradNorm(params, 1);

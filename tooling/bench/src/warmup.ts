@@ -106,7 +106,16 @@ async function runChild(lib: Lib): Promise<ColdResult> {
     step = lib.startsWith('nn-') ? await nnStep(lib) : lib === 'jax-js' ? await jaxStep() : await tfStep(lib);
   } catch (e) {
     const why = (e as Error).message.split(/[.:] /)[0].slice(0, 120); // the first clause is enough for a table
-    return { lib, firstStepMs: Number.NaN, coldSps: Number.NaN, warmSps: Number.NaN, coldCpuSps: Number.NaN, warmCpuSps: Number.NaN, loss0: Number.NaN, skipped: why };
+    return {
+      lib,
+      firstStepMs: Number.NaN,
+      coldSps: Number.NaN,
+      warmSps: Number.NaN,
+      coldCpuSps: Number.NaN,
+      warmCpuSps: Number.NaN,
+      loss0: Number.NaN,
+      skipped: why,
+    };
   }
   const loss0 = await step(0);
   const firstStepMs = performance.now() - t0;
@@ -144,7 +153,16 @@ export function spawnCold(lib: Lib): ColdResult {
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (r.status !== 0 || line === undefined) {
     const why = `child exited with ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`;
-    return { lib, firstStepMs: Number.NaN, coldSps: Number.NaN, warmSps: Number.NaN, coldCpuSps: Number.NaN, warmCpuSps: Number.NaN, loss0: Number.NaN, skipped: why };
+    return {
+      lib,
+      firstStepMs: Number.NaN,
+      coldSps: Number.NaN,
+      warmSps: Number.NaN,
+      coldCpuSps: Number.NaN,
+      warmCpuSps: Number.NaN,
+      loss0: Number.NaN,
+      skipped: why,
+    };
   }
   return JSON.parse(line) as ColdResult;
 }
@@ -159,13 +177,30 @@ export function coldTable(results: ColdResult[][]): string {
     if (ok.length === 0) return [lib, '-', '-', '-', '-', '-', '-', `skipped: ${rs[0].skipped}`];
     const m = (k: 'coldSps' | 'warmSps' | 'coldCpuSps' | 'warmCpuSps' | 'firstStepMs'): number => median(ok.map((r) => r[k]));
     return [
-      lib, fmt(m('firstStepMs'), 0), fmt(m('coldSps'), 0), fmt(m('warmSps'), 0), `${fmt((100 * m('coldSps')) / m('warmSps'), 0)}%`,
-      fmt(m('coldCpuSps'), 0), fmt(m('warmCpuSps'), 0),
+      lib,
+      fmt(m('firstStepMs'), 0),
+      fmt(m('coldSps'), 0),
+      fmt(m('warmSps'), 0),
+      `${fmt((100 * m('coldSps')) / m('warmSps'), 0)}%`,
+      fmt(m('coldCpuSps'), 0),
+      fmt(m('warmCpuSps'), 0),
       `${ok[0].loss0.toFixed(5)}; cold runs ${ok.map((r) => fmt(r.coldSps, 0)).join(', ')}`,
     ];
   });
   const cold = `cold (steps ${WARMUP_STEPS}-${WARMUP_STEPS + COLD_STEPS - 1})`;
-  return table([['library', 'import to 1st step ms', `${cold} steps/s`, 'warm steps/s', 'cold/warm', `${cold} per CPU s`, 'warm per CPU s', 'loss 0; per run'], ...rows]);
+  return table([
+    [
+      'library',
+      'import to 1st step ms',
+      `${cold} steps/s`,
+      'warm steps/s',
+      'cold/warm',
+      `${cold} per CPU s`,
+      'warm per CPU s',
+      'loss 0; per run',
+    ],
+    ...rows,
+  ]);
 }
 
 if (isMain(import.meta.url)) {
@@ -186,8 +221,14 @@ if (isMain(import.meta.url)) {
   }
   const repeats = Number(values.repeats ?? 3);
   const source = process.execArgv.some((a) => a.includes('@nn/source'));
-  console.log(`W3 cold start — Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}, @nn from ${source ? 'src/ (tsx)' : 'dist/'}`);
-  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `W3 cold start — Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}, @nn from ${source ? 'src/ (tsx)' : 'dist/'}`,
+  );
+  console.log(
+    `load average at start: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const results: ColdResult[][] = only.map(() => []);
   // Interleaved rounds, so a burst of load from elsewhere hits every library alike.
   for (let r = 0; r < repeats; r++) {
@@ -198,6 +239,10 @@ if (isMain(import.meta.url)) {
       console.log(`  round ${r + 1} ${lib}: ${res.skipped ?? `first step ${fmt(res.firstStepMs, 0)} ms, ${rates}`}`);
     });
   }
-  console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average at end: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(`\n${coldTable(results)}`);
 }

@@ -22,7 +22,11 @@ const { values: args } = parseArgs({ options: { budget: { type: 'string' } }, st
 const budget = Number(args.budget ?? 1000);
 const CHROMIUM = process.env.NN_CHROMIUM ?? '/usr/bin/chromium';
 const dir = mkdtempSync(join(tmpdir(), 'nn-bench-chromium-'));
-console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(', ')}`);
+console.log(
+  `load average at start: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ')}`,
+);
 try {
   await build({
     entryPoints: { main: new URL('./wasm-page.ts', import.meta.url).pathname },
@@ -38,13 +42,17 @@ try {
     // harness.ts's "run as a script" check (which mlp.ts runs on import) reads process.argv and
     // imports Node's path and url: no argv in the page, so it says no.
     define: { 'process.argv': '[]' },
-    plugins: [{
-      name: 'no-node-builtins',
-      setup(b) {
-        b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: 'stub' }));
-        b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export const resolve = () => ""; export const pathToFileURL = () => ({ href: "" });' }));
+    plugins: [
+      {
+        name: 'no-node-builtins',
+        setup(b) {
+          b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: 'stub' }));
+          b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+            contents: 'export const resolve = () => ""; export const pathToFileURL = () => ({ href: "" });',
+          }));
+        },
       },
-    }],
+    ],
   });
   writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="./main.js"></script>');
   const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
@@ -53,11 +61,13 @@ try {
     const file = path === '/' ? 'index.html' : path.slice(1);
     try {
       const body = await readFile(join(dir, file));
-      res.writeHead(200, {
-        'content-type': types[extname(file)] ?? 'application/octet-stream',
-        'cross-origin-opener-policy': 'same-origin',
-        'cross-origin-embedder-policy': 'require-corp',
-      }).end(body);
+      res
+        .writeHead(200, {
+          'content-type': types[extname(file)] ?? 'application/octet-stream',
+          'cross-origin-opener-policy': 'same-origin',
+          'cross-origin-embedder-policy': 'require-corp',
+        })
+        .end(body);
     } catch {
       res.writeHead(404).end();
     }
@@ -76,10 +86,19 @@ try {
     const r = (await page.evaluate(() => window.__nnBench))!;
     if (r.error) throw new Error(`the page failed: ${r.error}`);
     console.log(`Chromium ${browser.version()}, cross-origin isolated: ${r.crossOriginIsolated}`);
-    console.log(table([
-      ['@nn wasm', 'threads', 'relaxed SIMD', 'W1 512² GFLOP/s', 'W2 ms/step (fused Adam)', 'loss after 20 steps'],
-      ...r.rows.map((x: PageRow) => [x.config, String(x.threads), String(x.relaxedSimd), fmt(x.w1Gflops), fmt(x.w2Ms), x.loss.toFixed(4)]),
-    ]));
+    console.log(
+      table([
+        ['@nn wasm', 'threads', 'relaxed SIMD', 'W1 512² GFLOP/s', 'W2 ms/step (fused Adam)', 'loss after 20 steps'],
+        ...r.rows.map((x: PageRow) => [
+          x.config,
+          String(x.threads),
+          String(x.relaxedSimd),
+          fmt(x.w1Gflops),
+          fmt(x.w2Ms),
+          x.loss.toFixed(4),
+        ]),
+      ]),
+    );
   } finally {
     await browser.close();
     server.close();
@@ -87,4 +106,8 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(', ')}`);
+console.log(
+  `load average at the end: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ')}`,
+);

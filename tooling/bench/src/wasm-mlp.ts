@@ -17,8 +17,23 @@
  */
 import { noGrad } from '@nn/autograd';
 import {
-  add, div, gather, getBackend, linear, logSoftmax, matmul, mean, mul, neg, sqrt, square,
-  sub, tanh, tensor, tidy, zerosLike,
+  add,
+  div,
+  gather,
+  getBackend,
+  linear,
+  logSoftmax,
+  matmul,
+  mean,
+  mul,
+  neg,
+  sqrt,
+  square,
+  sub,
+  tanh,
+  tensor,
+  tidy,
+  zerosLike,
 } from '@nn/tensor';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as Jax from '@jax-js/jax';
@@ -136,7 +151,10 @@ export function nnSgdTrainer(backend: string): Trainer {
   const p = makeProblem();
   let params = p.init.map(({ data, shape }) => tensor(data, { ...o, shape }).requiresGrad_());
   let vel = params.map((q) => zerosLike(q));
-  const batches = p.batches.map(({ x, y }) => ({ x: tensor(x, { ...o, shape: [W3_BATCH, 2] }), y: tensor(y, { ...o, shape: [W3_BATCH, 1] }) }));
+  const batches = p.batches.map(({ x, y }) => ({
+    x: tensor(x, { ...o, shape: [W3_BATCH, 2] }),
+    y: tensor(y, { ...o, shape: [W3_BATCH, 1] }),
+  }));
   return {
     step(i: number): number {
       const { x, y } = batches[i % batches.length];
@@ -213,11 +231,15 @@ export function tfAdamTrainer(tf: Tf, p: W2Problem): Trainer {
     step(i: number): number {
       const { x, y } = batches[i % batches.length];
       return tf.tidy(() => {
-        const cost = opt.minimize(() => {
-          const h1 = tf.relu(tf.add(tf.matMul(x, vars[0]), vars[1]));
-          const h2 = tf.relu(tf.add(tf.matMul(h1, vars[2]), vars[3]));
-          return crossEntropy(tf.add(tf.matMul(h2, vars[4]), vars[5]), y) as TfCore.Scalar;
-        }, true, vars);
+        const cost = opt.minimize(
+          () => {
+            const h1 = tf.relu(tf.add(tf.matMul(x, vars[0]), vars[1]));
+            const h2 = tf.relu(tf.add(tf.matMul(h1, vars[2]), vars[3]));
+            return crossEntropy(tf.add(tf.matMul(h2, vars[4]), vars[5]), y) as TfCore.Scalar;
+          },
+          true,
+          vars,
+        );
         return cost!.dataSync()[0];
       });
     },
@@ -238,14 +260,18 @@ export function tfSgdTrainer(tf: Tf): Trainer {
     step(i: number): number {
       const { x, y } = batches[i % batches.length];
       return tf.tidy(() => {
-        const cost = opt.minimize(() => {
-          let h: TfCore.Tensor = x;
-          for (let l = 0; l < vars.length; l += 2) {
-            const z = tf.add(tf.matMul(h, vars[l]), vars[l + 1]);
-            h = l + 2 < vars.length ? tf.tanh(z) : z;
-          }
-          return tf.mean(tf.square(tf.sub(h, y))) as TfCore.Scalar;
-        }, true, vars);
+        const cost = opt.minimize(
+          () => {
+            let h: TfCore.Tensor = x;
+            for (let l = 0; l < vars.length; l += 2) {
+              const z = tf.add(tf.matMul(h, vars[l]), vars[l + 1]);
+              h = l + 2 < vars.length ? tf.tanh(z) : z;
+            }
+            return tf.mean(tf.square(tf.sub(h, y))) as TfCore.Scalar;
+          },
+          true,
+          vars,
+        );
         return cost!.dataSync()[0];
       });
     },

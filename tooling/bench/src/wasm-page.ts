@@ -70,9 +70,10 @@ async function run(): Promise<PageRow[]> {
       let i = 0;
       let loss = 0;
       for (; i < 20; i++) loss = t.step(i);
-      const w2 = median(() => {
-        for (let k = 0; k < 10; k++) t.step(i++);
-      }) / 10;
+      const w2 =
+        median(() => {
+          for (let k = 0; k < 10; k++) t.step(i++);
+        }) / 10;
       t.dispose();
       console.log(`${name}: W1 ${((2 * 512 ** 3) / (w1 * 1e6)).toFixed(1)} GFLOP/s, W2 ${w2.toFixed(2)} ms`);
       rows.push({ config: name, threads: be.threads, relaxedSimd: be.relaxedSimd, w1Gflops: (2 * 512 ** 3) / (w1 * 1e6), w2Ms: w2, loss });

@@ -37,7 +37,10 @@ function wrap(obj: Record<string, unknown>, prefix: string, skip: Set<string>): 
       if (!on) return (f as (...x: unknown[]) => unknown)(...a);
       const t0 = performance.now();
       const r = (f as (...x: unknown[]) => unknown)(...a);
-      const key = `${prefix}${k} ${a.map(shapeOf).filter((s) => s !== '').join(' ')}`;
+      const key = `${prefix}${k} ${a
+        .map(shapeOf)
+        .filter((s) => s !== '')
+        .join(' ')}`;
       const s = stats.get(key) ?? { n: 0, ms: 0 };
       s.n++;
       s.ms += performance.now() - t0;
@@ -61,6 +64,9 @@ t.dispose();
 let prim = 0;
 const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms);
 for (const [, s] of rows) prim += s.ms / steps;
-console.log(`W2 on ${be.threads} thread(s)${be.relaxedSimd ? ', relaxed SIMD' : ''}: ${total.toFixed(3)} ms/step, ${prim.toFixed(3)} ms in primitives`);
-for (const [k, s] of rows) console.log(`${((s.ms / steps) * 1000).toFixed(0).padStart(6)} us  x${(s.n / steps).toFixed(0).padStart(2)}  ${k}`);
+console.log(
+  `W2 on ${be.threads} thread(s)${be.relaxedSimd ? ', relaxed SIMD' : ''}: ${total.toFixed(3)} ms/step, ${prim.toFixed(3)} ms in primitives`,
+);
+for (const [k, s] of rows)
+  console.log(`${((s.ms / steps) * 1000).toFixed(0).padStart(6)} us  x${(s.n / steps).toFixed(0).padStart(2)}  ${k}`);
 be.dispose();

@@ -28,8 +28,15 @@ import { registerMlpGradients } from './tfjs-gradients.js';
 import { loadNnWasm, loadNnWasmRelaxed, loadTfWasm } from './wasm-libs.js';
 import { type TorchResult, runTorch } from './wasm-torch.js';
 import {
-  type Trainer, W2_BATCH, jaxAdamTrainer, makeW2Problem, nnAdamTrainer, nnSgdTrainer, registerReluGradient,
-  tfAdamTrainer, tfSgdTrainer,
+  type Trainer,
+  W2_BATCH,
+  jaxAdamTrainer,
+  makeW2Problem,
+  nnAdamTrainer,
+  nnSgdTrainer,
+  registerReluGradient,
+  tfAdamTrainer,
+  tfSgdTrainer,
 } from './wasm-mlp.js';
 
 const { values: args } = parseArgs({
@@ -42,15 +49,20 @@ const sizes = (args.sizes ?? '128,256,512,1024').split(',').map(Number);
 
 const cpu = cpus();
 console.log(`@nn wasm benchmark — Node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown cpu'}`);
-const load = (): string => loadavg().map((x) => x.toFixed(2)).join(', ');
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
 console.log(`  load average at start: ${load()}`);
 const nnw = await loadNnWasm();
 const nnr = await loadNnWasmRelaxed();
 const tfL = await loadTfWasm();
 const jaxL = await loadJax();
 const notes = [
-  ...nnw.notes, ...(nnr?.notes ?? ['@nn wasm relaxed SIMD: this engine has none, its rows are skipped']),
-  tfL.ok ? tfL.note : `tfjs-wasm skipped: ${tfL.reason}`, jaxL.ok ? jaxL.note : `jax-js skipped: ${jaxL.reason}`,
+  ...nnw.notes,
+  ...(nnr?.notes ?? ['@nn wasm relaxed SIMD: this engine has none, its rows are skipped']),
+  tfL.ok ? tfL.note : `tfjs-wasm skipped: ${tfL.reason}`,
+  jaxL.ok ? jaxL.note : `jax-js skipped: ${jaxL.reason}`,
 ];
 for (const n of notes) console.log(`  ${n}`);
 const wasmBackends: Record<string, WasmBackend> = { wasm: nnw.one };
@@ -106,11 +118,14 @@ if (only.has('w1')) {
       first.dispose();
       if (ref === null) ref = d;
       else maxDiff = Math.max(maxDiff, maxAbsDiff(ref, d));
-      res[b] = gf(n, timed(() => {
-        const c = matmul(a, bb);
-        c.dataSync();
-        c.dispose();
-      }));
+      res[b] = gf(
+        n,
+        timed(() => {
+          const c = matmul(a, bb);
+          c.dataSync();
+          c.dispose();
+        }),
+      );
       a.dispose();
       bb.dispose();
     }
@@ -122,11 +137,14 @@ if (only.has('w1')) {
       const first = tf.matMul(ta, tb);
       if (ref !== null) maxDiff = Math.max(maxDiff, maxAbsDiff(ref, first.dataSync()));
       tf.dispose(first);
-      res.tfjs = gf(n, timed(() => {
-        const c = tf.matMul(ta, tb);
-        c.dataSync();
-        tf.dispose(c);
-      }));
+      res.tfjs = gf(
+        n,
+        timed(() => {
+          const c = tf.matMul(ta, tb);
+          c.dataSync();
+          tf.dispose(c);
+        }),
+      );
       tf.dispose([ta, tb]);
     }
     res.jax = null;
@@ -135,9 +153,12 @@ if (only.has('w1')) {
       const ja = np.array(aData).reshape([n, n]);
       const jb = np.array(bData).reshape([n, n]);
       if (ref !== null) maxDiff = Math.max(maxDiff, maxAbsDiff(ref, np.matmul(ja.ref, jb.ref).dataSync()));
-      res.jax = gf(n, timed(() => {
-        np.matmul(ja.ref, jb.ref).dataSync();
-      }));
+      res.jax = gf(
+        n,
+        timed(() => {
+          np.matmul(ja.ref, jb.ref).dataSync();
+        }),
+      );
       ja.dispose();
       jb.dispose();
     }
@@ -145,12 +166,36 @@ if (only.has('w1')) {
     const pt1 = torch?.w1['1']?.[n] ?? null;
     const pt2 = torch?.w1['2']?.[n] ?? null;
     rows.push([
-      String(n), ...nnBackends.map((b) => fmt(res[b])), fmt(res.tfjs), fmt(res.jax), fmt(pt1), fmt(pt2),
-      ratio(best, res.tfjs), ratio(best, res.jax), ratio(best, pt2), maxDiff.toExponential(1),
+      String(n),
+      ...nnBackends.map((b) => fmt(res[b])),
+      fmt(res.tfjs),
+      fmt(res.jax),
+      fmt(pt1),
+      fmt(pt2),
+      ratio(best, res.tfjs),
+      ratio(best, res.jax),
+      ratio(best, pt2),
+      maxDiff.toExponential(1),
     ]);
     console.log(`  n=${n} done`);
   }
-  console.log(table([['n', ...nnBackends.map(label), 'tfjs-wasm', 'jax-js', 'PyTorch 1t', 'PyTorch 2t', 'best wasm/tfjs', 'best wasm/jax', 'best wasm/PyTorch 2t', 'max|diff|'], ...rows]));
+  console.log(
+    table([
+      [
+        'n',
+        ...nnBackends.map(label),
+        'tfjs-wasm',
+        'jax-js',
+        'PyTorch 1t',
+        'PyTorch 2t',
+        'best wasm/tfjs',
+        'best wasm/jax',
+        'best wasm/PyTorch 2t',
+        'max|diff|',
+      ],
+      ...rows,
+    ]),
+  );
 }
 
 // --- W2 / W3 ---------------------------------------------------------------------------------------
@@ -164,9 +209,12 @@ function timeSteps(t: Trainer, per: number): { ms: number; loss0: number; lossN:
   for (let i = 1; i < PARITY_STEPS - 1; i++) t.step(i);
   const lossN = t.step(PARITY_STEPS - 1);
   let i = PARITY_STEPS;
-  const s = measure(() => {
-    for (let k = 0; k < per; k++) t.step(i++);
-  }, { warmup: 1, budgetMs, minRuns: 5 });
+  const s = measure(
+    () => {
+      for (let k = 0; k < per; k++) t.step(i++);
+    },
+    { warmup: 1, budgetMs, minRuns: 5 },
+  );
   return { ms: s.medianMs / per, loss0, lossN };
 }
 
@@ -206,8 +254,12 @@ if (only.has('w2')) {
   console.log(table([['library', 'ms/step', 'steps/s', `loss at steps 0 -> ${PARITY_STEPS - 1}`], ...rows]));
   const theirs = (k: string): number | null => ms[k] ?? null;
   const pt1 = torch?.w2['1']?.ms ?? null;
-  console.log(`  best @nn wasm ${fmt(best)} ms/step: ${ratio(theirs('tfjs-wasm, tf.train.adam'), best)} faster than tfjs-wasm, ${ratio(theirs('jax-js wasm, jit'), best)} than jax-js, ${ratio(theirs(`${label('cpu')}, fused Adam`), best)} than @nn cpu, ${ratio(pt1, best)} of PyTorch's 1-thread speed`);
-  console.log('  (tfjs-wasm runs the backward products, whose operands are transposed, on a slow path: its BatchMatMul kernel is ~95% of a step)');
+  console.log(
+    `  best @nn wasm ${fmt(best)} ms/step: ${ratio(theirs('tfjs-wasm, tf.train.adam'), best)} faster than tfjs-wasm, ${ratio(theirs('jax-js wasm, jit'), best)} than jax-js, ${ratio(theirs(`${label('cpu')}, fused Adam`), best)} than @nn cpu, ${ratio(pt1, best)} of PyTorch's 1-thread speed`,
+  );
+  console.log(
+    '  (tfjs-wasm runs the backward products, whose operands are transposed, on a slow path: its BatchMatMul kernel is ~95% of a step)',
+  );
 }
 
 if (only.has('w3')) {
@@ -227,7 +279,9 @@ if (only.has('w3')) {
     rows.push([name, fmt(1000 / r.ms, 0), fmt(r.ms * 1000, 1), `${r.loss0.toFixed(5)} -> ${r.lossN.toFixed(5)}`]);
   }
   console.log(table([['library', 'steps/s', 'us/step', `loss at steps 0 -> ${PARITY_STEPS - 1}`], ...rows]));
-  console.log(`  @nn wasm 1 thread / @nn cpu: ${ratio(sps[label('wasm')], sps[label('cpu')])}; / tfjs-wasm: ${ratio(sps[label('wasm')], sps['tfjs-wasm, tf.train.momentum'] ?? null)}`);
+  console.log(
+    `  @nn wasm 1 thread / @nn cpu: ${ratio(sps[label('wasm')], sps[label('cpu')])}; / tfjs-wasm: ${ratio(sps[label('wasm')], sps['tfjs-wasm, tf.train.momentum'] ?? null)}`,
+  );
 }
 
 // --- W4 ------------------------------------------------------------------------------------------
@@ -286,12 +340,21 @@ if (only.has('w4')) {
       const mem1 = be.footprint().memoryBytes;
       t.dispose();
       rows.push([
-        `${label(b)}${fused ? ', fused Adam' : ', Adam as tensor ops'}`, mb(rss[0]), mb(rss[rss.length - 1]),
-        mb(slope(steps, rss) * 500), mb(slope(steps, heap) * 500), mb(mem1 - mem0),
+        `${label(b)}${fused ? ', fused Adam' : ', Adam as tensor ops'}`,
+        mb(rss[0]),
+        mb(rss[rss.length - 1]),
+        mb(slope(steps, rss) * 500),
+        mb(slope(steps, heap) * 500),
+        mb(mem1 - mem0),
       ]);
     }
   }
-  console.log(table([['backend', 'RSS at 200 MB', 'RSS at 700 MB', 'RSS trend MB/500 steps', 'JS heap trend MB/500', 'wasm memory growth MB'], ...rows]));
+  console.log(
+    table([
+      ['backend', 'RSS at 200 MB', 'RSS at 700 MB', 'RSS trend MB/500 steps', 'JS heap trend MB/500', 'wasm memory growth MB'],
+      ...rows,
+    ]),
+  );
 }
 
 for (const be of Object.values(wasmBackends)) be.dispose();

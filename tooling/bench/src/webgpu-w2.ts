@@ -156,11 +156,15 @@ function tfTrainer(tf: typeof TfCore, p: W2Problem): AsyncTrainer {
       const { x, y } = batches[i % batches.length];
       const cost: TfCore.Scalar = tf.tidy(
         () =>
-          opt.minimize(() => {
-          const h1 = tf.relu(tf.add(tf.matMul(x, vars[0]), vars[1]));
-          const h2 = tf.relu(tf.add(tf.matMul(h1, vars[2]), vars[3]));
-          return crossEntropy(tf.add(tf.matMul(h2, vars[4]), vars[5]), y) as TfCore.Scalar;
-        }, true, vars)!,
+          opt.minimize(
+            () => {
+              const h1 = tf.relu(tf.add(tf.matMul(x, vars[0]), vars[1]));
+              const h2 = tf.relu(tf.add(tf.matMul(h1, vars[2]), vars[3]));
+              return crossEntropy(tf.add(tf.matMul(h2, vars[4]), vars[5]), y) as TfCore.Scalar;
+            },
+            true,
+            vars,
+          )!,
       );
       const v = (await cost.data())[0];
       cost.dispose();
@@ -206,7 +210,10 @@ export async function loadTfWebGPU(): Promise<{ tf: typeof TfCore; note: string 
  * counts before fusion) when given, and on tfjs-webgpu when given; prints the table.
  */
 export async function runW2(
-  be: WebGPUBackend, tf: typeof TfCore | null, steps: number, unfused: WebGPUBackend | null = null,
+  be: WebGPUBackend,
+  tf: typeof TfCore | null,
+  steps: number,
+  unfused: WebGPUBackend | null = null,
 ): Promise<{ nn: W2Result; unfused: W2Result | null; tf: W2Result | null }> {
   const problem = makeW2Problem();
   const s0 = be.stats();
@@ -214,10 +221,25 @@ export async function runW2(
   const s1 = be.stats();
   const plain = unfused === null ? null : await measureW2(nnTrainer(unfused.name, problem), steps);
   const tfr = tf === null ? null : await measureW2(tfTrainer(tf, problem), steps);
-  const head = [`W2 ${W2_SIZES.join('-')} ReLU, batch ${W2_BATCH}, Adam`, 'dispatches/step', 'submits/step', 'buffers created/step', 'pipelines/step', 'queue writes/step', 'ms/step (median)', 'first losses'];
+  const head = [
+    `W2 ${W2_SIZES.join('-')} ReLU, batch ${W2_BATCH}, Adam`,
+    'dispatches/step',
+    'submits/step',
+    'buffers created/step',
+    'pipelines/step',
+    'queue writes/step',
+    'ms/step (median)',
+    'first losses',
+  ];
   const row = (name: string, r: W2Result): string[] => [
-    name, fmt(r.perStep.dispatches, 1), fmt(r.perStep.submits, 2), fmt(r.perStep.buffers, 2), fmt(r.perStep.pipelines, 2),
-    fmt(r.perStep.writes, 1), fmt(r.msPerStep.medianMs, 1), r.losses.map((l) => l.toFixed(5)).join(' '),
+    name,
+    fmt(r.perStep.dispatches, 1),
+    fmt(r.perStep.submits, 2),
+    fmt(r.perStep.buffers, 2),
+    fmt(r.perStep.pipelines, 2),
+    fmt(r.perStep.writes, 1),
+    fmt(r.msPerStep.medianMs, 1),
+    r.losses.map((l) => l.toFixed(5)).join(' '),
   ];
   const rows = [head, row('@nn webgpu', nn)];
   if (plain !== null) rows.push(row('@nn webgpu, fusion off', plain));

@@ -104,7 +104,10 @@ async function nnMlp(be: WebGPUBackend, p: Problem, steps: number): Promise<Step
   // linear() wants [out, in]: keep [in, out] data and transpose once.
   const params = p.init.map(({ data, shape }) => tensor(data, { ...o, shape }).requiresGrad_());
   const opt = new SGD(params, { lr: LR });
-  const batches = p.batches.map(({ x, y }) => ({ x: tensor(x, { ...o, shape: [BATCH, LAYERS[0]] }), y: tensor(y, { ...o, shape: [BATCH, LAYERS[3]] }) }));
+  const batches = p.batches.map(({ x, y }) => ({
+    x: tensor(x, { ...o, shape: [BATCH, LAYERS[0]] }),
+    y: tensor(y, { ...o, shape: [BATCH, LAYERS[3]] }),
+  }));
   let i = 0;
   const step = async (): Promise<number> => {
     const b = batches[i++ % batches.length];
@@ -233,7 +236,9 @@ export async function runWebGPUBench(): Promise<void> {
   }
   registerBackend(be);
   const info = (be.device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-  console.log(`@nn/webgpu-backend on Dawn (webgpu 0.6.2), adapter: ${info ? `${info.vendor} ${info.architecture} ${info.description}`.trim() : 'unknown'}`);
+  console.log(
+    `@nn/webgpu-backend on Dawn (webgpu 0.6.2), adapter: ${info ? `${info.vendor} ${info.architecture} ${info.description}`.trim() : 'unknown'}`,
+  );
   const tfl = await loadTfWebGPU();
   console.log(`@tensorflow/tfjs-backend-webgpu 4.22.0: ${'tf' in tfl ? `runs (${tfl.note})` : `does not run: ${tfl.reason}`}`);
 
@@ -265,7 +270,14 @@ export async function runWebGPUBench(): Promise<void> {
     ta.dispose();
     tb.dispose();
     const gflops = (s: Sample | null): string => (s === null ? '-' : fmt((2 * n ** 3) / (s.medianMs * 1e6), 3));
-    rows.push([`${n}x${n}x${n}`, fmt(nnS.medianMs, 1), gflops(nnS), tfS ? fmt(tfS.medianMs, 1) : '-', gflops(tfS), tfS ? fmt(tfS.medianMs / nnS.medianMs, 2) : '-']);
+    rows.push([
+      `${n}x${n}x${n}`,
+      fmt(nnS.medianMs, 1),
+      gflops(nnS),
+      tfS ? fmt(tfS.medianMs, 1) : '-',
+      gflops(tfS),
+      tfS ? fmt(tfS.medianMs / nnS.medianMs, 2) : '-',
+    ]);
   }
   console.log(table(rows));
 
@@ -275,9 +287,22 @@ export async function runWebGPUBench(): Promise<void> {
   const tfR = 'tf' in tfl ? await tfMlp(tfl.tf, problem, steps) : null;
   const mlpRows: string[][] = [
     [`MLP ${LAYERS.join('-')} tanh, batch ${BATCH}, SGD`, 'ms/step (median)', 'submits/step', 'buffers created/step', 'first losses'],
-    ['@nn webgpu', fmt(nnR.msPerStep.medianMs, 1), fmt(nnR.submitsPerStep, 2), fmt(nnR.buffersPerStep, 2), nnR.losses.map((l) => l.toFixed(5)).join(' ')],
+    [
+      '@nn webgpu',
+      fmt(nnR.msPerStep.medianMs, 1),
+      fmt(nnR.submitsPerStep, 2),
+      fmt(nnR.buffersPerStep, 2),
+      nnR.losses.map((l) => l.toFixed(5)).join(' '),
+    ],
   ];
-  if (tfR) mlpRows.push(['tfjs webgpu', fmt(tfR.msPerStep.medianMs, 1), fmt(tfR.submitsPerStep, 2), fmt(tfR.buffersPerStep, 2), tfR.losses.map((l) => l.toFixed(5)).join(' ')]);
+  if (tfR)
+    mlpRows.push([
+      'tfjs webgpu',
+      fmt(tfR.msPerStep.medianMs, 1),
+      fmt(tfR.submitsPerStep, 2),
+      fmt(tfR.buffersPerStep, 2),
+      tfR.losses.map((l) => l.toFixed(5)).join(' '),
+    ]);
   console.log(table(mlpRows));
   console.log(`@nn: ${nnR.extra}`);
   if (tfR) {

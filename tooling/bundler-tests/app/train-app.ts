@@ -46,7 +46,8 @@ async function train(kernels: KernelSources): Promise<AppResult> {
     result.relaxedSimd = be.relaxedSimd;
     if (be.threads > 1) {
       // Calls this large are split: the worker, started from the bundled page, takes a part.
-      for (let i = 0; i < 5; i++) nn.tidy(() => nn.matmul(nn.rand([256, 256], { backend: 'wasm' }), nn.rand([256, 256], { backend: 'wasm' })).dataSync());
+      for (let i = 0; i < 5; i++)
+        nn.tidy(() => nn.matmul(nn.rand([256, 256], { backend: 'wasm' }), nn.rand([256, 256], { backend: 'wasm' })).dataSync());
       const { posted, takenBack } = be.threadStats();
       result.workerParts = posted - takenBack;
     }

@@ -112,7 +112,7 @@ async function webpack(root: string): Promise<void> {
   await new Promise<void>((resolve) => compiler.close(() => resolve()));
   if (stats.hasErrors()) throw new Error(`webpack: ${stats.toString({ all: false, errors: true })}`);
   const warnings = stats.toJson({ all: false, warnings: true }).warnings ?? [];
-  if (warnings.length > 0) throw new Error(`webpack warnings: ${warnings.map((w) => `${w.moduleName ?? ""}: ${w.message}`).join("\n")}`);
+  if (warnings.length > 0) throw new Error(`webpack warnings: ${warnings.map((w) => `${w.moduleName ?? ''}: ${w.message}`).join('\n')}`);
   writeFileSync(join(root, 'index.html'), html('<script defer src="./main.js"></script>'));
 }
 

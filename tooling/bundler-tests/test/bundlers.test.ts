@@ -17,7 +17,8 @@ import { CHROMIUM, haveChromium, launch, runPage } from '../src/browser.js';
 import { type Served, serve } from '../src/serve.js';
 
 const REQUIRE_ALL = process.env.NN_REQUIRE_ALL_TESTS === '1';
-const INSTALL = 'install Chromium with `apt-get install -y chromium` (or run `bash tooling/ci/install-webgpu.sh`), or point NN_CHROMIUM at a Chromium binary';
+const INSTALL =
+  'install Chromium with `apt-get install -y chromium` (or run `bash tooling/ci/install-webgpu.sh`), or point NN_CHROMIUM at a Chromium binary';
 
 function skipOrFail(reason: string): void {
   const why = `${reason}\n  To run it: ${INSTALL}.`;
@@ -76,41 +77,53 @@ describe.each(BUNDLERS)('%s', (bundler: BundlerName) => {
     expect(js).not.toMatch(/cli-progress|require\(["']readline["']\)/);
   });
 
-  it.skipIf(!haveChromium).each(CASES)('trains in Chromium: $name', async (c: Case) => {
-    const run = await runPage(browser!, `${server.origin}/?${c.query}`);
-    const { result } = run;
-    if (c.backend === 'webgpu' && !result.ok && /adapter|navigator\.gpu/i.test(result.error ?? '')) {
-      skipOrFail(`Chromium has no WebGPU adapter: ${result.error}`);
-      return;
-    }
-    expect(result.error, run.logs.join('\n')).toBeUndefined();
-    expect(run.errors).toEqual([]);
-    expect(server.missing).toEqual([]);
-    expect(result.ok).toBe(true);
-    expect(result.steps).toBe(48);
-    const losses = result.epochLosses!;
-    expect(losses.every(Number.isFinite)).toBe(true);
-    expect(losses.at(-1)!).toBeLessThan(losses[0] * 0.8);
-    if (c.threads !== undefined) expect(result.threads).toBe(c.threads);
-    // Chromium (114+) has relaxed SIMD: every bundle finds and runs the relaxed build.
-    if (c.backend === 'wasm') expect(result.relaxedSimd).toBe(true);
-    if (c.threads === 2) {
-      expect(result.crossOriginIsolated).toBe(true);
-      expect(result.workerParts).toBeGreaterThan(0);
-    }
-    if (c.query.includes('threads=2') && c.threads === 1) {
-      const notices = run.logs.filter((l) => l.includes('running on one thread'));
-      expect(notices).toHaveLength(1);
-      expect(notices[0]).toMatch(/^warning: @nn\/wasm-backend: running on one thread \(SharedArrayBuffer is unavailable\)$/);
-    }
-    console.log(`${bundler} ${c.name}: loss ${losses[0].toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}, training ${result.ms} ms, page ${run.ms} ms`);
-  }, 90_000);
+  it.skipIf(!haveChromium).each(CASES)(
+    'trains in Chromium: $name',
+    async (c: Case) => {
+      const run = await runPage(browser!, `${server.origin}/?${c.query}`);
+      const { result } = run;
+      if (c.backend === 'webgpu' && !result.ok && /adapter|navigator\.gpu/i.test(result.error ?? '')) {
+        skipOrFail(`Chromium has no WebGPU adapter: ${result.error}`);
+        return;
+      }
+      expect(result.error, run.logs.join('\n')).toBeUndefined();
+      expect(run.errors).toEqual([]);
+      expect(server.missing).toEqual([]);
+      expect(result.ok).toBe(true);
+      expect(result.steps).toBe(48);
+      const losses = result.epochLosses!;
+      expect(losses.every(Number.isFinite)).toBe(true);
+      expect(losses.at(-1)!).toBeLessThan(losses[0] * 0.8);
+      if (c.threads !== undefined) expect(result.threads).toBe(c.threads);
+      // Chromium (114+) has relaxed SIMD: every bundle finds and runs the relaxed build.
+      if (c.backend === 'wasm') expect(result.relaxedSimd).toBe(true);
+      if (c.threads === 2) {
+        expect(result.crossOriginIsolated).toBe(true);
+        expect(result.workerParts).toBeGreaterThan(0);
+      }
+      if (c.query.includes('threads=2') && c.threads === 1) {
+        const notices = run.logs.filter((l) => l.includes('running on one thread'));
+        expect(notices).toHaveLength(1);
+        expect(notices[0]).toMatch(/^warning: @nn\/wasm-backend: running on one thread \(SharedArrayBuffer is unavailable\)$/);
+      }
+      console.log(
+        `${bundler} ${c.name}: loss ${losses[0].toFixed(3)} -> ${losses.at(-1)!.toFixed(3)}, training ${result.ms} ms, page ${run.ms} ms`,
+      );
+    },
+    90_000,
+  );
 });
 
 describe.skipIf(!haveChromium)('esbuild without the wasm options', () => {
   it.each([
-    ['iife', /BackendError: initWasm: cannot locate nn\.wasm in this bundle \(it has no import\.meta\.url.*wasmUrl.*loader: \{ '\.wasm': 'file' \}/],
-    ['esm', /BackendError: wasm backend: could not load the kernels from http:.*\/wasm\/nn\.wasm \(the default location of nn\.wasm\) \(HTTP 404\); a bundler that does not follow new URL.*\(esbuild\).*wasmUrl/],
+    [
+      'iife',
+      /BackendError: initWasm: cannot locate nn\.wasm in this bundle \(it has no import\.meta\.url.*wasmUrl.*loader: \{ '\.wasm': 'file' \}/,
+    ],
+    [
+      'esm',
+      /BackendError: wasm backend: could not load the kernels from http:.*\/wasm\/nn\.wasm \(the default location of nn\.wasm\) \(HTTP 404\); a bundler that does not follow new URL.*\(esbuild\).*wasmUrl/,
+    ],
   ] as const)('%s: initWasm() fails with a typed error saying what to pass', async (format, message) => {
     const root = join(dir, `esbuild-${format}-no-options`);
     await buildEsbuildWithoutOptions(format, root);

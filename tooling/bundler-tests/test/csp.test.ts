@@ -18,7 +18,8 @@ import { buildEsbuildEntry } from '../src/build.js';
 import { type Served, serve } from '../src/serve.js';
 
 const REQUIRE_ALL = process.env.NN_REQUIRE_ALL_TESTS === '1';
-const INSTALL = 'install Chromium with `apt-get install -y chromium` (or run `bash tooling/ci/install-webgpu.sh`), or point NN_CHROMIUM at a Chromium binary';
+const INSTALL =
+  'install Chromium with `apt-get install -y chromium` (or run `bash tooling/ci/install-webgpu.sh`), or point NN_CHROMIUM at a Chromium binary';
 
 if (!haveChromium) {
   const why = `no Chromium at ${CHROMIUM}\n  To run it: ${INSTALL}.`;

@@ -48,9 +48,29 @@ export interface LmOptions {
 }
 
 export const LM_DEFAULTS: Omit<LmOptions, 'text' | 'stepsPerEpoch'> = {
-  model: 'both', epochs: 2, batchSize: 32, context: 64, dModel: 64, heads: 4, layers: 2, feedForward: 256, dropout: 0.1,
-  positions: 'learned', lstmHidden: 128, lstmLayers: 1, lr: 3e-3, weightDecay: 0.1, clip: 1, warmup: 50, valWindows: 0,
-  temperature: 0.8, topK: 10, sampleLength: 300, prompt: '\n', seed: 0, backend: 'wasm',
+  model: 'both',
+  epochs: 2,
+  batchSize: 32,
+  context: 64,
+  dModel: 64,
+  heads: 4,
+  layers: 2,
+  feedForward: 256,
+  dropout: 0.1,
+  positions: 'learned',
+  lstmHidden: 128,
+  lstmLayers: 1,
+  lr: 3e-3,
+  weightDecay: 0.1,
+  clip: 1,
+  warmup: 50,
+  valWindows: 0,
+  temperature: 0.8,
+  topK: 10,
+  sampleLength: 300,
+  prompt: '\n',
+  seed: 0,
+  backend: 'wasm',
 };
 
 const LM_FLAGS = {
@@ -139,7 +159,8 @@ export function parseLmOptions(argv: readonly string[]): LmOptions | 'help' {
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (options start with --)`);
   const str = (k: string) => values[k] as string | undefined;
   const int = (k: string, fallback: number, parse = positiveInt) => (str(k) === undefined ? fallback : parse(`--${k}`, str(k)!));
-  const real = (k: string, fallback: number, range = POSITIVE, what?: string) => (str(k) === undefined ? fallback : numberIn(`--${k}`, str(k)!, range, what));
+  const real = (k: string, fallback: number, range = POSITIVE, what?: string) =>
+    str(k) === undefined ? fallback : numberIn(`--${k}`, str(k)!, range, what);
   const d = LM_DEFAULTS;
   const o: LmOptions = {
     model: str('model') === undefined ? d.model : oneOf('--model', str('model')!, LM_MODELS),
@@ -200,12 +221,23 @@ export interface LmResult {
 function epochTable(logs: EpochLog[]): string {
   const header = ['epoch', 'steps', 'train loss', 'val loss', 'val ppl', 'grad norm', 'lr', 'seconds'];
   const rows = logs.map((l) => [
-    String(l.epoch), String(l.steps), num(l.trainLoss), num(l.valLoss), l.valPerplexity.toFixed(2), l.gradNorm.toFixed(2), lrText(l.lr), l.seconds.toFixed(1),
+    String(l.epoch),
+    String(l.steps),
+    num(l.trainLoss),
+    num(l.valLoss),
+    l.valPerplexity.toFixed(2),
+    l.gradNorm.toFixed(2),
+    lrText(l.lr),
+    l.seconds.toFixed(1),
   ]);
   return table([header, ...rows], { align: header.map(() => 'r') });
 }
 
-const indentText = (s: string): string => s.split('\n').map((line) => `    | ${line}`).join('\n');
+const indentText = (s: string): string =>
+  s
+    .split('\n')
+    .map((line) => `    | ${line}`)
+    .join('\n');
 
 /** Trains the chosen models one after the other and reports; the backend is restored afterwards. */
 export async function runLm(o: LmOptions, io: Io): Promise<LmResult> {
@@ -217,30 +249,66 @@ export async function runLm(o: LmOptions, io: Io): Promise<LmResult> {
   const restore = await useBackend(o.backend);
   try {
     const stepsPerEpoch = o.stepsPerEpoch ?? Math.max(1, Math.floor(corpus.train.length / (o.batchSize * o.context)));
-    io.out(`char-lm on ${T.getBackend().name}: ${o.text === BUNDLED_TEXT ? "The Devil's Dictionary (Bierce, 1911, public domain)" : o.text}`);
-    io.out(`  data   ${thousands(corpus.train.length)} training and ${thousands(corpus.val.length)} validation characters, vocabulary ${corpus.vocab.size}`);
-    io.out(`  train  ${o.epochs} epochs x ${stepsPerEpoch} steps, batch ${o.batchSize} x ${o.context} characters; AdamW(lr=${o.lr}, weight_decay=${o.weightDecay}), clip ${o.clip}, warmup ${o.warmup} + cosine`);
+    io.out(
+      `char-lm on ${T.getBackend().name}: ${o.text === BUNDLED_TEXT ? "The Devil's Dictionary (Bierce, 1911, public domain)" : o.text}`,
+    );
+    io.out(
+      `  data   ${thousands(corpus.train.length)} training and ${thousands(corpus.val.length)} validation characters, vocabulary ${corpus.vocab.size}`,
+    );
+    io.out(
+      `  train  ${o.epochs} epochs x ${stepsPerEpoch} steps, batch ${o.batchSize} x ${o.context} characters; AdamW(lr=${o.lr}, weight_decay=${o.weightDecay}), clip ${o.clip}, warmup ${o.warmup} + cosine`,
+    );
     const names: ('transformer' | 'lstm')[] = o.model === 'both' ? ['transformer', 'lstm'] : [o.model];
     const models: LmModelResult[] = [];
     for (const name of names) {
       T.manualSeed(o.seed);
-      const model = name === 'transformer'
-        ? new TransformerLM({
-          vocab: corpus.vocab.size, context: o.context, dModel: o.dModel, heads: o.heads, layers: o.layers, feedForward: o.feedForward,
-          dropout: o.dropout, positions: o.positions,
-        })
-        : new LstmLM({ vocab: corpus.vocab.size, embed: o.dModel, hidden: o.lstmHidden, layers: o.lstmLayers, dropout: o.dropout });
-      const description = name === 'transformer'
-        ? `Transformer: ${o.layers} pre-norm layers, d_model ${o.dModel}, ${o.heads} heads, feed-forward ${o.feedForward}, ${o.positions} positions, causal`
-        : `LSTM: embedding ${o.dModel}, ${o.lstmLayers} layer${o.lstmLayers > 1 ? 's' : ''} of ${o.lstmHidden}`;
+      const model =
+        name === 'transformer'
+          ? new TransformerLM({
+              vocab: corpus.vocab.size,
+              context: o.context,
+              dModel: o.dModel,
+              heads: o.heads,
+              layers: o.layers,
+              feedForward: o.feedForward,
+              dropout: o.dropout,
+              positions: o.positions,
+            })
+          : new LstmLM({ vocab: corpus.vocab.size, embed: o.dModel, hidden: o.lstmHidden, layers: o.lstmLayers, dropout: o.dropout });
+      const description =
+        name === 'transformer'
+          ? `Transformer: ${o.layers} pre-norm layers, d_model ${o.dModel}, ${o.heads} heads, feed-forward ${o.feedForward}, ${o.positions} positions, causal`
+          : `LSTM: embedding ${o.dModel}, ${o.lstmLayers} layer${o.lstmLayers > 1 ? 's' : ''} of ${o.lstmHidden}`;
       io.out(`\n${description}; ${thousands(model.parameterCount())} parameters`);
-      const logs = await trainLM(model, corpus, {
-        epochs: o.epochs, stepsPerEpoch, batchSize: o.batchSize, context: o.context, lr: o.lr, weightDecay: o.weightDecay, clip: o.clip,
-        warmup: o.warmup, valWindows: o.valWindows, seed: o.seed,
-      }, (l) => io.err(`  ${name} epoch ${l.epoch}/${o.epochs}: val loss ${num(l.valLoss)}, perplexity ${l.valPerplexity.toFixed(2)} (${l.seconds.toFixed(1)} s)`));
+      const logs = await trainLM(
+        model,
+        corpus,
+        {
+          epochs: o.epochs,
+          stepsPerEpoch,
+          batchSize: o.batchSize,
+          context: o.context,
+          lr: o.lr,
+          weightDecay: o.weightDecay,
+          clip: o.clip,
+          warmup: o.warmup,
+          valWindows: o.valWindows,
+          seed: o.seed,
+        },
+        (l) =>
+          io.err(
+            `  ${name} epoch ${l.epoch}/${o.epochs}: val loss ${num(l.valLoss)}, perplexity ${l.valPerplexity.toFixed(2)} (${l.seconds.toFixed(1)} s)`,
+          ),
+      );
       io.out(epochTable(logs));
       T.manualSeed(o.seed);
-      const text = await sample(model, corpus.vocab, { prompt, length: o.sampleLength, temperature: o.temperature, topK: o.topK, context: o.context });
+      const text = await sample(model, corpus.vocab, {
+        prompt,
+        length: o.sampleLength,
+        temperature: o.temperature,
+        topK: o.topK,
+        context: o.context,
+      });
       io.out(`  sample (temperature ${o.temperature}, top-k ${o.topK || 'all'}):\n${indentText(prompt === '\n' ? text : prompt + text)}`);
       models.push({ name, description, parameters: model.parameterCount(), logs, sample: text });
       for (const p of [...model.parameters(), ...model.buffers()]) p.dispose();
@@ -254,7 +322,14 @@ export async function runLm(o: LmOptions, io: Io): Promise<LmResult> {
       });
       io.out(table([['model', 'parameters', 'val loss', 'val ppl', 's/epoch'], ...rows]));
     }
-    return { mode: 'char-lm', vocab: corpus.vocab.size, trainChars: corpus.train.length, valChars: corpus.val.length, stepsPerEpoch, models };
+    return {
+      mode: 'char-lm',
+      vocab: corpus.vocab.size,
+      trainChars: corpus.train.length,
+      valChars: corpus.val.length,
+      stepsPerEpoch,
+      models,
+    };
   } finally {
     restore();
   }

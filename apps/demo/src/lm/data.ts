@@ -37,7 +37,8 @@ export class CharVocab {
     let i = 0;
     for (const c of s) {
       const id = this.index.get(c);
-      if (id === undefined) throw new DemoError(`the character ${JSON.stringify(c)} is not in the text's vocabulary of ${this.size} characters`);
+      if (id === undefined)
+        throw new DemoError(`the character ${JSON.stringify(c)} is not in the text's vocabulary of ${this.size} characters`);
       ids[i++] = id;
     }
     return ids;
@@ -95,7 +96,11 @@ export function batchAt(ids: Int32Array, starts: readonly number[], context: num
 export function randomBatch(ids: Int32Array, batch: number, context: number, rand: () => number): Batch {
   const span = ids.length - context - 1;
   if (span < 1) throw new DemoError(`the training text (${ids.length} characters) is shorter than the context (${context}) plus one`);
-  return batchAt(ids, Array.from({ length: batch }, () => Math.floor(rand() * span)), context);
+  return batchAt(
+    ids,
+    Array.from({ length: batch }, () => Math.floor(rand() * span)),
+    context,
+  );
 }
 
 /** Non-overlapping windows covering (up to `maxWindows` of) the validation text, in order. */

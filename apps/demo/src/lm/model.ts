@@ -5,7 +5,15 @@
  */
 import type * as T from '@nn/tensor';
 import {
-  Dropout, Embedding, LSTM, LayerNorm, LearnedPositionalEmbedding, Linear, Module, SinusoidalPositionalEncoding, TransformerEncoder,
+  Dropout,
+  Embedding,
+  LSTM,
+  LayerNorm,
+  LearnedPositionalEmbedding,
+  Linear,
+  Module,
+  SinusoidalPositionalEncoding,
+  TransformerEncoder,
   TransformerEncoderLayer,
 } from '@nn/layers';
 
@@ -38,12 +46,17 @@ export class TransformerLM extends Module {
     super();
     const c = config;
     this.tok = new Embedding(c.vocab, c.dModel);
-    this.pos = c.positions === 'learned'
-      ? new LearnedPositionalEmbedding(c.context, c.dModel, { batchFirst: true })
-      : new SinusoidalPositionalEncoding(c.dModel, { maxLen: c.context, batchFirst: true });
+    this.pos =
+      c.positions === 'learned'
+        ? new LearnedPositionalEmbedding(c.context, c.dModel, { batchFirst: true })
+        : new SinusoidalPositionalEncoding(c.dModel, { maxLen: c.context, batchFirst: true });
     this.drop = new Dropout(c.dropout);
     const layer = new TransformerEncoderLayer(c.dModel, c.heads, {
-      dimFeedforward: c.feedForward, dropout: c.dropout, activation: 'gelu', batchFirst: true, normFirst: true,
+      dimFeedforward: c.feedForward,
+      dropout: c.dropout,
+      activation: 'gelu',
+      batchFirst: true,
+      normFirst: true,
     });
     this.encoder = new TransformerEncoder(layer, c.layers, { norm: new LayerNorm(c.dModel) });
     this.head = new Linear(c.dModel, c.vocab);

@@ -42,7 +42,13 @@ export interface EpochLog {
 }
 
 /** Mean cross-entropy of the next character over validation windows (eval mode, no graph). */
-export async function validationLoss(model: Module, corpus: Corpus, context: number, batchSize: number, maxWindows: number): Promise<number> {
+export async function validationLoss(
+  model: Module,
+  corpus: Corpus,
+  context: number,
+  batchSize: number,
+  maxWindows: number,
+): Promise<number> {
   const starts = validationStarts(corpus.val, context, maxWindows > 0 ? maxWindows : Number.POSITIVE_INFINITY);
   const wasTraining = model.training;
   model.eval();
@@ -80,13 +86,23 @@ export async function trainLM(model: Module, corpus: Corpus, cfg: TrainConfig, o
   // embeddings included.
   const decay = params.filter((p) => p.ndim >= 2);
   const noDecay = params.filter((p) => p.ndim < 2);
-  const opt = new AdamW([{ params: decay, weightDecay: cfg.weightDecay }, { params: noDecay, weightDecay: 0 }], { lr: cfg.lr, betas: [0.9, 0.99] });
+  const opt = new AdamW(
+    [
+      { params: decay, weightDecay: cfg.weightDecay },
+      { params: noDecay, weightDecay: 0 },
+    ],
+    { lr: cfg.lr, betas: [0.9, 0.99] },
+  );
   const total = cfg.epochs * cfg.stepsPerEpoch;
   const warmup = Math.min(cfg.warmup, total - 1);
   const cosine = new schedules.CosineAnnealingLR(opt, { tMax: Math.max(1, total - warmup), etaMin: cfg.lr / 10 });
-  const sched = warmup > 0
-    ? new schedules.SequentialLR(opt, { schedulers: [new schedules.LinearLR(opt, { startFactor: 1 / warmup, totalIters: warmup }), cosine], milestones: [warmup] })
-    : cosine;
+  const sched =
+    warmup > 0
+      ? new schedules.SequentialLR(opt, {
+          schedulers: [new schedules.LinearLR(opt, { startFactor: 1 / warmup, totalIters: warmup }), cosine],
+          milestones: [warmup],
+        })
+      : cosine;
   const logs: EpochLog[] = [];
   model.train();
   try {
@@ -116,8 +132,14 @@ export async function trainLM(model: Module, corpus: Corpus, cfg: TrainConfig, o
       normSum.dispose();
       const valLoss = await validationLoss(model, corpus, cfg.context, cfg.batchSize, cfg.valWindows);
       const log: EpochLog = {
-        epoch, steps: epoch * cfg.stepsPerEpoch, trainLoss, valLoss, valPerplexity: Math.exp(valLoss), gradNorm,
-        lr: opt.paramGroups[0].lr, seconds: (performance.now() - t0) / 1000,
+        epoch,
+        steps: epoch * cfg.stepsPerEpoch,
+        trainLoss,
+        valLoss,
+        valPerplexity: Math.exp(valLoss),
+        gradNorm,
+        lr: opt.paramGroups[0].lr,
+        seconds: (performance.now() - t0) / 1000,
       };
       logs.push(log);
       onEpoch?.(log);

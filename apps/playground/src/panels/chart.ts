@@ -26,7 +26,11 @@ export class LineChart {
   private marker: number | null = null;
   readonly root: HTMLElement;
 
-  constructor(parent: HTMLElement, series: SeriesSpec[], readonly options: ChartOptions) {
+  constructor(
+    parent: HTMLElement,
+    series: SeriesSpec[],
+    readonly options: ChartOptions,
+  ) {
     this.root = el('div', { class: 'chart', 'data-chart': options.title });
     parent.append(this.root);
     this.plot = this.create(series);
@@ -53,7 +57,17 @@ export class LineChart {
         { label: o.xLabel ?? 'epoch', size: 34, labelSize: 14 },
         { size: 48, values: (_u, vals) => vals.map((v) => fmt(v, 2)) },
       ],
-      series: [{ label: o.xLabel ?? 'epoch' }, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, dash: s.dash ? [5, 4] : undefined, spanGaps: true, points: { show: false } }))],
+      series: [
+        { label: o.xLabel ?? 'epoch' },
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 1.5,
+          dash: s.dash ? [5, 4] : undefined,
+          spanGaps: true,
+          points: { show: false },
+        })),
+      ],
       hooks: {
         draw: [
           (u: uPlot) => {

@@ -1,8 +1,16 @@
 /** Colours shared by the pictures: one per class, and a diverging scale for activations and losses. */
 
 export const CLASS_COLORS: [number, number, number][] = [
-  [245, 147, 34], [8, 119, 189], [44, 160, 44], [214, 39, 40], [148, 103, 189],
-  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
+  [245, 147, 34],
+  [8, 119, 189],
+  [44, 160, 44],
+  [214, 39, 40],
+  [148, 103, 189],
+  [140, 86, 75],
+  [227, 119, 194],
+  [127, 127, 127],
+  [188, 189, 34],
+  [23, 190, 207],
 ];
 
 export const css = ([r, g, b]: [number, number, number], a = 1): string => `rgba(${r},${g},${b},${a})`;
@@ -16,7 +24,13 @@ export function diverging(v: number): [number, number, number] {
 }
 
 /** A perceptual sequential scale (viridis, 5 stops) for t in [0, 1]. */
-const VIRIDIS: [number, number, number][] = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+const VIRIDIS: [number, number, number][] = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
+];
 export function sequential(t: number): [number, number, number] {
   const x = Math.max(0, Math.min(1, t)) * (VIRIDIS.length - 1);
   const i = Math.min(VIRIDIS.length - 2, Math.floor(x));

@@ -69,7 +69,10 @@ export class ComparePanel {
     const n = Math.max(...[...this.losses.values()].map((v) => v.loss.length));
     const x = Array.from({ length: n }, (_, i) => i + 1);
     const pad = (a: number[]) => x.map((_, i) => a[i] ?? null);
-    this.chart.setData(x, this.names.flatMap((name) => [pad(this.losses.get(name)!.loss), pad(this.losses.get(name)!.val)]));
+    this.chart.setData(
+      x,
+      this.names.flatMap((name) => [pad(this.losses.get(name)!.loss), pad(this.losses.get(name)!.val)]),
+    );
   }
 
   done(seconds: number): void {

@@ -28,9 +28,30 @@ export class CurvesPanel {
   private stepsPerEpoch = 1;
 
   constructor(parent: HTMLElement) {
-    this.loss = new LineChart(parent, [{ label: 'train', color: TRAIN }, { label: 'validation', color: VAL }], { title: 'Loss', log: true });
-    this.accuracy = new LineChart(parent, [{ label: 'train', color: TRAIN }, { label: 'validation', color: VAL }], { title: 'Accuracy', yRange: [0, 1] });
-    this.lr = new LineChart(parent, [{ label: 'schedule', color: '#9e9e9e', dash: true }, { label: 'used', color: '#6a1b9a' }], { title: 'Learning rate', height: 130 });
+    this.loss = new LineChart(
+      parent,
+      [
+        { label: 'train', color: TRAIN },
+        { label: 'validation', color: VAL },
+      ],
+      { title: 'Loss', log: true },
+    );
+    this.accuracy = new LineChart(
+      parent,
+      [
+        { label: 'train', color: TRAIN },
+        { label: 'validation', color: VAL },
+      ],
+      { title: 'Accuracy', yRange: [0, 1] },
+    );
+    this.lr = new LineChart(
+      parent,
+      [
+        { label: 'schedule', color: '#9e9e9e', dash: true },
+        { label: 'used', color: '#6a1b9a' },
+      ],
+      { title: 'Learning rate', height: 130 },
+    );
     this.grads = new LineChart(parent, [], { title: 'Gradient norm per layer (mean over each epoch)', log: true });
   }
 

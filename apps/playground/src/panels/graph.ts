@@ -35,17 +35,24 @@ export class GraphPanel {
   private readonly dot: HTMLElement;
   private current: Record<string, number> = {};
 
-  constructor(parent: HTMLElement, private readonly run: (expression: string, values: Record<string, number>) => void) {
+  constructor(
+    parent: HTMLElement,
+    private readonly run: (expression: string, values: Record<string, number>) => void,
+  ) {
     this.expression = el('input', { id: 'graph-expression', type: 'text', size: 36 });
     this.values = el('span', { class: 'row' });
     this.figure = el('div', { class: 'graph-figure' });
     this.table = el('div');
     this.dot = el('pre', { class: 'dot' });
-    const presets = el('div', { class: 'row' }, ...PRESETS.map((p) => {
-      const b = el('button', { type: 'button' }, p.label);
-      b.addEventListener('click', () => this.load(p.expression, p.values));
-      return b;
-    }));
+    const presets = el(
+      'div',
+      { class: 'row' },
+      ...PRESETS.map((p) => {
+        const b = el('button', { type: 'button' }, p.label);
+        b.addEventListener('click', () => this.load(p.expression, p.values));
+        return b;
+      }),
+    );
     this.expression.addEventListener('change', () => this.load(this.expression.value, this.current));
     parent.append(
       presets,
@@ -68,14 +75,16 @@ export class GraphPanel {
       return;
     }
     this.current = Object.fromEntries(names.map((n) => [n, values[n] ?? 1]));
-    this.values.replaceChildren(...names.map((n) => {
-      const input = el('input', { type: 'number', step: 0.1, value: this.current[n], 'data-var': n, size: 5 });
-      input.addEventListener('change', () => {
-        this.current[n] = Number(input.value);
-        this.run(this.expression.value, this.current);
-      });
-      return el('label', {}, `${n} = `, input);
-    }));
+    this.values.replaceChildren(
+      ...names.map((n) => {
+        const input = el('input', { type: 'number', step: 0.1, value: this.current[n], 'data-var': n, size: 5 });
+        input.addEventListener('change', () => {
+          this.current[n] = Number(input.value);
+          this.run(this.expression.value, this.current);
+        });
+        return el('label', {}, `${n} = `, input);
+      }),
+    );
     this.run(expression, this.current);
   }
 
@@ -105,7 +114,14 @@ export class GraphPanel {
       const [x1, y1] = pos.get(from)!;
       const [x2, y2] = pos.get(to)!;
       const mx = (x1 + W + x2) / 2;
-      root.append(svg('path', { d: `M${x1 + W},${y1 + H / 2} C${mx},${y1 + H / 2} ${mx},${y2 + H / 2} ${x2},${y2 + H / 2}`, fill: 'none', stroke: '#999', 'marker-end': 'url(#arrow)' }));
+      root.append(
+        svg('path', {
+          d: `M${x1 + W},${y1 + H / 2} C${mx},${y1 + H / 2} ${mx},${y2 + H / 2} ${x2},${y2 + H / 2}`,
+          fill: 'none',
+          stroke: '#999',
+          'marker-end': 'url(#arrow)',
+        }),
+      );
     }
     const out = g.nodes.at(-1)!.id;
     for (const n of g.nodes) {

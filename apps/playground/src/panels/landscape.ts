@@ -15,8 +15,16 @@ export class LandscapePanel {
   private readonly note: HTMLElement;
 
   constructor(parent: HTMLElement, run: (resolution: number, span: number) => void) {
-    const resolution = el('select', { id: 'landscape-resolution' }, ...[15, 21, 31].map((r) => el('option', { value: r, selected: r === 21 }, `${r}×${r}`)));
-    const span = el('select', { id: 'landscape-span' }, ...[0.25, 0.5, 1, 2].map((s) => el('option', { value: s, selected: s === 1 }, `±${s}`)));
+    const resolution = el(
+      'select',
+      { id: 'landscape-resolution' },
+      ...[15, 21, 31].map((r) => el('option', { value: r, selected: r === 21 }, `${r}×${r}`)),
+    );
+    const span = el(
+      'select',
+      { id: 'landscape-span' },
+      ...[0.25, 0.5, 1, 2].map((s) => el('option', { value: s, selected: s === 1 }, `±${s}`)),
+    );
     const button = el('button', { type: 'button', id: 'landscape-run' }, 'Compute around the current weights');
     this.canvas = el('canvas', { id: 'landscape', width: SIZE, height: SIZE });
     this.note = el('div', { class: 'verdict', id: 'landscape-note' });
@@ -25,7 +33,10 @@ export class LandscapePanel {
       run(Number(resolution.value), Number(span.value));
     });
     parent.append(
-      el('p', { class: 'hint', text: 'L(θ + α·d₁ + β·d₂) with random directions normalized filter by filter (Li et al., 2018); biases and norm parameters stay fixed.' }),
+      el('p', {
+        class: 'hint',
+        text: 'L(θ + α·d₁ + β·d₂) with random directions normalized filter by filter (Li et al., 2018); biases and norm parameters stay fixed.',
+      }),
       el('div', { class: 'row' }, el('label', {}, 'Grid ', resolution), el('label', {}, 'Span ', span), button),
       this.canvas,
       this.note,

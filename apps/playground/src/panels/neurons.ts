@@ -26,7 +26,11 @@ export class NeuronsPanel {
     const g = p.neuronGrid;
     const shape = p.neurons.map((l) => l.units).join(',');
     // Canvases are made once per architecture and repainted after that.
-    if (this.body.dataset.shape !== shape) this.build(p.neurons.map((l) => l.units), shape);
+    if (this.body.dataset.shape !== shape)
+      this.build(
+        p.neurons.map((l) => l.units),
+        shape,
+      );
     const layers = this.body.querySelectorAll('.neuron-units');
     p.neurons.forEach(({ units, values }, layer) => {
       const canvases = layers[layer].children;

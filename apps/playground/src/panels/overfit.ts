@@ -17,7 +17,10 @@ export class OverfitPanel {
       run();
     });
     parent.append(
-      el('p', { class: 'hint', text: 'Before a long run: can this model and optimizer memorize 16 training examples? (a fresh copy, same seed, on cpu)' }),
+      el('p', {
+        class: 'hint',
+        text: 'Before a long run: can this model and optimizer memorize 16 training examples? (a fresh copy, same seed, on cpu)',
+      }),
       this.button,
       this.verdict,
     );
@@ -27,7 +30,9 @@ export class OverfitPanel {
     this.verdict.dataset.ok = String(r.ok);
     const summary = `loss ${fmt(r.initialLoss)} → ${fmt(r.finalLoss)} in ${r.steps} steps${r.accuracy === null ? '' : `, accuracy ${(r.accuracy * 100).toFixed(0)}%`}`;
     this.verdict.replaceChildren(
-      el('strong', { text: r.ok ? '✓ It can memorize a small batch: the model and the loop work.' : '✗ It cannot memorize a small batch:' }),
+      el('strong', {
+        text: r.ok ? '✓ It can memorize a small batch: the model and the loop work.' : '✗ It cannot memorize a small batch:',
+      }),
       el('div', { text: summary }),
       ...(r.problems.length > 0 ? [el('ul', {}, ...r.problems.map((p) => el('li', { text: p })))] : []),
     );

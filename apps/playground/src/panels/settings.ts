@@ -2,9 +2,7 @@
  * The settings form (data, model, training, schedule), generated from one table of fields. Each
  * edit produces a new configuration; fields that do not apply (momentum for Adam, ...) are hidden.
  */
-import {
-  ACTIVATIONS, type Config, DATASETS, INITS, LOSSES, NORMS, OPTIMIZERS, SCHEDULES, keysOf, lossFits,
-} from '../config.js';
+import { ACTIVATIONS, type Config, DATASETS, INITS, LOSSES, NORMS, OPTIMIZERS, SCHEDULES, keysOf, lossFits } from '../config.js';
 import { el, fmt, options } from '../dom.js';
 
 type Key = keyof Config;
@@ -46,7 +44,15 @@ const SECTIONS: [string, Field[]][] = [
   [
     'Training',
     [
-      { key: 'loss', label: 'Loss', kind: 'select', choices: (c) => keysOf(LOSSES).filter((l) => lossFits(l, c.dataset)).map((l) => [l, LOSSES[l].label]) },
+      {
+        key: 'loss',
+        label: 'Loss',
+        kind: 'select',
+        choices: (c) =>
+          keysOf(LOSSES)
+            .filter((l) => lossFits(l, c.dataset))
+            .map((l) => [l, LOSSES[l].label]),
+      },
       { key: 'optimizer', label: 'Optimizer', kind: 'select', choices: () => table(OPTIMIZERS) },
       { key: 'lr', label: 'Learning rate', kind: 'number', min: 0, max: 10, step: 0.001 },
       { key: 'momentum', label: 'Momentum', kind: 'range', min: 0, max: 0.99, step: 0.01, show: usesMomentum },
@@ -66,9 +72,33 @@ const SECTIONS: [string, Field[]][] = [
     [
       { key: 'schedule', label: 'Schedule', kind: 'select', choices: () => table(SCHEDULES) },
       { key: 'stepEpochs', label: 'Step every (epochs)', kind: 'number', min: 1, max: 1000, step: 1, show: (c) => c.schedule === 'step' },
-      { key: 'gamma', label: 'γ (factor)', kind: 'number', min: 0.01, max: 1, step: 0.01, show: (c) => c.schedule === 'step' || c.schedule === 'exponential' },
-      { key: 'warmupEpochs', label: 'Warm-up (epochs)', kind: 'number', min: 0.1, max: 1000, step: 0.5, show: (c) => c.schedule.startsWith('warmup') },
-      { key: 'restartEpochs', label: 'First cycle (epochs)', kind: 'number', min: 1, max: 1000, step: 1, show: (c) => c.schedule === 'restarts' },
+      {
+        key: 'gamma',
+        label: 'γ (factor)',
+        kind: 'number',
+        min: 0.01,
+        max: 1,
+        step: 0.01,
+        show: (c) => c.schedule === 'step' || c.schedule === 'exponential',
+      },
+      {
+        key: 'warmupEpochs',
+        label: 'Warm-up (epochs)',
+        kind: 'number',
+        min: 0.1,
+        max: 1000,
+        step: 0.5,
+        show: (c) => c.schedule.startsWith('warmup'),
+      },
+      {
+        key: 'restartEpochs',
+        label: 'First cycle (epochs)',
+        kind: 'number',
+        min: 1,
+        max: 1000,
+        step: 1,
+        show: (c) => c.schedule === 'restarts',
+      },
       { key: 'restartMult', label: 'Cycle growth ×', kind: 'number', min: 1, max: 4, step: 1, show: (c) => c.schedule === 'restarts' },
     ],
   ],
@@ -80,12 +110,19 @@ export interface Settings {
 
 function parseLayers(text: string): number[] | null {
   if (text.trim() === '') return [];
-  const xs = text.split(/[,\s]+/).filter(Boolean).map(Number);
+  const xs = text
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map(Number);
   return xs.every((x) => Number.isInteger(x) && x >= 1 && x <= 256) && xs.length <= 8 ? xs : null;
 }
 
 /** Datasets this build cannot load (the digits when not bundled), with the reason. */
-export function settingsForm(root: HTMLElement, onChange: (patch: Partial<Config>) => void, unavailable: Partial<Record<string, string>> = {}): Settings {
+export function settingsForm(
+  root: HTMLElement,
+  onChange: (patch: Partial<Config>) => void,
+  unavailable: Partial<Record<string, string>> = {},
+): Settings {
   const rows: { field: Field; row: HTMLElement; input: HTMLInputElement | HTMLSelectElement; out: HTMLOutputElement }[] = [];
   for (const [title, fields] of SECTIONS) {
     const section = el('fieldset', { class: 'section' }, el('legend', { text: title }));
@@ -94,7 +131,13 @@ export function settingsForm(root: HTMLElement, onChange: (patch: Partial<Config
       let input: HTMLInputElement | HTMLSelectElement;
       if (field.kind === 'select') input = el('select', { name: field.key });
       else if (field.kind === 'checkbox') input = el('input', { type: 'checkbox', name: field.key });
-      else if (field.kind === 'layers') input = el('input', { type: 'text', name: field.key, placeholder: 'e.g. 16, 16', title: 'units per hidden layer, comma-separated (empty: a linear model)' });
+      else if (field.kind === 'layers')
+        input = el('input', {
+          type: 'text',
+          name: field.key,
+          placeholder: 'e.g. 16, 16',
+          title: 'units per hidden layer, comma-separated (empty: a linear model)',
+        });
       else input = el('input', { type: field.kind, name: field.key, min: field.min, max: field.max, step: field.step });
       const row = el('label', { class: `field field-${field.kind}`, 'data-key': field.key }, el('span', { text: field.label }), input, out);
       const commit = () => {
@@ -124,10 +167,16 @@ export function settingsForm(root: HTMLElement, onChange: (patch: Partial<Config
         row.hidden = field.show !== undefined && !field.show(c);
         const v = c[field.key];
         if (field.kind === 'select') {
-          const choices = field.choices(c).map(([k, label]) => (unavailable[k] === undefined ? [k, label] : [k, `${label} (unavailable)`, unavailable[k]!]) as [string, string] | [string, string, string]);
+          const choices = field
+            .choices(c)
+            .map(
+              ([k, label]) =>
+                (unavailable[k] === undefined ? [k, label] : [k, `${label} (unavailable)`, unavailable[k]!]) as
+                  | [string, string]
+                  | [string, string, string],
+            );
           options(input as HTMLSelectElement, choices, String(v));
-        }
-        else if (field.kind === 'checkbox') (input as HTMLInputElement).checked = Boolean(v);
+        } else if (field.kind === 'checkbox') (input as HTMLInputElement).checked = Boolean(v);
         else if (field.kind === 'layers') {
           input.value = (v as number[]).join(', ');
           input.classList.remove('invalid');

@@ -44,7 +44,13 @@ export function toolbar(actions: ToolbarActions): Toolbar {
         option.title = s.detail;
       }
       reasons.replaceChildren(
-        ...keysOf(status).map((b) => el('li', { class: status[b].ok ? 'ok' : 'unavailable', 'data-backend': b }, `${b}: ${status[b].ok ? '✓' : '✗'} ${status[b].detail}`)),
+        ...keysOf(status).map((b) =>
+          el(
+            'li',
+            { class: status[b].ok ? 'ok' : 'unavailable', 'data-backend': b },
+            `${b}: ${status[b].ok ? '✓' : '✗'} ${status[b].detail}`,
+          ),
+        ),
       );
     },
     setState(s) {

@@ -15,7 +15,10 @@ export class WeightsPanel {
       file.value = '';
     });
     parent.append(
-      el('p', { class: 'hint', text: 'Tensor names as torch.nn.Sequential gives them (0.0.weight, 0.0.bias, …); a file must match the current architecture.' }),
+      el('p', {
+        class: 'hint',
+        text: 'Tensor names as torch.nn.Sequential gives them (0.0.weight, 0.0.bias, …); a file must match the current architecture.',
+      }),
       download,
       el('label', { class: 'file' }, 'Load weights: ', file),
       this.note,

@@ -13,7 +13,8 @@ async function probe(name: Exclude<BackendName, 'cpu'>): Promise<BackendStatus> 
     if (name === 'wasm') {
       const be = await initWasm();
       const threads = be.threads;
-      const why = threads > 1 ? '' : (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated ? '' : ', page not cross-origin isolated';
+      const why =
+        threads > 1 ? '' : (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated ? '' : ', page not cross-origin isolated';
       return { ok: true, detail: `${threads} thread${threads > 1 ? 's' : ''}${why}` };
     }
     await initWebGPU();

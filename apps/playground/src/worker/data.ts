@@ -5,7 +5,16 @@
 import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
 import {
-  type SyntheticData, type Subset, TensorDataset, makeCircles, makeGaussians, makeRegression, makeSpiral, makeXor, randomSplit, readCsv,
+  type SyntheticData,
+  type Subset,
+  TensorDataset,
+  makeCircles,
+  makeGaussians,
+  makeRegression,
+  makeSpiral,
+  makeXor,
+  randomSplit,
+  readCsv,
 } from '@nn/data';
 import type { Config, DatasetName } from '../config.js';
 import type { DataInfo } from '../protocol.js';

@@ -10,7 +10,10 @@ import { computeGrads, toDot } from '@nn/autograd';
 import { type BinaryOp, type Expr, type FunctionName, keyOf, parse, variables } from '../expr.js';
 import type { GraphNode, Reply } from '../protocol.js';
 
-const BINARY: Record<BinaryOp, { f: (a: Tensor | number, b: Tensor | number) => Tensor; sym: string; num: (a: number, b: number) => number }> = {
+const BINARY: Record<
+  BinaryOp,
+  { f: (a: Tensor | number, b: Tensor | number) => Tensor; sym: string; num: (a: number, b: number) => number }
+> = {
   '+': { f: (a, b) => T.add(a as Tensor, b), sym: '+', num: (a, b) => a + b },
   '-': { f: (a, b) => T.sub(a as Tensor, b), sym: '−', num: (a, b) => a - b },
   '*': { f: (a, b) => T.mul(a as Tensor, b), sym: '·', num: (a, b) => a * b },
@@ -19,7 +22,14 @@ const BINARY: Record<BinaryOp, { f: (a: Tensor | number, b: Tensor | number) => 
 };
 
 const CALLS: Record<FunctionName, (a: Tensor) => Tensor> = {
-  exp: T.exp, log: T.log, sin: T.sin, cos: T.cos, tanh: T.tanh, sigmoid: T.sigmoid, relu: T.relu, sqrt: T.sqrt,
+  exp: T.exp,
+  log: T.log,
+  sin: T.sin,
+  cos: T.cos,
+  tanh: T.tanh,
+  sigmoid: T.sigmoid,
+  relu: T.relu,
+  sqrt: T.sqrt,
 };
 
 interface Built {

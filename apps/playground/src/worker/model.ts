@@ -4,8 +4,25 @@
  */
 import type * as T from '@nn/tensor';
 import {
-  BatchNorm1d, Dropout, ELU, GELU, LayerNorm, LeakyReLU, Linear, LogSoftmax, Maxout, type Module, PReLU, ReLU, Residual, Sequential,
-  Sigmoid, Softmax, Softplus, Tanh, init,
+  BatchNorm1d,
+  Dropout,
+  ELU,
+  GELU,
+  LayerNorm,
+  LeakyReLU,
+  Linear,
+  LogSoftmax,
+  Maxout,
+  type Module,
+  PReLU,
+  ReLU,
+  Residual,
+  Sequential,
+  Sigmoid,
+  Softmax,
+  Softplus,
+  Tanh,
+  init,
 } from '@nn/layers';
 import type { ActivationName, Config, InitName, NormName } from '../config.js';
 

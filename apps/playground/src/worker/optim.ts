@@ -40,7 +40,10 @@ const SCHEDULERS: Record<ScheduleName, (o: Optimizer, c: Config, s: Steps) => Sc
   warmup: (o, _c, s) => new lr.LinearLR(o, { startFactor: WARMUP_START, totalIters: s.warmup }),
   'warmup-cosine': (o, _c, s) =>
     new lr.SequentialLR(o, {
-      schedulers: [new lr.LinearLR(o, { startFactor: WARMUP_START, totalIters: s.warmup }), new lr.CosineAnnealingLR(o, { tMax: s.total - s.warmup })],
+      schedulers: [
+        new lr.LinearLR(o, { startFactor: WARMUP_START, totalIters: s.warmup }),
+        new lr.CosineAnnealingLR(o, { tMax: s.total - s.warmup }),
+      ],
       milestones: [s.warmup],
     }),
   restarts: (o, c, s) => new lr.CosineAnnealingWarmRestarts(o, { t0: s.restart, tMult: Math.max(1, Math.round(c.restartMult)) }),

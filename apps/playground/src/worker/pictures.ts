@@ -53,7 +53,9 @@ export async function computePictures(model: Sequential, view: DataInfo, showNeu
       pred.dispose();
       return { ...empty, output: new Float32Array(0), grid: 0, predictions };
     }
-    const probs = noGrad(() => T.tidy(() => T.softmax(model(T.tensor(gridPoints(view.extent, GRID), { shape: [GRID * GRID, 2] })) as Tensor, -1)));
+    const probs = noGrad(() =>
+      T.tidy(() => T.softmax(model(T.tensor(gridPoints(view.extent, GRID), { shape: [GRID * GRID, 2] })) as Tensor, -1)),
+    );
     const hidden: Tensor[] = [];
     if (showNeurons) {
       // Block by block, keeping each hidden block's output.

@@ -87,7 +87,14 @@ export class Session {
     T.setBackend(backend);
     const optimizer = makeOptimizer(config.optimizer, model.parameters(), config);
     const s = new Session(config, data, model, optimizer, backend, post);
-    post({ type: 'ready', data: view, parameters: countParameters(model), summary: model.toString(), stepsPerEpoch: s.stepsPerEpoch, layers: s.layerNames });
+    post({
+      type: 'ready',
+      data: view,
+      parameters: countParameters(model),
+      summary: model.toString(),
+      stepsPerEpoch: s.stepsPerEpoch,
+      layers: s.layerNames,
+    });
     s.postState();
     await s.postPictures();
     return s;
@@ -179,7 +186,10 @@ export class Session {
       callbacks,
     });
     this.done = true;
-    this.note = history.stopped === 'callback' ? `early stopping after epoch ${this.epoch}; best epoch ${this.bestEpoch}` : `finished ${this.epoch} epochs`;
+    this.note =
+      history.stopped === 'callback'
+        ? `early stopping after epoch ${this.epoch}; best epoch ${this.bestEpoch}`
+        : `finished ${this.epoch} epochs`;
     this.postState();
   }
 
@@ -197,7 +207,9 @@ export class Session {
         this.pendingNorms = T.keep(
           noGrad(() =>
             T.tidy(() =>
-              T.stack(blocks.map((ps) => ps.reduce((acc, p) => (p.grad === null ? acc : T.add(acc, T.sum(T.square(p.grad)))), T.zeros([])))),
+              T.stack(
+                blocks.map((ps) => ps.reduce((acc, p) => (p.grad === null ? acc : T.add(acc, T.sum(T.square(p.grad)))), T.zeros([]))),
+              ),
             ),
           ),
         );
@@ -239,8 +251,14 @@ export class Session {
         this.post({
           type: 'epoch',
           log: {
-            epoch, loss: logs.loss, valLoss: logs.valLoss, accuracy: logs.accuracy ?? null, valAccuracy: logs.valAccuracy ?? null,
-            seconds: logs.seconds, backend: this.backend, tensors: T.memory().tensors,
+            epoch,
+            loss: logs.loss,
+            valLoss: logs.valLoss,
+            accuracy: logs.accuracy ?? null,
+            valAccuracy: logs.valAccuracy ?? null,
+            seconds: logs.seconds,
+            backend: this.backend,
+            tensors: T.memory().tensors,
           },
           lrs: this.lrs,
           gradNorms: this.norms,

@@ -19,7 +19,11 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 /** A unary partial v * f'(x), given f'(x) from x and the output y. */
 const unaryPartial =
   (deriv: (x: Tensor, y: () => Tensor) => Tensor): Partial =>
-  (ctx, _i, v) => T.mul(v, deriv(inputOf(ctx, 0), () => ctx.output()));
+  (ctx, _i, v) =>
+    T.mul(
+      v,
+      deriv(inputOf(ctx, 0), () => ctx.output()),
+    );
 
 const zero: Partial = () => null;
 

@@ -51,7 +51,11 @@ const STRUCTURAL: { [K in StructuralOp]: JvpRule<K> } = {
   pad: (ctx, [t]) => padWindow(t!, ctx.params.starts, ctx.params.steps, ctx.params.shape, 0),
   windows: (ctx, [t]) => T.slidingWindows(t!, ctx.params.axes, ctx.params.size, ctx.params),
   foldWindows: (ctx, [t]) => T.foldWindows(t!, ctx.params.shape, ctx.params.axes, ctx.params.size, ctx.params),
-  concat: (ctx, tangents) => T.concat(ctx.inputs.map((x, i) => orZeros(tangents[i], x)), ctx.params.axis),
+  concat: (ctx, tangents) =>
+    T.concat(
+      ctx.inputs.map((x, i) => orZeros(tangents[i], x)),
+      ctx.params.axis,
+    ),
   copy: (_ctx, [t]) => T.clone(t!),
   gather: (ctx, [t]) => T.gather(t!, ctx.params.axis, inputOf(ctx, 1)),
   scatterAdd: (ctx, [tx, , tu]) =>

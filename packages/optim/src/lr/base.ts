@@ -38,7 +38,9 @@ export function checkOptimizer(owner: string, optimizer: unknown): AnyOptimizer 
 
 /** A scheduler's options: its family's rules and defaults plus `lastEpoch`, checked before anything changes. */
 export function schedulerOptions<O extends object>(
-  owner: string, family: Family<O>, options: Partial<O> & { lastEpoch?: number } | undefined,
+  owner: string,
+  family: Family<O>,
+  options: (Partial<O> & { lastEpoch?: number }) | undefined,
 ): O & { lastEpoch: number } {
   const rules = { ...family.rules, lastEpoch: lastEpochRule } as Rules<O & { lastEpoch: number }>;
   type Full = O & { lastEpoch: number };
@@ -48,7 +50,8 @@ export function schedulerOptions<O extends object>(
 /** One value per group from a number for all or an array with one entry per group (entries already checked). */
 export function perGroup(owner: string, key: string, value: number | readonly number[], n: number): number[] {
   const list = typeof value === 'number' ? Array.from({ length: n }, () => value) : [...value];
-  if (list.length !== n) throw new ValueRangeError(`${owner}: ${key} has ${list.length} values but the optimizer has ${n} parameter groups`);
+  if (list.length !== n)
+    throw new ValueRangeError(`${owner}: ${key} has ${list.length} values but the optimizer has ${n} parameter groups`);
   return list;
 }
 
@@ -80,13 +83,19 @@ export abstract class LRScheduler {
    * @param optimizer the optimizer to schedule
    * @param lastEpoch index of the last step when resuming (-1: a fresh start; already checked)
    */
-  protected constructor(readonly name: string, optimizer: AnyOptimizer, lastEpoch: number) {
+  protected constructor(
+    readonly name: string,
+    optimizer: AnyOptimizer,
+    lastEpoch: number,
+  ) {
     this.optimizer = checkOptimizer(name, optimizer);
     const groups = groupsOf(this.optimizer);
     if (lastEpoch !== -1) {
       const i = groups.findIndex((g) => g.initialLr === undefined);
       if (i !== -1) {
-        throw new NNError(`${name}: param group ${i} has no initialLr, needed to resume with lastEpoch ${lastEpoch} (restore the optimizer's state dict first)`);
+        throw new NNError(
+          `${name}: param group ${i} has no initialLr, needed to resume with lastEpoch ${lastEpoch} (restore the optimizer's state dict first)`,
+        );
       }
     }
     for (const g of groups) g.initialLr ??= g.lr;

@@ -36,10 +36,14 @@ export class SequentialLR extends LRScheduler {
     const o = checkOptimizer(name, optimizer);
     const foreign = schedulers.findIndex((s) => s.optimizer !== o);
     if (foreign !== -1) {
-      throw new ValueRangeError(`${name}: schedulers[${foreign}] belongs to a different optimizer; all must use the optimizer passed to SequentialLR`);
+      throw new ValueRangeError(
+        `${name}: schedulers[${foreign}] belongs to a different optimizer; all must use the optimizer passed to SequentialLR`,
+      );
     }
     if (milestones.length !== schedulers.length - 1) {
-      throw new ValueRangeError(`${name}: expected ${schedulers.length - 1} milestones (one fewer than the ${schedulers.length} schedulers), got ${milestones.length}`);
+      throw new ValueRangeError(
+        `${name}: expected ${schedulers.length - 1} milestones (one fewer than the ${schedulers.length} schedulers), got ${milestones.length}`,
+      );
     }
     super(name, o, lastEpoch);
     this.schedulers = [...schedulers];
@@ -85,7 +89,8 @@ export class ChainedScheduler {
     if (!schedulerList.ok(schedulers)) throw optionError('ChainedScheduler', '', 'schedulers', schedulers, schedulerList.valid);
     const [first] = schedulers as [LRScheduler];
     const foreign = schedulers.findIndex((s) => s.optimizer !== first.optimizer);
-    if (foreign !== -1) throw new ValueRangeError(`ChainedScheduler: schedulers[${foreign}] belongs to a different optimizer than schedulers[0]`);
+    if (foreign !== -1)
+      throw new ValueRangeError(`ChainedScheduler: schedulers[${foreign}] belongs to a different optimizer than schedulers[0]`);
     this.schedulers = [...schedulers];
     this.optimizer = first.optimizer;
     this.lastLr = groupsOf(this.optimizer).map((g) => g.lr);
@@ -100,4 +105,3 @@ export class ChainedScheduler {
     return [...this.lastLr];
   }
 }
-

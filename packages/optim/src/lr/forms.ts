@@ -65,7 +65,13 @@ export function oneCyclePhases(totalSteps: number, pctStart: number, threePhase:
   }
   return [
     { endStep: up, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
-    { endStep: 2 * pctStart * totalSteps - 2, startLr: 'maxLr', endLr: 'initialLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+    {
+      endStep: 2 * pctStart * totalSteps - 2,
+      startLr: 'maxLr',
+      endLr: 'initialLr',
+      startMomentum: 'baseMomentum',
+      endMomentum: 'maxMomentum',
+    },
     { endStep: totalSteps - 1, startLr: 'initialLr', endLr: 'minLr', startMomentum: 'maxMomentum', endMomentum: 'maxMomentum' },
   ];
 }
@@ -77,7 +83,10 @@ const ANNEAL = {
 
 /** OneCycleLR's lr and momentum at step t (t <= totalSteps), from a group's five values. */
 export function oneCycleForm(
-  t: number, phases: readonly OneCyclePhase[], values: Readonly<Record<OneCycleKey, number>>, annealStrategy: 'cos' | 'linear',
+  t: number,
+  phases: readonly OneCyclePhase[],
+  values: Readonly<Record<OneCycleKey, number>>,
+  annealStrategy: 'cos' | 'linear',
 ): { lr: number; momentum: number } {
   const anneal = ANNEAL[annealStrategy];
   // The first phase that t has not passed; the last one past its end (float rounding of endStep).

@@ -7,11 +7,31 @@
 import { ValueRangeError } from '@nn/tensor';
 import { type Rules, intAtLeast, nonNegative, optionError, positive, resolveOptions } from '../check.js';
 import {
-  constantForm, cosineForm, exponentialForm, inverseSqrtForm, linearForm, multiStepForm, oneCycleForm, oneCyclePhases, polynomialForm,
-  powerForm, stepForm,
+  constantForm,
+  cosineForm,
+  exponentialForm,
+  inverseSqrtForm,
+  linearForm,
+  multiStepForm,
+  oneCycleForm,
+  oneCyclePhases,
+  polynomialForm,
+  powerForm,
+  stepForm,
 } from './forms.js';
 import {
-  CONSTANT, COSINE, EXPONENTIAL, type Family, INVERSE_SQRT, LINEAR, MULTI_STEP, ONE_CYCLE, POLYNOMIAL, POWER, STEP, WARM_RESTARTS,
+  CONSTANT,
+  COSINE,
+  EXPONENTIAL,
+  type Family,
+  INVERSE_SQRT,
+  LINEAR,
+  MULTI_STEP,
+  ONE_CYCLE,
+  POLYNOMIAL,
+  POWER,
+  STEP,
+  WARM_RESTARTS,
 } from './options.js';
 
 /** A learning rate as a function of the step t (0 for the first update). */
@@ -19,7 +39,10 @@ export type Schedule = (t: number) => number;
 
 /** The family's options plus lr0, checked by the family's rules; the schedule checks t. */
 function scheduleOf<O extends object>(
-  owner: string, family: Family<O>, options: Partial<O> & { lr0: number }, form: (lr0: number, t: number, o: O) => number,
+  owner: string,
+  family: Family<O>,
+  options: Partial<O> & { lr0: number },
+  form: (lr0: number, t: number, o: O) => number,
 ): Schedule {
   const rules = { ...family.rules, lr0: nonNegative } as Rules<O & { lr0: number }>;
   const o = resolveOptions(owner, rules, family.defaults as Partial<O & { lr0: number }>, options as Partial<O & { lr0: number }>);
@@ -40,7 +63,12 @@ export function stepDecay(o: { lr0: number; stepSize: number; gamma?: number }):
 
 /** MultiStepLR: lr0 · gamma^(number of milestones <= t). */
 export function multiStepDecay(o: { lr0: number; milestones: readonly number[]; gamma?: number }): Schedule {
-  return scheduleOf('multiStepDecay', MULTI_STEP, { ...o, milestones: Array.isArray(o?.milestones) ? [...o.milestones] : o?.milestones }, multiStepForm);
+  return scheduleOf(
+    'multiStepDecay',
+    MULTI_STEP,
+    { ...o, milestones: Array.isArray(o?.milestones) ? [...o.milestones] : o?.milestones },
+    multiStepForm,
+  );
 }
 
 /** ExponentialLR: lr0 · gamma^t. */
@@ -113,7 +141,13 @@ const ONE_CYCLE_FN: Family<Required<OneCycleOptions>> = {
 function oneCycleAt(owner: string, options: OneCycleOptions): (t: number) => { lr: number; momentum: number } {
   const o = resolveOptions(owner, ONE_CYCLE_FN.rules, ONE_CYCLE_FN.defaults, options);
   const initialLr = o.maxLr / o.divFactor;
-  const values = { initialLr, maxLr: o.maxLr, minLr: initialLr / o.finalDivFactor, maxMomentum: o.maxMomentum, baseMomentum: o.baseMomentum };
+  const values = {
+    initialLr,
+    maxLr: o.maxLr,
+    minLr: initialLr / o.finalDivFactor,
+    maxMomentum: o.maxMomentum,
+    baseMomentum: o.baseMomentum,
+  };
   const phases = oneCyclePhases(o.totalSteps, o.pctStart, o.threePhase);
   return (t) => {
     if (t > o.totalSteps) throw new ValueRangeError(`${owner}: step ${t} is past totalSteps ${o.totalSteps}`);
@@ -148,7 +182,9 @@ export function inverseSqrt(o: { lr0: number; warmup?: number }): Schedule {
  */
 export function sequential(schedules: readonly Schedule[], milestones: readonly number[]): Schedule {
   if (milestones.length !== schedules.length - 1) {
-    throw new ValueRangeError(`sequential: expected ${schedules.length - 1} milestones (one fewer than the ${schedules.length} schedules), got ${milestones.length}`);
+    throw new ValueRangeError(
+      `sequential: expected ${schedules.length - 1} milestones (one fewer than the ${schedules.length} schedules), got ${milestones.length}`,
+    );
   }
   return checkedT('sequential', (t) => {
     const i = milestones.filter((m) => m <= t).length;

@@ -71,7 +71,9 @@ export class OneCycleLR extends LRScheduler {
     const useBeta1 = 'betas' in opt.defaults;
     const { cycleMomentum, lastEpoch } = o;
     if (cycleMomentum && !('momentum' in opt.defaults) && !useBeta1) {
-      throw new ValueRangeError(`${name}: cycleMomentum needs an optimizer with momentum or betas (${opt.name} has neither); pass cycleMomentum: false`);
+      throw new ValueRangeError(
+        `${name}: cycleMomentum needs an optimizer with momentum or betas (${opt.name} has neither); pass cycleMomentum: false`,
+      );
     }
     const maxMs = perGroup(name, 'maxMomentum', o.maxMomentum, groups.length);
     const baseMs = perGroup(name, 'baseMomentum', o.baseMomentum, groups.length);

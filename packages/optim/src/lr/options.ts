@@ -3,8 +3,21 @@
  * `lastEpoch`) and its closed-form function (plus `lr0`), so both check the same way.
  */
 import {
-  type Rule, type Rules, atLeast, bool, closedUnit, intAtLeast, nonNegative, nonNegativeInt, oneOf, openClosedUnit, optional,
-  perGroupOf, positive, steps, unit,
+  type Rule,
+  type Rules,
+  atLeast,
+  bool,
+  closedUnit,
+  intAtLeast,
+  nonNegative,
+  nonNegativeInt,
+  oneOf,
+  openClosedUnit,
+  optional,
+  perGroupOf,
+  positive,
+  steps,
+  unit,
 } from '../check.js';
 
 /** A family: rules for its options and the defaults of those that have one. */
@@ -59,7 +72,11 @@ export const INVERSE_SQRT: Family<{ warmup: number }> = { rules: { warmup: atLea
 
 /** The options OneCycleLR and the oneCycle functions share. */
 export const ONE_CYCLE: Family<{
-  pctStart: number; annealStrategy: 'cos' | 'linear'; divFactor: number; finalDivFactor: number; threePhase: boolean;
+  pctStart: number;
+  annealStrategy: 'cos' | 'linear';
+  divFactor: number;
+  finalDivFactor: number;
+  threePhase: boolean;
 }> = {
   rules: { pctStart: closedUnit, annealStrategy: oneOf('cos', 'linear'), divFactor: positive, finalDivFactor: positive, threePhase: bool },
   defaults: { pctStart: 0.3, annealStrategy: 'cos', divFactor: 25, finalDivFactor: 1e4, threePhase: false },
@@ -67,23 +84,45 @@ export const ONE_CYCLE: Family<{
 
 /** OneCycleLR's own: per-group values, and the length given as totalSteps or as epochs × stepsPerEpoch. */
 export const ONE_CYCLE_LR: Family<{
-  maxLr: number | readonly number[]; totalSteps: number | undefined; epochs: number | undefined; stepsPerEpoch: number | undefined;
-  cycleMomentum: boolean; baseMomentum: number | readonly number[]; maxMomentum: number | readonly number[];
+  maxLr: number | readonly number[];
+  totalSteps: number | undefined;
+  epochs: number | undefined;
+  stepsPerEpoch: number | undefined;
+  cycleMomentum: boolean;
+  baseMomentum: number | readonly number[];
+  maxMomentum: number | readonly number[];
 }> = {
   rules: {
-    maxLr: perGroupOf(nonNegative), totalSteps: optional(intAtLeast(1)), epochs: optional(intAtLeast(1)),
-    stepsPerEpoch: optional(intAtLeast(1)), cycleMomentum: bool, baseMomentum: perGroupOf(nonNegative), maxMomentum: perGroupOf(nonNegative),
+    maxLr: perGroupOf(nonNegative),
+    totalSteps: optional(intAtLeast(1)),
+    epochs: optional(intAtLeast(1)),
+    stepsPerEpoch: optional(intAtLeast(1)),
+    cycleMomentum: bool,
+    baseMomentum: perGroupOf(nonNegative),
+    maxMomentum: perGroupOf(nonNegative),
   },
   defaults: { cycleMomentum: true, baseMomentum: 0.85, maxMomentum: 0.95 },
 };
 
 export const PLATEAU: Family<{
-  mode: 'min' | 'max'; factor: number; patience: number; threshold: number; thresholdMode: 'rel' | 'abs'; cooldown: number;
-  minLr: number | readonly number[]; eps: number;
+  mode: 'min' | 'max';
+  factor: number;
+  patience: number;
+  threshold: number;
+  thresholdMode: 'rel' | 'abs';
+  cooldown: number;
+  minLr: number | readonly number[];
+  eps: number;
 }> = {
   rules: {
-    mode: oneOf('min', 'max'), factor: unit, patience: nonNegativeInt, threshold: nonNegative, thresholdMode: oneOf('rel', 'abs'),
-    cooldown: nonNegativeInt, minLr: perGroupOf(nonNegative), eps: nonNegative,
+    mode: oneOf('min', 'max'),
+    factor: unit,
+    patience: nonNegativeInt,
+    threshold: nonNegative,
+    thresholdMode: oneOf('rel', 'abs'),
+    cooldown: nonNegativeInt,
+    minLr: perGroupOf(nonNegative),
+    eps: nonNegative,
   },
   defaults: { mode: 'min', factor: 0.1, patience: 10, threshold: 1e-4, thresholdMode: 'rel', cooldown: 0, minLr: 0, eps: 1e-8 },
 };

@@ -125,8 +125,11 @@ export class ReduceLROnPlateau {
   /** The scheduler's state as plain data (the optimizer is left out). */
   stateDict(): SchedulerStateDict {
     return {
-      best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter,
-      lastEpoch: this.lastEpoch, lastLr: [...this.lastLr],
+      best: this.best,
+      numBadEpochs: this.numBadEpochs,
+      cooldownCounter: this.cooldownCounter,
+      lastEpoch: this.lastEpoch,
+      lastLr: [...this.lastLr],
     };
   }
 
@@ -139,4 +142,3 @@ export class ReduceLROnPlateau {
     this.lastLr = [...(state.lastLr as number[])];
   }
 }
-

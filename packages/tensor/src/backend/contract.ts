@@ -31,8 +31,25 @@ export interface View<B = unknown> {
 
 /** Every unary primitive op, in one table: each backend implements all of them. */
 export const UNARY_OPS = [
-  'neg', 'abs', 'sign', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'reciprocal',
-  'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'erf', 'floor', 'ceil', 'round',
+  'neg',
+  'abs',
+  'sign',
+  'exp',
+  'expm1',
+  'log',
+  'log1p',
+  'sqrt',
+  'rsqrt',
+  'reciprocal',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'erf',
+  'floor',
+  'ceil',
+  'round',
 ] as const;
 /** A unary primitive op name. */
 export type UnaryOp = (typeof UNARY_OPS)[number];
@@ -154,10 +171,21 @@ export interface FusedRoutines<B> {
    * Results must match the composed tensor-op version (@nn/optim) within float rounding.
    */
   adam?(
-    param: View<B>, grad: View<B>, expAvg: View<B>, expAvgSq: View<B>, maxExpAvgSq: View<B> | null,
+    param: View<B>,
+    grad: View<B>,
+    expAvg: View<B>,
+    expAvgSq: View<B>,
+    maxExpAvgSq: View<B> | null,
     opts: {
-      lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
-      decoupled: boolean; amsgrad: boolean; maximize: boolean; step: number;
+      lr: number;
+      beta1: number;
+      beta2: number;
+      eps: number;
+      weightDecay: number;
+      decoupled: boolean;
+      amsgrad: boolean;
+      maximize: boolean;
+      step: number;
     },
   ): void;
   /**
@@ -166,10 +194,17 @@ export interface FusedRoutines<B> {
    * g = nesterov ? g + momentum*buf : buf; param += -lr*g. momentumBuf is null when momentum is 0.
    */
   sgd?(
-    param: View<B>, grad: View<B>, momentumBuf: View<B> | null,
+    param: View<B>,
+    grad: View<B>,
+    momentumBuf: View<B> | null,
     opts: {
-      lr: number; momentum: number; dampening: number; weightDecay: number;
-      nesterov: boolean; maximize: boolean; firstStep: boolean;
+      lr: number;
+      momentum: number;
+      dampening: number;
+      weightDecay: number;
+      nesterov: boolean;
+      maximize: boolean;
+      firstStep: boolean;
     },
   ): void;
 }

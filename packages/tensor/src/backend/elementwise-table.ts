@@ -11,7 +11,27 @@
  */
 import type { BinaryOp, FusedActivation, UnaryOp } from './contract.js';
 import {
-  type Domain, type Expr, a, add, and, b, call, div, eq, ge, gt, isinf, isnan, le, lt, mul, ne, neg, or, select, sub,
+  type Domain,
+  type Expr,
+  a,
+  add,
+  and,
+  b,
+  call,
+  div,
+  eq,
+  ge,
+  gt,
+  isinf,
+  isnan,
+  le,
+  lt,
+  mul,
+  ne,
+  neg,
+  or,
+  select,
+  sub,
 } from './expr.js';
 import { evaluate, JS_HELPERS, toJs } from './expr-js.js';
 

@@ -52,9 +52,12 @@ export function evaluate(e: Expr, domain: Domain, a: number, b: number): number 
   const num = (n: Expr): number => evaluate(n, domain, a, b);
   const bool = (n: Expr): boolean => evaluate(n, domain, a, b) !== 0;
   switch (e.k) {
-    case 'arg': return e.name === 'a' ? a : b;
-    case 'lit': return e.v;
-    case 'neg': return int ? -num(e.x) | 0 : -num(e.x);
+    case 'arg':
+      return e.name === 'a' ? a : b;
+    case 'lit':
+      return e.v;
+    case 'neg':
+      return int ? -num(e.x) | 0 : -num(e.x);
     case 'arith': {
       const x = num(e.x);
       const y = num(e.y);
@@ -67,14 +70,17 @@ export function evaluate(e: Expr, domain: Domain, a: number, b: number): number 
       const r = jsFunction(e.f)(num(e.args[0]), e.args.length > 1 ? num(e.args[1]) : 0);
       return int && e.f === 'abs' ? r | 0 : r;
     }
-    case 'select': return bool(e.c) ? num(e.t) : num(e.f);
+    case 'select':
+      return bool(e.c) ? num(e.t) : num(e.f);
     case 'cmp': {
       const x = num(e.x);
       const y = num(e.y);
-      const r = e.op === '<' ? x < y : e.op === '<=' ? x <= y : e.op === '>' ? x > y : e.op === '>=' ? x >= y : e.op === '==' ? x === y : x !== y;
+      const r =
+        e.op === '<' ? x < y : e.op === '<=' ? x <= y : e.op === '>' ? x > y : e.op === '>=' ? x >= y : e.op === '==' ? x === y : x !== y;
       return r ? 1 : 0;
     }
-    case 'logic': return (e.op === '||' ? bool(e.x) || bool(e.y) : bool(e.x) && bool(e.y)) ? 1 : 0;
+    case 'logic':
+      return (e.op === '||' ? bool(e.x) || bool(e.y) : bool(e.x) && bool(e.y)) ? 1 : 0;
     case 'test': {
       const x = num(e.x);
       return (e.f === 'isnan' ? x !== x : Math.abs(x) === Number.POSITIVE_INFINITY) ? 1 : 0;

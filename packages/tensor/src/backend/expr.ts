@@ -14,7 +14,20 @@ import { DTypeError } from '../errors.js';
 
 /** Math functions callable in the float domain (each printer names its implementation). */
 export const FLOAT_FNS = [
-  'abs', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'sin', 'cos', 'tanh', 'floor', 'ceil', 'rint', 'erf', 'pow',
+  'abs',
+  'exp',
+  'expm1',
+  'log',
+  'log1p',
+  'sqrt',
+  'sin',
+  'cos',
+  'tanh',
+  'floor',
+  'ceil',
+  'rint',
+  'erf',
+  'pow',
 ] as const;
 export type FloatFn = (typeof FLOAT_FNS)[number];
 /** Math functions callable in the int32 domain: `ipow` is integer power (negative exponents truncate). */
@@ -23,8 +36,23 @@ export type IntFn = (typeof INT_FNS)[number];
 export type MathFn = FloatFn | IntFn;
 /** How many arguments each math function takes. */
 export const ARITY: Readonly<Record<MathFn, 1 | 2>> = {
-  abs: 1, exp: 1, expm1: 1, log: 1, log1p: 1, sqrt: 1, sin: 1, cos: 1, tanh: 1, floor: 1, ceil: 1,
-  rint: 1, erf: 1, pow: 2, max: 2, min: 2, ipow: 2,
+  abs: 1,
+  exp: 1,
+  expm1: 1,
+  log: 1,
+  log1p: 1,
+  sqrt: 1,
+  sin: 1,
+  cos: 1,
+  tanh: 1,
+  floor: 1,
+  ceil: 1,
+  rint: 1,
+  erf: 1,
+  pow: 2,
+  max: 2,
+  min: 2,
+  ipow: 2,
 };
 
 export type ArithOp = '+' | '-' | '*' | '/';
@@ -52,14 +80,18 @@ const num = (x: N): Num => (typeof x === 'number' ? { k: 'lit', v: x } : x);
 export const a: Num = { k: 'arg', name: 'a' };
 export const b: Num = { k: 'arg', name: 'b' };
 export const neg = (x: N): Num => ({ k: 'neg', x: num(x) });
-const arith = (op: ArithOp) => (x: N, y: N): Num => ({ k: 'arith', op, x: num(x), y: num(y) });
+const arith =
+  (op: ArithOp) =>
+  (x: N, y: N): Num => ({ k: 'arith', op, x: num(x), y: num(y) });
 export const add = arith('+');
 export const sub = arith('-');
 export const mul = arith('*');
 export const div = arith('/');
 export const call = (f: MathFn, ...args: N[]): Num => ({ k: 'call', f, args: args.map(num) });
 export const select = (c: Bool, t: N, f: N): Num => ({ k: 'select', c, t: num(t), f: num(f) });
-const cmp = (op: CmpOp) => (x: N, y: N): Bool => ({ k: 'cmp', op, x: num(x), y: num(y) });
+const cmp =
+  (op: CmpOp) =>
+  (x: N, y: N): Bool => ({ k: 'cmp', op, x: num(x), y: num(y) });
 export const lt = cmp('<');
 export const le = cmp('<=');
 export const gt = cmp('>');
@@ -113,10 +145,24 @@ export function check(e: Expr, domain: Domain): void {
 export function visit(e: Expr, f: (n: Expr) => void): void {
   f(e);
   switch (e.k) {
-    case 'neg': case 'test': visit(e.x, f); break;
-    case 'arith': case 'cmp': case 'logic': visit(e.x, f); visit(e.y, f); break;
-    case 'call': for (const x of e.args) visit(x, f); break;
-    case 'select': visit(e.c, f); visit(e.t, f); visit(e.f, f); break;
+    case 'neg':
+    case 'test':
+      visit(e.x, f);
+      break;
+    case 'arith':
+    case 'cmp':
+    case 'logic':
+      visit(e.x, f);
+      visit(e.y, f);
+      break;
+    case 'call':
+      for (const x of e.args) visit(x, f);
+      break;
+    case 'select':
+      visit(e.c, f);
+      visit(e.t, f);
+      visit(e.f, f);
+      break;
     default:
   }
 }
@@ -125,15 +171,24 @@ export function visit(e: Expr, f: (n: Expr) => void): void {
 export function print(e: Expr, d: Dialect): string {
   const p = (x: Expr): string => print(x, d);
   switch (e.k) {
-    case 'arg': return d.arg(e.name);
-    case 'lit': return d.lit(e.v);
-    case 'neg': return d.neg(p(e.x));
-    case 'arith': return d.arith(e.op, p(e.x), p(e.y));
-    case 'call': return d.call(e.f, e.args.map(p));
-    case 'select': return d.select(p(e.c), p(e.t), p(e.f));
-    case 'cmp': return d.cmp(e.op, p(e.x), p(e.y));
-    case 'logic': return d.logic(e.op, p(e.x), p(e.y));
-    case 'test': return d.test(e.f, p(e.x));
+    case 'arg':
+      return d.arg(e.name);
+    case 'lit':
+      return d.lit(e.v);
+    case 'neg':
+      return d.neg(p(e.x));
+    case 'arith':
+      return d.arith(e.op, p(e.x), p(e.y));
+    case 'call':
+      return d.call(e.f, e.args.map(p));
+    case 'select':
+      return d.select(p(e.c), p(e.t), p(e.f));
+    case 'cmp':
+      return d.cmp(e.op, p(e.x), p(e.y));
+    case 'logic':
+      return d.logic(e.op, p(e.x), p(e.y));
+    case 'test':
+      return d.test(e.f, p(e.x));
   }
 }
 

@@ -15,8 +15,20 @@
  * @module
  */
 export type {
-  Backend, View, Primitives, FusedRoutines, Storage as BackendStorage, MemoryInfo, Primitive,
-  UnaryOp, BinaryOp, ArithOp, CompareOp, ReduceOp, RandomKind, FusedActivation,
+  Backend,
+  View,
+  Primitives,
+  FusedRoutines,
+  Storage as BackendStorage,
+  MemoryInfo,
+  Primitive,
+  UnaryOp,
+  BinaryOp,
+  ArithOp,
+  CompareOp,
+  ReduceOp,
+  RandomKind,
+  FusedActivation,
 } from './contract.js';
 export { UNARY_OPS, BINARY_OPS, ARITH_OPS, COMPARE_OPS, REDUCE_OPS } from './contract.js';
 export * from './elementwise-table.js';

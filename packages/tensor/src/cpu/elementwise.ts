@@ -10,12 +10,7 @@ import { type CpuView, dtypeIndex } from './buffer.js';
 import { collapse, flatStep, IDX, MAX_RANK, SH, ST } from './strides.js';
 
 /** Writes op(inputs) into out; all views share out's shape (inputs already broadcast). */
-export type ElementwiseKernel = (
-  out: CpuView,
-  x0: CpuView,
-  x1: CpuView | null,
-  x2: CpuView | null,
-) => void;
+export type ElementwiseKernel = (out: CpuView, x0: CpuView, x1: CpuView | null, x2: CpuView | null) => void;
 
 const UNROLL = 8;
 
@@ -30,15 +25,9 @@ function flatBranches(names: readonly string[], expr: string): string {
   for (let mask = (1 << names.length) - 1; mask >= 0; mask--) {
     const contiguous = names.map((_, k) => (mask & (1 << k)) !== 0);
     const cond = names.map((_, k) => `s${k} === ${contiguous[k] ? 1 : 0}`).join(' && ');
-    const scalars = names
-      .flatMap((name, k) => (contiguous[k] ? [] : [`const ${name} = B${k}[o${k}];`]))
-      .join(' ');
-    const loads = (offset: string) =>
-      names.flatMap((name, k) =>
-        contiguous[k] ? [`const ${name} = B${k}[o${k} + i${offset}];`] : [],
-      );
-    const body = (offset: string) =>
-      `{ ${[...loads(offset), `O[oo + i${offset}] = (${expr});`].join(' ')} }`;
+    const scalars = names.flatMap((name, k) => (contiguous[k] ? [] : [`const ${name} = B${k}[o${k}];`])).join(' ');
+    const loads = (offset: string) => names.flatMap((name, k) => (contiguous[k] ? [`const ${name} = B${k}[o${k} + i${offset}];`] : []));
+    const body = (offset: string) => `{ ${[...loads(offset), `O[oo + i${offset}] = (${expr});`].join(' ')} }`;
     const unrolled = Array.from({ length: UNROLL }, (_, u) => body(` + ${u}`)).join('\n        ');
     branches.push(`if (${cond}) {
       let i = 0;${scalars === '' ? '' : ` ${scalars}`}
@@ -60,15 +49,12 @@ function flatBranches(names: readonly string[], expr: string): string {
 function kernelSource(names: readonly string[], expr: string): string {
   const ins = names.map((_, k) => k);
   const each = (f: (k: number) => string, sep = ' '): string => ins.map(f).join(sep);
-  const loads = (index: (k: number) => string): string =>
-    each((k) => `const ${names[k]} = B${k}[${index(k)}];`);
+  const loads = (index: (k: number) => string): string => each((k) => `const ${names[k]} = B${k}[${index(k)}];`);
   const strides = each((k) => `x${k}.strides`, ', ');
   const nullPad = ', null'.repeat(3 - ins.length);
   const M = MAX_RANK;
   const unrolled = (index: (k: number, u: number) => string, outIndex: (u: number) => string) =>
-    Array.from({ length: UNROLL }, (_, u) =>
-      `{ ${loads((k) => index(k, u))} O[${outIndex(u)}] = (${expr}); }`,
-    ).join('\n      ');
+    Array.from({ length: UNROLL }, (_, u) => `{ ${loads((k) => index(k, u))} O[${outIndex(u)}] = (${expr}); }`).join('\n      ');
   return `'use strict';
 return function kernel(out, x0, x1, x2) {
   const shape = out.shape;
@@ -91,7 +77,10 @@ return function kernel(out, x0, x1, x2) {
     let io = po, ${each((k) => `i${k} = p${k}`, ', ')};
     let j = 0;
     for (; j + ${UNROLL - 1} < inner; j += ${UNROLL}) {
-      ${unrolled((k, u) => `i${k} + ${u} * t${k}`, (u) => `io + ${u} * to`)}
+      ${unrolled(
+        (k, u) => `i${k} + ${u} * t${k}`,
+        (u) => `io + ${u} * to`,
+      )}
       io += ${UNROLL} * to; ${each((k) => `i${k} += ${UNROLL} * t${k};`)}
     }
     for (; j < inner; j++) {
@@ -167,13 +156,9 @@ export function binary(op: BinaryOp, a: CpuView, b: CpuView, out: CpuView): void
 }
 
 export function where(cond: CpuView, a: CpuView, b: CpuView, out: CpuView): void {
-  const slot =
-    ((dtypeIndex(cond.dtype) * 4 + dtypeIndex(a.dtype)) * 4 + dtypeIndex(b.dtype)) * 4 +
-    dtypeIndex(out.dtype);
+  const slot = ((dtypeIndex(cond.dtype) * 4 + dtypeIndex(a.dtype)) * 4 + dtypeIndex(b.dtype)) * 4 + dtypeIndex(out.dtype);
   // NaN conditions count as true, like any nonzero value.
-  const kernel =
-    lookup(whereCache, 'where', slot) ??
-    store(whereCache, 'where', slot, compile(['c', 'a', 'b'], 'c !== 0 ? a : b'));
+  const kernel = lookup(whereCache, 'where', slot) ?? store(whereCache, 'where', slot, compile(['c', 'a', 'b'], 'c !== 0 ? a : b'));
   kernel(out, cond, a, b);
 }
 
@@ -184,9 +169,7 @@ export function where(cond: CpuView, a: CpuView, b: CpuView, out: CpuView): void
 export function cast(x: CpuView, out: CpuView): void {
   const slot = dtypeIndex(x.dtype) * 4 + dtypeIndex(out.dtype);
   const toBool = out.dtype === 'bool' && x.dtype !== 'bool';
-  const kernel =
-    lookup(castCache, 'cast', slot) ??
-    store(castCache, 'cast', slot, compile(['a'], toBool ? 'a !== 0 ? 1 : 0' : 'a'));
+  const kernel = lookup(castCache, 'cast', slot) ?? store(castCache, 'cast', slot, compile(['a'], toBool ? 'a !== 0 ? 1 : 0' : 'a'));
   kernel(out, x, null, null);
 }
 

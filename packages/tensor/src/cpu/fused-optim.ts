@@ -16,9 +16,7 @@ type Floats = Float32Array | Float64Array;
 
 const f = Math.fround;
 
-export function adam(
-  param: CpuView, grad: CpuView, expAvg: CpuView, expAvgSq: CpuView, maxExpAvgSq: CpuView | null, o: AdamOpts,
-): void {
+export function adam(param: CpuView, grad: CpuView, expAvg: CpuView, expAvgSq: CpuView, maxExpAvgSq: CpuView | null, o: AdamOpts): void {
   const n = sizeOf(param.shape);
   const p = param.buffer as Floats;
   const g = grad.buffer as Floats;

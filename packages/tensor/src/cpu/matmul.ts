@@ -23,9 +23,7 @@ let Bp = new Float64Array(KC * NR);
 const TILE = new Float64Array(MR * NR);
 
 /** Packs rows i0..i0+mc of A, columns p0..p0+kc, as [4-row panel][p][row], zero-padded. */
-function packA(
-  A: Arr, ao: number, sam: number, sak: number, i0: number, mc: number, p0: number, kc: number,
-): void {
+function packA(A: Arr, ao: number, sam: number, sak: number, i0: number, mc: number, p0: number, kc: number): void {
   let q = 0;
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = Math.min(MR, mc - ir);
@@ -46,9 +44,7 @@ function packA(
 }
 
 /** Packs rows p0..p0+kc of B, columns j0..j0+nc, as [4-column panel][p][col], zero-padded. */
-function packB(
-  B: Arr, bo: number, sbk: number, sbn: number, p0: number, kc: number, j0: number, nc: number,
-): void {
+function packB(B: Arr, bo: number, sbk: number, sbn: number, p0: number, kc: number, j0: number, nc: number): void {
   const need = kc * Math.ceil(nc / NR) * NR;
   if (Bp.length < need) Bp = new Float64Array(need);
   const P = Bp;
@@ -75,42 +71,109 @@ function packB(
  * C[co.., 4x4] (=|+=) Ap panel at ap times Bp panel at bp over kc. Only the top-left mr x nr of
  * the tile is written (edges); `first` stores instead of accumulating (the first K block).
  */
-function micro(
-  ap: number, bp: number, kc: number, C: Arr, co: number, ldc: number,
-  mr: number, nr: number, first: boolean,
-): void {
+function micro(ap: number, bp: number, kc: number, C: Arr, co: number, ldc: number, mr: number, nr: number, first: boolean): void {
   const A = Ap;
   const B = Bp;
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  let c00 = 0,
+    c01 = 0,
+    c02 = 0,
+    c03 = 0,
+    c10 = 0,
+    c11 = 0,
+    c12 = 0,
+    c13 = 0;
+  let c20 = 0,
+    c21 = 0,
+    c22 = 0,
+    c23 = 0,
+    c30 = 0,
+    c31 = 0,
+    c32 = 0,
+    c33 = 0;
   for (let p = 0; p < kc; p++, ap += MR, bp += NR) {
-    const a0 = A[ap], a1 = A[ap + 1], a2 = A[ap + 2], a3 = A[ap + 3];
-    const b0 = B[bp], b1 = B[bp + 1], b2 = B[bp + 2], b3 = B[bp + 3];
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    const a0 = A[ap],
+      a1 = A[ap + 1],
+      a2 = A[ap + 2],
+      a3 = A[ap + 3];
+    const b0 = B[bp],
+      b1 = B[bp + 1],
+      b2 = B[bp + 2],
+      b3 = B[bp + 3];
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c02 += a0 * b2;
+    c03 += a0 * b3;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c12 += a1 * b2;
+    c13 += a1 * b3;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c22 += a2 * b2;
+    c23 += a2 * b3;
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c32 += a3 * b2;
+    c33 += a3 * b3;
   }
   if (mr === MR && nr === NR) {
-    const r1 = co + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+    const r1 = co + ldc,
+      r2 = r1 + ldc,
+      r3 = r2 + ldc;
     if (first) {
-      C[co] = c00; C[co + 1] = c01; C[co + 2] = c02; C[co + 3] = c03;
-      C[r1] = c10; C[r1 + 1] = c11; C[r1 + 2] = c12; C[r1 + 3] = c13;
-      C[r2] = c20; C[r2 + 1] = c21; C[r2 + 2] = c22; C[r2 + 3] = c23;
-      C[r3] = c30; C[r3 + 1] = c31; C[r3 + 2] = c32; C[r3 + 3] = c33;
+      C[co] = c00;
+      C[co + 1] = c01;
+      C[co + 2] = c02;
+      C[co + 3] = c03;
+      C[r1] = c10;
+      C[r1 + 1] = c11;
+      C[r1 + 2] = c12;
+      C[r1 + 3] = c13;
+      C[r2] = c20;
+      C[r2 + 1] = c21;
+      C[r2 + 2] = c22;
+      C[r2 + 3] = c23;
+      C[r3] = c30;
+      C[r3 + 1] = c31;
+      C[r3 + 2] = c32;
+      C[r3 + 3] = c33;
     } else {
-      C[co] += c00; C[co + 1] += c01; C[co + 2] += c02; C[co + 3] += c03;
-      C[r1] += c10; C[r1 + 1] += c11; C[r1 + 2] += c12; C[r1 + 3] += c13;
-      C[r2] += c20; C[r2 + 1] += c21; C[r2 + 2] += c22; C[r2 + 3] += c23;
-      C[r3] += c30; C[r3 + 1] += c31; C[r3 + 2] += c32; C[r3 + 3] += c33;
+      C[co] += c00;
+      C[co + 1] += c01;
+      C[co + 2] += c02;
+      C[co + 3] += c03;
+      C[r1] += c10;
+      C[r1 + 1] += c11;
+      C[r1 + 2] += c12;
+      C[r1 + 3] += c13;
+      C[r2] += c20;
+      C[r2 + 1] += c21;
+      C[r2 + 2] += c22;
+      C[r2 + 3] += c23;
+      C[r3] += c30;
+      C[r3 + 1] += c31;
+      C[r3 + 2] += c32;
+      C[r3 + 3] += c33;
     }
     return;
   }
   const T = TILE;
-  T[0] = c00; T[1] = c01; T[2] = c02; T[3] = c03;
-  T[4] = c10; T[5] = c11; T[6] = c12; T[7] = c13;
-  T[8] = c20; T[9] = c21; T[10] = c22; T[11] = c23;
-  T[12] = c30; T[13] = c31; T[14] = c32; T[15] = c33;
+  T[0] = c00;
+  T[1] = c01;
+  T[2] = c02;
+  T[3] = c03;
+  T[4] = c10;
+  T[5] = c11;
+  T[6] = c12;
+  T[7] = c13;
+  T[8] = c20;
+  T[9] = c21;
+  T[10] = c22;
+  T[11] = c23;
+  T[12] = c30;
+  T[13] = c31;
+  T[14] = c32;
+  T[15] = c33;
   for (let r = 0; r < mr; r++) {
     for (let c = 0; c < nr; c++) {
       const at = co + r * ldc + c;
@@ -121,9 +184,19 @@ function micro(
 
 /** C[M, N] (row-major at co) = A[M, K] @ B[K, N] with arbitrary strides, via packing. */
 function blocked(
-  A: Arr, ao: number, sam: number, sak: number,
-  B: Arr, bo: number, sbk: number, sbn: number,
-  C: Arr, co: number, M: number, N: number, K: number,
+  A: Arr,
+  ao: number,
+  sam: number,
+  sak: number,
+  B: Arr,
+  bo: number,
+  sbk: number,
+  sbn: number,
+  C: Arr,
+  co: number,
+  M: number,
+  N: number,
+  K: number,
 ): void {
   for (let jc = 0; jc < N; jc += NC) {
     const nc = Math.min(NC, N - jc);
@@ -146,9 +219,21 @@ function blocked(
 }
 
 type SmallKernel = (
-  A: Arr, ao: number, sam: number, sak: number,
-  B: Arr, bo: number, sbk: number, sbn: number,
-  C: Arr, co: number, csm: number, csn: number, M: number, N: number, K: number,
+  A: Arr,
+  ao: number,
+  sam: number,
+  sak: number,
+  B: Arr,
+  bo: number,
+  sbk: number,
+  sbn: number,
+  C: Arr,
+  co: number,
+  csm: number,
+  csn: number,
+  M: number,
+  N: number,
+  K: number,
 ) => void;
 
 /**
@@ -157,8 +242,7 @@ type SmallKernel = (
  * fewer than four columns can run transposed. int32 accumulates with exact 32-bit wrapping.
  */
 function compileSmall(int: boolean): SmallKernel {
-  const fma = (s: string, b: string) =>
-    int ? `${s} = (${s} + Math.imul(a, ${b})) | 0;` : `${s} += a * ${b};`;
+  const fma = (s: string, b: string) => (int ? `${s} = (${s} + Math.imul(a, ${b})) | 0;` : `${s} += a * ${b};`);
   const source = `'use strict';
 return function small(A, ao, sam, sak, B, bo, sbk, sbn, C, co, csm, csn, M, N, K) {
   const sb2 = 2 * sbn, sb3 = 3 * sbn;
@@ -203,9 +287,22 @@ function small(a: DType, b: DType, out: DType): SmallKernel {
 
 /** out[M, N] (contiguous at out.offset) = A @ B for one matrix pair given by offsets/strides. */
 function gemm(
-  A: DataArray, ao: number, sam: number, sak: number, aType: DType,
-  B: DataArray, bo: number, sbk: number, sbn: number, bType: DType,
-  C: DataArray, co: number, cType: DType, M: number, N: number, K: number,
+  A: DataArray,
+  ao: number,
+  sam: number,
+  sak: number,
+  aType: DType,
+  B: DataArray,
+  bo: number,
+  sbk: number,
+  sbn: number,
+  bType: DType,
+  C: DataArray,
+  co: number,
+  cType: DType,
+  M: number,
+  N: number,
+  K: number,
 ): void {
   if (K === 0) {
     C.fill(0, co, co + M * N);
@@ -237,24 +334,37 @@ export function matmul(a: CpuView, b: CpuView, out: CpuView): void {
   const sbn = b.strides[2];
   // A shared B with batches that stack into rows of A is one taller product.
   if (batch > 1 && sbb === 0 && sab === M * sam) {
-    gemm(a.buffer, a.offset, sam, sak, a.dtype, b.buffer, b.offset, sbk, sbn, b.dtype,
-      out.buffer, out.offset, out.dtype, batch * M, N, K);
+    gemm(a.buffer, a.offset, sam, sak, a.dtype, b.buffer, b.offset, sbk, sbn, b.dtype, out.buffer, out.offset, out.dtype, batch * M, N, K);
     return;
   }
   for (let i = 0; i < batch; i++) {
-    gemm(a.buffer, a.offset + i * sab, sam, sak, a.dtype, b.buffer, b.offset + i * sbb, sbk, sbn,
-      b.dtype, out.buffer, out.offset + i * M * N, out.dtype, M, N, K);
+    gemm(
+      a.buffer,
+      a.offset + i * sab,
+      sam,
+      sak,
+      a.dtype,
+      b.buffer,
+      b.offset + i * sbb,
+      sbk,
+      sbn,
+      b.dtype,
+      out.buffer,
+      out.offset + i * M * N,
+      out.dtype,
+      M,
+      N,
+      K,
+    );
   }
 }
 
-type Epilogue = (
-  C: Arr, co: number, M: number, N: number, bias: Arr, bo: number, bs: number,
-) => void;
+type Epilogue = (C: Arr, co: number, M: number, N: number, bias: Arr, bo: number, bs: number) => void;
 
 /** The fused activations as JavaScript over `a`, printed from the op table's definitions. */
-const ACTIVATIONS = Object.fromEntries(
-  Object.entries(ACTIVATION_TABLE).map(([act, e]) => [act, toJs(e, 'float')]),
-) as Readonly<Record<FusedActivation, string>>;
+const ACTIVATIONS = Object.fromEntries(Object.entries(ACTIVATION_TABLE).map(([act, e]) => [act, toJs(e, 'float')])) as Readonly<
+  Record<FusedActivation, string>
+>;
 
 const epilogueCache: Record<string, (Epilogue | undefined)[]> = {};
 
@@ -282,17 +392,30 @@ return function epilogue(C, co, M, N, bias, bo, bs) {
 }
 
 /** out[M, N] = act(x[M, K] @ w[N, K]^T + bias[N]): the matmul, then one in-place pass. */
-export function linear(
-  x: CpuView, w: CpuView, bias: CpuView | null, act: FusedActivation, out: CpuView,
-): void {
+export function linear(x: CpuView, w: CpuView, bias: CpuView | null, act: FusedActivation, out: CpuView): void {
   const M = x.shape[0];
   const K = x.shape[1];
   const N = w.shape[0];
   if (M === 0 || N === 0) return;
   // w^T as a [K, N] operand is w with its strides swapped.
-  gemm(x.buffer, x.offset, x.strides[0], x.strides[1], x.dtype,
-    w.buffer, w.offset, w.strides[1], w.strides[0], w.dtype,
-    out.buffer, out.offset, out.dtype, M, N, K);
+  gemm(
+    x.buffer,
+    x.offset,
+    x.strides[0],
+    x.strides[1],
+    x.dtype,
+    w.buffer,
+    w.offset,
+    w.strides[1],
+    w.strides[0],
+    w.dtype,
+    out.buffer,
+    out.offset,
+    out.dtype,
+    M,
+    N,
+    K,
+  );
   if (bias === null && act === 'none') return;
   const kernel = epilogue(act, out.dtype, bias === null ? null : bias.dtype);
   if (bias === null) kernel(out.buffer, out.offset, M, N, out.buffer, 0, 0);

@@ -66,9 +66,7 @@ export function gather(x: CpuView, indices: CpuView, axis: number, out: CpuView)
  * torch.scatter_add out of place: out = x, then
  * out[pos with pos[axis] = indices[pos]] += updates[pos].
  */
-export function scatterAdd(
-  x: CpuView, indices: CpuView, updates: CpuView, axis: number, out: CpuView,
-): void {
+export function scatterAdd(x: CpuView, indices: CpuView, updates: CpuView, axis: number, out: CpuView): void {
   copy(x, out);
   const shape = indices.shape;
   const rank = shape.length;
@@ -133,9 +131,7 @@ export function iota(out: CpuView, start: number, step: number): void {
 }
 
 /** Philox values straight into the output (uniform values are exact in float32). */
-export function random(
-  kind: RandomKind, key: readonly [number, number], counter: number, out: CpuView,
-): void {
+export function random(kind: RandomKind, key: readonly [number, number], counter: number, out: CpuView): void {
   const n = sizeOf(out.shape);
   const o = out.offset;
   if (out.dtype !== 'bool') {

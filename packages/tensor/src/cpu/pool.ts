@@ -1,7 +1,13 @@
 /** The fused max-pooling argmax (the contract's `poolArgmax`): one pass over each window. */
 import type { CpuView } from './buffer.js';
 
-export function poolArgmax(x: CpuView, kernel: readonly number[], stride: readonly number[], dilation: readonly number[], out: CpuView): void {
+export function poolArgmax(
+  x: CpuView,
+  kernel: readonly number[],
+  stride: readonly number[],
+  dilation: readonly number[],
+  out: CpuView,
+): void {
   const [n, c, , w] = x.shape;
   const [oh, ow] = out.shape.slice(2);
   const [kh, kw] = kernel;

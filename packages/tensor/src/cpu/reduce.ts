@@ -29,14 +29,7 @@ function accumulators(n: number): Float64Array {
   return acc;
 }
 
-type ReduceKernel = (
-  X: ArrayLike<number>,
-  xo: number,
-  O: { [i: number]: number },
-  oo: number,
-  kr: number,
-  rr: number,
-) => void;
+type ReduceKernel = (X: ArrayLike<number>, xo: number, O: { [i: number]: number }, oo: number, kr: number, rr: number) => void;
 
 interface Template {
   init: string;

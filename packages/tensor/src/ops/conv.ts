@@ -58,19 +58,26 @@ const kernelLayout = (n: number): string => (n === 1 ? 'kL' : 'kH, kW');
 /** Weight rank, groups, channel counts, dtypes and bias: the checks every convolution shares. */
 function checkConvArgs(op: string, x: Tensor, w: Tensor, bias: Tensor | null, n: number, groups: unknown, transposed: boolean): number {
   const batched = checkSpatialInput(op, x, n, layoutOf(n));
-  const wLayout = transposed ? `[in_channels, out_channels/groups, ${kernelLayout(n)}]` : `[out_channels, in_channels/groups, ${kernelLayout(n)}]`;
+  const wLayout = transposed
+    ? `[in_channels, out_channels/groups, ${kernelLayout(n)}]`
+    : `[out_channels, in_channels/groups, ${kernelLayout(n)}]`;
   if (w.ndim !== n + 2) throw new ShapeError(`${op}: weight must be ${n + 2}-D ${wLayout}, got shape ${fmtShape(w.shape)}`);
   if (w.dtype !== x.dtype) throw new DTypeError(`${op}: input (${x.dtype}) and weight (${w.dtype}) must have the same dtype`);
-  if (!Number.isInteger(groups) || (groups as number) < 1) throw new ValueRangeError(`${op}: groups must be a positive integer, got ${String(groups)}`);
+  if (!Number.isInteger(groups) || (groups as number) < 1)
+    throw new ValueRangeError(`${op}: groups must be a positive integer, got ${String(groups)}`);
   const g = groups as number;
   const c = x.shape[batched ? 1 : 0];
   const expected = transposed ? w.shape[0] : w.shape[1] * g;
   if (c !== expected) {
     const why = transposed ? `weight.shape[0] = ${w.shape[0]}` : `weight.shape[1] * groups = ${w.shape[1]} * ${g}`;
-    throw new ShapeError(`${op}: expected input with ${expected} channels (${why}, weight ${fmtShape(w.shape)}), got ${c} channels in input of shape ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `${op}: expected input with ${expected} channels (${why}, weight ${fmtShape(w.shape)}), got ${c} channels in input of shape ${fmtShape(x.shape)}`,
+    );
   }
   if (c % g !== 0 || (transposed ? false : w.shape[0] % g !== 0)) {
-    throw new ValueRangeError(`${op}: groups=${g} must divide in_channels (${c}) and out_channels (${transposed ? w.shape[1] * g : w.shape[0]})`);
+    throw new ValueRangeError(
+      `${op}: groups=${g} must divide in_channels (${c}) and out_channels (${transposed ? w.shape[1] * g : w.shape[0]})`,
+    );
   }
   const outChannels = transposed ? w.shape[1] * g : w.shape[0];
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
@@ -96,7 +103,8 @@ function convGeometry(op: string, x: Tensor, w: Tensor, n: number, o: ConvOption
   } else if (padding === 'valid') {
     padBefore = padAfter = kernel.map(() => 0);
   } else {
-    if (typeof padding === 'string') throw new ValueRangeError(`${op}: padding must be 'same', 'valid' or non-negative integers, got '${padding}'`);
+    if (typeof padding === 'string')
+      throw new ValueRangeError(`${op}: padding must be 'same', 'valid' or non-negative integers, got '${padding}'`);
     padBefore = padAfter = intTuple(op, 'padding', padding, n, 0);
   }
   const out = windowCounts(op, x.shape.slice(-n), kernel, stride, dilation, padBefore, padAfter);
@@ -174,7 +182,9 @@ function transposeGeometry(op: string, x: Tensor, w: Tensor, n: number, o: ConvT
   const input = x.shape.slice(-n);
   const out = input.map((s, i) => {
     if (outputPadding[i] >= stride[i] && outputPadding[i] >= dilation[i]) {
-      throw new ValueRangeError(`${op}: outputPadding ${outputPadding[i]} (${names[i]}) must be smaller than either stride (${stride[i]}) or dilation (${dilation[i]})`);
+      throw new ValueRangeError(
+        `${op}: outputPadding ${outputPadding[i]} (${names[i]}) must be smaller than either stride (${stride[i]}) or dilation (${dilation[i]})`,
+      );
     }
     const size = (s - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1;
     if (size < 1) {

@@ -47,7 +47,9 @@ export function empty(backend: Backend, shape: readonly number[], dtype: DType, 
   const bytes = size * bytesPerElement(dtype);
   const limit = backend.maxBufferBytes;
   if (limit !== undefined && bytes > limit) {
-    throw new BackendError(`${op}: ${allocText(shape, dtype, bytes)}; backend '${backend.name}' allocates at most ${limit.toLocaleString('en-US')} bytes per buffer`);
+    throw new BackendError(
+      `${op}: ${allocText(shape, dtype, bytes)}; backend '${backend.name}' allocates at most ${limit.toLocaleString('en-US')} bytes per buffer`,
+    );
   }
   let buffer: unknown;
   try {
@@ -55,7 +57,9 @@ export function empty(backend: Backend, shape: readonly number[], dtype: DType, 
   } catch (e) {
     if (e instanceof NNError) throw e;
     // The engine refused (out of memory): say what was asked for, not just V8's RangeError.
-    throw new BackendError(`${op}: ${allocText(shape, dtype, bytes)}; backend '${backend.name}' could not allocate it (${(e as Error).message})`);
+    throw new BackendError(
+      `${op}: ${allocText(shape, dtype, bytes)}; backend '${backend.name}' could not allocate it (${(e as Error).message})`,
+    );
   }
   return newTensor(new Storage(backend, buffer, dtype, size), shape, contiguousStrides(shape), 0, dtype);
 }
@@ -87,7 +91,9 @@ export function backendOf(op: string, a: Tensor, b?: Tensor, c?: Tensor): Backen
 function sameBackend(op: string, be: Backend, t: Tensor): void {
   t._check(op);
   if (t.storage.backend !== be) {
-    throw new BackendError(`${op}: tensors are on different backends ('${be.name}' and '${t.storage.backend.name}'); move one with .to('${be.name}')`);
+    throw new BackendError(
+      `${op}: tensors are on different backends ('${be.name}' and '${t.storage.backend.name}'); move one with .to('${be.name}')`,
+    );
   }
 }
 
@@ -95,7 +101,10 @@ function sameBackend(op: string, be: Backend, t: Tensor): void {
 export function needsRecord(a: Tensor, b?: Tensor, c?: Tensor): boolean {
   if (autograd.hooks === null) return false;
   if (autograd.gradEnabled && (a.requiresGrad || b?.requiresGrad || c?.requiresGrad)) return true;
-  return autograd.forwardLevels > 0 && (a._tangent !== null || (b !== undefined && b._tangent !== null) || (c !== undefined && c._tangent !== null));
+  return (
+    autograd.forwardLevels > 0 &&
+    (a._tangent !== null || (b !== undefined && b._tangent !== null) || (c !== undefined && c._tangent !== null))
+  );
 }
 
 export function record<K extends DiffOp>(op: K, inputs: readonly Tensor[], params: ParamsOf<K>, output: Tensor): void {

@@ -64,7 +64,9 @@ export function tensor(data: NestedArray | DataArray, options?: CreateOptions & 
   if (options?.shape !== undefined) {
     checkShapeArg('tensor', options.shape);
     if (sizeOf(options.shape) !== flat.length) {
-      throw new ShapeError(`tensor: shape ${fmtShape(options.shape)} needs ${sizeOf(options.shape)} elements but the data has ${flat.length}`);
+      throw new ShapeError(
+        `tensor: shape ${fmtShape(options.shape)} needs ${sizeOf(options.shape)} elements but the data has ${flat.length}`,
+      );
     }
     shape = [...options.shape];
   }
@@ -75,7 +77,8 @@ export function tensor(data: NestedArray | DataArray, options?: CreateOptions & 
   if (ArrayBuffer.isView(flat) && dtypeOfArray(flat) === dtype) arr = flat;
   else {
     arr = allocArray(dtype, flat.length);
-    if (dtype === 'bool') for (let i = 0; i < flat.length; i++) arr[i] = flat[i] !== 0 ? 1 : 0; // NaN is true
+    if (dtype === 'bool')
+      for (let i = 0; i < flat.length; i++) arr[i] = flat[i] !== 0 ? 1 : 0; // NaN is true
     else for (let i = 0; i < flat.length; i++) arr[i] = flat[i];
   }
   be.write(t.buffer, arr);
@@ -83,12 +86,17 @@ export function tensor(data: NestedArray | DataArray, options?: CreateOptions & 
 }
 
 function flatten(
-  v: NestedArray, depth: number, shape: number[], out: number[],
-  kinds: { bool: boolean; number: boolean }, path: number[],
+  v: NestedArray,
+  depth: number,
+  shape: number[],
+  out: number[],
+  kinds: { bool: boolean; number: boolean },
+  path: number[],
 ): void {
   if (Array.isArray(v)) {
     if (depth === shape.length) {
-      if (out.length > 0) throw new ShapeError(`tensor: ragged nested array: element at [${path.join(',')}] is an array where a number was expected`);
+      if (out.length > 0)
+        throw new ShapeError(`tensor: ragged nested array: element at [${path.join(',')}] is an array where a number was expected`);
       shape.push(v.length);
     } else if (shape[depth] !== v.length) {
       throw new ShapeError(`tensor: ragged nested array: element at [${path.join(',')}] has length ${v.length}, expected ${shape[depth]}`);
@@ -96,7 +104,10 @@ function flatten(
     for (let i = 0; i < v.length; i++) flatten(v[i], depth + 1, shape, out, kinds, [...path, i]);
     return;
   }
-  if (depth !== shape.length) throw new ShapeError(`tensor: ragged nested array: element at [${path.join(',')}] is a number where an array of length ${shape[depth]} was expected`);
+  if (depth !== shape.length)
+    throw new ShapeError(
+      `tensor: ragged nested array: element at [${path.join(',')}] is a number where an array of length ${shape[depth]} was expected`,
+    );
   if (typeof v === 'boolean') {
     kinds.bool = true;
     out.push(v ? 1 : 0);
@@ -104,7 +115,9 @@ function flatten(
     kinds.number = true;
     out.push(v);
   } else {
-    throw new DTypeError(`tensor: element at [${path.join(',')}] is ${v === null ? 'null' : typeof v}; only numbers and booleans are allowed`);
+    throw new DTypeError(
+      `tensor: element at [${path.join(',')}] is ${v === null ? 'null' : typeof v}; only numbers and booleans are allowed`,
+    );
   }
 }
 
@@ -161,7 +174,11 @@ export function arange(start: number, end?: number, step = 1, options?: CreateOp
     end = start;
     start = 0;
   }
-  for (const [k, v] of [['start', start], ['end', end], ['step', step]] as const) {
+  for (const [k, v] of [
+    ['start', start],
+    ['end', end],
+    ['step', step],
+  ] as const) {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueRangeError(`arange: ${k} must be a finite number, got ${String(v)}`);
   }
   if (step === 0) throw new ValueRangeError('arange: step must be non-zero');
@@ -205,7 +222,8 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
  * ```
  */
 export function eye(n: number, m = n, options?: CreateOptions): Tensor {
-  for (const v of [n, m]) if (!Number.isInteger(v) || v < 0) throw new ValueRangeError(`eye: sizes must be non-negative integers, got ${n}, ${m}`);
+  for (const v of [n, m])
+    if (!Number.isInteger(v) || v < 0) throw new ValueRangeError(`eye: sizes must be non-negative integers, got ${n}, ${m}`);
   const arr = allocArray(options?.dtype ?? 'float32', n * m);
   for (let i = 0; i < Math.min(n, m); i++) arr[i * m + i] = 1;
   return tensor(arr, { ...options, shape: [n, m] });
@@ -218,7 +236,8 @@ const rng = { key: [0x2545f491, 0x4f6cdd1d] as [number, number], counter: 0 };
 
 /** Makes every later random op reproducible, on every backend. */
 export function manualSeed(seed: number): void {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new ValueRangeError(`manualSeed: seed must be a non-negative safe integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new ValueRangeError(`manualSeed: seed must be a non-negative safe integer, got ${seed}`);
   rng.key = seedKey(seed);
   rng.counter = 0;
 }
@@ -363,10 +382,16 @@ export function moveInPlace(op: string, tensors: readonly Tensor[], name: string
   const todo = movable(op, tensors, be);
   for (const t of todo) {
     if (t.backend.readSync === undefined) {
-      throw new BackendError(`${op}: a tensor is on backend '${t.backend.name}', which cannot be read synchronously; use \`await ${asyncForm}('${name}')\``);
+      throw new BackendError(
+        `${op}: a tensor is on backend '${t.backend.name}', which cannot be read synchronously; use \`await ${asyncForm}('${name}')\``,
+      );
     }
   }
-  swapIn(todo, todo.map((t) => readSyncOrThrow(op, t)), be);
+  swapIn(
+    todo,
+    todo.map((t) => readSyncOrThrow(op, t)),
+    be,
+  );
 }
 
 /** moveInPlace for any source backend: reads asynchronously. */
@@ -383,7 +408,9 @@ function movable(op: string, tensors: readonly Tensor[], be: Backend): Tensor[] 
   for (const t of todo) {
     t._check(op);
     if (t.offset !== 0 || t.size !== t.storage.size || !isContiguous(t.shape, t.strides)) {
-      throw new NNError(`${op}: tensor #${t.id} (shape ${fmtShape(t.shape)}) is a view into a larger storage; move the tensor it views instead`);
+      throw new NNError(
+        `${op}: tensor #${t.id} (shape ${fmtShape(t.shape)}) is a view into a larger storage; move the tensor it views instead`,
+      );
     }
     if (!be.dtypes.includes(t.dtype)) throw new DTypeError(`${op}: backend '${be.name}' does not support ${t.dtype} (tensor #${t.id})`);
   }

@@ -34,7 +34,9 @@ function parseTerm(eqn: string, s: string): number[] {
       i += 3;
     } else if (/[A-Za-z]/.test(s[i])) out.push(s.charCodeAt(i++));
     else {
-      throw new ValueRangeError(`einsum: invalid character '${s[i]}' in '${eqn}' (subscripts are letters a-z, A-Z and at most one '...' per operand)`);
+      throw new ValueRangeError(
+        `einsum: invalid character '${s[i]}' in '${eqn}' (subscripts are letters a-z, A-Z and at most one '...' per operand)`,
+      );
     }
   }
   return out;
@@ -52,9 +54,19 @@ class Scratch {
 /** Reorders a term's dims to `order` (labels it has), inserting size-1 dims for labels it lacks. */
 function arrange(s: Scratch, term: Term, order: readonly number[]): Tensor {
   const own = order.filter((l) => term.labels.includes(l));
-  const p = s.keep(permute(term.t, own.map((l) => term.labels.indexOf(l))));
+  const p = s.keep(
+    permute(
+      term.t,
+      own.map((l) => term.labels.indexOf(l)),
+    ),
+  );
   if (own.length === order.length) return p;
-  return s.keep(reshape(p, order.map((l) => (term.labels.includes(l) ? p.shape[own.indexOf(l)] : 1))));
+  return s.keep(
+    reshape(
+      p,
+      order.map((l) => (term.labels.includes(l) ? p.shape[own.indexOf(l)] : 1)),
+    ),
+  );
 }
 
 function sumOut(s: Scratch, term: Term, drop: (l: number) => boolean): Term {
@@ -71,12 +83,19 @@ function diagonals(s: Scratch, term: Term, eqn: string, index: number): Term {
     if (p === q) continue;
     const n = t.shape[p];
     if (t.shape[q] !== n) {
-      throw new ShapeError(`einsum: subscript '${nameOf(labels[q])}' repeats in operand ${index} of '${eqn}' with sizes ${n} and ${t.shape[q]}; a diagonal needs equal sizes`);
+      throw new ShapeError(
+        `einsum: subscript '${nameOf(labels[q])}' repeats in operand ${index} of '${eqn}' with sizes ${n} and ${t.shape[q]}; a diagonal needs equal sizes`,
+      );
     }
     const opts = { dtype: 'int32' as const, backend: t.backend.name };
     const i = s.keep(arange(0, n, 1, opts));
     const eye = s.keep(eq(s.keep(reshape(i, [n, 1])), i));
-    const mask = s.keep(reshape(eye, t.shape.map((d, k) => (k === p || k === q ? d : 1))));
+    const mask = s.keep(
+      reshape(
+        eye,
+        t.shape.map((d, k) => (k === p || k === q ? d : 1)),
+      ),
+    );
     t = s.keep(sum(s.keep(where(mask, t, 0)), q));
     labels = labels.filter((_, k) => k !== q);
     q--;
@@ -102,7 +121,12 @@ function contract(s: Scratch, a: Term, b: Term, keep: ReadonlySet<number>): Term
   const dtype = promoteTypes(a.t.dtype, b.t.dtype);
   const side = (term: Term, order: number[], free: number[]): Tensor => {
     const p = arrange(s, term, order);
-    const full = s.keep(expand(p, order.map((l) => (free.includes(l) ? own(term, l) : size(l)))));
+    const full = s.keep(
+      expand(
+        p,
+        order.map((l) => (free.includes(l) ? own(term, l) : size(l))),
+      ),
+    );
     const c = full.dtype === dtype ? full : s.keep(cast(full, dtype));
     return c;
   };
@@ -145,7 +169,9 @@ export function einsum(equation: string, ...operands: Tensor[] | [readonly Tenso
     const letters = p.filter((l) => l !== ELLIPSIS).length;
     const nd = ts[i].ndim;
     if (p.includes(ELLIPSIS) ? letters > nd : letters !== nd) {
-      throw new ShapeError(`einsum: operand ${i} has ${nd} dims (shape ${fmtShape(ts[i].shape)}) but '${specs[i]}' in '${equation}' names ${letters}`);
+      throw new ShapeError(
+        `einsum: operand ${i} has ${nd} dims (shape ${fmtShape(ts[i].shape)}) but '${specs[i]}' in '${equation}' names ${letters}`,
+      );
     }
     return nd - letters;
   });
@@ -168,7 +194,10 @@ export function einsum(equation: string, ...operands: Tensor[] | [readonly Tenso
       r = contract(s, r, acc[i], keep);
     }
     r = sumOut(s, r, (l) => !output.includes(l));
-    return permute(r.t, output.map((l) => r.labels.indexOf(l)));
+    return permute(
+      r.t,
+      output.map((l) => r.labels.indexOf(l)),
+    );
   } finally {
     for (const t of s.made) t.dispose();
   }
@@ -183,7 +212,9 @@ function checkSizes(terms: readonly Term[], eqn: string): void {
       const seen = sizes.get(l);
       if (seen === undefined || seen === 1) sizes.set(l, n);
       else if (n !== 1 && n !== seen && term.labels.indexOf(l) === d) {
-        throw new ShapeError(`einsum: subscript '${nameOf(l)}' has size ${n} in operand ${i} of '${eqn}' but ${seen} in an earlier one (sizes must match or be 1)`);
+        throw new ShapeError(
+          `einsum: subscript '${nameOf(l)}' has size ${n} in operand ${i} of '${eqn}' but ${seen} in an earlier one (sizes must match or be 1)`,
+        );
       }
     });
   });
@@ -198,8 +229,10 @@ function outputLabels(spec: string | null, terms: readonly Term[], E: number, eq
   }
   const out = parseTerm(eqn, spec).flatMap((l) => (l === ELLIPSIS ? lead : [l]));
   for (const l of out) {
-    if (l >= 65 && !all.includes(l)) throw new ValueRangeError(`einsum: output subscript '${nameOf(l)}' of '${eqn}' does not appear in any operand`);
-    if (out.indexOf(l) !== out.lastIndexOf(l)) throw new ValueRangeError(`einsum: output subscript '${nameOf(l)}' appears more than once in '${eqn}'`);
+    if (l >= 65 && !all.includes(l))
+      throw new ValueRangeError(`einsum: output subscript '${nameOf(l)}' of '${eqn}' does not appear in any operand`);
+    if (out.indexOf(l) !== out.lastIndexOf(l))
+      throw new ValueRangeError(`einsum: output subscript '${nameOf(l)}' appears more than once in '${eqn}'`);
   }
   return out;
 }

@@ -17,12 +17,16 @@ function recording(): boolean {
 export function checkInPlace(op: string, x: Tensor, operand?: TensorLike): void {
   x._check(op);
   if (x.requiresGrad && recording()) {
-    throw new ValueRangeError(`${op}: a tensor that requires grad cannot be modified in place while gradients are recorded; ` +
-      `wrap the update in noGrad(() => ...), or use the out-of-place ${op.slice(0, -1)}() for a new tensor`);
+    throw new ValueRangeError(
+      `${op}: a tensor that requires grad cannot be modified in place while gradients are recorded; ` +
+        `wrap the update in noGrad(() => ...), or use the out-of-place ${op.slice(0, -1)}() for a new tensor`,
+    );
   }
   if (isTensorValue(operand) && operand.requiresGrad && recording()) {
-    throw new ValueRangeError(`${op}: the operand requires grad, but in-place ops are not recorded, so its gradient would be lost; ` +
-      `use the out-of-place x = x.${op.slice(0, -1)}(other)`);
+    throw new ValueRangeError(
+      `${op}: the operand requires grad, but in-place ops are not recorded, so its gradient would be lost; ` +
+        `use the out-of-place x = x.${op.slice(0, -1)}(other)`,
+    );
   }
 }
 
@@ -32,10 +36,14 @@ export function inPlace(op: string, x: Tensor, compute: () => Tensor, operand?: 
   const r = compute();
   try {
     if (r.dtype !== x.dtype) {
-      throw new DTypeError(`${op}: the result is ${r.dtype} but the tensor is ${x.dtype}; in place, the result must keep the tensor's dtype (use the out-of-place ${op.slice(0, -1)}())`);
+      throw new DTypeError(
+        `${op}: the result is ${r.dtype} but the tensor is ${x.dtype}; in place, the result must keep the tensor's dtype (use the out-of-place ${op.slice(0, -1)}())`,
+      );
     }
     if (r.ndim !== x.ndim || r.shape.some((d, i) => d !== x.shape[i])) {
-      throw new ShapeError(`${op}: the result has shape ${fmtShape(r.shape)} but the tensor has ${fmtShape(x.shape)}; in place, the operand must broadcast to the tensor's shape`);
+      throw new ShapeError(
+        `${op}: the result has shape ${fmtShape(r.shape)} but the tensor has ${fmtShape(x.shape)}; in place, the operand must broadcast to the tensor's shape`,
+      );
     }
     copy_(x, r);
   } finally {
@@ -47,6 +55,7 @@ export function inPlace(op: string, x: Tensor, compute: () => Tensor, operand?: 
 /** Sets every element to value (`zero_` is fill_ with 0). */
 export function fill_(x: Tensor, value: number | boolean, op = 'fill_'): Tensor {
   checkInPlace(op, x);
-  if (typeof value !== 'number' && typeof value !== 'boolean') throw new DTypeError(`${op}: value must be a number or boolean, got ${typeof value}`);
+  if (typeof value !== 'number' && typeof value !== 'boolean')
+    throw new DTypeError(`${op}: value must be a number or boolean, got ${typeof value}`);
   return copy_(x, typeof value === 'boolean' ? Number(value) : value);
 }

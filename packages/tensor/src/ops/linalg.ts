@@ -111,7 +111,9 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null, activat
   if (w.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmtShape(w.shape)}`);
   const inF = w.shape[1];
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) {
-    throw new ShapeError(`linear: input's last dim ${x.shape[x.ndim - 1]} != weight's in_features ${inF} (input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)})`);
+    throw new ShapeError(
+      `linear: input's last dim ${x.shape[x.ndim - 1]} != weight's in_features ${inF} (input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)})`,
+    );
   }
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== w.shape[0])) {
     throw new ShapeError(`linear: bias shape ${fmtShape(bias.shape)} must be [${w.shape[0]}]`);
@@ -120,7 +122,12 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null, activat
   // Recorded as one op (one kernel forward, no bias add or activation pass, dW in w's layout),
   // unless the activation's derivative needs the pre-activation (gelu): then the composite runs.
   const rec = needsRecord(x, w, bias ?? undefined);
-  const canFuse = fused !== undefined && isFloat(x.dtype) && x.dtype === w.dtype && (bias === null || bias.dtype === x.dtype) && (!rec || activation !== 'gelu');
+  const canFuse =
+    fused !== undefined &&
+    isFloat(x.dtype) &&
+    x.dtype === w.dtype &&
+    (bias === null || bias.dtype === x.dtype) &&
+    (!rec || activation !== 'gelu');
   if (canFuse && x.ndim === 2) {
     const out = empty(be, [x.shape[0], w.shape[0]], x.dtype, 'linear');
     fused(x, w, bias, activation, out);
@@ -147,4 +154,3 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null, activat
   pre.dispose();
   return y;
 }
-

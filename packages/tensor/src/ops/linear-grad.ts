@@ -24,8 +24,14 @@ export function linearGrad(g: Tensor, y: Tensor, activation: RecordedActivation,
   const be = backendOf('linearGrad', g, y);
   const fused = be.fused.linearGrad;
   if (
-    activation !== 'none' && fused !== undefined && g.ndim === 2 && isFloat(g.dtype) && g.dtype === y.dtype &&
-    isContiguous(g.shape, g.strides) && isContiguous(y.shape, y.strides) && !needsRecord(g, y)
+    activation !== 'none' &&
+    fused !== undefined &&
+    g.ndim === 2 &&
+    isFloat(g.dtype) &&
+    g.dtype === y.dtype &&
+    isContiguous(g.shape, g.strides) &&
+    isContiguous(y.shape, y.strides) &&
+    !needsRecord(g, y)
   ) {
     const ga = empty(be, g.shape, g.dtype, 'linearGrad');
     const dbias = withBias ? empty(be, [g.shape[1]], g.dtype, 'linearGrad') : null;

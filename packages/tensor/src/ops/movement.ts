@@ -52,11 +52,15 @@ function inferShape(x: Tensor, shape: readonly number[]): number[] {
   }
   if (unknown >= 0) {
     if (known === 0 || x.size % known !== 0) {
-      throw new ShapeError(`reshape: cannot infer -1 in ${JSON.stringify(shape)} for a tensor of ${x.size} elements (shape ${fmtShape(x.shape)})`);
+      throw new ShapeError(
+        `reshape: cannot infer -1 in ${JSON.stringify(shape)} for a tensor of ${x.size} elements (shape ${fmtShape(x.shape)})`,
+      );
     }
     out[unknown] = x.size / known;
   } else if (known !== x.size) {
-    throw new ShapeError(`reshape: shape ${fmtShape(shape)} has ${known} elements but the tensor of shape ${fmtShape(x.shape)} has ${x.size}`);
+    throw new ShapeError(
+      `reshape: shape ${fmtShape(shape)} has ${known} elements but the tensor of shape ${fmtShape(x.shape)} has ${x.size}`,
+    );
   }
   return out;
 }
@@ -140,7 +144,8 @@ function reshapeView(x: Tensor, shape: number[]): Tensor {
  */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   backendOf('permute', x);
-  if (dims.length !== x.ndim) throw new ShapeError(`permute: got ${dims.length} dims ${JSON.stringify(dims)} for a tensor of ${x.ndim} dimensions`);
+  if (dims.length !== x.ndim)
+    throw new ShapeError(`permute: got ${dims.length} dims ${JSON.stringify(dims)} for a tensor of ${x.ndim} dimensions`);
   // Plain loops, not map(): map's result is a packed array when it runs in the interpreter but a
   // holey one once TurboFan inlines it, and every optimized caller deopts on the new array map.
   const perm: number[] = [];
@@ -198,7 +203,9 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     const have = x.shape[i];
     const want = target[i + lead];
     if (have !== want && have !== 1) {
-      throw new ShapeError(`expand: cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)}: dim ${i} has size ${have} (only size-1 dims expand)`);
+      throw new ShapeError(
+        `expand: cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)}: dim ${i} has size ${have} (only size-1 dims expand)`,
+      );
     }
   }
   const view = broadcastView(x, target);
@@ -273,7 +280,8 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
   const n = x.shape[d];
   let sizes: number[];
   if (typeof sizeOrSections === 'number') {
-    if (!Number.isInteger(sizeOrSections) || sizeOrSections < 1) throw new ValueRangeError(`split: size must be a positive integer, got ${sizeOrSections}`);
+    if (!Number.isInteger(sizeOrSections) || sizeOrSections < 1)
+      throw new ValueRangeError(`split: size must be a positive integer, got ${sizeOrSections}`);
     sizes = [];
     for (let i = 0; i < n; i += sizeOrSections) sizes.push(Math.min(sizeOrSections, n - i));
     if (n === 0) sizes.push(0); // PyTorch: an empty dim splits into one empty piece
@@ -301,7 +309,15 @@ export function padWindow(x: Tensor, starts: readonly number[], steps: readonly 
   if (x.size > 0) {
     let offset = 0;
     for (let i = 0; i < starts.length; i++) offset += starts[i] * out.strides[i];
-    be.copyInto(rawView(out, x.shape, out.strides.map((s, i) => s * steps[i]), offset), x);
+    be.copyInto(
+      rawView(
+        out,
+        x.shape,
+        out.strides.map((s, i) => s * steps[i]),
+        offset,
+      ),
+      x,
+    );
   }
   if (needsRecord(x)) record('pad', [x], { starts: [...starts], steps: [...steps], shape: [...shape], value }, out);
   return out;
@@ -334,7 +350,9 @@ export interface PadOptions {
 export function pad(x: Tensor, padding: PadSpec, valueOrOptions: number | PadOptions = 0): Tensor {
   backendOf('pad', x);
   if (!Array.isArray(padding) || padding.length % 2 !== 0 || padding.length / 2 > x.ndim || padding.some((p) => !Number.isInteger(p))) {
-    throw new ShapeError(`pad: padding ${JSON.stringify(padding)} must hold an even number of integers, at most 2 per dim of ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `pad: padding ${JSON.stringify(padding)} must hold an even number of integers, at most 2 per dim of ${fmtShape(x.shape)}`,
+    );
   }
   const { mode = 'constant', value = 0 } = typeof valueOrOptions === 'number' ? { value: valueOrOptions } : valueOrOptions;
   if (mode !== 'constant') return padIndexed(x, padding, mode);
@@ -350,7 +368,8 @@ export function pad(x: Tensor, padding: PadSpec, valueOrOptions: number | PadOpt
     if (before < 0 || after < 0) {
       const cropB = Math.max(-before, 0);
       const cropA = Math.max(-after, 0);
-      if (cropB + cropA > src.shape[d]) throw new ShapeError(`pad: padding ${JSON.stringify(padding)} crops more than dim ${d} of size ${x.shape[d]}`);
+      if (cropB + cropA > src.shape[d])
+        throw new ShapeError(`pad: padding ${JSON.stringify(padding)} crops more than dim ${d} of size ${x.shape[d]}`);
       temps.push((src = slice(src, d, cropB, src.shape[d] - cropA)));
       before = Math.max(before, 0);
       after = Math.max(after, 0);
@@ -358,7 +377,13 @@ export function pad(x: Tensor, padding: PadSpec, valueOrOptions: number | PadOpt
     starts[d] = before;
     shape[d] = src.shape[d] + before + after;
   }
-  const out = padWindow(src, starts, x.shape.map(() => 1), shape, value);
+  const out = padWindow(
+    src,
+    starts,
+    x.shape.map(() => 1),
+    shape,
+    value,
+  );
   disposeAll(temps);
   return out;
 }
@@ -373,7 +398,8 @@ const PAD_SOURCE: Record<Exclude<PadMode, 'constant'>, (j: number, n: number) =>
 /** reflect / replicate / circular padding: one index select per padded dim (gradients sum back). */
 function padIndexed(x: Tensor, padding: PadSpec, mode: PadMode): Tensor {
   const source = PAD_SOURCE[mode as Exclude<PadMode, 'constant'>];
-  if (source === undefined) throw new ValueRangeError(`pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got ${JSON.stringify(mode)}`);
+  if (source === undefined)
+    throw new ValueRangeError(`pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got ${JSON.stringify(mode)}`);
   const be = x.storage.backend;
   let y = x;
   for (let k = 0; k < padding.length / 2; k++) {
@@ -389,7 +415,10 @@ function padIndexed(x: Tensor, padding: PadSpec, mode: PadMode): Tensor {
     }
     if (before === 0 && after === 0) continue;
     const idx = empty(be, [n + before + after], 'int32', 'pad');
-    be.write(idx.buffer, Int32Array.from({ length: n + before + after }, (_, j) => source(j - before, n)));
+    be.write(
+      idx.buffer,
+      Int32Array.from({ length: n + before + after }, (_, j) => source(j - before, n)),
+    );
     const next = selectChecked(y, d, idx);
     idx.dispose();
     if (y !== x) y.dispose();
@@ -418,7 +447,9 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   let total = 0;
   for (const [i, t] of tensors.entries()) {
     if (t.ndim !== first.ndim || t.shape.some((n, k) => k !== d && n !== first.shape[k])) {
-      throw new ShapeError(`concat: tensor ${i} has shape ${fmtShape(t.shape)}, which does not match ${fmtShape(first.shape)} outside dim ${d}`);
+      throw new ShapeError(
+        `concat: tensor ${i} has shape ${fmtShape(t.shape)}, which does not match ${fmtShape(first.shape)} outside dim ${d}`,
+      );
     }
     dtype = resultType(dtype, t.dtype);
     total += t.shape[d];
@@ -455,7 +486,9 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const d = normAxis('stack', dim, tensors[0].ndim + 1);
   for (const [i, t] of tensors.entries()) {
     if (t.ndim !== tensors[0].ndim || t.shape.some((n, k) => n !== tensors[0].shape[k])) {
-      throw new ShapeError(`stack: tensor ${i} has shape ${fmtShape(t.shape)} but tensor 0 has ${fmtShape(tensors[0].shape)}; all must match`);
+      throw new ShapeError(
+        `stack: tensor ${i} has shape ${fmtShape(t.shape)} but tensor 0 has ${fmtShape(tensors[0].shape)}; all must match`,
+      );
     }
   }
   const parts = tensors.map((t) => unsqueeze(t, d));
@@ -488,7 +521,9 @@ export function clone(x: Tensor): Tensor {
 export function copy_(dst: Tensor, src: Tensor | number): Tensor {
   const be = backendOf('copy_', dst, isTensorValue(src) ? src : undefined);
   if (dst.requiresGrad && autograd.gradEnabled && autograd.hooks !== null) {
-    throw new ValueRangeError('copy_: a tensor that requires grad cannot be modified in place while gradients are recorded; wrap the update in noGrad(() => ...)');
+    throw new ValueRangeError(
+      'copy_: a tensor that requires grad cannot be modified in place while gradients are recorded; wrap the update in noGrad(() => ...)',
+    );
   }
   if (typeof src === 'number') {
     if (isContiguous(dst.shape, dst.strides) && dst.offset === 0 && dst.size === dst.storage.size) be.fill(dst, src);
@@ -600,7 +635,12 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
 }
 
 function sliceTo(x: Tensor, shape: readonly number[]): Tensor {
-  return sliceView(x, x.shape.map(() => 0), x.shape.map(() => 1), shape);
+  return sliceView(
+    x,
+    x.shape.map(() => 0),
+    x.shape.map(() => 1),
+    shape,
+  );
 }
 
 /** One-hot encoding of int32 class indices as int32 (cast for float targets). */

@@ -60,7 +60,9 @@ export function multinomial(probs: Tensor, numSamples: number, options: Multinom
   const n = probs.shape[probs.ndim - 1];
   if (n === 0 || n > 2 ** 24) throw new ValueRangeError(`multinomial: the number of categories must be 1 to 2^24, got ${n}`);
   if (!replacement && numSamples > n) {
-    throw new ValueRangeError(`multinomial: cannot draw ${numSamples} samples without replacement from ${n} categories (pass { replacement: true })`);
+    throw new ValueRangeError(
+      `multinomial: cannot draw ${numSamples} samples without replacement from ${n} categories (pass { replacement: true })`,
+    );
   }
   // Sampling is not differentiable: work on a detached view so nothing is recorded.
   const d = probs.detach();
@@ -143,9 +145,14 @@ function checkRows(p: Tensor, needed: number, oneD: boolean): void {
   const toDispose = [nonNeg, finite, ok, okCount, bad, posMask, posCount, none, few, countCode, tooFew, inner];
   const rowName = (i: number): string => (oneD ? 'probs' : `row ${i} of probs`);
   const error = (v: number, i: number): Error => {
-    if (v === 1) return new ValueRangeError(`multinomial: ${rowName(i)} has a negative, infinite or NaN entry (probabilities must be finite and >= 0)`);
+    if (v === 1)
+      return new ValueRangeError(
+        `multinomial: ${rowName(i)} has a negative, infinite or NaN entry (probabilities must be finite and >= 0)`,
+      );
     if (v === 2) return new ValueRangeError(`multinomial: ${rowName(i)} has no positive entry (the sum of probabilities must be > 0)`);
-    return new ValueRangeError(`multinomial: ${rowName(i)} has ${v - 3} nonzero ${v === 4 ? 'probability' : 'probabilities'}, fewer than the ${needed} samples to draw without replacement`);
+    return new ValueRangeError(
+      `multinomial: ${rowName(i)} has ${v - 3} nonzero ${v === 4 ? 'probability' : 'probabilities'}, fewer than the ${needed} samples to draw without replacement`,
+    );
   };
   disposeAll(toDispose);
   try {

@@ -57,13 +57,17 @@ function poolGeometry(op: string, x: Tensor, kernelSize: IntArg, o: MaxPoolOptio
     const extent = dilation[i] * (kernel[i] - 1) + 1;
     const half = (maxPadFactor === 'dilated' ? extent : kernel[i]) / 2;
     if (padding[i] > half) {
-      throw new ValueRangeError(`${op}: padding ${padding[i]} (${names[i]}) must be at most half of the ${maxPadFactor === 'dilated' ? 'dilated ' : ''}kernel size ${maxPadFactor === 'dilated' ? extent : kernel[i]}`);
+      throw new ValueRangeError(
+        `${op}: padding ${padding[i]} (${names[i]}) must be at most half of the ${maxPadFactor === 'dilated' ? 'dilated ' : ''}kernel size ${maxPadFactor === 'dilated' ? extent : kernel[i]}`,
+      );
     }
     let size = Math.floor((n + 2 * padding[i] - extent + (ceil ? stride[i] - 1 : 0)) / stride[i]) + 1;
     // PyTorch: the last window must start inside the input or its left padding.
     if (ceil && (size - 1) * stride[i] >= n + padding[i]) size--;
     if (size < 1) {
-      throw new ShapeError(`${op}: output ${names[i]} would be ${size}: the input ${names[i]} ${n} + 2 * padding ${padding[i]} is smaller than the kernel extent ${extent}`);
+      throw new ShapeError(
+        `${op}: output ${names[i]} would be ${size}: the input ${names[i]} ${n} + 2 * padding ${padding[i]} is smaller than the kernel extent ${extent}`,
+      );
     }
     return size;
   });
@@ -133,7 +137,8 @@ export function avgPool2d(x: Tensor, kernelSize: IntArg, options: AvgPoolOptions
   checkPoolInput(op, x);
   checkKnownOptions(op, options, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']);
   const { countIncludePad = true, divisorOverride } = options;
-  if (typeof countIncludePad !== 'boolean') throw new ValueRangeError(`${op}: countIncludePad must be true or false, got ${String(countIncludePad)}`);
+  if (typeof countIncludePad !== 'boolean')
+    throw new ValueRangeError(`${op}: countIncludePad must be true or false, got ${String(countIncludePad)}`);
   if (divisorOverride !== undefined && (!Number.isInteger(divisorOverride) || divisorOverride === 0)) {
     throw new ValueRangeError(`${op}: divisorOverride must be a non-zero integer, got ${String(divisorOverride)}`);
   }
@@ -168,11 +173,17 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly (numb
   const op = 'adaptiveAvgPool2d';
   checkPoolInput(op, x);
   const sizes = x.shape.slice(-2);
-  const given = typeof outputSize === 'number' ? [outputSize, outputSize] : Array.isArray(outputSize) ? outputSize.map((s, i) => s ?? sizes[i]) : null;
+  const given =
+    typeof outputSize === 'number' ? [outputSize, outputSize] : Array.isArray(outputSize) ? outputSize.map((s, i) => s ?? sizes[i]) : null;
   const out = intTuple(op, 'outputSize', given ?? outputSize, 2, 1);
-  if (sizes.some((s) => s === 0)) throw new ShapeError(`${op}: input ${dimNames(2)[sizes.indexOf(0)]} is 0 (input shape [${x.shape.join(',')}])`);
+  if (sizes.some((s) => s === 0))
+    throw new ShapeError(`${op}: input ${dimNames(2)[sizes.indexOf(0)]} is 0 (input shape [${x.shape.join(',')}])`);
   // Even splits are plain average pooling; uneven ones are one averaging matrix per dim.
-  if (sizes.every((s, i) => s % out[i] === 0)) return avgPool2d(x, sizes.map((s, i) => s / out[i]));
+  if (sizes.every((s, i) => s % out[i] === 0))
+    return avgPool2d(
+      x,
+      sizes.map((s, i) => s / out[i]),
+    );
   return tidy(() => {
     const rows = hostTensor(x, [out[0], sizes[0]], averagingMatrix(sizes[0], out[0]));
     const cols = hostTensor(x, [out[1], sizes[1]], averagingMatrix(sizes[1], out[1]));

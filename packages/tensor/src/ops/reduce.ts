@@ -108,7 +108,10 @@ function argReduce(op: 'argmax' | 'argmin', x: Tensor, dim: number | null | unde
     try {
       const r = argReduce(op, flat, 0, false);
       if (!keepdim) return r;
-      const k = reshape(r, x.shape.map(() => 1));
+      const k = reshape(
+        r,
+        x.shape.map(() => 1),
+      );
       r.dispose();
       return k;
     } finally {
@@ -116,7 +119,8 @@ function argReduce(op: 'argmax' | 'argmin', x: Tensor, dim: number | null | unde
     }
   }
   const axis = normAxis(op, dim, x.ndim);
-  if (x.ndim > 0 && x.shape[axis] === 0) throw new ShapeError(`${op}: cannot reduce over dim ${dim} of size 0 (shape ${fmtShape(x.shape)})`);
+  if (x.ndim > 0 && x.shape[axis] === 0)
+    throw new ShapeError(`${op}: cannot reduce over dim ${dim} of size 0 (shape ${fmtShape(x.shape)})`);
   const out = empty(be, keptShape(x.shape, [axis], false), 'int32', op);
   if (x.ndim === 0) be.fill(out, 0);
   else be.reduce(op as ReduceOp, x, [axis], out);
@@ -199,7 +203,8 @@ export interface VarOptions {
 export function variance(x: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
   const { correction = 1, keepdim = false } = options;
   if (!isFloat(x.dtype)) throw new DTypeError(`var: needs a floating-point tensor, got ${x.dtype}`);
-  if (!Number.isInteger(correction) || correction < 0) throw new ValueRangeError(`var: correction must be a non-negative integer, got ${correction}`);
+  if (!Number.isInteger(correction) || correction < 0)
+    throw new ValueRangeError(`var: correction must be a non-negative integer, got ${correction}`);
   const n = countOf('var', x, dim);
   const mu = mean(x, dim, true);
   const d = sub(x, mu);

@@ -93,7 +93,9 @@ export function repeat(x: Tensor, ...sizes: number[] | [readonly number[]]): Ten
   const reps = (sizes.length === 1 && Array.isArray(sizes[0]) ? [...sizes[0]] : sizes) as number[];
   checkCounts('repeat', reps);
   if (reps.length < x.ndim) {
-    throw new ShapeError(`repeat: got ${reps.length} repeat counts for a tensor of ${x.ndim} dims (shape ${fmtShape(x.shape)}); give at least one per dim`);
+    throw new ShapeError(
+      `repeat: got ${reps.length} repeat counts for a tensor of ${x.ndim} dims (shape ${fmtShape(x.shape)}); give at least one per dim`,
+    );
   }
   const shape = [...reps.slice(0, reps.length - x.ndim).map(() => 1), ...x.shape];
   // [d0, d1, ...] viewed as [1, d0, 1, d1, ...], expanded to [r0, d0, r1, d1, ...], then merged.
@@ -101,7 +103,10 @@ export function repeat(x: Tensor, ...sizes: number[] | [readonly number[]]): Ten
   const tiled = shape.flatMap((d, i) => [reps[i], d]);
   const v = reshape(x, split2);
   const e = expand(v, tiled);
-  const out = reshape(e, shape.map((d, i) => d * reps[i]));
+  const out = reshape(
+    e,
+    shape.map((d, i) => d * reps[i]),
+  );
   disposeAll([v, e]);
   return owned(x, out);
 }
@@ -132,7 +137,9 @@ export function repeatInterleave(x: Tensor, repeats: number | readonly number[],
       return owned(x, out);
     }
     if (counts.length !== n) {
-      throw new ShapeError(`repeatInterleave: got ${counts.length} repeat counts for dim ${dim ?? 0} of size ${n}; give one count or one per element`);
+      throw new ShapeError(
+        `repeatInterleave: got ${counts.length} repeat counts for dim ${dim ?? 0} of size ${n}; give one count or one per element`,
+      );
     }
     const idx = new Int32Array(counts.reduce((a, b) => a + b, 0));
     let at = 0;

@@ -29,7 +29,8 @@ export function checkKnownOptions(op: string, options: object, known: readonly s
 }
 
 /** Names of the spatial dims in messages. */
-export const dimNames = (n: number): string[] => (n === 1 ? ['length'] : n === 2 ? ['height', 'width'] : Array.from({ length: n }, (_, i) => `dim ${i}`));
+export const dimNames = (n: number): string[] =>
+  n === 1 ? ['length'] : n === 2 ? ['height', 'width'] : Array.from({ length: n }, (_, i) => `dim ${i}`);
 
 /**
  * Checks a [N, C, *spatial] (or unbatched [C, *spatial]) float input; returns whether it had a
@@ -38,9 +39,12 @@ export const dimNames = (n: number): string[] => (n === 1 ? ['length'] : n === 2
 export function checkSpatialInput(op: string, x: Tensor, spatial: number, layout: string): boolean {
   if (x.ndim !== spatial + 1 && x.ndim !== spatial + 2) {
     const unbatched = `[${layout.slice(4)}`;
-    throw new ShapeError(`${op}: expected a ${spatial + 2}-D ${layout} or ${spatial + 1}-D unbatched ${unbatched} input, got shape ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `${op}: expected a ${spatial + 2}-D ${layout} or ${spatial + 1}-D unbatched ${unbatched} input, got shape ${fmtShape(x.shape)}`,
+    );
   }
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: expected a floating-point input, got ${x.dtype}; cast first`);
+  if (x.dtype !== 'float32' && x.dtype !== 'float64')
+    throw new DTypeError(`${op}: expected a floating-point input, got ${x.dtype}; cast first`);
   return x.ndim === spatial + 2;
 }
 
@@ -49,8 +53,13 @@ export function checkSpatialInput(op: string, x: Tensor, spatial: number, layout
  * dim whose dilated kernel does not fit.
  */
 export function windowCounts(
-  op: string, sizes: readonly number[], kernel: readonly number[], stride: readonly number[], dilation: readonly number[],
-  padBefore: readonly number[], padAfter: readonly number[],
+  op: string,
+  sizes: readonly number[],
+  kernel: readonly number[],
+  stride: readonly number[],
+  dilation: readonly number[],
+  padBefore: readonly number[],
+  padAfter: readonly number[],
 ): number[] {
   const names = dimNames(sizes.length);
   return sizes.map((n, i) => {

@@ -20,7 +20,13 @@ export interface WindowOptions {
   dilation?: readonly number[];
 }
 
-function windowParams(op: string, shape: readonly number[], axes: readonly number[], size: readonly number[], o: WindowOptions): WindowParams {
+function windowParams(
+  op: string,
+  shape: readonly number[],
+  axes: readonly number[],
+  size: readonly number[],
+  o: WindowOptions,
+): WindowParams {
   const n = axes.length;
   const p: WindowParams = {
     axes: axes.map((a) => normAxis(op, a, shape.length)),
@@ -37,7 +43,8 @@ function windowShape(op: string, shape: readonly number[], p: WindowParams): num
   const out = [...shape];
   p.axes.forEach((a, i) => {
     const extent = p.dilation[i] * (p.size[i] - 1) + 1;
-    if (shape[a] < extent) throw new ShapeError(`${op}: window extent ${extent} along dim ${a} exceeds its size ${shape[a]} (shape ${fmtShape(shape)})`);
+    if (shape[a] < extent)
+      throw new ShapeError(`${op}: window extent ${extent} along dim ${a} exceeds its size ${shape[a]} (shape ${fmtShape(shape)})`);
     out[a] = Math.floor((shape[a] - extent) / p.step[i]) + 1;
   });
   return [...out, ...p.size];
@@ -65,11 +72,20 @@ export function slidingWindows(x: Tensor, axes: readonly number[], size: readonl
  * elements of g that view it (zero where none does). Overlaps are summed in window order, as
  * PyTorch's col2im does.
  */
-export function foldWindows(g: Tensor, shape: readonly number[], axes: readonly number[], size: readonly number[], options: WindowOptions = {}): Tensor {
+export function foldWindows(
+  g: Tensor,
+  shape: readonly number[],
+  axes: readonly number[],
+  size: readonly number[],
+  options: WindowOptions = {},
+): Tensor {
   const be = backendOf('foldWindows', g);
   const p = windowParams('foldWindows', shape, axes, size, options);
   const want = windowShape('foldWindows', shape, p);
-  if (!shapesEqual(g.shape, want)) throw new ShapeError(`foldWindows: expected windows of shape ${fmtShape(want)} for a tensor of shape ${fmtShape(shape)}, got ${fmtShape(g.shape)}`);
+  if (!shapesEqual(g.shape, want))
+    throw new ShapeError(
+      `foldWindows: expected windows of shape ${fmtShape(want)} for a tensor of shape ${fmtShape(shape)}, got ${fmtShape(g.shape)}`,
+    );
   if (g.dtype === 'bool') throw new ShapeError('foldWindows: bool windows cannot be summed; cast first');
   const out = empty(be, shape, g.dtype, 'foldWindows');
   be.fill(out, 0);
@@ -157,7 +173,14 @@ function unfoldGeometry(op: string, spatial: readonly number[], kernelSize: IntA
   const stride = intTuple(op, 'stride', o.stride ?? 1, 2, 1);
   const dilation = intTuple(op, 'dilation', o.dilation ?? 1, 2, 1);
   const padding = intTuple(op, 'padding', o.padding ?? 0, 2, 0);
-  return { kernel, stride, dilation, padBefore: padding, padAfter: padding, out: windowCounts(op, spatial, kernel, stride, dilation, padding, padding) };
+  return {
+    kernel,
+    stride,
+    dilation,
+    padBefore: padding,
+    padAfter: padding,
+    out: windowCounts(op, spatial, kernel, stride, dilation, padding, padding),
+  };
 }
 
 /**
@@ -184,14 +207,20 @@ export function unfold(x: Tensor, kernelSize: IntArg, options: UnfoldOptions = {
  */
 export function fold(cols: Tensor, outputSize: IntArg, kernelSize: IntArg, options: UnfoldOptions = {}): Tensor {
   backendOf('fold', cols);
-  if (cols.ndim !== 2 && cols.ndim !== 3) throw new ShapeError(`fold: expected a 3-D [N, C*kh*kw, L] or 2-D [C*kh*kw, L] input, got shape ${fmtShape(cols.shape)}`);
+  if (cols.ndim !== 2 && cols.ndim !== 3)
+    throw new ShapeError(`fold: expected a 3-D [N, C*kh*kw, L] or 2-D [C*kh*kw, L] input, got shape ${fmtShape(cols.shape)}`);
   const size = intTuple('fold', 'outputSize', outputSize, 2, 1);
   const geo = unfoldGeometry('fold', size, kernelSize, options);
   const k = geo.kernel[0] * geo.kernel[1];
   const [ck, l] = cols.shape.slice(-2);
-  if (ck % k !== 0) throw new ShapeError(`fold: input dim ${cols.ndim - 2} (${ck}) must be divisible by the kernel's ${geo.kernel.join('*')} = ${k} elements (input ${fmtShape(cols.shape)})`);
+  if (ck % k !== 0)
+    throw new ShapeError(
+      `fold: input dim ${cols.ndim - 2} (${ck}) must be divisible by the kernel's ${geo.kernel.join('*')} = ${k} elements (input ${fmtShape(cols.shape)})`,
+    );
   if (l !== geo.out[0] * geo.out[1]) {
-    throw new ShapeError(`fold: input's last dim ${l} must equal the number of windows ${geo.out.join('*')} = ${geo.out[0] * geo.out[1]} for outputSize [${size.join(', ')}] (input ${fmtShape(cols.shape)})`);
+    throw new ShapeError(
+      `fold: input's last dim ${l} must equal the number of windows ${geo.out.join('*')} = ${geo.out[0] * geo.out[1]} for outputSize [${size.join(', ')}] (input ${fmtShape(cols.shape)})`,
+    );
   }
   return tidy(() => {
     const lead = cols.ndim === 3 ? [cols.shape[0]] : [];
@@ -202,6 +231,13 @@ export function fold(cols: Tensor, outputSize: IntArg, kernelSize: IntArg, optio
     const y = foldWindows(w, padded, [c + 1, c + 2], geo.kernel, { step: geo.stride, dilation: geo.dilation });
     if (geo.padBefore.every((p) => p === 0)) return y;
     const starts = [...lead.map(() => 0), 0, ...geo.padBefore];
-    return clone(sliceView(y, starts, starts.map(() => 1), [...lead, ck / k, ...size]));
+    return clone(
+      sliceView(
+        y,
+        starts,
+        starts.map(() => 1),
+        [...lead, ck / k, ...size],
+      ),
+    );
   });
 }

@@ -67,7 +67,11 @@ const FOLDS: Record<'sum' | 'prod' | 'max' | 'min', { start: number; entry: Elem
 export function reduce(op: ReduceOp, x: RefView, axes: readonly number[], out: RefView): void {
   const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
   // Where an x position's result goes: out at its kept coordinates.
-  const outAt = (pos: number[]) => offsetOf(out, kept.map((d) => pos[d]));
+  const outAt = (pos: number[]) =>
+    offsetOf(
+      out,
+      kept.map((d) => pos[d]),
+    );
   if (op === 'argmax' || op === 'argmin') {
     argReduce(op, x, axes[0], out, outAt);
     return;

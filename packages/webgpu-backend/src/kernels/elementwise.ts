@@ -14,8 +14,21 @@ import { mathPrelude } from '../wgsl/math.js';
 import { WGSL_F32, WGSL_I32 } from '../wgsl/ops.js';
 import type { Runtime } from '../runtime.js';
 import {
-  type GView, type Layout, type WType, classify, collapse, convert, decode, ENTRY_ARGS, GROUP_INDEX,
-  paramBlock, pw, sizeOf, storageType, stridedIndex, vec4sFor,
+  type GView,
+  type Layout,
+  type WType,
+  classify,
+  collapse,
+  convert,
+  decode,
+  ENTRY_ARGS,
+  GROUP_INDEX,
+  paramBlock,
+  pw,
+  sizeOf,
+  storageType,
+  stridedIndex,
+  vec4sFor,
 } from './common.js';
 
 export const WG = 256;
@@ -75,7 +88,10 @@ export function run(rt: Runtime, spec: Spec, ins: readonly GView[], out: GView):
   const n = sizeOf(out.shape);
   if (n === 0) return;
   const all = [out, ...ins];
-  const { shape, strides } = collapse(out.shape, all.map((v) => v.strides));
+  const { shape, strides } = collapse(
+    out.shape,
+    all.map((v) => v.strides),
+  );
   const classes = strides.map((s) => classify(shape, s));
   const rank = classes.includes('g') ? shape.length : 0;
   const words: number[] = [n];

@@ -17,14 +17,18 @@ export function fill(rt: Runtime, out: GView, value: number): void {
     rt.write(out.buffer, words, n * 4, out.offset * 4);
     return;
   }
-  const kernel = rt.kernel('fill', 1, () => `${paramBlock(3)}
+  const kernel = rt.kernel(
+    'fill',
+    1,
+    () => `${paramBlock(3)}
 @group(0) @binding(1) var<storage, read_write> O: array<u32>;
 @compute @workgroup_size(${WG})
 fn main(${ENTRY_ARGS}) {
   let i = ${GROUP_INDEX} * ${WG}u + lid;
   if (i >= ${pw(0)}) { return; }
   O[${pw(1)} + i] = ${pw(2)};
-}`);
+}`,
+  );
   rt.dispatch(kernel, [out.buffer], [n, out.offset, dtypeBits(out.dtype, value)], Math.ceil(n / WG));
 }
 
@@ -37,19 +41,25 @@ export function iota(rt: Runtime, out: GView, start: number, step: number): void
   if (n === 0) return;
   const last = start + (n - 1) * step;
   const exactInt =
-    Number.isInteger(start) && Number.isInteger(step) &&
+    Number.isInteger(start) &&
+    Number.isInteger(step) &&
     (out.dtype !== 'float32' || (Math.abs(start) <= 2 ** 24 && Math.abs(last) <= 2 ** 24));
   const t = exactInt ? 'i32' : 'f32';
   const outT = storageType(out.dtype);
-  const value = t === 'i32' ? `bitcast<i32>(${pw(2)}) + i32(i) * bitcast<i32>(${pw(3)})` : `bitcast<f32>(${pw(2)}) + f32(i) * bitcast<f32>(${pw(3)})`;
-  const kernel = rt.kernel(`iota|${t}|${outT}`, 1, () => `${paramBlock(4)}
+  const value =
+    t === 'i32' ? `bitcast<i32>(${pw(2)}) + i32(i) * bitcast<i32>(${pw(3)})` : `bitcast<f32>(${pw(2)}) + f32(i) * bitcast<f32>(${pw(3)})`;
+  const kernel = rt.kernel(
+    `iota|${t}|${outT}`,
+    1,
+    () => `${paramBlock(4)}
 @group(0) @binding(1) var<storage, read_write> O: array<${outT}>;
 @compute @workgroup_size(${WG})
 fn main(${ENTRY_ARGS}) {
   let i = ${GROUP_INDEX} * ${WG}u + lid;
   if (i >= ${pw(0)}) { return; }
   O[${pw(1)} + i] = ${convert(value, t, outT)};
-}`);
+}`,
+  );
   const words = t === 'i32' ? [n, out.offset, start | 0, step | 0] : [n, out.offset, f32bits(start), f32bits(step)];
   rt.dispatch(kernel, [out.buffer], words, Math.ceil(n / WG));
 }
@@ -101,8 +111,9 @@ export function random(rt: Runtime, kind: RandomKind, key: readonly [number, num
   let v = array<f32, 2>(r * nn_cos(th), r * nn_sin(th));`;
   }
   const scale = kind === 'uniform' ? ' * 5.9604644775390625e-8' : '';
-  const stores = Array.from({ length: per }, (_, j) =>
-    `if (e + ${j}u < n) { O[${pw(1)} + e + ${j}u] = ${convert(`v[${j}]${scale}`, valueT, outT)}; }`,
+  const stores = Array.from(
+    { length: per },
+    (_, j) => `if (e + ${j}u < n) { O[${pw(1)} + e + ${j}u] = ${convert(`v[${j}]${scale}`, valueT, outT)}; }`,
   ).join('\n  ');
   const main = `@compute @workgroup_size(${WG})
 fn main(${ENTRY_ARGS}) {
@@ -116,11 +127,15 @@ fn main(${ENTRY_ARGS}) {
   ${values}
   ${stores}
 }`;
-  const kernel = rt.kernel(`random|${kind}|${outT}`, 2, () => `${paramBlock(6)}
+  const kernel = rt.kernel(
+    `random|${kind}|${outT}`,
+    2,
+    () => `${paramBlock(6)}
 @group(0) @binding(1) var<storage, read_write> O: array<${outT}>;
 ${PHILOX}
 ${kind === 'normal' ? mathPrelude(main) : ''}
-${main}`);
+${main}`,
+  );
   const lo = counter % 4294967296;
   const hi = Math.floor(counter / 4294967296);
   rt.dispatch(kernel, [out.buffer], [n, out.offset, lo >>> 0, hi >>> 0, key[0] >>> 0, key[1] >>> 0], Math.ceil(blocks / WG));

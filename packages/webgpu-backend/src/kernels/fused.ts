@@ -15,8 +15,21 @@
 import type { Runtime } from '../runtime.js';
 import { mathPrelude } from '../wgsl/math.js';
 import {
-  type GView, type Layout, type WType, classify, collapse, convert, decode, ENTRY_ARGS, GROUP_INDEX, paramBlock, pw,
-  sizeOf, storageType, stridedIndex, vec4sFor,
+  type GView,
+  type Layout,
+  type WType,
+  classify,
+  collapse,
+  convert,
+  decode,
+  ENTRY_ARGS,
+  GROUP_INDEX,
+  paramBlock,
+  pw,
+  sizeOf,
+  storageType,
+  stridedIndex,
+  vec4sFor,
 } from './common.js';
 import { NAMES, type Spec, WG } from './elementwise.js';
 
@@ -125,11 +138,18 @@ export interface CompiledChain {
  * kernel calls per element. `head`: a view the caller's kernel produced (its value is passed as h).
  */
 export function compileChain(
-  ops: readonly ChainOp[], shape: readonly number[], skip: (b: GView['buffer']) => boolean, head: GView | null,
-  wordBase: number, bindingBase: number,
+  ops: readonly ChainOp[],
+  shape: readonly number[],
+  skip: (b: GView['buffer']) => boolean,
+  head: GView | null,
+  wordBase: number,
+  bindingBase: number,
 ): CompiledChain {
   const p = plan(ops, skip, head);
-  const { shape: cs, strides } = collapse(shape, p.accesses.map((a) => a.view.strides));
+  const { shape: cs, strides } = collapse(
+    shape,
+    p.accesses.map((a) => a.view.strides),
+  );
   const classes = strides.map((st) => classify(cs, st));
   const rank = classes.includes('g') ? cs.length : 0;
   const words: number[] = [];

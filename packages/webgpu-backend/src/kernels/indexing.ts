@@ -10,7 +10,18 @@
 import type { Runtime } from '../runtime.js';
 import { mathPrelude } from '../wgsl/math.js';
 import {
-  collapse, convert, decode, ENTRY_ARGS, GROUP_INDEX, type GView, paramBlock, pw, sizeOf, storageType, stridedIndex, vec4sFor,
+  collapse,
+  convert,
+  decode,
+  ENTRY_ARGS,
+  GROUP_INDEX,
+  type GView,
+  paramBlock,
+  pw,
+  sizeOf,
+  storageType,
+  stridedIndex,
+  vec4sFor,
 } from './common.js';
 
 const WG = 256;
@@ -30,7 +41,10 @@ export function gather(rt: Runtime, x: GView, indices: GView, axis: number, out:
   const words = [n, indices.offset, x.offset, out.offset, axisStride, ...shape, ...is, ...xs];
   const sum = (at: number): string => Array.from({ length: rank }, (_, d) => `c${d} * ${pw(at + d)}`).join(' + ');
   const key = `gather|${rank}`;
-  const kernel = rt.kernel(key, vec4sFor(words.length), () => `${paramBlock(words.length)}
+  const kernel = rt.kernel(
+    key,
+    vec4sFor(words.length),
+    () => `${paramBlock(words.length)}
 @group(0) @binding(1) var<storage, read> X: array<u32>;
 @group(0) @binding(2) var<storage, read> I: array<i32>;
 @group(0) @binding(3) var<storage, read_write> O: array<u32>;
@@ -41,7 +55,8 @@ fn main(${ENTRY_ARGS}) {
   ${decode(rank, S)}
   let at = I[${pw(1)} + ${sum(S + rank)}];
   O[${pw(3)} + i] = X[${pw(2)} + ${sum(S + 2 * rank)} + u32(at) * ${pw(4)}];
-}`);
+}`,
+  );
   rt.dispatch(kernel, [x.buffer, indices.buffer, out.buffer], words, Math.ceil(n / WG));
 }
 
@@ -68,10 +83,16 @@ export function scatterAdd(rt: Runtime, x: GView, indices: GView, updates: GView
   const W = (k: number, d: number): number => S + k * rank + d; // k: 0 shape, 1 xs, 2 ishape, 3 is, 4 us
   const inRange = Array.from({ length: rank }, (_, d) => (d === ax ? null : `c${d} < ${pw(W(2, d))}`)).filter((s) => s !== null);
   const base = (k: number): string =>
-    Array.from({ length: rank }, (_, d) => (d === ax ? null : `c${d} * ${pw(W(k, d))}`)).filter((s) => s !== null).concat(['0u']).join(' + ');
+    Array.from({ length: rank }, (_, d) => (d === ax ? null : `c${d} * ${pw(W(k, d))}`))
+      .filter((s) => s !== null)
+      .concat(['0u'])
+      .join(' + ');
   const xIndex = Array.from({ length: rank }, (_, d) => `c${d} * ${pw(W(1, d))}`).join(' + ');
   const key = `scatterAdd|${rank}|${ax}|${xT}${uT}${oT}`;
-  const kernel = rt.kernel(key, vec4sFor(words.length), () => `${paramBlock(words.length)}
+  const kernel = rt.kernel(
+    key,
+    vec4sFor(words.length),
+    () => `${paramBlock(words.length)}
 @group(0) @binding(1) var<storage, read> X: array<${xT}>;
 @group(0) @binding(2) var<storage, read> I: array<i32>;
 @group(0) @binding(3) var<storage, read> U: array<${uT}>;
@@ -93,7 +114,8 @@ fn main(${ENTRY_ARGS}) {
     }
   }
   O[${pw(4)} + i] = ${convert('acc', T, oT)};
-}`);
+}`,
+  );
   rt.dispatch(kernel, [x.buffer, indices.buffer, updates.buffer, out.buffer], words, Math.ceil(n / WG));
 }
 
@@ -107,12 +129,18 @@ fn main(${ENTRY_ARGS}) {
 export function checkIndices(rt: Runtime, indices: GView, bound: number, ignore: number | null, id: number): void {
   const n = sizeOf(indices.shape);
   if (n === 0) return;
-  const { shape, strides: [st] } = collapse(indices.shape, [indices.strides]);
+  const {
+    shape,
+    strides: [st],
+  } = collapse(indices.shape, [indices.strides]);
   const rank = shape.length;
   const hasIgnore = ignore !== null && ignore === (ignore | 0); // a non-int32 ignore matches nothing
   // words: n, bound, ignore, hasIgnore, id, offset, strides, shape
   const words = [n, bound, hasIgnore ? ignore : 0, hasIgnore ? 1 : 0, id, indices.offset, ...st, ...shape];
-  const kernel = rt.kernel(`checkIndices|${rank}`, vec4sFor(words.length), () => `${paramBlock(words.length)}
+  const kernel = rt.kernel(
+    `checkIndices|${rank}`,
+    vec4sFor(words.length),
+    () => `${paramBlock(words.length)}
 @group(0) @binding(1) var<storage, read> I: array<i32>;
 @group(0) @binding(2) var<storage, read_write> E: array<u32>;
 var<workgroup> first: atomic<u32>;
@@ -137,6 +165,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     E[1] = bitcast<u32>(at(p));
     E[2] = ${pw(4)};
   }
-}`);
+}`,
+  );
   rt.dispatch(kernel, [indices.buffer, rt.errorWords], words, 1);
 }

@@ -65,11 +65,7 @@ const PARAMS = `let M = ${pw(0)}; let N = ${pw(1)}; let K = ${pw(2)};
 /** The epilogue function nn_epi(value, column): bias (when flag bit 0) and activation. */
 function epilogue(T: 'f32' | 'i32', act: FusedActivation): string {
   // int32 activations compute in float32 and truncate back, as the cpu backend's stores do.
-  const fn =
-    act === 'none' ? 'a'
-    : T === 'f32' ? WGSL_ACTIVATION[act]
-    : act === 'relu' ? 'max(a, 0)'
-    : `nn_f2i(nn_act_f(f32(a)))`;
+  const fn = act === 'none' ? 'a' : T === 'f32' ? WGSL_ACTIVATION[act] : act === 'relu' ? 'max(a, 0)' : `nn_f2i(nn_act_f(f32(a)))`;
   const helper = T === 'i32' && act !== 'none' && act !== 'relu' ? `fn nn_act_f(a: f32) -> f32 { return ${WGSL_ACTIVATION[act]}; }\n` : '';
   return `${helper}fn nn_epi(v: ${T}, n: u32) -> ${T} {
   var a = v;
@@ -234,7 +230,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: 
  * out[bi] = act(a[bi] @ b[bi] + bias) for a [batch, M, K], b [batch, K, N] (any strides) and a
  * contiguous out [batch, M, N] (at out.offset).
  */
-function run(rt: Runtime, a: GView, b: GView, out: GView, bias: GView | null, act: FusedActivation, tiling: Tiling, epi: Epilogue | null): void {
+function run(
+  rt: Runtime,
+  a: GView,
+  b: GView,
+  out: GView,
+  bias: GView | null,
+  act: FusedActivation,
+  tiling: Tiling,
+  epi: Epilogue | null,
+): void {
   let batch = a.shape[0];
   let M = a.shape[1];
   const K = a.shape[2];
@@ -263,7 +268,25 @@ function run(rt: Runtime, a: GView, b: GView, out: GView, bias: GView | null, ac
   const vec4s = Math.ceil((WORDS + epiWords.length) / 4);
   if (!tiled) {
     const kernel = rt.kernel(`matmul-simple|${t}|${act}${epiKey}`, vec4s, () => simpleSource(t, act, epi));
-    const words = [M, N, K, batch, a.offset, sab, sam, sak, b.offset, sbb2, sbk, sbn, out.offset, bias?.offset ?? 0, bias?.strides[0] ?? 0, flags, ...epiWords];
+    const words = [
+      M,
+      N,
+      K,
+      batch,
+      a.offset,
+      sab,
+      sam,
+      sak,
+      b.offset,
+      sbb2,
+      sbk,
+      sbn,
+      out.offset,
+      bias?.offset ?? 0,
+      bias?.strides[0] ?? 0,
+      flags,
+      ...epiWords,
+    ];
     rt.dispatch(kernel, buffers, words, Math.ceil((batch * M * N) / 64));
     return;
   }
@@ -276,13 +299,26 @@ function run(rt: Runtime, a: GView, b: GView, out: GView, bias: GView | null, ac
   const kernel = rt.kernel(key, vec4s, () => source(v));
   const tilesN = Math.ceil(N / 64);
   const tilesM = Math.ceil(M / 64);
-  if (tilesN > MAX_GROUPS || tilesM > MAX_GROUPS) throw new BackendError(`webgpu matmul: [${M}, ${K}] @ [${K}, ${N}] exceeds the grid limits`);
+  if (tilesN > MAX_GROUPS || tilesM > MAX_GROUPS)
+    throw new BackendError(`webgpu matmul: [${M}, ${K}] @ [${K}, ${N}] exceeds the grid limits`);
   for (let z0 = 0; z0 < batch; z0 += MAX_GROUPS) {
     const words = [
-      M, N, K, z0,
-      a.offset, sab, sam, sak,
-      b.offset, sbb2, sbk, sbn,
-      out.offset, bias?.offset ?? 0, bias?.strides[0] ?? 0, flags,
+      M,
+      N,
+      K,
+      z0,
+      a.offset,
+      sab,
+      sam,
+      sak,
+      b.offset,
+      sbb2,
+      sbk,
+      sbn,
+      out.offset,
+      bias?.offset ?? 0,
+      bias?.strides[0] ?? 0,
+      flags,
       ...epiWords,
     ];
     rt.dispatch(kernel, buffers, words, tilesN, tilesM, Math.min(MAX_GROUPS, batch - z0));
@@ -306,12 +342,20 @@ export function matmulTransposed(rt: Runtime, a: GView, b: GView, dst: GView, ti
 /** The errors a product would raise when recorded, raised now (fusion.ts records it later). */
 export function checkMatmul(out: GView, M: number, N: number): void {
   if (storageType(out.dtype) === 'u32') throw new BackendError('webgpu matmul: bool operands are not supported');
-  if (Math.ceil(N / 64) > MAX_GROUPS || Math.ceil(M / 64) > MAX_GROUPS) throw new BackendError(`webgpu matmul: an output of ${M} x ${N} exceeds the grid limits`);
+  if (Math.ceil(N / 64) > MAX_GROUPS || Math.ceil(M / 64) > MAX_GROUPS)
+    throw new BackendError(`webgpu matmul: an output of ${M} x ${N} exceeds the grid limits`);
 }
 
 /** out[M, N] = act(x[M, K] @ w[N, K]^T + bias[N]): w^T is w with its strides swapped. */
 export function linear(
-  rt: Runtime, x: GView, w: GView, bias: GView | null, act: FusedActivation, out: GView, tiling: Tiling = 'auto', epi: Epilogue | null = null,
+  rt: Runtime,
+  x: GView,
+  w: GView,
+  bias: GView | null,
+  act: FusedActivation,
+  out: GView,
+  tiling: Tiling = 'auto',
+  epi: Epilogue | null = null,
 ): void {
   const [M, K] = x.shape;
   const N = w.shape[0];

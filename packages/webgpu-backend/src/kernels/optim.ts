@@ -40,27 +40,47 @@ fn main(${ENTRY_ARGS}) {
   let vi = Vel[${pw(4)} + i] * ${F(9)} + (gi * ${F(10)}) * gi;
   Vel[${pw(4)} + i] = vi;
   var s = vi;
-  ${ams ? `let prev = Vmax[${pw(5)} + i];
+  ${
+    ams
+      ? `let prev = Vmax[${pw(5)} + i];
   s = select(vi, prev, prev > vi || nn_isnan(prev));
-  Vmax[${pw(5)} + i] = s;` : ''}
+  Vmax[${pw(5)} + i] = s;`
+      : ''
+  }
   let denom = sqrt(s) / ${F(14)} + ${F(15)};
   Prm[${pw(1)} + i] = pi + (mi * ${F(13)}) / denom;
 }`;
-  const kernel = rt.kernel(`adam|${ams ? 'ams' : ''}`, 4, () => `${paramBlock(16)}
+  const kernel = rt.kernel(
+    `adam|${ams ? 'ams' : ''}`,
+    4,
+    () => `${paramBlock(16)}
 @group(0) @binding(1) var<storage, read_write> Prm: array<f32>;
 @group(0) @binding(2) var<storage, read> G: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Mom: array<f32>;
 @group(0) @binding(4) var<storage, read_write> Vel: array<f32>;
 ${ams ? '@group(0) @binding(5) var<storage, read_write> Vmax: array<f32>;' : ''}
 ${mathPrelude(main)}
-${main}`);
+${main}`,
+  );
   const coupled = !o.decoupled && o.weightDecay !== 0;
   const decoupled = o.decoupled && o.weightDecay !== 0;
   const flags = (o.maximize ? 1 : 0) | (coupled ? 2 : 0) | (decoupled ? 4 : 0);
   const words = [
-    n, param.offset, grad.offset, expAvg.offset, expAvgSq.offset, maxExpAvgSq?.offset ?? 0, flags,
-    f32bits(o.beta1), f32bits(1 - o.beta1), f32bits(o.beta2), f32bits(1 - o.beta2), f32bits(o.weightDecay),
-    f32bits(1 - o.lr * o.weightDecay), f32bits(-(o.lr / (1 - o.beta1 ** o.step))), f32bits(Math.sqrt(1 - o.beta2 ** o.step)),
+    n,
+    param.offset,
+    grad.offset,
+    expAvg.offset,
+    expAvgSq.offset,
+    maxExpAvgSq?.offset ?? 0,
+    flags,
+    f32bits(o.beta1),
+    f32bits(1 - o.beta1),
+    f32bits(o.beta2),
+    f32bits(1 - o.beta2),
+    f32bits(o.weightDecay),
+    f32bits(1 - o.lr * o.weightDecay),
+    f32bits(-(o.lr / (1 - o.beta1 ** o.step))),
+    f32bits(Math.sqrt(1 - o.beta2 ** o.step)),
     f32bits(o.eps),
   ];
   const buffers = [param.buffer, grad.buffer, expAvg.buffer, expAvgSq.buffer, ...(ams ? [maxExpAvgSq.buffer] : [])];
@@ -97,9 +117,13 @@ export function adamGroup(rt: Runtime, items: readonly AdamItem[], o: AdamOpts):
     V${k}[${at(k, 4)} + j] = vi;
     let denom = sqrt(vi) / ${F(8)} + ${F(9)};
     P${k}[${at(k, 1)} + j] = pi + (mi * ${F(7)}) / denom;`;
-  const branches = items.map((_, k) => `${k === 0 ? '' : 'else '}if (i < ${at(k, 0)}) {
+  const branches = items
+    .map(
+      (_, k) => `${k === 0 ? '' : 'else '}if (i < ${at(k, 0)}) {
     ${body(k)}
-  }`).join(' ');
+  }`,
+    )
+    .join(' ');
   const decls = items.flatMap((_, k) => [
     `@group(0) @binding(${1 + 4 * k}) var<storage, read_write> P${k}: array<f32>;`,
     `@group(0) @binding(${2 + 4 * k}) var<storage, read> G${k}: array<f32>;`,
@@ -107,21 +131,34 @@ export function adamGroup(rt: Runtime, items: readonly AdamItem[], o: AdamOpts):
     `@group(0) @binding(${4 + 4 * k}) var<storage, read_write> V${k}: array<f32>;`,
   ]);
   const words = 12 + 5 * count;
-  const kernel = rt.kernel(`adam-group|${count}`, Math.ceil(words / 4), () => `${paramBlock(words)}
+  const kernel = rt.kernel(
+    `adam-group|${count}`,
+    Math.ceil(words / 4),
+    () => `${paramBlock(words)}
 ${decls.join('\n')}
 @compute @workgroup_size(${WG})
 fn main(${ENTRY_ARGS}) {
   let i = ${GROUP_INDEX} * ${WG}u + lid;
   let flags = ${pw(0)};
   ${branches}
-}`);
+}`,
+  );
   const coupled = !o.decoupled && o.weightDecay !== 0;
   const decoupled = o.decoupled && o.weightDecay !== 0;
   const flags = (o.maximize ? 1 : 0) | (coupled ? 2 : 0) | (decoupled ? 4 : 0);
   const params = [
-    flags, f32bits(o.beta1), f32bits(1 - o.beta1), f32bits(o.beta2), f32bits(1 - o.beta2), f32bits(o.weightDecay),
-    f32bits(1 - o.lr * o.weightDecay), f32bits(-(o.lr / (1 - o.beta1 ** o.step))), f32bits(Math.sqrt(1 - o.beta2 ** o.step)),
-    f32bits(o.eps), 0, 0,
+    flags,
+    f32bits(o.beta1),
+    f32bits(1 - o.beta1),
+    f32bits(o.beta2),
+    f32bits(1 - o.beta2),
+    f32bits(o.weightDecay),
+    f32bits(1 - o.lr * o.weightDecay),
+    f32bits(-(o.lr / (1 - o.beta1 ** o.step))),
+    f32bits(Math.sqrt(1 - o.beta2 ** o.step)),
+    f32bits(o.eps),
+    0,
+    0,
   ];
   let end = 0;
   for (const it of items) {
@@ -138,7 +175,10 @@ export function sgd(rt: Runtime, param: GView, grad: GView, momentumBuf: GView |
   const n = sizeOf(param.shape);
   if (n === 0) return;
   const mom = momentumBuf !== null && o.momentum !== 0;
-  const kernel = rt.kernel(`sgd|${mom ? 'mom' : ''}`, 3, () => `${paramBlock(9)}
+  const kernel = rt.kernel(
+    `sgd|${mom ? 'mom' : ''}`,
+    3,
+    () => `${paramBlock(9)}
 @group(0) @binding(1) var<storage, read_write> Prm: array<f32>;
 @group(0) @binding(2) var<storage, read> G: array<f32>;
 ${mom ? '@group(0) @binding(3) var<storage, read_write> Buf: array<f32>;' : ''}
@@ -151,17 +191,32 @@ fn main(${ENTRY_ARGS}) {
   let g0 = G[${pw(2)} + i];
   var gi = select(g0, -g0, (flags & 1u) != 0u);
   if ((flags & 2u) != 0u) { gi = gi + pi * ${F(5)}; }
-  ${mom ? `var bi = gi;
+  ${
+    mom
+      ? `var bi = gi;
   if ((flags & 4u) == 0u) {
     bi = Buf[${pw(3)} + i] * ${F(6)} + select(gi, gi * ${F(7)}, (flags & 8u) != 0u);
   }
   Buf[${pw(3)} + i] = bi;
-  gi = select(bi, gi + bi * ${F(6)}, (flags & 16u) != 0u);` : ''}
+  gi = select(bi, gi + bi * ${F(6)}, (flags & 16u) != 0u);`
+      : ''
+  }
   Prm[${pw(1)} + i] = pi + gi * ${F(8)};
-}`);
+}`,
+  );
   const flags =
     (o.maximize ? 1 : 0) | (o.weightDecay !== 0 ? 2 : 0) | (o.firstStep ? 4 : 0) | (o.dampening !== 0 ? 8 : 0) | (o.nesterov ? 16 : 0);
-  const words = [n, param.offset, grad.offset, momentumBuf?.offset ?? 0, flags, f32bits(o.weightDecay), f32bits(o.momentum), f32bits(1 - o.dampening), f32bits(-o.lr)];
+  const words = [
+    n,
+    param.offset,
+    grad.offset,
+    momentumBuf?.offset ?? 0,
+    flags,
+    f32bits(o.weightDecay),
+    f32bits(o.momentum),
+    f32bits(1 - o.dampening),
+    f32bits(-o.lr),
+  ];
   const buffers = mom ? [param.buffer, grad.buffer, momentumBuf.buffer] : [param.buffer, grad.buffer];
   rt.dispatch(kernel, buffers, words, Math.ceil(n / WG));
 }

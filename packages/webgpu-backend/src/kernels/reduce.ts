@@ -65,7 +65,11 @@ function fold(op: ReduceOp, t: 'f32' | 'i32'): Fold {
     case 'prod':
       return { ...base, init: f ? '1.0' : '1', combine: 'acc * v' };
     case 'max':
-      return { ...base, init: f ? '-nn_inf()' : 'i32(-2147483647 - 1)', combine: f ? `select(acc, v, v > acc || ${nan('v')})` : 'max(acc, v)' };
+      return {
+        ...base,
+        init: f ? '-nn_inf()' : 'i32(-2147483647 - 1)',
+        combine: f ? `select(acc, v, v > acc || ${nan('v')})` : 'max(acc, v)',
+      };
     case 'min':
       return { ...base, init: f ? 'nn_inf()' : 'i32(2147483647)', combine: f ? `select(acc, v, v < acc || ${nan('v')})` : 'min(acc, v)' };
     case 'argmax':
@@ -104,7 +108,15 @@ export function reduce(rt: Runtime, op: ReduceOp, x: GView, axes: readonly numbe
   rt.dispatch(kernel, [x.buffer, out.buffer], words, useGroup ? nOut : Math.ceil(nOut / WG));
 }
 
-function source(F: Fold, inT: 'f32' | 'i32' | 'u32', outT: 'f32' | 'i32' | 'u32', kr: number, rr: number, useGroup: boolean, words: number): string {
+function source(
+  F: Fold,
+  inT: 'f32' | 'i32' | 'u32',
+  outT: 'f32' | 'i32' | 'u32',
+  kr: number,
+  rr: number,
+  useGroup: boolean,
+  words: number,
+): string {
   const K0 = 4; // kept shape at words K0.., kept strides after, then reduced shape and strides
   const R0 = 4 + 2 * kr;
   const load = (idx: string): string => convert(`X[${idx}]`, inT, F.t);

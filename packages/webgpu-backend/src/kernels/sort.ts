@@ -75,8 +75,22 @@ const HEAD = 13;
 function words(p: Plan, first: number, kLo: number, kHi: number, j2: number): number[] {
   const { x, out, axis } = p;
   return [
-    first, p.P, p.lines * p.P, p.n, kLo, kHi, j2, p.k, x.offset, x.strides[axis], out.offset, out.strides[axis],
-    p.descending ? 1 : 0, ...p.rest, ...p.xs, ...p.os,
+    first,
+    p.P,
+    p.lines * p.P,
+    p.n,
+    kLo,
+    kHi,
+    j2,
+    p.k,
+    x.offset,
+    x.strides[axis],
+    out.offset,
+    out.strides[axis],
+    p.descending ? 1 : 0,
+    ...p.rest,
+    ...p.xs,
+    ...p.os,
   ];
 }
 
@@ -109,7 +123,10 @@ function local(rt: Runtime, p: Plan, scratch: [Buffer, Buffer] | null, fromX: bo
     : 'SK[t] = K[g]; SI[t] = I[g];';
   const store = toOut ? `if (pos < ${pw(7)}) { O[ob + pos * ${pw(11)}] = i32(SI[t]); }` : 'K[g] = SK[t]; I[g] = SI[t];';
   const key = `argsort|local|${r}|${t}|${fromX}|${toOut}`;
-  const kernel = rt.kernel(key, vec4sFor(w.length), () => `${paramBlock(w.length)}
+  const kernel = rt.kernel(
+    key,
+    vec4sFor(w.length),
+    () => `${paramBlock(w.length)}
 ${decls.join('\n')}
 var<workgroup> SK: array<u32, ${BLOCK}>;
 var<workgroup> SI: array<u32, ${BLOCK}>;
@@ -155,7 +172,8 @@ fn main(${ENTRY_ARGS}) {
       ${store}
     }
   }
-}`);
+}`,
+  );
   rt.dispatch(kernel, buffers, w, segments);
 }
 
@@ -163,7 +181,10 @@ fn main(${ENTRY_ARGS}) {
 function stage(rt: Runtime, p: Plan, scratch: [Buffer, Buffer], k2: number, j2: number): void {
   const pairs = (p.lines * p.P) / 2;
   const w = words(p, pairs, 0, k2, j2);
-  const kernel = rt.kernel(`argsort|stage|${p.rest.length}`, vec4sFor(w.length), () => `${paramBlock(w.length)}
+  const kernel = rt.kernel(
+    `argsort|stage|${p.rest.length}`,
+    vec4sFor(w.length),
+    () => `${paramBlock(w.length)}
 @group(0) @binding(1) var<storage, read_write> K: array<u32>;
 @group(0) @binding(2) var<storage, read_write> I: array<u32>;
 ${BEFORE}
@@ -182,7 +203,8 @@ fn main(${ENTRY_ARGS}) {
   if (select(before(ka, ia, kb, ib), before(kb, ib, ka, ia), (i & k2) == 0u)) {
     K[a] = kb; I[a] = ib; K[b] = ka; I[b] = ia;
   }
-}`);
+}`,
+  );
   rt.dispatch(kernel, scratch, w, Math.ceil(pairs / WG));
 }
 
@@ -194,8 +216,17 @@ export function argsort(rt: Runtime, x: GView, axis: number, descending: boolean
   let P = 1;
   while (P < n) P *= 2;
   const p: Plan = {
-    x, out, axis, descending, n, k: out.shape[axis], lines: sizeOf(others.map((d) => x.shape[d])), P,
-    rest: others.map((d) => x.shape[d]), xs: others.map((d) => x.strides[d]), os: others.map((d) => out.strides[d]),
+    x,
+    out,
+    axis,
+    descending,
+    n,
+    k: out.shape[axis],
+    lines: sizeOf(others.map((d) => x.shape[d])),
+    P,
+    rest: others.map((d) => x.shape[d]),
+    xs: others.map((d) => x.strides[d]),
+    os: others.map((d) => out.strides[d]),
   };
   if (P <= BLOCK) {
     local(rt, p, null, true, true, 2, P);

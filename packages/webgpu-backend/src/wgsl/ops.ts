@@ -11,16 +11,35 @@
  */
 import { BackendError, type UnaryOp } from '@nn/tensor';
 import {
-  ACTIVATION_TABLE, BINARY_OPS, type BinaryOp, definitionOf, expr, FLOAT_ONLY, type FusedActivation,
-  type IntBinaryOp, type IntUnaryOp, UNARY_OPS,
+  ACTIVATION_TABLE,
+  BINARY_OPS,
+  type BinaryOp,
+  definitionOf,
+  expr,
+  FLOAT_ONLY,
+  type FusedActivation,
+  type IntBinaryOp,
+  type IntUnaryOp,
+  UNARY_OPS,
 } from '@nn/tensor/backend';
 
 type Op = UnaryOp | BinaryOp;
 
 const F32_FNS: Readonly<Record<expr.FloatFn, string>> = {
-  abs: 'abs', exp: 'nn_exp', expm1: 'nn_expm1', log: 'nn_log', log1p: 'nn_log1p', sqrt: 'sqrt',
-  sin: 'nn_sin', cos: 'nn_cos', tanh: 'nn_tanh', floor: 'floor', ceil: 'ceil', rint: 'round',
-  erf: 'nn_erf', pow: 'nn_pow',
+  abs: 'abs',
+  exp: 'nn_exp',
+  expm1: 'nn_expm1',
+  log: 'nn_log',
+  log1p: 'nn_log1p',
+  sqrt: 'sqrt',
+  sin: 'nn_sin',
+  cos: 'nn_cos',
+  tanh: 'nn_tanh',
+  floor: 'floor',
+  ceil: 'ceil',
+  rint: 'round',
+  erf: 'nn_erf',
+  pow: 'nn_pow',
 };
 const I32_FNS: Readonly<Record<expr.IntFn, string>> = { abs: 'abs', max: 'max', min: 'min', ipow: 'nn_pow_i32' };
 

@@ -36,7 +36,9 @@ async function run(): Promise<Result> {
   await both('rand exact', (backend) => nn.rand([1001], { backend }));
   await both('broadcast add + exp', (backend) => nn.exp(nn.add(nn.rand([3, 1, 5], { backend }), nn.rand([4, 1], { backend }))));
   await both('matmul 64x96 @ 96x80 (tiled)', (backend) => nn.matmul(nn.rand([64, 96], { backend }), nn.rand([96, 80], { backend })));
-  await both('linear + gelu', (backend) => nn.linear(nn.randn([9, 13], { backend }), nn.randn([6, 13], { backend }), nn.randn([6], { backend }), 'gelu'));
+  await both('linear + gelu', (backend) =>
+    nn.linear(nn.randn([9, 13], { backend }), nn.randn([6, 13], { backend }), nn.randn([6], { backend }), 'gelu'),
+  );
   await both('softmax over rows', (backend) => nn.softmax(nn.randn([7, 33], { backend }), 1));
   await both('sum of a transposed view', (backend) => nn.sum(nn.randn([40, 30], { backend }).T, 1));
   const stats = be.stats();
