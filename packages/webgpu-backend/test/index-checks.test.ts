@@ -8,37 +8,12 @@ import { registerBackend, type Tensor, ValueRangeError } from '@nn/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebGPUBackend } from '../src/index.js';
 import { tryWebGPU, webgpuAvailable } from './gpu.js';
+import { floats, ints, sameError } from './index-check-helpers.js';
 
 const ok = await webgpuAvailable('index-checks.test.ts');
 
 describe.skipIf(!ok)('webgpu index checks', () => {
   let be: WebGPUBackend;
-  const ints = (v: number[], shape?: number[], backend = 'webgpu'): Tensor => nn.tensor(Int32Array.from(v), { backend, shape });
-  const floats = (shape: number[], backend = 'webgpu'): Tensor =>
-    nn.tensor(
-      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i + 1)),
-      { backend, shape },
-    );
-
-  /** The error `run` raises on cpu (at the call) and on webgpu (at the read); both must be the same. */
-  async function sameError(run: (backend: string) => Tensor): Promise<string> {
-    let cpu: unknown = null;
-    try {
-      run('cpu');
-    } catch (e) {
-      cpu = e;
-    }
-    expect(cpu).toBeInstanceOf(ValueRangeError);
-    const out = run('webgpu'); // records only: nothing is validated on the host
-    const err = await out.data().then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(ValueRangeError);
-    expect((err as Error).message).toBe((cpu as Error).message);
-    return (err as Error).message;
-  }
-
   beforeAll(async () => {
     be = (await tryWebGPU())!;
     registerBackend(be);
