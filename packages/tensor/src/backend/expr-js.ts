@@ -9,7 +9,14 @@ import { type Dialect, type Domain, type Expr, isBool, type MathFn, print } from
 import { erf, ipow, roundHalfEven } from './math.js';
 
 /** Helpers the printed source calls, by the name it uses (bind them in the compiled scope). */
-export const JS_HELPERS = { erf, rint: roundHalfEven, ipow } as const;
+export const JS_HELPERS = {
+  /** The error function (`erf` in ./math.ts). */
+  erf,
+  /** Round half to even (`roundHalfEven` in ./math.ts). */
+  rint: roundHalfEven,
+  /** Integer power with int32 wrapping (`ipow` in ./math.ts). */
+  ipow,
+} as const;
 
 // Every other math function is JavaScript's Math function of the same name (checked below).
 type OnMath = Exclude<MathFn, keyof typeof JS_HELPERS>;

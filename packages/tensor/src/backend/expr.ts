@@ -29,10 +29,13 @@ export const FLOAT_FNS = [
   'erf',
   'pow',
 ] as const;
+/** The name of a math function callable in the float domain (an element of `FLOAT_FNS`). */
 export type FloatFn = (typeof FLOAT_FNS)[number];
 /** Math functions callable in the int32 domain: `ipow` is integer power (negative exponents truncate). */
 export const INT_FNS = ['abs', 'max', 'min', 'ipow'] as const;
+/** The name of a math function callable in the int32 domain (an element of `INT_FNS`). */
 export type IntFn = (typeof INT_FNS)[number];
+/** The name of any math function a `call` node may name, float or int32. */
 export type MathFn = FloatFn | IntFn;
 /** How many arguments each math function takes. */
 export const ARITY: Readonly<Record<MathFn, 1 | 2>> = {
@@ -55,58 +58,147 @@ export const ARITY: Readonly<Record<MathFn, 1 | 2>> = {
   ipow: 2,
 };
 
+/** The operator of an `arith` node (`/` exists only in the float domain). */
 export type ArithOp = '+' | '-' | '*' | '/';
+/** The operator of a `cmp` node; NaN compares unequal to everything, as in IEEE. */
 export type CmpOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
 /** A number-valued node. */
 export type Num =
-  | { readonly k: 'arg'; readonly name: 'a' | 'b' }
-  | { readonly k: 'lit'; readonly v: number }
-  | { readonly k: 'neg'; readonly x: Num }
-  | { readonly k: 'arith'; readonly op: ArithOp; readonly x: Num; readonly y: Num }
-  | { readonly k: 'call'; readonly f: MathFn; readonly args: readonly Num[] }
-  | { readonly k: 'select'; readonly c: Bool; readonly t: Num; readonly f: Num };
+  | {
+      /** Node kind: an operand. */
+      readonly k: 'arg';
+      /** Which operand: `a` (every op) or `b` (binary ops). */
+      readonly name: 'a' | 'b';
+    }
+  | {
+      /** Node kind: a literal. */
+      readonly k: 'lit';
+      /** The literal's value (may be NaN, an infinity or -0). */
+      readonly v: number;
+    }
+  | {
+      /** Node kind: negation. */
+      readonly k: 'neg';
+      /** The negated operand. */
+      readonly x: Num;
+    }
+  | {
+      /** Node kind: a binary arithmetic operation. */
+      readonly k: 'arith';
+      /** The operator. */
+      readonly op: ArithOp;
+      /** The left operand. */
+      readonly x: Num;
+      /** The right operand. */
+      readonly y: Num;
+    }
+  | {
+      /** Node kind: a math function call. */
+      readonly k: 'call';
+      /** The function called. */
+      readonly f: MathFn;
+      /** The arguments, `ARITY[f]` of them. */
+      readonly args: readonly Num[];
+    }
+  | {
+      /** Node kind: a conditional. */
+      readonly k: 'select';
+      /** The condition. */
+      readonly c: Bool;
+      /** The value when `c` holds. */
+      readonly t: Num;
+      /** The value when `c` does not hold. */
+      readonly f: Num;
+    };
 /** A bool-valued node. */
 export type Bool =
-  | { readonly k: 'cmp'; readonly op: CmpOp; readonly x: Num; readonly y: Num }
-  | { readonly k: 'logic'; readonly op: '||' | '&&'; readonly x: Bool; readonly y: Bool }
-  | { readonly k: 'test'; readonly f: 'isnan' | 'isinf'; readonly x: Num };
+  | {
+      /** Node kind: a comparison of two numbers. */
+      readonly k: 'cmp';
+      /** The comparison operator. */
+      readonly op: CmpOp;
+      /** The left operand. */
+      readonly x: Num;
+      /** The right operand. */
+      readonly y: Num;
+    }
+  | {
+      /** Node kind: a logical or / and of two bools. */
+      readonly k: 'logic';
+      /** The logical operator. */
+      readonly op: '||' | '&&';
+      /** The left operand. */
+      readonly x: Bool;
+      /** The right operand. */
+      readonly y: Bool;
+    }
+  | {
+      /** Node kind: a NaN or infinity test. */
+      readonly k: 'test';
+      /** The test: `isnan`, or `isinf` (true for either infinity). */
+      readonly f: 'isnan' | 'isinf';
+      /** The tested number. */
+      readonly x: Num;
+    };
+/** Any node: number-valued or bool-valued. */
 export type Expr = Num | Bool;
 
 // --- builders: numbers stand for literals ---
 
 type N = Num | number;
 const num = (x: N): Num => (typeof x === 'number' ? { k: 'lit', v: x } : x);
+/** The first operand (the only one of a unary op). */
 export const a: Num = { k: 'arg', name: 'a' };
+/** The second operand of a binary op. */
 export const b: Num = { k: 'arg', name: 'b' };
+/** The node `-x`. */
 export const neg = (x: N): Num => ({ k: 'neg', x: num(x) });
 const arith =
   (op: ArithOp) =>
   (x: N, y: N): Num => ({ k: 'arith', op, x: num(x), y: num(y) });
+/** Builds the node `x + y`. */
 export const add = arith('+');
+/** Builds the node `x - y`. */
 export const sub = arith('-');
+/** Builds the node `x * y`. */
 export const mul = arith('*');
+/** Builds the node `x / y` (float domain only). */
 export const div = arith('/');
+/** The node calling math function `f` on `args` (arity and domain are checked by `check`). */
 export const call = (f: MathFn, ...args: N[]): Num => ({ k: 'call', f, args: args.map(num) });
+/** The node that is `t` where `c` holds and `f` elsewhere. */
 export const select = (c: Bool, t: N, f: N): Num => ({ k: 'select', c, t: num(t), f: num(f) });
 const cmp =
   (op: CmpOp) =>
   (x: N, y: N): Bool => ({ k: 'cmp', op, x: num(x), y: num(y) });
+/** Builds the bool node `x < y`. */
 export const lt = cmp('<');
+/** Builds the bool node `x <= y`. */
 export const le = cmp('<=');
+/** Builds the bool node `x > y`. */
 export const gt = cmp('>');
+/** Builds the bool node `x >= y`. */
 export const ge = cmp('>=');
+/** Builds the bool node `x == y` (false when either is NaN). */
 export const eq = cmp('==');
+/** Builds the bool node `x != y` (true when either is NaN). */
 export const ne = cmp('!=');
+/** The bool node `x || y`. */
 export const or = (x: Bool, y: Bool): Bool => ({ k: 'logic', op: '||', x, y });
+/** The bool node `x && y`. */
 export const and = (x: Bool, y: Bool): Bool => ({ k: 'logic', op: '&&', x, y });
+/** The bool node testing whether `x` is NaN. */
 export const isnan = (x: N): Bool => ({ k: 'test', f: 'isnan', x: num(x) });
+/** The bool node testing whether `x` is +Infinity or -Infinity. */
 export const isinf = (x: N): Bool => ({ k: 'test', f: 'isinf', x: num(x) });
 
+/** Whether `e` is bool-valued (a comparison, logic or test node) rather than number-valued. */
 export const isBool = (e: Expr): e is Bool => e.k === 'cmp' || e.k === 'logic' || e.k === 'test';
 
 // --- printing ---
 
+/** The domain a tree is evaluated in: IEEE floating point, or int32 with wrapping. */
 export type Domain = 'float' | 'int';
 
 /**
@@ -114,15 +206,23 @@ export type Domain = 'float' | 'int';
  * every compound result, so no dialect needs precedence rules.
  */
 export interface Dialect {
+  /** An operand, by name. */
   readonly arg: (name: 'a' | 'b') => string;
   /** A literal (NaN and infinities included) of the domain's type. */
   readonly lit: (v: number) => string;
+  /** The negation of `x`. */
   readonly neg: (x: string) => string;
+  /** `x op y` for an arithmetic operator. */
   readonly arith: (op: ArithOp, x: string, y: string) => string;
+  /** A call of math function `f` (each dialect names its implementation). */
   readonly call: (f: MathFn, args: readonly string[]) => string;
+  /** `t` if the bool `c` holds, else `f`. */
   readonly select: (c: string, t: string, f: string) => string;
+  /** A bool-valued comparison `x op y`. */
   readonly cmp: (op: CmpOp, x: string, y: string) => string;
+  /** The bool `x op y` for `||` or `&&`. */
   readonly logic: (op: '||' | '&&', x: string, y: string) => string;
+  /** The bool test `f(x)`: `isnan` or `isinf`. */
   readonly test: (f: 'isnan' | 'isinf', x: string) => string;
 }
 
