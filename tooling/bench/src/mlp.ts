@@ -21,6 +21,7 @@ import type * as Jax from '@jax-js/jax';
 import { type Log, type Sample, fmt, isMain, measure, prng, stdoutLog, table, uniformArray } from './harness.js';
 import { loadJax, loadTf } from './libs.js';
 import { registerMlpGradients } from './tfjs-gradients.js';
+import type { Trainer } from './wasm-mlp.js';
 
 export const LAYERS = [2, 16, 16, 1] as const;
 export const BATCH = 32;
@@ -238,9 +239,41 @@ function benchTf(tf: typeof TfCore, p: Problem, budgetMs: number): MlpLibResult 
 // --- jax-js ----------------------------------------------------------------------------------
 
 function benchJax(jax: typeof Jax, p: Problem, budgetMs: number): MlpLibResult {
+  const trainer = jaxSgdTrainer(jax, p);
+  let loss0 = 0;
+  let lossN = 0;
+  for (let s = 0; s <= PARITY_STEPS; s++) {
+    const l = trainer.step(s);
+    if (s === 0) loss0 = l;
+    if (s === PARITY_STEPS) lossN = l;
+  }
+  let k = 0;
+  const train = measure(
+    () => {
+      for (let i = 0; i < STEPS_PER_RUN; i++, k++) trainer.step(k);
+    },
+    { budgetMs },
+  );
+  trainer.dispose();
+  return {
+    train,
+    fwdBwd: null,
+    loss0,
+    lossN,
+    tensorsBefore: null,
+    tensorsAfter: null,
+    memoryNote: 'jax-js exposes no live-array counter; arrays are freed by ownership',
+  };
+}
+
+/**
+ * W3 in jax-js: one jit of valueAndGrad plus the momentum update; reads the loss every step (which
+ * also forces jax-js's deferred work). jax-js ownership: every function consumes its array
+ * arguments; `.ref` / tree.ref keep one.
+ */
+export function jaxSgdTrainer(jax: typeof Jax, p: Problem = makeProblem()): Trainer {
   const { numpy: np, tree } = jax;
   type Arr = Jax.Array;
-  // jax-js ownership: every function consumes its array arguments; `.ref` / tree.ref keep one.
   let params: Arr[] = p.init.map(({ data, shape }) => np.array(data).reshape(shape));
   let vel: Arr[] = params.map((a) => np.zerosLike(a.ref));
   const batches = p.batches.map(({ x, y }) => ({ x: np.array(x).reshape([BATCH, 2]), y: np.array(y).reshape([BATCH, 1]) }));
@@ -259,39 +292,18 @@ function benchJax(jax: typeof Jax, p: Problem, budgetMs: number): MlpLibResult {
     const p2 = ps.map((q, i) => q.sub(v2[i].ref.mul(LR)));
     return { p: p2, v: v2, loss };
   });
-  const run = (b: { x: Arr; y: Arr }, readLoss: boolean): number | undefined => {
-    const out = step(params, vel, b.x.ref, b.y.ref);
-    params = out.p;
-    vel = out.v;
-    if (readLoss) return out.loss.dataSync()[0];
-    // Force completion (jax-js may defer work) and free the loss.
-    out.loss.dataSync();
-    return undefined;
-  };
-  let loss0 = 0;
-  let lossN = 0;
-  for (let s = 0; s <= PARITY_STEPS; s++) {
-    const l = run(batches[s % N_BATCHES], s === 0 || s === PARITY_STEPS);
-    if (s === 0) loss0 = l!;
-    if (s === PARITY_STEPS) lossN = l!;
-  }
-  let k = 0;
-  const train = measure(
-    () => {
-      for (let i = 0; i < STEPS_PER_RUN; i++, k++) run(batches[k % N_BATCHES], false);
-    },
-    { budgetMs },
-  );
-  tree.dispose([params, vel, batches.map((b) => [b.x, b.y])]);
-  step.dispose();
   return {
-    train,
-    fwdBwd: null,
-    loss0,
-    lossN,
-    tensorsBefore: null,
-    tensorsAfter: null,
-    memoryNote: 'jax-js exposes no live-array counter; arrays are freed by ownership',
+    step(i: number): number {
+      const b = batches[i % batches.length];
+      const out = step(params, vel, b.x.ref, b.y.ref);
+      params = out.p;
+      vel = out.v;
+      return out.loss.dataSync()[0];
+    },
+    dispose(): void {
+      tree.dispose([params, vel, batches.map((b) => [b.x, b.y])]);
+      step.dispose();
+    },
   };
 }
 

@@ -94,7 +94,7 @@ async function jaxStep(): Promise<Step> {
   const { loadJax } = await import('./libs.js');
   const loaded = await loadJax();
   if (!loaded.ok) throw new Error(loaded.reason);
-  const { jaxSgdTrainer } = await import('./w3-trainers.js');
+  const { jaxSgdTrainer } = await import('./mlp.js');
   const trainer = jaxSgdTrainer(loaded.lib);
   return (i) => trainer.step(i);
 }

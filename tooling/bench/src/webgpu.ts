@@ -22,11 +22,11 @@ import { existsSync } from 'node:fs';
 import { type Tensor, matmul as nnMatmul, mean, registerBackend, square, sub, tanh, tensor, tidy, linear } from '@nn/tensor';
 import { SGD } from '@nn/optim';
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { create, globals } from 'webgpu';
+import { globals } from 'webgpu';
 import { initWebGPU, type WebGPUBackend } from '@nn/webgpu-backend/node';
 import { fmt, isMain, prng, summarize, table, uniformArray, type Sample } from './harness.js';
 import { registerMlpGradients } from './tfjs-gradients.js';
-import { instrumentWebGPU, runW2 } from './webgpu-w2.js';
+import { instrumentWebGPU, loadTfWebGPU, runW2 } from './webgpu-w2.js';
 
 const LAYERS = [784, 256, 256, 10] as const;
 const BATCH = 64;
@@ -191,32 +191,11 @@ async function tfMlp(tf: typeof TfCore, p: Problem, steps: number): Promise<Step
   return result;
 }
 
-async function loadTfWebGPU(): Promise<{ tf: typeof TfCore; note: string } | { reason: string }> {
-  try {
-    const g = globalThis as { navigator?: unknown };
-    if (g.navigator === undefined || (g.navigator as { gpu?: unknown }).gpu === undefined) {
-      Object.assign(globalThis, globals);
-      Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true, writable: true });
-    }
-    const tf = await import('@tensorflow/tfjs-core');
-    await import('@tensorflow/tfjs-backend-webgpu');
-    const warn = console.warn;
-    console.warn = () => {};
-    let ok: boolean;
-    try {
-      ok = await tf.setBackend('webgpu');
-      await tf.ready();
-    } finally {
-      console.warn = warn;
-    }
-    if (!ok) return { reason: "tf.setBackend('webgpu') returned false" };
-    registerMlpGradients(tf);
-    const r = await tf.matMul(tf.ones([2, 3]), tf.ones([3, 2])).data();
-    if (r[0] !== 3) return { reason: `smoke test gave ${r[0]} instead of 3` };
-    return { tf, note: `tfjs-core ${tf.version_core}, backend ${tf.getBackend()}` };
-  } catch (e) {
-    return { reason: `failed: ${(e as Error).message}` };
-  }
+/** tfjs-webgpu (the W2 bench's loader) with the gradients the MLP workload needs. */
+async function loadTfWebGPUWithGradients(): Promise<{ tf: typeof TfCore; note: string } | { reason: string }> {
+  const loaded = await loadTfWebGPU();
+  if ('tf' in loaded) registerMlpGradients(loaded.tf);
+  return loaded;
 }
 
 export async function runWebGPUBench(): Promise<void> {
@@ -239,7 +218,7 @@ export async function runWebGPUBench(): Promise<void> {
   console.log(
     `@nn/webgpu-backend on Dawn (webgpu 0.6.2), adapter: ${info ? `${info.vendor} ${info.architecture} ${info.description}`.trim() : 'unknown'}`,
   );
-  const tfl = await loadTfWebGPU();
+  const tfl = await loadTfWebGPUWithGradients();
   console.log(`@tensorflow/tfjs-backend-webgpu 4.22.0: ${'tf' in tfl ? `runs (${tfl.note})` : `does not run: ${tfl.reason}`}`);
 
   // matmul
