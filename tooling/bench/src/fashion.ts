@@ -5,7 +5,8 @@
  * it needs the dataset files and takes minutes.
  *
  *   node --conditions=@nn/source --import tsx tooling/bench/src/fashion.ts [--data DIR] [--target 0.88]
- *        [--max-epochs 15] [--batch-size 128] [--lr 0.001] [--seed 0] [--backend cpu|wasm]
+ *        [--max-epochs 15] [--batch-size 128] [--lr 0.001] [--seed 0] [--backend cpu|wasm] [--threads N]
+ *        [--plain-simd]
  *
  * After every epoch the whole test set is evaluated (its time is counted in the wall time, and
  * also shown on its own). The wall time to the target runs from the first training step to the end
@@ -20,12 +21,14 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { getBackend, manualSeed, memory, setBackend } from '@nn/tensor';
 import { DataLoader, TensorDataset, loadMnistLike } from '@nn/data';
 import { CrossEntropyLoss, Linear, ReLU, Sequential } from '@nn/layers';
 import { Adam } from '@nn/optim';
 import { type Callback, type EpochLogs, evaluate, fit } from '@nn/train';
 import { table } from './harness.js';
+import { relaxedSimdHere } from './wasm-libs.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const DATA_DIRS = [resolve(REPO, '../shared/datasets/fashion-mnist'), '/usr/share/datasets/fashion-mnist'];
@@ -42,6 +45,9 @@ Trains a 784-256-256-10 ReLU MLP with Adam on Fashion-MNIST until the test accur
   --lr X            Adam learning rate (default 0.001)
   --seed N          initialization and shuffling (default 0)
   --backend B       cpu (default) or wasm
+  --threads N       wasm threads (default: the machine's cores)
+  --plain-simd      wasm: the plain SIMD build even where the engine has relaxed SIMD (which Node 20
+                    has behind a flag, turned on here at run time; Node 22+ and Chromium have it)
   -h, --help`;
 
 function usage(msg: string): never {
@@ -68,6 +74,8 @@ try {
       lr: { type: 'string' },
       seed: { type: 'string' },
       backend: { type: 'string' },
+      threads: { type: 'string' },
+      'plain-simd': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -94,10 +102,15 @@ if (dataDir === undefined) {
   process.exit(1);
 }
 
+const threads = str('threads') === undefined ? undefined : num('threads', str('threads'), 1, true);
+let build = '';
 if (backend === 'wasm') {
   const { initWasm } = await import('@nn/wasm-backend');
-  await initWasm();
+  const plain = values['plain-simd'] === true;
+  if (!plain && !relaxedSimdHere()) setFlagsFromString('--experimental-wasm-relaxed-simd');
+  const be = await initWasm({ threads, relaxedSimd: plain ? false : relaxedSimdHere() });
   setBackend('wasm');
+  build = ` (${be.threads} thread${be.threads > 1 ? 's' : ''}, ${be.relaxedSimd ? 'relaxed' : 'plain'} SIMD)`;
 }
 
 const t0 = performance.now();
@@ -114,7 +127,7 @@ const testLoader = new DataLoader(new TensorDataset(test.images, test.labels), {
 
 console.log(
   `Fashion-MNIST: ${train.labels.shape[0]} train / ${test.labels.shape[0]} test images from ${dataDir} (loaded in ${loadSeconds.toFixed(2)} s)\n` +
-    `784-256-256-10 ReLU MLP, Adam lr ${lr}, batch ${batchSize}, seed ${seed}, backend ${getBackend().name}; target test accuracy ${(target * 100).toFixed(1)}%\n`,
+    `784-256-256-10 ReLU MLP, Adam lr ${lr}, batch ${batchSize}, seed ${seed}, backend ${getBackend().name}${build}; target test accuracy ${(target * 100).toFixed(1)}%\n`,
 );
 
 interface Row {

@@ -69,7 +69,7 @@ export function loadNnWasm(): Promise<NnWasm> {
 }
 
 /** Whether this engine runs relaxed SIMD: a tiny module using f32x4.relaxed_madd validates. */
-function relaxedSimdHere(): boolean {
+export function relaxedSimdHere(): boolean {
   const probe = new Uint8Array([
     0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 8, 1, 0x60, 3, 0x7b, 0x7b, 0x7b, 1, 0x7b, 3, 2, 1, 0, 0x0a, 0x0d, 1, 0x0b, 0, 0x20, 0, 0x20, 1,
     0x20, 2, 0xfd, 0x85, 0x02, 0x0b,
