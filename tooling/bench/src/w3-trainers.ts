@@ -1,11 +1,15 @@
 /**
- * The W3 trainer the other files lack: @nn on a backend whose reads are asynchronous (WebGPU); the
+ * The W3 trainers the other files lack: @nn on a backend whose reads are asynchronous (WebGPU), and
+ * @nn written as a PyTorch-course user writes it (modules, a loss function, an optimizer); the
  * jax-js one is mlp.ts's `jaxSgdTrainer`. Same problem as mlp.ts: 2-16-16-1 tanh, batch 32, MSE, SGD
  * momentum 0.9, lr 0.05, the loss read back every step.
  */
 import { noGrad } from '@nn/autograd';
+import { Linear, Sequential, Tanh, mseLoss } from '@nn/layers';
+import { SGD } from '@nn/optim';
 import { add, matmul, mean, mul, square, sub, tanh, tensor, tidy, zerosLike } from '@nn/tensor';
-import { BATCH, LR, MOMENTUM, makeProblem } from './mlp.js';
+import { BATCH, LAYERS, LR, MOMENTUM, makeProblem } from './mlp.js';
+import type { Trainer } from './wasm-mlp.js';
 
 /** A trainer whose step ends with an asynchronous read of the loss. */
 export interface AsyncTrainer {
@@ -48,6 +52,57 @@ export function nnSgdTrainerAsync(backend: string): AsyncTrainer {
     },
     dispose(): void {
       for (const q of [...params, ...vel, ...batches.flatMap((b) => [b.x, b.y])]) q.dispose();
+    },
+  };
+}
+
+/**
+ * W3 as a PyTorch course writes it: `Sequential(Linear, Tanh, Linear, Tanh, Linear)`, `mseLoss`,
+ * `SGD({ lr, momentum })` and `zeroGrad(); loss.backward(); step()`. Linear runs the backend's fused
+ * linear and SGD its fused update where the backend has them (cpu and wasm do), so this is not the
+ * tensor-op step of wasm-mlp.ts's nnSgdTrainer; same weights and batches, same losses to rounding.
+ */
+export function nnModuleTrainer(backend: string): Trainer {
+  const p = makeProblem();
+  const layers = [];
+  for (let l = 0; l + 1 < LAYERS.length; l++) {
+    if (l > 0) layers.push(new Tanh());
+    layers.push(new Linear(LAYERS[l], LAYERS[l + 1], { backend }));
+  }
+  const model = new Sequential(...layers);
+  // mlp.ts keeps w as [in, out]; Linear's weight is [out, in].
+  const linears = layers.filter((m): m is Linear => m instanceof Linear);
+  linears.forEach((lin, l) => {
+    const w = p.init[2 * l];
+    const [fanIn, out] = w.shape;
+    const wt = new Float32Array(fanIn * out);
+    for (let i = 0; i < fanIn; i++) for (let j = 0; j < out; j++) wt[j * fanIn + i] = w.data[i * out + j];
+    tidy(() =>
+      noGrad(() => {
+        lin.weight.copy_(tensor(wt, { backend, shape: [out, fanIn] }));
+        lin.bias!.copy_(tensor(p.init[2 * l + 1].data, { backend, shape: [out] }));
+      }),
+    );
+  });
+  const optimizer = new SGD(model.parameters(), { lr: LR, momentum: MOMENTUM });
+  const batches = p.batches.map(({ x, y }) => ({
+    x: tensor(x, { backend, shape: [BATCH, 2] }),
+    y: tensor(y, { backend, shape: [BATCH, 1] }),
+  }));
+  return {
+    step(i: number): number {
+      const { x, y } = batches[i % batches.length];
+      optimizer.zeroGrad();
+      const value = tidy(() => {
+        const loss = mseLoss(model(x), y);
+        loss.backward();
+        return loss.item();
+      });
+      optimizer.step();
+      return value;
+    },
+    dispose(): void {
+      for (const q of [...model.parameters(), ...batches.flatMap((b) => [b.x, b.y])]) q.dispose();
     },
   };
 }

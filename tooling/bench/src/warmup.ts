@@ -11,11 +11,16 @@
  * Each rate is given by wall time and by the process's CPU time (all its threads: V8's background
  * compilers and GC helpers included), which a loaded machine distorts less than wall time.
  *
+ * The nn-cpu/nn-wasm rows train with tensor ops, the update included (wasm-mlp.ts's nnSgdTrainer);
+ * the `-modules` rows train as a PyTorch course writes it: Linear and Tanh modules, mseLoss, and
+ * optim.SGD's zeroGrad/backward/step (w3-trainers.ts's nnModuleTrainer: fused linear forward and
+ * fused SGD update where the backend has them).
+ *
  * Run: node --conditions=@nn/source --import tsx src/warmup.ts [--only nn-cpu,nn-wasm,...]
  *      [--repeats 3]
  * Without `--conditions=@nn/source` the children import the built packages (dist/), as users
  * do: run `pnpm build` first. Libraries: nn-cpu, nn-wasm, nn-wasm-2t, nn-webgpu (needs an
- * adapter: source .ci/webgpu.env), tfjs-cpu, tfjs-wasm, jax-js.
+ * adapter: source .ci/webgpu.env), nn-cpu-modules, nn-wasm-modules, tfjs-cpu, tfjs-wasm, jax-js.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -23,7 +28,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fmt, isMain, summarize, table } from './harness.js';
 
-export const LIBS = ['nn-cpu', 'nn-wasm', 'nn-wasm-2t', 'nn-webgpu', 'tfjs-cpu', 'tfjs-wasm', 'jax-js'] as const;
+export const LIBS = [
+  'nn-cpu',
+  'nn-wasm',
+  'nn-wasm-2t',
+  'nn-webgpu',
+  'nn-cpu-modules',
+  'nn-wasm-modules',
+  'tfjs-cpu',
+  'tfjs-wasm',
+  'jax-js',
+] as const;
 export type Lib = (typeof LIBS)[number];
 
 const WARMUP_STEPS = 100;
@@ -55,15 +70,20 @@ async function nnStep(lib: Lib): Promise<Step> {
   const t = await import('@nn/tensor');
   await import('@nn/autograd');
   let backend = 'cpu';
-  if (lib === 'nn-wasm' || lib === 'nn-wasm-2t') {
+  if (lib === 'nn-wasm' || lib === 'nn-wasm-2t' || lib === 'nn-wasm-modules') {
     const { createWasmBackend } = await import('@nn/wasm-backend');
-    const threads = lib === 'nn-wasm' ? 1 : 2;
+    const threads = lib === 'nn-wasm-2t' ? 2 : 1;
     const be = await createWasmBackend({ threads, name: lib });
     if (be.threads !== threads) throw new Error(`only ${be.threads} wasm thread(s) here`);
     t.registerBackend(be);
     backend = lib;
   }
   if (lib === 'nn-webgpu') return nnWebGPUStep();
+  if (lib.endsWith('-modules')) {
+    const { nnModuleTrainer } = await import('./w3-trainers.js');
+    const trainer = nnModuleTrainer(backend);
+    return (i) => trainer.step(i);
+  }
   const { nnSgdTrainer } = await import('./wasm-mlp.js');
   const trainer = nnSgdTrainer(backend);
   return (i) => trainer.step(i);
