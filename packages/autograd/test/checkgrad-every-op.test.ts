@@ -1,7 +1,7 @@
 /** checkGrad (reverse and forward mode, float64 central differences) for every differentiable op. */
 import * as T from '@nn/tensor';
 import type { Tensor } from '@nn/tensor';
-import type { DiffOp } from '@nn/tensor/backend';
+import { type DiffOp, softmaxCrossEntropy } from '@nn/tensor/backend';
 import { describe, expect, it } from 'vitest';
 import { checkGrad } from '@nn/autograd';
 
@@ -74,6 +74,11 @@ const CASES: { [K in DiffOp]: Case } = {
   },
   linear: { f: (x, w, b) => T.linear(x, w, b, 'sigmoid'), inputs: () => [f64([4, 3]), f64([2, 3]), f64([2])] },
   cast: { f: (x) => T.cast(T.cast(x, 'float32'), 'float64'), inputs: () => [f64([2, 3])] },
+  // Row 2 is ignored; 'none' weighs rows differently so every row's gradient is checked.
+  crossEntropy: {
+    f: (x) => T.mul(softmaxCrossEntropy(x, idx([2, 0, -100, 3], [4]), { reduction: 'none' }), T.tensor([1, 2, 3, 4], { dtype: 'float64' })),
+    inputs: () => [f64([4, 5], -3, 3)],
+  },
 };
 
 describe('checkGrad passes for every differentiable op (VJP and JVP)', () => {
@@ -100,6 +105,11 @@ describe('composites', () => {
     elu: { f: (x) => T.elu(x, 0.7), inputs: () => [awayFromZero([3, 4])] },
     leakyRelu: { f: (x) => T.leakyRelu(x, 0.1), inputs: () => [awayFromZero([3, 4])] },
     linear: { f: (x, w, b) => T.linear(x, w, b, 'tanh'), inputs: () => [f64([4, 3]), f64([2, 3]), f64([2])] },
+    crossEntropyMean: { f: (x) => softmaxCrossEntropy(x, idx([1, -100, 0], [3])), inputs: () => [f64([3, 4], -3, 3)] },
+    crossEntropySum: {
+      f: (x) => softmaxCrossEntropy(x, idx([1, 2, 0], [3]), { reduction: 'sum', ignoreIndex: 2 }),
+      inputs: () => [f64([3, 4])],
+    },
     indexSelect: { f: (x) => T.indexSelect(x, 0, idx([2, 0, 2], [3])), inputs: () => [f64([3, 2])] },
     stackSplit: {
       f: (a, b) =>

@@ -1,6 +1,7 @@
 /** Losses as functions and modules, with reduction 'mean' | 'sum' | 'none' and PyTorch's semantics. */
 import * as T from '@nn/tensor';
 import { DTypeError, ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
+import { softmaxCrossEntropy } from '@nn/tensor/backend';
 import { customGrad } from '@nn/autograd';
 import { dims } from './check.js';
 import { Module } from './module.js';
@@ -14,6 +15,9 @@ function reduce(op: string, loss: Tensor, reduction: Reduction): Tensor {
   if (reduction === 'mean') return T.mean(loss);
   throw new ValueRangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
 }
+
+const isReduction = (r: string): r is Reduction => r === 'mean' || r === 'sum' || r === 'none';
+const isFloat = (d: string): boolean => d === 'float32' || d === 'float64';
 
 function sameShape(op: string, input: Tensor, target: Tensor): void {
   if (input.ndim !== target.ndim || input.shape.some((d, i) => d !== target.shape[i])) {
@@ -234,6 +238,14 @@ export function crossEntropy(
   }
   const c = checkClassTargets('crossEntropy', input, target, ignoreIndex);
   checkWeight('crossEntropy', weight, c);
+  if (weight === null && labelSmoothing === 0 && isFloat(input.dtype) && isReduction(reduction)) {
+    // The common case is one op (one fused kernel each way on backends that have them).
+    return T.tidy(() => {
+      const [logits, tgt] = flattenClasses(input, target);
+      const loss = softmaxCrossEntropy(logits, tgt, { ignoreIndex, reduction });
+      return reduction === 'none' ? T.reshape(loss, target.shape) : loss;
+    });
+  }
   return T.tidy(() => {
     const classDim = input.ndim === 1 ? 0 : 1;
     const logp = T.logSoftmax(input, classDim);

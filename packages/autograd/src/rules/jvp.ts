@@ -3,6 +3,7 @@ import * as T from '@nn/tensor';
 import { ARITH_OPS, type DiffOp, padWindow, type ParamsOf, sliceView, type StructuralOp, UNARY_OPS } from '@nn/tensor/backend';
 import type { Tensor } from '@nn/tensor';
 import { type RuleContext, inputOf, inputsOf } from './context.js';
+import { crossEntropyJvp } from './cross-entropy.js';
 import { type ElementwiseOp, PARTIALS } from './elementwise.js';
 import { linearJvp } from './linear.js';
 import { extremumShare, prodPartial } from './vjp.js';
@@ -61,6 +62,7 @@ const STRUCTURAL: { [K in StructuralOp]: JvpRule<K> } = {
   scatterAdd: (ctx, [tx, , tu]) =>
     T.scatterAdd(orZeros(tx, inputOf(ctx, 0)), ctx.params.axis, inputOf(ctx, 1), orZeros(tu, inputOf(ctx, 2))),
   linear: linearJvp,
+  crossEntropy: crossEntropyJvp,
   cast: (ctx, [t]) => T.cast(t!, ctx.params.dtype),
 };
 

@@ -3,6 +3,7 @@ import * as T from '@nn/tensor';
 import { ARITH_OPS, type DiffOp, padWindow, type ParamsOf, sliceView, type StructuralOp, UNARY_OPS } from '@nn/tensor/backend';
 import type { Tensor } from '@nn/tensor';
 import { type RuleContext, inputOf, inputsOf } from './context.js';
+import { crossEntropyVjp } from './cross-entropy.js';
 import { type ElementwiseOp, PARTIALS } from './elementwise.js';
 import { linearVjp } from './linear.js';
 import { sumTo } from './sum-to.js';
@@ -80,6 +81,7 @@ const STRUCTURAL: { [K in StructuralOp]: VjpRule<K> } = {
     return [needs[0] ? T.clone(g) : null, null, needs[2] ? T.gather(g, ctx.params.axis, index) : null];
   },
   linear: linearVjp,
+  crossEntropy: crossEntropyVjp,
   cast: (ctx, g) => [T.cast(g, inputOf(ctx, 0).dtype)],
 };
 

@@ -147,6 +147,25 @@ export interface FusedRoutines<B> {
    */
   linearGrad?(g: View<B>, y: View<B>, act: Exclude<FusedActivation, 'none' | 'gelu'>, ga: View<B>, dbias: View<B> | null): void;
   /**
+   * Cross-entropy of logits against class indices, forward: x is contiguous float [N, C] (C >= 1),
+   * target contiguous int32 [N] with every element in [0, C) or equal to ignoreIndex. Per row i,
+   * with m the row's max (0 when it is not finite: the composed logSoftmax's shift), the composed
+   * ops' roundings: e_j = exp(x[i,j] - m), logSum[i] = log(sum_j e_j) (summed in float64 as `reduce`
+   * sums), and rowLoss = logSum[i] - (x[i,t] - m), or exactly 0 where target[i] == ignoreIndex (as
+   * PyTorch, even with infinite logits). reduction 'none': loss [N] holds the rowLoss; 'sum': loss []
+   * = their sum in row order in float64; 'mean': that sum / the number of rows not ignored (NaN when
+   * there are none: 0/0, as PyTorch). logSum [N] and loss are fresh outputs; logSum is what the
+   * backward takes (the row max it recomputes). Must match logSoftmax, gather and mean composed.
+   */
+  crossEntropy?(x: View<B>, target: View<B>, ignoreIndex: number, reduction: 'mean' | 'sum' | 'none', logSum: View<B>, loss: View<B>): void;
+  /**
+   * The backward of `crossEntropy`: gx[i, j] = s_i * (exp(x[i,j] - m_i - logSum[i]) - (j == target[i]))
+   * with m_i the row max as `crossEntropy` takes it, s_i = g[i] ('none': g is [N]) or g (g is []),
+   * divided by the number of rows not ignored when `mean`; rows where target[i] == ignoreIndex are
+   * all 0. x, target, logSum as `crossEntropy` had them; gx is a fresh contiguous [N, C] of x's dtype.
+   */
+  crossEntropyGrad?(x: View<B>, target: View<B>, logSum: View<B>, g: View<B>, ignoreIndex: number, mean: boolean, gx: View<B>): void;
+  /**
    * Max pooling's argmax: x is a float view [N, C, H, W] (any strides); window (i, j) covers rows
    * i*stride[0] + a*dilation[0] (a < kernel[0]) and columns j*stride[1] + b*dilation[1]
    * (b < kernel[1]); out (int32, contiguous [N, C, OH, OW]) gets h * W + w of the window's first

@@ -41,4 +41,10 @@ export { autograd, installAutograd, type AutogradHooks, type GradNodeRef } from 
 export type { DiffOp, OpParams, ParamsOf, RecordedActivation, ReduceParams, StructuralOp, WindowParams } from '../ops/op-types.js';
 export { sliceView, padWindow } from '../ops/movement.js';
 export { linearGrad } from '../ops/linear-grad.js';
+export {
+  softmaxCrossEntropy,
+  softmaxCrossEntropyGrad,
+  type CrossEntropyReduction,
+  type SoftmaxCrossEntropyOptions,
+} from '../ops/cross-entropy.js';
 export { intTuple, checkKnownOptions } from '../ops/window-args.js';

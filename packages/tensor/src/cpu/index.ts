@@ -5,6 +5,7 @@
  */
 import type { Backend } from '../backend/contract.js';
 import { type CpuBuffer, createStorage } from './buffer.js';
+import { crossEntropy, crossEntropyGrad } from './cross-entropy.js';
 import { binary, cast, copy, copyInto, unary, where } from './elementwise.js';
 import { adam, sgd } from './fused-optim.js';
 import { linearGrad } from './linear-grad.js';
@@ -41,6 +42,15 @@ export function createCpuBackend(): Backend<CpuBuffer> {
     fill,
     iota,
     random,
-    fused: { linear, linearGrad, adam, sgd, poolArgmax, addInto: (dst, src) => binary('add', dst, src, dst) },
+    fused: {
+      linear,
+      linearGrad,
+      crossEntropy,
+      crossEntropyGrad,
+      adam,
+      sgd,
+      poolArgmax,
+      addInto: (dst, src) => binary('add', dst, src, dst),
+    },
   };
 }

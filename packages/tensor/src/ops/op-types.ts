@@ -111,6 +111,17 @@ export interface OpParams {
     /** The activation; its derivative is read from the output (so gelu is not recorded as linear). */
     activation: RecordedActivation;
   };
+  /**
+   * Cross-entropy of logits [N, C] against int32 class indices [N] as one op (inputs: logits,
+   * target, and the per-row log-sum [N] the forward saved for the backward), recorded when the
+   * backend fuses the forward.
+   */
+  crossEntropy: {
+    /** Rows whose target equals it contribute nothing. */
+    ignoreIndex: number;
+    /** How the per-row losses are reduced. */
+    reduction: 'mean' | 'sum' | 'none';
+  };
   /** Conversion to `dtype`. */
   cast: {
     /** The target dtype. */

@@ -1,0 +1,128 @@
+/**
+ * Cross-entropy from logits [N, C] and int32 class indices [N]: one recorded op whose forward and
+ * backward are each one call of the backend's fused routine when it has them (`crossEntropy`,
+ * `crossEntropyGrad`), otherwise composed from tensor ops (logSoftmax, gather, mean).
+ */
+import { isFloat } from '../dtype.js';
+import { DTypeError, ShapeError, ValueRangeError } from '../errors.js';
+import { isContiguous } from '../layout.js';
+import { tidy } from '../memory.js';
+import type { Tensor } from '../tensor.js';
+import { backendOf, empty, needsRecord, record } from './core.js';
+import { arange } from './creation.js';
+import { cast, div, eq, mul, ne, neg, sub, where } from './elementwise.js';
+import { gather, reshape, unsqueeze } from './movement.js';
+import { logSoftmax, softmax, sum } from './reduce.js';
+
+/** How the per-row losses are reduced: their mean over rows not ignored (default), their sum, or none. */
+export type CrossEntropyReduction = 'mean' | 'sum' | 'none';
+
+/** Options of {@link softmaxCrossEntropy}. */
+export interface SoftmaxCrossEntropyOptions {
+  /** Rows whose target equals it are skipped (default -100, as PyTorch). */
+  ignoreIndex?: number;
+  /** `'mean'` (default), `'sum'` or `'none'`. */
+  reduction?: CrossEntropyReduction;
+}
+
+const REDUCTIONS: readonly string[] = ['mean', 'sum', 'none'];
+
+/**
+ * PyTorch's cross_entropy(logits, target) for logits [N, C] (float) and target [N] (int32 class
+ * indices in [0, C), or ignoreIndex): per row logsumexp(x) - x[target], 0 for ignored rows, then
+ * the mean over rows not ignored (NaN when all are, as PyTorch), the sum, or [N] per row.
+ * Recorded as one `crossEntropy` op when the backend fuses the forward; composed otherwise.
+ */
+export function softmaxCrossEntropy(
+  logits: Tensor,
+  target: Tensor,
+  { ignoreIndex = -100, reduction = 'mean' }: SoftmaxCrossEntropyOptions = {},
+): Tensor {
+  const be = backendOf('softmaxCrossEntropy', logits, target);
+  checkArgs(logits, target, ignoreIndex, reduction);
+  const fused = be.fused.crossEntropy;
+  const [n, c] = logits.shape;
+  if (fused === undefined || c === 0 || !isContiguous(logits.shape, logits.strides) || !isContiguous(target.shape, target.strides)) {
+    return composed(logits, target, ignoreIndex, reduction);
+  }
+  const logSum = empty(be, [n], logits.dtype, 'softmaxCrossEntropy');
+  const loss = empty(be, reduction === 'none' ? [n] : [], logits.dtype, 'softmaxCrossEntropy');
+  fused(logits, target, ignoreIndex, reduction, logSum, loss);
+  // The engine keeps its own share of logSum for the backward.
+  if (needsRecord(logits)) record('crossEntropy', [logits, target, logSum], { ignoreIndex, reduction }, loss);
+  logSum.dispose();
+  return loss;
+}
+
+function checkArgs(logits: Tensor, target: Tensor, ignoreIndex: number, reduction: string): void {
+  const op = 'softmaxCrossEntropy';
+  if (!REDUCTIONS.includes(reduction)) throw new ValueRangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got '${reduction}'`);
+  if (!Number.isInteger(ignoreIndex)) throw new ValueRangeError(`${op}: ignoreIndex must be an integer, got ${ignoreIndex}`);
+  if (!isFloat(logits.dtype)) throw new DTypeError(`${op}: logits must be floating point, got ${logits.dtype}`);
+  if (target.dtype !== 'int32') throw new DTypeError(`${op}: target must be int32 class indices, got ${target.dtype}`);
+  if (logits.ndim !== 2 || target.ndim !== 1 || target.shape[0] !== logits.shape[0]) {
+    throw new ShapeError(`${op}: logits must be [N, C] and target [N], got [${logits.shape.join(',')}] and [${target.shape.join(',')}]`);
+  }
+  const c = logits.shape[1];
+  const error = (v: number, i: number): Error =>
+    new ValueRangeError(
+      `${op}: target ${v} at position ${i} is out of range for ${c} classes (valid: 0 to ${c - 1}, or ignoreIndex ${ignoreIndex})`,
+    );
+  const be = target.backend;
+  if (be.readSync === undefined) {
+    // No synchronous read: the backend checks on the device and throws at the next read or sync.
+    if (target.size > 0) be.checkIndices?.(target, c, ignoreIndex, error);
+    return;
+  }
+  const data = target.dataSync();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v !== ignoreIndex && (v < 0 || v >= c)) throw error(v, i);
+  }
+}
+
+/** logSoftmax, then the picked log-probabilities of the rows not ignored, reduced. */
+function composed(logits: Tensor, target: Tensor, ignoreIndex: number, reduction: CrossEntropyReduction): Tensor {
+  return tidy(() => {
+    const logp = logSoftmax(logits, 1);
+    const valid = ne(target, ignoreIndex);
+    const safe = where(valid, target, 0);
+    const picked = reshape(gather(logp, 1, unsqueeze(safe, 1)), [-1]);
+    const w = where(valid, 1, 0);
+    const loss = neg(mul(picked, w));
+    if (reduction === 'none') return loss;
+    if (reduction === 'sum') return sum(loss);
+    return div(sum(loss), sum(w));
+  });
+}
+
+/**
+ * The gradient of `softmaxCrossEntropy` with respect to the logits, given the forward's per-row
+ * `logSum` [N] (see the contract's `crossEntropy`) and the loss's cotangent g ([] or [N] for
+ * reduction 'none'): one call of the backend's `crossEntropyGrad` when it has one and nothing is
+ * recorded; otherwise composed from tensor ops through softmax(logits), itself differentiable.
+ */
+export function softmaxCrossEntropyGrad(
+  logits: Tensor,
+  target: Tensor,
+  logSum: Tensor,
+  g: Tensor,
+  ignoreIndex: number,
+  reduction: CrossEntropyReduction,
+): Tensor {
+  const be = backendOf('softmaxCrossEntropyGrad', logits, target, logSum);
+  const fused = be.fused.crossEntropyGrad;
+  if (fused !== undefined && g.dtype === logits.dtype && isContiguous(g.shape, g.strides) && !needsRecord(g, logits)) {
+    const gx = empty(be, logits.shape, logits.dtype, 'softmaxCrossEntropyGrad');
+    fused(logits, target, logSum, g, ignoreIndex, reduction === 'mean', gx);
+    return gx;
+  }
+  return tidy(() => {
+    const valid = unsqueeze(ne(target, ignoreIndex), 1);
+    const classes = arange(logits.shape[1], undefined, 1, { dtype: 'int32', backend: be.name });
+    const onehot = cast(eq(unsqueeze(target, 1), classes), logits.dtype);
+    let scale = reduction === 'none' ? unsqueeze(g, 1) : g;
+    if (reduction === 'mean') scale = div(scale, sum(cast(valid, logits.dtype)));
+    return where(valid, mul(sub(softmax(logits, 1), onehot), scale), 0);
+  });
+}
