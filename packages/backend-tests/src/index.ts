@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { creationTests } from './creation.js';
 import { elementwiseTests } from './elementwise.js';
 import { Ctx } from './helpers.js';
+import { lossTests } from './losses.js';
 import { matmulTests } from './matmul.js';
 import { memoryTests } from './memory.js';
 import { movementTests } from './movement.js';
@@ -65,5 +66,6 @@ export function runBackendConformance(name: string, createBackend: BackendFactor
     sortTests(ctx);
     sequenceTests(ctx);
     windowTests(ctx);
+    lossTests(ctx);
   });
 }

@@ -11,6 +11,7 @@ export { random } from './random';
 export { poolArgmax } from './pool';
 export { adam, sgd } from './optim';
 export { linearGrad } from './linear-grad';
+export { crossEntropyRows, crossEntropyTotal, crossEntropyGrad } from './cross-entropy';
 
 /** First free byte after the static data: the allocator's start. */
 export function heapBase(): usize {

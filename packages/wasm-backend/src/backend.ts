@@ -14,6 +14,7 @@ import {
   type View,
   argsortLines,
 } from '@nn/tensor/backend';
+import { crossEntropy, crossEntropyGrad } from './cross-entropy.js';
 import { adam, sgd } from './fused-optim.js';
 import type { Heap, WasmBuffer } from './heap.js';
 import {
@@ -276,6 +277,8 @@ function fusedRoutines(r: Runner, thresholds: SplitThresholds): FusedRoutines<Wa
   return {
     linear: (x, w, bias, act, out) => linear(r, x, w, bias, act, out),
     linearGrad: (g, y, act, ga, dbias) => linearGrad(r, g, y, act, ga, dbias),
+    crossEntropy: (x, t, ignore, red, logSum, loss) => crossEntropy(r, x, t, ignore, red, logSum, loss),
+    crossEntropyGrad: (x, t, logSum, g, ignore, mean, gx) => crossEntropyGrad(r, x, t, logSum, g, ignore, mean, gx),
     adam: (p, g, m, v, vm, o) => adam(r, p, g, m, v, vm, o),
     sgd: (p, g, b, o) => sgd(r, p, g, b, o),
     poolArgmax: (x, k, s, d, out) => poolArgmax(r, x, k, s, d, out),

@@ -105,6 +105,22 @@ export interface Kernels {
     act: number,
     scratch: number,
   ): void;
+  crossEntropyRows(x: number, t: number, logSum: number, rows: number, C: number, lo: number, hi: number, ignore: number): void;
+  crossEntropyTotal(t: number, rows: number, N: number, ignore: number, mean: number, out: number): void;
+  crossEntropyGrad(
+    x: number,
+    t: number,
+    logSum: number,
+    g: number,
+    perRow: number,
+    gx: number,
+    N: number,
+    C: number,
+    lo: number,
+    hi: number,
+    ignore: number,
+    mean: number,
+  ): void;
   poolArgmax(
     x: number,
     sn: number,

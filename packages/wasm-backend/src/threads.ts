@@ -29,6 +29,8 @@ export const KERNELS = [
   'scatterAdd',
   'fill',
   'linearGrad',
+  'crossEntropyRows',
+  'crossEntropyGrad',
 ] as const;
 export type KernelName = (typeof KERNELS)[number];
 

@@ -57,7 +57,8 @@ export function softmaxCrossEntropy(
 function checkArgs(logits: Tensor, target: Tensor, ignoreIndex: number, reduction: string): void {
   const op = 'softmaxCrossEntropy';
   if (!REDUCTIONS.includes(reduction)) throw new ValueRangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got '${reduction}'`);
-  if (!Number.isInteger(ignoreIndex)) throw new ValueRangeError(`${op}: ignoreIndex must be an integer, got ${ignoreIndex}`);
+  // Targets are int32, so an ignoreIndex outside that range could only alias another value.
+  if ((ignoreIndex | 0) !== ignoreIndex) throw new ValueRangeError(`${op}: ignoreIndex must be an int32 integer, got ${ignoreIndex}`);
   if (!isFloat(logits.dtype)) throw new DTypeError(`${op}: logits must be floating point, got ${logits.dtype}`);
   if (target.dtype !== 'int32') throw new DTypeError(`${op}: target must be int32 class indices, got ${target.dtype}`);
   if (logits.ndim !== 2 || target.ndim !== 1 || target.shape[0] !== logits.shape[0]) {
@@ -88,11 +89,11 @@ function composed(logits: Tensor, target: Tensor, ignoreIndex: number, reduction
     const valid = ne(target, ignoreIndex);
     const safe = where(valid, target, 0);
     const picked = reshape(gather(logp, 1, unsqueeze(safe, 1)), [-1]);
-    const w = where(valid, 1, 0);
-    const loss = neg(mul(picked, w));
+    // Ignored rows are exactly 0 (as PyTorch), even where their logits are infinite.
+    const loss = where(valid, neg(picked), 0);
     if (reduction === 'none') return loss;
     if (reduction === 'sum') return sum(loss);
-    return div(sum(loss), sum(w));
+    return div(sum(loss), sum(cast(valid, logits.dtype)));
   });
 }
 
