@@ -34,8 +34,20 @@ import {
 import { DTYPES, elemBytes, ptrOf, sizeOf, typeCode, writeIndexing, writeReduce } from './layout.js';
 import { linear, linearGrad, matmul } from './matmul.js';
 import { poolArgmax } from './pool.js';
-import { Runner } from './runner.js';
+import { type Parts, Runner, rangeAt } from './runner.js';
 import type { Pool } from './threads.js';
+
+/** reduce's scratch holds one float64 per output; fill's pointer moves by 4- or 1-byte elements. */
+const REDUCE: Parts = { range: 2, scaled: [4, 8] };
+const RANGE_1 = rangeAt(1);
+const FILL: readonly Parts[] = [
+  { length: 1, scaled: [0, 4] },
+  { length: 1, scaled: [0, 4] },
+  { length: 1, scaled: [0, 1] },
+];
+
+/** scatterAdd's output strides (scratch, not an array per call). */
+const OUT_STRIDES: number[] = [];
 
 function newArray(dtype: DType, size: number): DataArray {
   const t = typeCode(dtype);
@@ -167,7 +179,7 @@ function primitives(r: Runner, ex: Kernels, thresholds: SplitThresholds): Primit
       r.map2(fid, a, b, out, op === 'pow' ? thresholds.transcendental : thresholds.elementwise);
     },
     where(cond: View, a: View, b: View, out: View): void {
-      r.elementwise('ew3', out.dtype === 'bool' ? WHERE_1 : WHERE_4, [out, cond, a, b], thresholds.elementwise);
+      r.elementwise('ew3', out.dtype === 'bool' ? WHERE_1 : WHERE_4, thresholds.elementwise, out, cond, a, b);
     },
     reduce(op: ReduceOp, x: View, axes: readonly number[], out: View): void {
       const nOut = sizeOf(out.shape);
@@ -181,7 +193,7 @@ function primitives(r: Runner, ex: Kernels, thresholds: SplitThresholds): Primit
       const s = r.scratchOf(nOut * 8);
       writeReduce(r.words(), 0, x, axes, out);
       const per = sizeOf(x.shape) / nOut;
-      r.split('reduce', nOut, Math.max(1, Math.ceil(thresholds.elementwise / per)), 4, (lo, hi) => [fid, desc, lo, hi, s + lo * 8]);
+      r.split('reduce', nOut, Math.max(1, Math.ceil(thresholds.elementwise / per)), 4, REDUCE, fid, desc, 0, nOut, s);
     },
     matmul: (a, b, out) => matmul(r, a, b, out),
     copy(src: View, out: View): void {
@@ -207,14 +219,15 @@ function primitives(r: Runner, ex: Kernels, thresholds: SplitThresholds): Primit
         ptrOf(indices),
         ptrOf(out),
       );
-      r.split('gather', n, thresholds.elementwise, 16, (lo, hi) => [desc, lo, hi]);
+      r.split('gather', n, thresholds.elementwise, 16, RANGE_1, desc, 0, n);
     },
     scatterAdd(x: View, indices: View, updates: View, axis: number, out: View): void {
       r.copyInto(out, x);
       const n = sizeOf(indices.shape);
       if (n === 0) return;
       const e = elemBytes(x.dtype);
-      const os: number[] = [];
+      const os = OUT_STRIDES;
+      os.length = out.shape.length;
       for (let d = out.shape.length - 1, s = 1; d >= 0; d--) {
         os[d] = s;
         s *= out.shape[d];
@@ -238,9 +251,8 @@ function primitives(r: Runner, ex: Kernels, thresholds: SplitThresholds): Primit
       // Rows (all dims but the last) write disjoint outputs when the axis is the last dim.
       const inner = indices.shape.length === 0 ? 1 : indices.shape[indices.shape.length - 1];
       const rows = n / inner;
-      if (axis === indices.shape.length - 1)
-        r.split('scatterAdd', rows, Math.ceil(thresholds.elementwise / inner), 1, (lo, hi) => [desc, lo, hi]);
-      else ex.scatterAdd(desc, 0, rows);
+      const min = axis === indices.shape.length - 1 ? Math.ceil(thresholds.elementwise / inner) : Number.POSITIVE_INFINITY;
+      r.split('scatterAdd', rows, min, 1, RANGE_1, desc, 0, rows);
     },
     // Sorting runs in TypeScript over typed-array views of the heap, with @nn/tensor's kernel:
     // kernels finish before their call returns, so the heap is quiet while it runs.
@@ -254,8 +266,8 @@ function primitives(r: Runner, ex: Kernels, thresholds: SplitThresholds): Primit
     fill(out: View, value: number): void {
       const n = sizeOf(out.shape);
       if (n === 0) return;
-      const [p, t, e] = [ptrOf(out), typeCode(out.dtype), elemBytes(out.dtype)];
-      r.split('fill', n, thresholds.elementwise, 16, (lo, hi) => [p + lo * e, hi - lo, t, value]);
+      const t = typeCode(out.dtype);
+      r.split('fill', n, thresholds.elementwise, 16, FILL[t], ptrOf(out), n, t, value);
     },
     iota(out: View, start: number, step: number): void {
       const n = sizeOf(out.shape);
@@ -264,10 +276,8 @@ function primitives(r: Runner, ex: Kernels, thresholds: SplitThresholds): Primit
     random(kind: RandomKind, key: readonly [number, number], counter: number, out: View): void {
       const n = sizeOf(out.shape);
       if (n === 0) return;
-      const p = ptrOf(out);
       const t = typeCode(out.dtype);
-      const k = RANDOM_CODES[kind];
-      r.split('random', n, thresholds.transcendental, 4, (lo, hi) => [p, lo, hi, t, k, key[0] | 0, key[1] | 0, counter]);
+      r.split('random', n, thresholds.transcendental, 4, RANGE_1, ptrOf(out), 0, n, t, RANDOM_CODES[kind], key[0] | 0, key[1] | 0, counter);
     },
   };
 }

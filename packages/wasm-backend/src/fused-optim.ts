@@ -8,7 +8,10 @@ import { DTypeError } from '@nn/tensor';
 import type { FusedRoutines, View } from '@nn/tensor/backend';
 import type { WasmBuffer } from './heap.js';
 import { ptrOf, sizeOf } from './layout.js';
-import type { Runner } from './runner.js';
+import { type Runner, rangeAt } from './runner.js';
+
+const ADAM_PARTS = rangeAt(5);
+const SGD_PARTS = rangeAt(3);
 
 type Routines = Required<FusedRoutines<WasmBuffer>>;
 type AdamOptions = Parameters<Routines['adam']>[5];
@@ -36,16 +39,21 @@ export function adam(r: Runner, param: View, grad: View, expAvg: View, expAvgSq:
   const ns = -(o.lr / (1 - o.beta1 ** o.step));
   const bc = Math.sqrt(1 - o.beta2 ** o.step);
   const dec = 1 - o.lr * o.weightDecay;
-  const [p, g, m, v] = [param, grad, expAvg, expAvgSq].map(ptrOf);
   const vm = maxExpAvgSq === null ? 0 : ptrOf(maxExpAvgSq);
-  r.split('adam', n, r.thresholds.elementwise / 4, 16, (lo, hi) => [
-    p,
-    g,
-    m,
-    v,
+  const min = r.thresholds.elementwise / 4;
+  r.split(
+    'adam',
+    n,
+    min,
+    16,
+    ADAM_PARTS,
+    ptrOf(param),
+    ptrOf(grad),
+    ptrOf(expAvg),
+    ptrOf(expAvgSq),
     vm,
-    lo,
-    hi,
+    0,
+    n,
     flags,
     o.beta1,
     1 - o.beta1,
@@ -56,7 +64,7 @@ export function adam(r: Runner, param: View, grad: View, expAvg: View, expAvgSq:
     ns,
     bc,
     o.eps,
-  ]);
+  );
 }
 
 export function sgd(r: Runner, param: View, grad: View, momentumBuf: View | null, o: SgdOptions): void {
@@ -70,17 +78,6 @@ export function sgd(r: Runner, param: View, grad: View, momentumBuf: View | null
     (o.firstStep ? FIRST : 0) |
     (o.dampening !== 0 ? DAMPED : 0) |
     (o.nesterov ? NESTEROV : 0);
-  const [p, g] = [param, grad].map(ptrOf);
-  r.split('sgd', n, r.thresholds.elementwise / 2, 16, (lo, hi) => [
-    p,
-    g,
-    b,
-    lo,
-    hi,
-    flags,
-    o.weightDecay,
-    o.momentum,
-    1 - o.dampening,
-    -o.lr,
-  ]);
+  const min = r.thresholds.elementwise / 2;
+  r.split('sgd', n, min, 16, SGD_PARTS, ptrOf(param), ptrOf(grad), b, 0, n, flags, o.weightDecay, o.momentum, 1 - o.dampening, -o.lr);
 }

@@ -57,6 +57,18 @@ export function blockSize(cls: number): number {
   return 2 ** e + q * 2 ** (e - 2);
 }
 
+// In place, unlike splice, which returns a new array of the removed elements on every call.
+function removeAt(a: number[], i: number): void {
+  for (let j = i; j + 1 < a.length; j++) a[j] = a[j + 1];
+  a.pop();
+}
+
+function insertAt(a: number[], i: number, v: number): void {
+  a.push(v);
+  for (let j = a.length - 1; j > i; j--) a[j] = a[j - 1];
+  a[i] = v;
+}
+
 export class Heap {
   private top: number;
   /** Free small blocks per size class. */
@@ -134,8 +146,8 @@ export class Heap {
     if (best >= 0) {
       const ptr = this.rangeStart[best];
       if (this.rangeSize[best] === size) {
-        this.rangeStart.splice(best, 1);
-        this.rangeSize.splice(best, 1);
+        removeAt(this.rangeStart, best);
+        removeAt(this.rangeSize, best);
       } else {
         this.rangeStart[best] += size;
         this.rangeSize[best] -= size;
@@ -164,15 +176,15 @@ export class Heap {
       sizes[lo - 1] += size;
       if (lo < starts.length && starts[lo - 1] + sizes[lo - 1] === starts[lo]) {
         sizes[lo - 1] += sizes[lo];
-        starts.splice(lo, 1);
-        sizes.splice(lo, 1);
+        removeAt(starts, lo);
+        removeAt(sizes, lo);
       }
     } else if (lo < starts.length && ptr + size === starts[lo]) {
       starts[lo] = ptr;
       sizes[lo] += size;
     } else {
-      starts.splice(lo, 0, ptr);
-      sizes.splice(lo, 0, size);
+      insertAt(starts, lo, ptr);
+      insertAt(sizes, lo, size);
     }
   }
 

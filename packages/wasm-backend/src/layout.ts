@@ -51,18 +51,23 @@ const SH: number[] = [];
 const ST: number[][] = [[], [], [], []];
 const STRIDES: (readonly number[])[] = [];
 const BYTES: number[] = [];
+const OPS: View[] = [];
 
 /**
  * Writes an elementwise descriptor at word `at` of `w`: [r, k, shape[r], strides[k][r] (bytes),
- * pointers[k]] for operands ops[0..k) (ops[0] is the output), all of `shape`. Returns the words
- * written.
+ * pointers[k]] for the k operands out, x, y, z given (out first), all of `shape`. Returns the
+ * words written.
  */
-export function writeElementwise(w: Int32Array, at: number, shape: readonly number[], ops: readonly View[]): number {
+export function writeElementwise(w: Int32Array, at: number, shape: readonly number[], out: View, x: View, y?: View, z?: View): number {
   checkRank(shape.length);
-  const k = ops.length;
+  const k = z !== undefined ? 4 : y !== undefined ? 3 : 2;
+  OPS[0] = out;
+  OPS[1] = x;
+  if (y !== undefined) OPS[2] = y;
+  if (z !== undefined) OPS[3] = z;
   for (let o = 0; o < k; o++) {
-    STRIDES[o] = ops[o].strides;
-    BYTES[o] = elemBytes(ops[o].dtype);
+    STRIDES[o] = OPS[o].strides;
+    BYTES[o] = elemBytes(OPS[o].dtype);
   }
   const r = collapse(shape, k, STRIDES, SH, ST, BYTES);
   w[at] = r;
@@ -70,7 +75,7 @@ export function writeElementwise(w: Int32Array, at: number, shape: readonly numb
   let p = at + 2;
   for (let d = 0; d < r; d++) w[p++] = SH[d];
   for (let o = 0; o < k; o++) for (let d = 0; d < r; d++) w[p++] = ST[o][d];
-  for (let o = 0; o < k; o++) w[p++] = ptrOf(ops[o]);
+  for (let o = 0; o < k; o++) w[p++] = ptrOf(OPS[o]);
   return p - at;
 }
 

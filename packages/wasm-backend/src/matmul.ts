@@ -3,15 +3,29 @@ import { DTypeError } from '@nn/tensor';
 import type { FusedActivation, View } from '@nn/tensor/backend';
 import { ACT_CODES } from './kernels.js';
 import { ptrOf } from './layout.js';
-import type { Runner } from './runner.js';
+import type { Parts, Runner } from './runner.js';
+
+/** gemm's parts split rows (i0, i1 at 8) or columns (j0, j1 at 10); bgemm's split batches. */
+const GEMM_ROWS: Parts = { range: 8, work: 13 };
+const GEMM_COLS: Parts = { range: 10, work: 13 };
+const BGEMM: Parts = { range: 12, work: 14 };
+/** linearGrad's scratch holds one float64 per column. */
+const LINEAR_GRAD: Parts = { range: 6, scaled: [9, 8] };
 
 /** Batched products; a [batch, M, K], b [batch, K, N], out [batch, M, N] as in the contract. */
 export function matmul(r: Runner, a: View, b: View, out: View): void {
-  const [batch, M, K] = a.shape;
+  // Indexing, not destructuring: array destructuring makes iterator objects on every call.
+  const batch = a.shape[0];
+  const M = a.shape[1];
+  const K = a.shape[2];
   const N = b.shape[2];
   if (batch === 0 || M === 0 || N === 0) return;
-  let [sab, sam, sak] = a.strides;
-  const [sbb, sbk, sbn] = b.strides;
+  let sab = a.strides[0];
+  const sam = a.strides[1];
+  const sak = a.strides[2];
+  const sbb = b.strides[0];
+  const sbk = b.strides[1];
+  const sbn = b.strides[2];
   const A = ptrOf(a);
   const B = ptrOf(b);
   const C = ptrOf(out);
@@ -31,7 +45,7 @@ export function matmul(r: Runner, a: View, b: View, out: View): void {
   if (r.pool === null || nb * rows * N * K < r.thresholds.matmul) {
     r.ex.bgemm(A, sab, sam, sak, B, sbb, sbk, sbn, C, rows, N, K, 0, nb, r.workOf(0));
   } else if (nb >= r.threads) {
-    r.split('bgemm', nb, 0, 1, (lo, hi, t) => [A, sab, sam, sak, B, sbb, sbk, sbn, C, rows, N, K, lo, hi, r.workOf(t)]);
+    r.split('bgemm', nb, 0, 1, BGEMM, A, sab, sam, sak, B, sbb, sbk, sbn, C, rows, N, K, 0, nb, 0);
   } else {
     for (let i = 0; i < nb; i++) gemm(r, A + i * sab * 4, sam, sak, B + i * sbb * 4, sbk, sbn, C + i * rows * N * 4, rows, N, K, 0, 0, 0);
   }
@@ -56,11 +70,8 @@ function gemm(
 ): void {
   const byRows = M >= N;
   const min = M * N * K < r.thresholds.matmul ? Number.POSITIVE_INFINITY : 0;
-  r.split('gemm', byRows ? M : N, min, byRows ? 4 : 8, (lo, hi, t) =>
-    byRows
-      ? [A, sam, sak, B, sbk, sbn, C, N, lo, hi, 0, N, K, r.workOf(t), bias, sbias, act]
-      : [A, sam, sak, B, sbk, sbn, C, N, 0, M, lo, hi, K, r.workOf(t), bias, sbias, act],
-  );
+  if (byRows) r.split('gemm', M, min, 4, GEMM_ROWS, A, sam, sak, B, sbk, sbn, C, N, 0, M, 0, N, K, 0, bias, sbias, act);
+  else r.split('gemm', N, min, 8, GEMM_COLS, A, sam, sak, B, sbk, sbn, C, N, 0, M, 0, N, K, 0, bias, sbias, act);
 }
 
 /** out[M, N] = act(x[M, K] @ w[N, K]^T + bias[N]), bias and activation applied per finished block. */
@@ -89,22 +100,11 @@ export function linear(r: Runner, x: View, w: View, bias: View | null, act: Fuse
  */
 export function linearGrad(r: Runner, g: View, y: View, act: FusedActivation, ga: View, dbias: View | null): void {
   if (g.dtype !== 'float32') throw new DTypeError(`wasm backend: fused linearGrad does not take ${g.dtype} (it takes float32)`);
-  const [M, N] = g.shape;
+  const M = g.shape[0];
+  const N = g.shape[1];
   if (N === 0) return;
-  const [pg, py, pa] = [g, y, ga].map(ptrOf);
   const pb = dbias === null ? 0 : ptrOf(dbias);
   const s = dbias === null ? 0 : r.scratchOf(N * 8);
-  const code = ACT_CODES[act];
-  r.split('linearGrad', N, Math.max(1, Math.ceil(r.thresholds.elementwise / Math.max(M, 1))), 4, (lo, hi) => [
-    pg,
-    py,
-    pa,
-    pb,
-    M,
-    N,
-    lo,
-    hi,
-    code,
-    s + lo * 8,
-  ]);
+  const min = Math.max(1, Math.ceil(r.thresholds.elementwise / Math.max(M, 1)));
+  r.split('linearGrad', N, min, 4, LINEAR_GRAD, ptrOf(g), ptrOf(y), ptrOf(ga), pb, M, N, 0, N, ACT_CODES[act], s);
 }

@@ -114,8 +114,10 @@ export class Pool {
   private disposed = false;
   /** Parts offered to workers, and parts the owner took back because no worker had started them. */
   readonly stats = { posted: 0, takenBack: 0 };
-  /** Per worker: the number, kernel and arguments of its last posted job. */
-  private readonly posted: { job: number; kernel: KernelName; args: readonly number[] }[] = [];
+  /** Per worker: the number, kernel and arguments of its last posted job (arrays, not an object per job). */
+  private readonly postedJob: number[] = [];
+  private readonly postedKernel: KernelName[] = [];
+  private readonly postedArgs: (readonly number[])[] = [];
   /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
   private readonly canBlock = nodeBuiltins() !== null;
 
@@ -167,13 +169,20 @@ export class Pool {
     return new Pool(workers, controls);
   }
 
-  /** Offers `kernel(...args)` to worker w (whose previous job is finished or taken back). */
+  /**
+   * Offers `kernel(...args)` to worker w (whose previous job is finished or taken back). `args`
+   * must stay unchanged until wait(w) returns.
+   */
   post(w: number, kernel: KernelName, args: readonly number[]): void {
     const id = KERNELS.indexOf(kernel);
     if (this.disposed) throw new BackendError(`wasm backend: ${kernel} used after dispose()`);
     if (id < 0) throw new BackendError(`wasm backend: no kernel named ${kernel} (workers run ${KERNELS.join(', ')})`);
+    if (args.length > MAX_ARGS)
+      throw new BackendError(`wasm backend: ${kernel} got ${args.length} arguments; workers take at most ${MAX_ARGS}`);
     this.send(w, id, args);
-    this.posted[w] = { job: this.seq, kernel, args };
+    this.postedJob[w] = this.seq;
+    this.postedKernel[w] = kernel;
+    this.postedArgs[w] = args;
     this.stats.posted++;
   }
 
@@ -194,7 +203,9 @@ export class Pool {
    */
   wait(w: number, runHere: (kernel: KernelName, args: readonly number[]) => void): void {
     const c = this.controls[w];
-    const { job, kernel, args } = this.posted[w];
+    const job = this.postedJob[w];
+    const kernel = this.postedKernel[w];
+    const args = this.postedArgs[w];
     if (Atomics.compareExchange(c.i32, 5, job, 0) === job) {
       this.stats.takenBack++;
       runHere(kernel, args);
@@ -203,7 +214,8 @@ export class Pool {
     let spins = 0;
     let t0 = 0;
     for (let done = Atomics.load(c.i32, 1); done !== job; done = Atomics.load(c.i32, 1)) {
-      if (!this.canBlock || (++spins & 63) !== 0) continue;
+      // The clock is read every 1024 spins (a few microseconds): each reading is a new heap number.
+      if (!this.canBlock || (++spins & 1023) !== 0) continue;
       const now = performance.now();
       if (t0 === 0) t0 = now;
       else if (now - t0 > SPIN_US / 1000) Atomics.wait(c.i32, 1, done, 10);

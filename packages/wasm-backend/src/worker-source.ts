@@ -37,12 +37,15 @@ onMessage((msg) => {
   const args = new Float64Array(msg.memory.buffer, msg.ctl + 32, 24);
   const error = new Uint8Array(msg.memory.buffer, msg.ctl + msg.errorAt, msg.errorBytes);
   const spinMs = msg.spinUs / 1000;
+  // Argument lists by length, made once: a fresh array per job would be garbage on every call.
+  // Filled with null first so they hold tagged values (apply boxes every element of a double array).
+  const lists = [];
   port.postMessage({ type: 'ready' });
   let seen = 0;
   for (;;) {
     let s = Atomics.load(ctl, 0);
     for (let k = 1, t0 = performance.now(); s === seen; k++) {
-      if ((k & 63) === 0 && performance.now() - t0 > spinMs) break;
+      if ((k & 1023) === 0 && performance.now() - t0 > spinMs) break;
       s = Atomics.load(ctl, 0);
     }
     while (s === seen) {
@@ -55,8 +58,9 @@ onMessage((msg) => {
     const id = ctl[2];
     if (id >= 0) {
       try {
-        const a = [];
-        for (let i = 0, n = ctl[3]; i < n; i++) a.push(args[i]);
+        const n = ctl[3];
+        const a = lists[n] || (lists[n] = new Array(n).fill(null));
+        for (let i = 0; i < n; i++) a[i] = args[i];
         fns[id].apply(null, a);
       } catch (e) {
         const text = String((e && e.message) || e);

@@ -210,17 +210,29 @@ describe('a kernel that traps in a worker thread', () => {
   });
 
   it('a split call waits for every part, then throws a BackendError naming the failed kernel', () => {
-    const r = new Runner('wasm-trap', ex, heap, pool, DEFAULT_THRESHOLDS);
     const n = 64;
     const x = floats(Array.from({ length: n }, (_, i) => i));
     const o = floats(Array(n).fill(0));
-    const run = (bad: number) => () =>
-      r.split('flat1', n, 0, 16, (lo, hi, t) => [t === bad ? BOGUS : COPY_4, x.ptr + lo * 4, 4, o.ptr + lo * 4, 4, hi - lo]);
+    // Part `bad` gets a function id with no kernel. The worker reads the id from the arguments;
+    // on this thread, part 0 (the one starting at x) gets its id from `bad` through a wrapper, so
+    // a part taken back from the worker still runs with the id it was posted with.
+    let bad = -1;
+    const here = {
+      ...ex,
+      flat1: (fid: number, xp: number, sx: number, op: number, so: number, m: number) =>
+        ex.flat1(xp === x.ptr ? (bad === 0 ? BOGUS : COPY_4) : fid, xp, sx, op, so, m),
+    };
+    const r = new Runner('wasm-trap', here, heap, pool, DEFAULT_THRESHOLDS);
+    const run = (b: number) => () => {
+      bad = b;
+      r.split('flat1', n, 0, 16, { length: 5, strided: [1, 3] }, b === 1 ? BOGUS : COPY_4, x.ptr, 4, o.ptr, 4, n);
+    };
     // The worker's part fails (run by the worker, or taken back and run here).
     expect(run(1)).toThrow(/^wasm backend: kernel flat1\(9999, .*\) failed (in worker thread 1|on the calling thread): unreachable$/);
     expect(run(1)).toThrow(BackendError);
-    // The calling thread's part fails: the worker's part still completes first.
-    expect(run(0)).toThrow(/kernel flat1\(9999, .*\) failed on the calling thread: unreachable/);
+    // The calling thread's part fails: the worker's part still completes first. (The message shows
+    // the arguments as passed: the wrapper's substituted id is not among them.)
+    expect(run(0)).toThrow(/kernel flat1\(\d+, .*\) failed on the calling thread: unreachable/);
     expect(Array.from(new Float32Array(memory.buffer, o.ptr + 128, 32))).toEqual(Array.from({ length: 32 }, (_, i) => 32 + i));
     // Nothing is left pending: the next call runs normally.
     run(-1)();
