@@ -19,16 +19,17 @@ function nodeOf(t: Tensor): GradNode | null {
 }
 
 // record and attachNode run for every op on tensors that require grad: plain loops, no closures
-// (and no iterators); `xs[i]!` below reads within a loop bounded by xs.length.
+// (and no iterators); `xs[i]!` below reads within a loop bounded by xs.length. Their arrays are
+// made at their final size: a first push() onto [] reserves 17 slots.
 function record(op: DiffOp, inputs: readonly Tensor[], params: unknown, output: Tensor): void {
   if (autograd.forwardLevels > 0) recordTangent(op, inputs, params, output);
   if (!autograd.gradEnabled) return;
   const n = inputs.length;
-  const needs: boolean[] = [];
+  const needs = new Array<boolean>(n);
   let any = false;
   for (let i = 0; i < n; i++) {
     const r = inputs[i]!.requiresGrad;
-    needs.push(r);
+    needs[i] = r;
     if (r) any = true;
   }
   if (!any) return;
@@ -45,12 +46,12 @@ export function attachNode(
   custom: VjpFn | null,
 ): void {
   const n = inputs.length;
-  const parents: (GradNode | null)[] = [];
-  const saved: Tensor[] = [];
+  const parents = new Array<GradNode | null>(n);
+  const saved = new Array<Tensor>(n);
   for (let i = 0; i < n; i++) {
     const input = inputs[i]!;
-    parents.push(nodeOf(input));
-    saved.push(input._share());
+    parents[i] = nodeOf(input);
+    saved[i] = input._share();
   }
   const out = output._share(); // before the node is set: a node-less view of the storage
   const node = new OpNode(op, params, saved, out, parents, needs, custom);
@@ -82,11 +83,26 @@ function outputOf(node: OpNode): Tensor {
 }
 
 const NO_PARENTS: readonly (GradNode | null)[] = [];
+/** Numbers topoOrder's walks. */
+let walks = 0;
+
+/** Whether backward stops at `n`: a leaf (targets: null, as backward()) or one of `targets` (grad()). */
+function isTarget(n: GradNode, targets: ReadonlySet<GradNode> | null): boolean {
+  return targets === null ? n.isLeaf : targets.has(n);
+}
+
+/** Adds g into the gradient collected for node. */
+function accumulate(grads: Map<GradNode, Tensor>, node: GradNode, g: Tensor): void {
+  const prev = grads.get(node);
+  grads.set(node, prev === undefined ? g : T.add(prev, g));
+}
 
 /** Reverse topological order of the nodes reachable from root, keeping only those leading to a target. */
-function topoOrder(root: GradNode, isTarget: (n: GradNode) => boolean): OpNode[] {
+function topoOrder(root: GradNode, targets: ReadonlySet<GradNode> | null): OpNode[] {
   const order: OpNode[] = [];
-  const state = new Map<GradNode, boolean>(); // node -> leads to a target
+  // A node the walk has finished carries the walk's number and whether it leads to a target (no
+  // Map per backward).
+  const walk = ++walks;
   // A depth-first walk with an explicit stack: nodes and, per node, the next parent to visit.
   const nodes: GradNode[] = [root];
   const next: number[] = [0];
@@ -95,7 +111,7 @@ function topoOrder(root: GradNode, isTarget: (n: GradNode) => boolean): OpNode[]
     const top = nodes.length - 1;
     const node = nodes[top]!;
     const i = next[top]!;
-    if (i === 0 && state.has(node)) {
+    if (i === 0 && node.walk === walk) {
       nodes.pop();
       next.pop();
       continue;
@@ -104,7 +120,7 @@ function topoOrder(root: GradNode, isTarget: (n: GradNode) => boolean): OpNode[]
     if (i < parents.length) {
       next[top] = i + 1;
       const p = parents[i] as GradNode | null; // i < parents.length (`!` would drop the null too)
-      if (p !== null && !state.has(p)) {
+      if (p !== null && p.walk !== walk) {
         nodes.push(p);
         next.push(0);
       }
@@ -112,12 +128,13 @@ function topoOrder(root: GradNode, isTarget: (n: GradNode) => boolean): OpNode[]
     }
     nodes.pop();
     next.pop();
-    let leads = isTarget(node);
+    let leads = isTarget(node, targets);
     for (let k = 0; k < parents.length; k++) {
       const p = parents[k] as GradNode | null;
-      if (p !== null && state.get(p) === true) leads = true;
+      if (p !== null && p.walk === walk && p.leads) leads = true;
     }
-    state.set(node, leads);
+    node.walk = walk;
+    node.leads = leads;
     if (leads && node instanceof OpNode) order.push(node);
   }
   return order.reverse();
@@ -144,7 +161,10 @@ export interface GradRequest {
 export function computeGrads(req: GradRequest): (Tensor | null)[] {
   const { roots, targets, createGraph } = req;
   const retainGraph = req.retainGraph || createGraph;
-  roots.forEach((r, i) => {
+  // Loops, not forEach or for-of: until V8 optimizes computeGrads (once per step), each callback
+  // and iterator is an allocation.
+  for (let i = 0; i < roots.length; i++) {
+    const r = roots[i]!;
     r._check('backward');
     if (!r.requiresGrad || r._node === null) {
       throw new NNError(
@@ -152,7 +172,7 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
           'set requiresGrad on an input (tensor(..., { requiresGrad: true }) or x.requiresGrad_()) before computing it',
       );
     }
-  });
+  }
   const targetNodes =
     targets === 'leaves'
       ? null
@@ -162,18 +182,14 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
           return n;
         });
   const targetSet = targetNodes === null ? null : new Set(targetNodes);
-  const isTarget = targetSet === null ? (n: GradNode) => n.isLeaf : (n: GradNode) => targetSet.has(n);
 
   const prevEnabled = autograd.gradEnabled;
   autograd.gradEnabled = createGraph;
   try {
     return tidy(() => {
       const grads = new Map<GradNode, Tensor>();
-      const accumulate = (node: GradNode, g: Tensor) => {
-        const prev = grads.get(node);
-        grads.set(node, prev === undefined ? g : T.add(prev, g));
-      };
-      roots.forEach((r, i) => {
+      for (let i = 0; i < roots.length; i++) {
+        const r = roots[i]!;
         const given = req.gradients?.[i];
         if (given !== undefined && given !== null) {
           if (given.shape.length !== r.shape.length || given.shape.some((d, k) => d !== r.shape[k])) {
@@ -181,25 +197,26 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
               `backward: gradient shape [${given.shape.join(',')}] does not match the tensor's shape [${r.shape.join(',')}]`,
             );
           }
-          accumulate(r._node as GradNode, given);
+          accumulate(grads, r._node as GradNode, given);
         } else {
           if (r.size !== 1) {
             throw new NNError(
               `backward: grad can be implicitly created only for scalar outputs; the tensor has shape [${r.shape.join(',')}], pass a gradient`,
             );
           }
-          accumulate(r._node as GradNode, T.onesLike(r));
+          accumulate(grads, r._node as GradNode, T.onesLike(r));
         }
-      });
+      }
       // One order per root, built in a loop: map()'s result array changes kind once TurboFan inlines it.
       let order: OpNode[];
-      if (roots.length === 1) order = topoOrder(roots[0]!._node as GradNode, isTarget);
+      if (roots.length === 1) order = topoOrder(roots[0]!._node as GradNode, targetSet);
       else {
         const orders: OpNode[][] = [];
-        for (const r of roots) orders.push(topoOrder(r._node as GradNode, isTarget));
+        for (const r of roots) orders.push(topoOrder(r._node as GradNode, targetSet));
         order = mergeOrders(orders);
       }
-      for (const node of order) {
+      for (let k = 0; k < order.length; k++) {
+        const node = order[k]!;
         const g = grads.get(node);
         if (g === undefined) continue;
         if (node.freed) {
@@ -208,7 +225,6 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
               'pass { retainGraph: true } to the first backward() if you need to backward twice',
           );
         }
-        if (!isTarget(node)) grads.delete(node);
         const inputGrads = applyVjp(node, g);
         const parents = node.parents;
         for (let i = 0; i < parents.length; i++) {
@@ -216,7 +232,7 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
           const gi = inputGrads[i];
           if (p === null || gi === null || gi === undefined) continue;
           if (anomaly.enabled) checkFinite(node.op, 'backward', gi);
-          accumulate(p, gi);
+          accumulate(grads, p, gi);
         }
         if (!retainGraph) node.freeSaved();
       }
@@ -236,10 +252,11 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
       // gets storage of its own: a gradient that is a broadcast view or shared with another leaf
       // (add passes one gradient to both inputs) is copied, so in-place updates stay separate.
       const handedOut = new Set<unknown>();
-      for (const [node, g] of grads) {
-        if (!(node instanceof LeafNode)) continue;
+      // forEach, not for-of: a Map's for-of makes an [key, value] array per entry until optimized.
+      grads.forEach((g, node) => {
+        if (!(node instanceof LeafNode)) return;
         const leaf = node.tensor;
-        if (leaf.isDisposed) continue;
+        if (leaf.isDisposed) return;
         const value = createGraph ? g : g.detach();
         if (leaf.grad === null) {
           const owned =
@@ -255,7 +272,7 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
           leaf.grad.dispose();
           leaf.grad = sum;
         }
-      }
+      });
       return [];
     });
   } finally {

@@ -8,8 +8,22 @@ import type { DiffOp, GradNodeRef } from '@nn/tensor/backend';
 
 export type VjpFn = (node: OpNode, g: Tensor) => (Tensor | null)[];
 
+/**
+ * Nodes whose count reached zero, destroyed one at a time by the outermost `release` (a node's
+ * destroy releases its saved inputs' nodes, which only queue here), so deep graphs do not overflow
+ * the stack and a release allocates no queue of its own.
+ */
+const dying: GradNode[] = [];
+let draining = false;
+/** What a freed node holds instead of its saved tensors. */
+const NONE_SAVED = Object.freeze([]) as unknown as Tensor[];
+
 export abstract class GradNode implements GradNodeRef {
   refs = 1;
+  /** @internal the last backward walk that finished this node, and whether it led to a target there. */
+  walk = 0;
+  /** @internal */
+  leads = false;
   abstract readonly isLeaf: boolean;
   /** PyTorch's grad_fn name, e.g. `MatmulBackward` or `AccumulateGrad`. */
   abstract readonly name: string;
@@ -19,8 +33,14 @@ export abstract class GradNode implements GradNodeRef {
   }
   release(): void {
     if (--this.refs > 0) return;
-    const queue: GradNode[] = [this];
-    while (queue.length > 0) queue.pop()!.destroy(queue);
+    dying.push(this);
+    if (draining) return;
+    draining = true;
+    try {
+      while (dying.length > 0) dying.pop()!.destroy(dying);
+    } finally {
+      draining = false;
+    }
   }
   /** Frees resources; pushes parents whose count dropped to zero. */
   protected abstract destroy(queue: GradNode[]): void;
@@ -57,7 +77,8 @@ export class OpNode extends GradNode {
     readonly custom: VjpFn | null = null,
   ) {
     super();
-    for (const p of parents) p?.retain();
+    // Indexed loops here and below: before V8 optimizes them, for-of allocates an iterator.
+    for (let i = 0; i < parents.length; i++) parents[i]?.retain();
   }
   get name(): string {
     return `${this.op.charAt(0).toUpperCase()}${this.op.slice(1)}Backward`;
@@ -69,12 +90,17 @@ export class OpNode extends GradNode {
   freeSaved(): void {
     if (this.freed) return;
     this.freed = true;
-    for (const t of this.saved) t._unshare();
+    const saved = this.saved;
+    for (let i = 0; i < saved.length; i++) saved[i]!._unshare();
     this.out._unshare();
-    this.saved = [];
+    this.saved = NONE_SAVED;
   }
   protected destroy(queue: GradNode[]): void {
     this.freeSaved();
-    for (const p of this.parents) if (p !== null && --p.refs === 0) queue.push(p);
+    const parents = this.parents;
+    for (let i = 0; i < parents.length; i++) {
+      const p = parents[i];
+      if (p !== undefined && p !== null && --p.refs === 0) queue.push(p);
+    }
   }
 }

@@ -196,11 +196,16 @@ export function setTensorCheck(f: (v: unknown) => v is Tensor): void {
 function closeScope(stack: ScopeStack, scope: Scope, result: unknown): void {
   const top = stack.scopes.pop();
   if (top !== scope) throw new NNError('scope: scopes closed out of order (an un-awaited scope()?)');
-  const keep = new Set<Tensor>();
-  collect(result, keep, isTensorFn);
+  // Most scopes return nothing, a number or one tensor: no Set of kept tensors for those.
+  let only: Tensor | null = null;
+  let keep: Set<Tensor> | null = null;
+  if (isTensorFn(result) && result._tangent === null) only = result;
+  else if (result !== null && typeof result === 'object') collect(result, (keep = new Set<Tensor>()), isTensorFn);
   const parent = stack.scopes[stack.scopes.length - 1];
-  for (const t of scope.tensors) {
-    if (keep.has(t)) {
+  const tensors = scope.tensors;
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i];
+    if (t === only || keep?.has(t)) {
       if (parent !== undefined) parent.tensors.push(t);
       else if (!t.isDisposed) adopt(t);
     } else if (!t.isDisposed) t.dispose();

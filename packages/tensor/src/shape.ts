@@ -11,6 +11,9 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 /** NumPy/PyTorch broadcasting of two shapes. */
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   if (shapesEqual(a, b)) return a as number[];
+  // A scalar operand broadcasts to the other shape (every binary op with a JS number): no new array.
+  if (b.length === 0) return a as number[];
+  if (a.length === 0) return b as number[];
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {

@@ -14,13 +14,15 @@ export type VjpRule<K extends DiffOp> = (ctx: RuleContext<ParamsOf<K>>, g: Tenso
 function elementwiseVjp(op: ElementwiseOp): VjpRule<any> {
   const partial = PARTIALS[op];
   // Loops, not map(): map's result turns holey once TurboFan inlines it, which deopts the engine's
-  // optimized consumers (tooling/bench README, W3 cold start).
+  // optimized consumers (tooling/bench README, W3 cold start). Holey from the start, at its final
+  // size (a first push() would reserve 17 slots).
   return (ctx, g, needs) => {
-    const grads: (Tensor | null)[] = [];
-    for (let i = 0; i < ctx.inputs.length; i++) {
+    const n = ctx.inputs.length;
+    const grads = new Array<Tensor | null>(n);
+    for (let i = 0; i < n; i++) {
       const x = ctx.inputs[i]!;
       const p = needs[i] ? partial(ctx, i, g) : null;
-      grads.push(!needs[i] ? null : p === null ? T.zerosLike(x) : sumTo(p, x.shape));
+      grads[i] = !needs[i] ? null : p === null ? T.zerosLike(x) : sumTo(p, x.shape);
     }
     return grads;
   };

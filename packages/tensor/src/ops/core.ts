@@ -107,6 +107,9 @@ export function needsRecord(a: Tensor, b?: Tensor, c?: Tensor): boolean {
   );
 }
 
+/** The params of every op that has none: one shared object, not a fresh `{}` per recorded op. */
+export const NO_PARAMS: Record<string, never> = Object.freeze({});
+
 export function record<K extends DiffOp>(op: K, inputs: readonly Tensor[], params: ParamsOf<K>, output: Tensor): void {
   autograd.hooks!.record(op, inputs, params, output);
 }

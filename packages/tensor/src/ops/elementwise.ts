@@ -6,6 +6,7 @@ import { DTypeError, ValueRangeError } from '../errors.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import {
+  NO_PARAMS,
   type Scalar,
   type TensorLike,
   backendOf,
@@ -38,7 +39,7 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   }
   const out = empty(be, x.shape, x.dtype, op);
   be.unary(op, x, out);
-  if (needsRecord(x)) record(op, [x], {}, out);
+  if (needsRecord(x)) record(op, [x], NO_PARAMS, out);
   return out;
 }
 
@@ -46,6 +47,7 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
 export function broadcastView(x: View, shape: readonly number[]): View {
   if (shapesEqual(x.shape, shape)) return x;
   const n = shape.length;
+  if (x.shape.length === 0) return rawView(x, shape, zeroStrides(n)); // a scalar operand: every stride 0
   const strides = new Array<number>(n);
   const off = n - x.shape.length;
   for (let i = 0; i < n; i++) {
@@ -55,14 +57,35 @@ export function broadcastView(x: View, shape: readonly number[]): View {
   return rawView(x, shape, strides);
 }
 
+/** Stride arrays of zeros by rank, shared (views never write their strides). */
+const ZERO_STRIDES: (readonly number[])[] = [];
+function zeroStrides(n: number): readonly number[] {
+  let z = ZERO_STRIDES[n];
+  if (z === undefined) {
+    z = Object.freeze(new Array<number>(n).fill(0));
+    ZERO_STRIDES[n] = z;
+  }
+  return z;
+}
+
 function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
-  const fast = isTensorValue(a) ? withScalar(op, a, b, false) : isTensorValue(b) ? withScalar(op, b, a, true) : null;
-  if (fast !== null) return fast;
-  // Indexing, not destructuring: until V8 optimizes this, destructuring runs the iterator protocol.
-  const operands = coerceOperands(op, a, b);
-  let ta = operands[0];
-  let tb = operands[1];
-  const temps = operands[2];
+  let ta: Tensor;
+  let tb: Tensor;
+  let temps: Tensor[] | null = null;
+  // Two tensors (most ops of a step): no operand arrays; coerceOperands handles JS scalars.
+  if (isTensorValue(a) && isTensorValue(b)) {
+    backendOf(op, a, b);
+    ta = a;
+    tb = b;
+  } else {
+    const fast = isTensorValue(a) ? withScalar(op, a, b, false) : isTensorValue(b) ? withScalar(op, b, a, true) : null;
+    if (fast !== null) return fast;
+    // Indexing, not destructuring: until V8 optimizes this, destructuring runs the iterator protocol.
+    const operands = coerceOperands(op, a, b);
+    ta = operands[0];
+    tb = operands[1];
+    temps = operands[2];
+  }
   const be = ta.storage.backend;
   const shape = broadcastShapes(op, ta.shape, tb.shape);
   const compare = (COMPARE as readonly string[]).includes(op);
@@ -71,12 +94,12 @@ function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
     if (dtype === 'bool') dtype = 'int32';
     if (op === 'div' && !isFloat(dtype)) dtype = 'float32';
   }
-  if (ta.dtype !== dtype) temps.push((ta = cast(ta, dtype)));
-  if (tb.dtype !== dtype) temps.push((tb = cast(tb, dtype)));
+  if (ta.dtype !== dtype) (temps ??= []).push((ta = cast(ta, dtype)));
+  if (tb.dtype !== dtype) (temps ??= []).push((tb = cast(tb, dtype)));
   const out = empty(be, shape, compare ? 'bool' : dtype, op);
   be.binary(op, broadcastView(ta, shape), broadcastView(tb, shape), out);
-  if (!compare && needsRecord(ta, tb)) record(op as ArithOp, [ta, tb], {}, out);
-  if (temps.length > 0) disposeAll(temps);
+  if (!compare && needsRecord(ta, tb)) record(op as ArithOp, [ta, tb], NO_PARAMS, out);
+  if (temps !== null && temps.length > 0) disposeAll(temps);
   return out;
 }
 const COMPARE: readonly CompareOp[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
@@ -592,7 +615,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, ta.shape), tb.shape);
   const out = empty(be, shape, dtype, 'where');
   be.where(broadcastView(cond, shape), broadcastView(ta, shape), broadcastView(tb, shape), out);
-  if (needsRecord(cond, ta, tb)) record('where', [cond, ta, tb], {}, out);
+  if (needsRecord(cond, ta, tb)) record('where', [cond, ta, tb], NO_PARAMS, out);
   disposeAll(temps);
   return out;
 }

@@ -5,7 +5,7 @@ import { DTypeError, ShapeError, ValueRangeError, fmtShape } from '../errors.js'
 import { broadcastShapes } from '../shape.js';
 import { isContiguous, sizeOf } from '../layout.js';
 import type { Tensor } from '../tensor.js';
-import { backendOf, disposeAll, empty, needsRecord, rawView, record } from './core.js';
+import { NO_PARAMS, backendOf, disposeAll, empty, needsRecord, rawView, record } from './core.js';
 import { add, gelu, relu, sigmoid, tanh } from './elementwise.js';
 import { reshape, squeeze, transpose, unsqueeze } from './movement.js';
 
@@ -46,7 +46,7 @@ function matmul2d(a: Tensor, b: Tensor): Tensor {
   const av = batchedView(a, batch, temps);
   const bv = batchedView(b, batch, temps);
   be.matmul(av, bv, rawView(out, [sizeOf(batch), m, n], [m * n, n, 1], 0));
-  if (needsRecord(a, b)) record('matmul', [a, b], {}, out);
+  if (needsRecord(a, b)) record('matmul', [a, b], NO_PARAMS, out);
   disposeAll(temps);
   return out;
 }
@@ -61,7 +61,7 @@ function matmulPlain(a: Tensor, b: Tensor): Tensor {
   const av = rawView(a, [1, m, k], [0, a.strides[0], a.strides[1]], a.offset);
   const bv = rawView(b, [1, k, n], [0, b.strides[0], b.strides[1]], b.offset);
   be.matmul(av, bv, rawView(out, [1, m, n], [m * n, n, 1], 0));
-  if (needsRecord(a, b)) record('matmul', [a, b], {}, out);
+  if (needsRecord(a, b)) record('matmul', [a, b], NO_PARAMS, out);
   return out;
 }
 

@@ -4,7 +4,7 @@ import { autograd } from '../hooks.js';
 import { broadcastShapes, checkShapeArg, normAxis } from '../shape.js';
 import { contiguousStrides, isContiguous, sizeOf } from '../layout.js';
 import type { Tensor } from '../tensor.js';
-import { backendOf, disposeAll, empty, isTensorValue, makeView, needsRecord, rawView, record } from './core.js';
+import { NO_PARAMS, backendOf, disposeAll, empty, isTensorValue, makeView, needsRecord, rawView, record } from './core.js';
 import { cast } from './elementwise.js';
 import { broadcastView } from './elementwise.js';
 import { resultType } from './core.js';
@@ -509,7 +509,7 @@ export function clone(x: Tensor): Tensor {
   const be = backendOf('clone', x);
   const out = empty(be, x.shape, x.dtype, 'clone');
   be.copy(x, out);
-  if (needsRecord(x)) record('copy', [x], {}, out);
+  if (needsRecord(x)) record('copy', [x], NO_PARAMS, out);
   return out;
 }
 
