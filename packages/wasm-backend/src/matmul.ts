@@ -45,7 +45,7 @@ export function matmul(r: Runner, a: View, b: View, out: View): void {
   if (r.pool === null || nb * rows * N * K < r.thresholds.matmul) {
     r.ex.bgemm(A, sab, sam, sak, B, sbb, sbk, sbn, C, rows, N, K, 0, nb, r.workOf(0));
   } else if (nb >= r.threads) {
-    r.split('bgemm', nb, 0, 1, BGEMM, A, sab, sam, sak, B, sbb, sbk, sbn, C, rows, N, K, 0, nb, 0);
+    r.split('bgemm', nb, 0, 1, BGEMM, A, sab, sam, sak, B, sbb, sbk, sbn, C, rows, N, K, 0, nb, r.workOf(0));
   } else {
     for (let i = 0; i < nb; i++) gemm(r, A + i * sab * 4, sam, sak, B + i * sbb * 4, sbk, sbn, C + i * rows * N * 4, rows, N, K, 0, 0, 0);
   }
@@ -70,8 +70,8 @@ function gemm(
 ): void {
   const byRows = M >= N;
   const min = M * N * K < r.thresholds.matmul ? Number.POSITIVE_INFINITY : 0;
-  if (byRows) r.split('gemm', M, min, 4, GEMM_ROWS, A, sam, sak, B, sbk, sbn, C, N, 0, M, 0, N, K, 0, bias, sbias, act);
-  else r.split('gemm', N, min, 8, GEMM_COLS, A, sam, sak, B, sbk, sbn, C, N, 0, M, 0, N, K, 0, bias, sbias, act);
+  if (byRows) r.split('gemm', M, min, 4, GEMM_ROWS, A, sam, sak, B, sbk, sbn, C, N, 0, M, 0, N, K, r.workOf(0), bias, sbias, act);
+  else r.split('gemm', N, min, 8, GEMM_COLS, A, sam, sak, B, sbk, sbn, C, N, 0, M, 0, N, K, r.workOf(0), bias, sbias, act);
 }
 
 /** out[M, N] = act(x[M, K] @ w[N, K]^T + bias[N]), bias and activation applied per finished block. */

@@ -33,7 +33,7 @@ export interface Parts {
   readonly strided?: readonly number[];
   /** A pointer slot and its fixed stride in bytes (a per-index scratch area, a fill's elements). */
   readonly scaled?: readonly [slot: number, bytes: number];
-  /** Slot of the thread's gemm scratch (workOf(t)). */
+  /** Slot of the thread's gemm scratch: the call passes workOf(0), part t gets workOf(t). */
   readonly work?: number;
 }
 
@@ -136,7 +136,22 @@ export class Runner {
     a17?: number,
   ): void {
     this.live(kernel);
-    const n = (this.ex[kernel] as KernelFn).length;
+    const f = this.ex[kernel] as KernelFn;
+    const pool = this.pool;
+    if (pool === null || total < min || total < 2 * align) {
+      if (typeof parts === 'function') this.run(kernel, parts(0, total, 0));
+      else {
+        // One part: the arguments as given (a wasm function ignores arguments past its own).
+        try {
+          f(a0 ?? 0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17);
+        } catch (e) {
+          const a = [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17].slice(0, f.length) as number[];
+          throw kernelError(kernel, a, 'on the calling thread', (e as Error).message);
+        }
+      }
+      return;
+    }
+    const n = f.length;
     if (n > SPLIT_ARGS) throw new BackendError(`wasm backend: kernel ${kernel} takes ${n} arguments; split passes at most ${SPLIT_ARGS}`);
     const b = this.base;
     b[0] = a0 ?? 0;
@@ -157,11 +172,6 @@ export class Runner {
     b[15] = a15 ?? 0;
     b[16] = a16 ?? 0;
     b[17] = a17 ?? 0;
-    const pool = this.pool;
-    if (pool === null || total < min || total < 2 * align) {
-      this.run(kernel, this.part(0, n, parts, 0, total));
-      return;
-    }
     const per = Math.ceil(total / this.threads / align) * align;
     let posted = 0;
     for (let t = 1; t < this.threads; t++) {
