@@ -174,7 +174,8 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, ignoreInde
     return c;
   }
   const data = target.dataSync();
-  for (const [i, v] of data.entries()) if (v !== ignoreIndex && (v < 0 || v >= c)) throw error(v, i);
+  // An indexed loop: entries() makes an iterator and a pair per target, on every training step.
+  for (let i = 0; i < data.length; i++) if (data[i] !== ignoreIndex && (data[i] < 0 || data[i] >= c)) throw error(data[i], i);
   return c;
 }
 

@@ -3,10 +3,11 @@
  *
  * - W2: one Adam step of a 784-256-256-10 ReLU MLP on a batch of 128 (forward, cross-entropy,
  *   backward, update); @nn's hidden layers are `linear(x, w, b, 'relu')`, one recorded op each
- *   (fused forward; backward through relu and bias in one pass). @nn runs it twice: the update
- *   written with tensor ops (what an optimizer composes from primitives), and through the
- *   backend's fused Adam routine (`fused.adam` of the backend contract, what @nn/optim uses when
- *   a backend has it). tfjs-wasm: tf.train.adam;
+ *   (fused forward; backward through relu and bias in one pass), and its loss is @nn/layers'
+ *   `crossEntropy(logits, labels)`, also one recorded op (one fused kernel each way). @nn runs it
+ *   twice: the update written with tensor ops (what an optimizer composes from primitives), and
+ *   through the backend's fused Adam routine (`fused.adam` of the backend contract, what
+ *   @nn/optim uses when a backend has it). tfjs-wasm: tf.train.adam;
  *   jax-js: one jit of value-and-grad plus the Adam update.
  * - W3: one SGD-momentum step of the 2-16-16-1 tanh MLP of mlp.ts (batch 32, MSE), composed
  *   update; steps/s.
@@ -16,25 +17,8 @@
  * loss back, so no library can defer work past the timer.
  */
 import { noGrad } from '@nn/autograd';
-import {
-  add,
-  div,
-  gather,
-  getBackend,
-  linear,
-  logSoftmax,
-  matmul,
-  mean,
-  mul,
-  neg,
-  sqrt,
-  square,
-  sub,
-  tanh,
-  tensor,
-  tidy,
-  zerosLike,
-} from '@nn/tensor';
+import { crossEntropy } from '@nn/layers';
+import { add, div, getBackend, linear, matmul, mean, mul, sqrt, square, sub, tanh, tensor, tidy, zerosLike } from '@nn/tensor';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as Jax from '@jax-js/jax';
 import { prng, uniformArray } from './harness.js';
@@ -86,7 +70,7 @@ export function nnAdamTrainer(backend: string, p: W2Problem, fused: boolean): Tr
   const v = params.map((t) => zerosLike(t));
   const batches = p.batches.map(({ x, labels }) => ({
     x: tensor(x, { ...o, shape: [W2_BATCH, 784] }),
-    y: tensor(labels, { ...o, dtype: 'int32', shape: [W2_BATCH, 1] }),
+    y: tensor(labels, { ...o, dtype: 'int32', shape: [W2_BATCH] }),
   }));
   let t = 0;
   const be = getBackend(backend);
@@ -101,7 +85,8 @@ export function nnAdamTrainer(backend: string, p: W2Problem, fused: boolean): Tr
         const h1 = linear(x, params[0], params[1], 'relu');
         const h2 = linear(h1, params[2], params[3], 'relu');
         const logits = linear(h2, params[4], params[5]);
-        const l = neg(mean(gather(logSoftmax(logits, 1), 1, y)));
+        // As a user writes it: one recorded op (fused forward and backward where the backend has them).
+        const l = crossEntropy(logits, y);
         l.backward();
         return l;
       });
