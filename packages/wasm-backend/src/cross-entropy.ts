@@ -5,13 +5,17 @@
 import { DTypeError } from '@nn/tensor';
 import type { View } from '@nn/tensor/backend';
 import { ptrOf } from './layout.js';
-import type { Runner } from './runner.js';
+import { type Runner, rangeAt } from './runner.js';
 
 function float32(op: string, x: View): void {
   if (x.dtype !== 'float32') throw new DTypeError(`wasm backend: fused ${op} does not take ${x.dtype} (it takes float32)`);
 }
 
-/** Rows smaller than this many exps stay on one thread. */
+/** Each part's row range [lo, hi) is at these argument slots. */
+const ROWS = rangeAt(5);
+const GRAD_ROWS = rangeAt(8);
+
+/** Calls with fewer rows than this (about that many exps) stay on one thread. */
 const minRows = (r: Runner, C: number): number => Math.ceil(r.thresholds.transcendental / Math.max(C, 1));
 
 export function crossEntropy(
@@ -25,10 +29,10 @@ export function crossEntropy(
 ): void {
   float32('crossEntropy', x);
   const [N, C] = x.shape;
-  const [px, pt, pl] = [x, target, logSum].map(ptrOf);
+  const pt = ptrOf(target);
   // Per-row losses: the output itself, or scratch for the total.
   const rows = reduction === 'none' ? ptrOf(loss) : r.scratchOf(N * 4);
-  if (N > 0) r.split('crossEntropyRows', N, minRows(r, C), 1, (lo, hi) => [px, pt, pl, rows, C, lo, hi, ignore]);
+  if (N > 0) r.split('crossEntropyRows', N, minRows(r, C), 1, ROWS, ptrOf(x), pt, ptrOf(logSum), rows, C, 0, N, ignore);
   if (reduction !== 'none') r.ex.crossEntropyTotal(pt, rows, N, ignore, reduction === 'mean' ? 1 : 0, ptrOf(loss));
 }
 
@@ -36,7 +40,26 @@ export function crossEntropyGrad(r: Runner, x: View, target: View, logSum: View,
   float32('crossEntropyGrad', x);
   const [N, C] = x.shape;
   if (N === 0) return;
-  const [px, pt, pl, pg, po] = [x, target, logSum, g, gx].map(ptrOf);
   const perRow = g.shape.length === 1 ? 1 : 0;
-  r.split('crossEntropyGrad', N, minRows(r, C), 1, (lo, hi) => [px, pt, pl, pg, perRow, po, N, C, lo, hi, ignore, mean ? 1 : 0]);
+  const pt = ptrOf(target);
+  const pl = ptrOf(logSum);
+  r.split(
+    'crossEntropyGrad',
+    N,
+    minRows(r, C),
+    1,
+    GRAD_ROWS,
+    ptrOf(x),
+    pt,
+    pl,
+    ptrOf(g),
+    perRow,
+    ptrOf(gx),
+    N,
+    C,
+    0,
+    N,
+    ignore,
+    mean ? 1 : 0,
+  );
 }
