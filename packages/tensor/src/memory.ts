@@ -183,7 +183,8 @@ function collect(value: unknown, into: Set<Tensor>, isTensor: (v: unknown) => v 
     if (value._tangent !== null) into.add(value._tangent); // a forward-mode tangent lives with its primal
     return;
   }
-  if (Array.isArray(value)) for (const v of value) collect(v, into, isTensor);
+  // An indexed loop: for-of allocates an iterator until V8 optimizes this (tidy runs it every step).
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) collect(value[i], into, isTensor);
   else if (value instanceof Map) for (const v of value.values()) collect(v, into, isTensor);
   else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, into, isTensor);
 }

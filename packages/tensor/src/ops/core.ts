@@ -61,7 +61,29 @@ export function empty(backend: Backend, shape: readonly number[], dtype: DType, 
       `${op}: ${allocText(shape, dtype, bytes)}; backend '${backend.name}' could not allocate it (${(e as Error).message})`,
     );
   }
-  return newTensor(new Storage(backend, buffer, dtype, size), shape, contiguousStrides(shape), 0, dtype);
+  return newTensor(new Storage(backend, buffer, dtype, size), shape, rowMajorStrides(shape), 0, dtype);
+}
+
+/** Matrices up to this many columns (and every scalar and vector) share their strides array. */
+const SHARED_STRIDES_MAX_COLS = 4096;
+/** Slot 0: `[]`, slot 1: `[1]`, slot 2 + n: `[n, 1]`. */
+const sharedStrides = new Array<readonly number[] | undefined>(SHARED_STRIDES_MAX_COLS + 3);
+
+/**
+ * Row-major strides for a new tensor: one shared array for the shapes of rank 0 to 2 (tensors
+ * never write their strides), so most ops of a small model make no strides array of their own.
+ */
+function rowMajorStrides(shape: readonly number[]): readonly number[] {
+  const r = shape.length;
+  const cols = r === 2 ? shape[1] : 0;
+  const slot = r === 0 ? 0 : r === 1 ? 1 : r === 2 && cols >= 0 && cols <= SHARED_STRIDES_MAX_COLS ? 2 + cols : -1;
+  if (slot < 0) return contiguousStrides(shape);
+  let strides = sharedStrides[slot];
+  if (strides === undefined) {
+    strides = contiguousStrides(shape);
+    sharedStrides[slot] = strides;
+  }
+  return strides;
 }
 
 function allocText(shape: readonly number[], dtype: DType, bytes: number): string {
