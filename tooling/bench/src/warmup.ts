@@ -9,7 +9,9 @@
  * - warm: steps/s of the median 250-step run once 5,000 more steps have run (WebGPU on a software
  *   adapter: 50-step runs after 300 more steps).
  * Each rate is given by wall time and by the process's CPU time (all its threads: V8's background
- * compilers and GC helpers included), which a loaded machine distorts less than wall time.
+ * compilers and GC helpers included), which a loaded machine distorts less than wall time. The
+ * cold rate is also given per second of the main thread's own CPU time (Linux only): the gap to
+ * the process's is V8's background work (mostly TurboFan compiling the functions that got hot).
  *
  * The nn-cpu/nn-wasm rows train with tensor ops, the update included (wasm-mlp.ts's nnSgdTrainer);
  * the `-modules` rows train as a PyTorch course writes it: Linear and Tanh modules, mseLoss, and
@@ -23,6 +25,7 @@
  * adapter: source .ci/webgpu.env), nn-cpu-modules, nn-wasm-modules, tfjs-cpu, tfjs-wasm, jax-js.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -58,6 +61,8 @@ export interface ColdResult {
   /** The same rates per second of process CPU time. */
   coldCpuSps: number;
   warmCpuSps: number;
+  /** The cold rate per second of the main thread's CPU time (NaN where /proc is missing). */
+  coldMainSps: number;
   loss0: number;
   /** Why the library could not run, if it could not. */
   skipped?: string;
@@ -133,6 +138,7 @@ async function runChild(lib: Lib): Promise<ColdResult> {
       warmSps: Number.NaN,
       coldCpuSps: Number.NaN,
       warmCpuSps: Number.NaN,
+      coldMainSps: Number.NaN,
       loss0: Number.NaN,
       skipped: why,
     };
@@ -147,9 +153,11 @@ async function runChild(lib: Lib): Promise<ColdResult> {
   };
   const c0 = performance.now();
   const u0 = cpuMs();
+  const t0Main = mainThreadMs();
   for (const end = i + COLD_STEPS; i < end; i++) await step(i);
   const coldSps = (COLD_STEPS * 1000) / (performance.now() - c0);
   const coldCpuSps = (COLD_STEPS * 1000) / (cpuMs() - u0);
+  const coldMainSps = (COLD_STEPS * 1000) / (mainThreadMs() - t0Main);
   const { settle, run, runs } = SLOW[lib] ?? { settle: SETTLE_STEPS, run: WARM_RUN, runs: WARM_RUNS };
   for (const end = i + settle; i < end; i++) await step(i);
   const times: number[] = [];
@@ -163,7 +171,16 @@ async function runChild(lib: Lib): Promise<ColdResult> {
   }
   const warmSps = (run * 1000) / summarize(times).medianMs;
   const warmCpuSps = (run * 1000) / summarize(cpuTimes).medianMs;
-  return { lib, firstStepMs, coldSps, warmSps, coldCpuSps, warmCpuSps, loss0 };
+  return { lib, firstStepMs, coldSps, warmSps, coldCpuSps, warmCpuSps, coldMainSps, loss0 };
+}
+
+/** CPU ms the main thread has used (Linux: the first field of its schedstat, in ns); NaN elsewhere. */
+function mainThreadMs(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Runs one library in a fresh Node process (same loader flags as this one) and parses its report. */
@@ -180,6 +197,7 @@ export function spawnCold(lib: Lib): ColdResult {
       warmSps: Number.NaN,
       coldCpuSps: Number.NaN,
       warmCpuSps: Number.NaN,
+      coldMainSps: Number.NaN,
       loss0: Number.NaN,
       skipped: why,
     };
@@ -194,8 +212,9 @@ export function coldTable(results: ColdResult[][]): string {
   const rows = results.map((rs) => {
     const ok = rs.filter((r) => r.skipped === undefined);
     const lib = rs[0].lib;
-    if (ok.length === 0) return [lib, '-', '-', '-', '-', '-', '-', `skipped: ${rs[0].skipped}`];
-    const m = (k: 'coldSps' | 'warmSps' | 'coldCpuSps' | 'warmCpuSps' | 'firstStepMs'): number => median(ok.map((r) => r[k]));
+    if (ok.length === 0) return [lib, '-', '-', '-', '-', '-', '-', '-', `skipped: ${rs[0].skipped}`];
+    const m = (k: 'coldSps' | 'warmSps' | 'coldCpuSps' | 'warmCpuSps' | 'coldMainSps' | 'firstStepMs'): number =>
+      median(ok.map((r) => r[k]));
     return [
       lib,
       fmt(m('firstStepMs'), 0),
@@ -203,6 +222,7 @@ export function coldTable(results: ColdResult[][]): string {
       fmt(m('warmSps'), 0),
       `${fmt((100 * m('coldSps')) / m('warmSps'), 0)}%`,
       fmt(m('coldCpuSps'), 0),
+      fmt(m('coldMainSps'), 0),
       fmt(m('warmCpuSps'), 0),
       `${ok[0].loss0.toFixed(5)}; cold runs ${ok.map((r) => fmt(r.coldSps, 0)).join(', ')}`,
     ];
@@ -216,6 +236,7 @@ export function coldTable(results: ColdResult[][]): string {
       'warm steps/s',
       'cold/warm',
       `${cold} per CPU s`,
+      'cold per main-thread CPU s',
       'warm per CPU s',
       'loss 0; per run',
     ],
