@@ -85,8 +85,10 @@ export function memory(): MemorySummary {
 export interface Owned {
   storage: Storage;
   node: GradNodeRef | null;
-  /** Registered with the collector (created or kept outside any scope); scoped tensors never are. */
+  /** Created or kept outside any scope, so the collector's safety net covers it; scoped tensors never are. */
   collectable: boolean;
+  /** Registered with the collector already (collectable tensors wait in `pending` first). */
+  registered: boolean;
 }
 
 const registry = new FinalizationRegistry<Owned>((o) => {
@@ -106,10 +108,37 @@ const unscoped = { live: 0, created: 0, lastLive: 0, rises: 0, warned: false };
 const LEAK_WINDOW = 1000;
 const LEAK_RISES = 10;
 
+/**
+ * Collectable tensors not registered yet. Most are disposed within a step or two (a training loop's
+ * parameters and their .grad, kept out of the step's tidy), and a registration and its
+ * unregistration cost more than the op that made the tensor; so they are registered in batches,
+ * once PENDING_MAX have piled up or on the next macrotask, skipping those disposed meanwhile.
+ */
+const pending: Tensor[] = [];
+const PENDING_MAX = 256;
+let flushScheduled = false;
+
+function registerPending(): void {
+  flushScheduled = false;
+  for (let i = 0; i < pending.length; i++) {
+    const o = pending[i]._owned;
+    if (o.collectable && !o.registered) {
+      o.registered = true;
+      registry.register(pending[i], o, pending[i]);
+    }
+  }
+  pending.length = 0;
+}
+
 function adopt(t: Tensor): void {
   if (t._owned.collectable) return;
   t._owned.collectable = true;
-  registry.register(t, t._owned, t);
+  pending.push(t);
+  if (pending.length >= PENDING_MAX) registerPending();
+  else if (!flushScheduled) {
+    flushScheduled = true;
+    setTimeout(registerPending, 0);
+  }
   unscoped.live++;
   if (++unscoped.created % LEAK_WINDOW !== 0 || unscoped.warned) return;
   unscoped.rises = unscoped.live > unscoped.lastLive ? unscoped.rises + 1 : 0;
@@ -128,7 +157,12 @@ function disown(t: Tensor): void {
   // Most tensors live in a scope and were never registered: skip the registry's lookup.
   if (!t._owned.collectable) return;
   t._owned.collectable = false;
-  if (registry.unregister(t)) unscoped.live--;
+  if (!t._owned.registered)
+    unscoped.live--; // still pending: registerPending skips it
+  else {
+    t._owned.registered = false;
+    if (registry.unregister(t)) unscoped.live--;
+  }
 }
 
 // --- scopes -------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ export class Tensor implements View {
     tracked = true,
   ) {
     this.size = sizeOf(shape);
-    this._owned = { storage, node: null, collectable: false };
+    this._owned = { storage, node: null, collectable: false, registered: false };
     if (tracked) trackTensor(this, storage.backend.name);
     else untrackedCount.n++;
   }
