@@ -231,11 +231,13 @@ export function setTensorCheck(f: (v: unknown) => v is Tensor): void {
 function closeScope(stack: ScopeStack, scope: Scope, result: unknown): void {
   const top = stack.scopes.pop();
   if (top !== scope) throw new NNError('scope: scopes closed out of order (an un-awaited scope()?)');
-  // Most scopes return nothing, a number or one tensor: no Set of kept tensors for those.
+  // Most scopes return nothing, a number, [] (backward) or one tensor: no Set of kept tensors for those.
   let only: Tensor | null = null;
   let keep: Set<Tensor> | null = null;
   if (isTensorFn(result) && result._tangent === null) only = result;
-  else if (result !== null && typeof result === 'object') collect(result, (keep = new Set<Tensor>()), isTensorFn);
+  else if (result !== null && typeof result === 'object' && !(Array.isArray(result) && result.length === 0)) {
+    collect(result, (keep = new Set<Tensor>()), isTensorFn);
+  }
   const parent = stack.scopes[stack.scopes.length - 1];
   const tensors = scope.tensors;
   for (let i = 0; i < tensors.length; i++) {
