@@ -1,12 +1,29 @@
 import * as T from '@nn/tensor';
 import { ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
+import { ReLU } from './activations.js';
+import { Linear, linearThen } from './linear.js';
 import { Module } from './module.js';
+
+const LINEAR_FORWARD = Linear.prototype.forward;
+const RELU_FORWARD = ReLU.prototype.forward;
+
+/**
+ * A Linear followed by a ReLU, both with the library's own forward (not overridden by a subclass or
+ * replaced on the instance, e.g. by a spy): Sequential runs the pair as one linear op with relu
+ * fused (one kernel each way where the backend has them, no pre-activation tensor).
+ */
+function fusesWithReLU(m: Module, next: Module | undefined): m is Linear {
+  return m instanceof Linear && m.forward === LINEAR_FORWARD && next instanceof ReLU && next.forward === RELU_FORWARD;
+}
 
 /**
  * Runs modules in order, each on the previous one's output (torch.nn.Sequential). Children are
  * named `0`, `1`, `2`, ..., so state-dict keys match PyTorch's (`0.weight`, `2.bias`, ...).
  *
  * Shape: whatever the first module takes to whatever the last returns.
+ *
+ * A `Linear` directly followed by a `ReLU` runs as one linear op with relu fused: the same values
+ * and gradients, one fused kernel each way on backends that have it.
  *
  * @example
  * ```ts
@@ -46,8 +63,14 @@ export class Sequential extends Module {
   forward(x: Tensor): Tensor {
     // Intermediate activations are disposed as soon as the next layer has consumed them.
     let h = x;
-    for (const m of this.layers) {
-      const next = m(h) as Tensor;
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) {
+      const m = layers[i]!; // i < length
+      let next: Tensor;
+      if (fusesWithReLU(m, layers[i + 1])) {
+        next = linearThen(m, h, 'relu');
+        i++;
+      } else next = m(h) as Tensor;
       if (h !== x) h.dispose();
       h = next;
     }

@@ -67,12 +67,21 @@ export class Linear extends Module {
   }
   /** `x` `[*, inFeatures]` → `[*, outFeatures]`. */
   forward(x: Tensor): Tensor {
-    checkFeatures(`Linear(in_features=${this.inFeatures}, out_features=${this.outFeatures})`, x, -1, this.inFeatures, 'last dimension');
-    return T.linear(x, this.weight, this.bias);
+    return linearThen(this, x, 'none');
   }
   override extraRepr(): string {
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias !== null ? 'True' : 'False'}`;
   }
+}
+
+/**
+ * `activation(layer(x))` as one `linear` op with the activation fused (Sequential runs a Linear
+ * followed by a ReLU this way): the same values and gradients as the two modules, since relu's
+ * derivative is read from the output as well as from the input (y > 0 exactly where pre > 0).
+ */
+export function linearThen(layer: Linear, x: Tensor, activation: 'none' | 'relu'): Tensor {
+  checkFeatures(`Linear(in_features=${layer.inFeatures}, out_features=${layer.outFeatures})`, x, -1, layer.inFeatures, 'last dimension');
+  return T.linear(x, layer.weight, layer.bias, activation);
 }
 
 /** Returns its input unchanged (as a new tensor sharing its storage): a placeholder layer (torch.nn.Identity). */
