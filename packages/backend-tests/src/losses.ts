@@ -134,6 +134,26 @@ export function lossTests(ctx: Ctx): void {
       await expectRef(gx, naiveGrad(fine, tgt3, 3, [1], 'mean'), tolFor('float32'), 'gradient');
     });
 
+    test('row lengths around a SIMD vector (2 to 9 classes)', async () => {
+      for (let c = 2; c <= 9; c++) {
+        const x = R.map(randomRef([5, c], 'float32', 40 + c, 'float'), (v) => 3 * v);
+        const tgt = [0, c - 1, IGNORE, 1, c >> 1];
+        const want = naive(x, tgt, IGNORE);
+        const loss = softmaxCrossEntropy(fromRef(ctx, x), int32(ctx, tgt), { reduction: 'none' });
+        await expectRef(loss, reduced(want, 'none', 'float32'), tolFor('float32'), `${c} classes`);
+        const g = values(5, 50 + c, 'positive');
+        const gx = softmaxCrossEntropyGrad(
+          fromRef(ctx, x),
+          int32(ctx, tgt),
+          fromRef(ctx, R.makeRef([5], 'float32', want.logSum)),
+          fromRef(ctx, R.makeRef([5], 'float32', g)),
+          IGNORE,
+          'none',
+        );
+        await expectRef(gx, naiveGrad(x, tgt, IGNORE, g, 'none'), tolFor('float32'), `${c} classes, gradient`);
+      }
+    });
+
     test('one class, and no rows', async () => {
       const one = R.makeRef([3, 1], 'float32', [2, -7, 1e30]);
       for (const reduction of REDUCTIONS) {
