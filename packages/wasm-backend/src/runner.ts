@@ -12,7 +12,7 @@ import type { View } from '@nn/tensor/backend';
 import type { Heap, WasmBuffer } from './heap.js';
 import { COPY_1, COPY_4, type Kernels, type SplitThresholds } from './kernels.js';
 import { flatStride, ptrOf, sizeOf, writeElementwise } from './layout.js';
-import { type KernelName, type Pool, kernelError } from './threads.js';
+import { type Chunks, type KernelName, type Pool, kernelError } from './threads.js';
 
 /** Descriptor area: enough words for rank-64 views with four operands. */
 const DESC_BYTES = 4096;
@@ -35,6 +35,11 @@ export interface Parts {
   readonly scaled?: readonly [slot: number, bytes: number];
   /** Slot of the thread's gemm scratch: the call passes workOf(0), part t gets workOf(t). */
   readonly work?: number;
+  /**
+   * With `range`: split into this many chunks per thread, which the threads claim one at a time
+   * (a thread that starts late, or runs slower, then does fewer), instead of one part per thread.
+   */
+  readonly chunks?: number;
 }
 
 /** Parts of kernels taking (..., lo, hi, ...) at `slot`. */
@@ -42,7 +47,8 @@ export function rangeAt(slot: number): Parts {
   return { range: slot };
 }
 
-type KernelFn = (...a: number[]) => void;
+// Arguments past a kernel's own are undefined (and ignored by the wasm function).
+type KernelFn = (...a: (number | undefined)[]) => void;
 /** The older form of Parts: each part's arguments from a closure (allocates per call and part). */
 type PartArgs = (lo: number, hi: number, t: number) => number[];
 
@@ -62,6 +68,8 @@ export class Runner {
   private readonly base: number[] = new Array(SPLIT_ARGS).fill(0);
   /** Argument rows by thread and argument count (see row()). */
   private readonly rows: number[][][] = [];
+  /** A chunked call's chunk size and range slot, as posted to the workers (one object, reused). */
+  private readonly chunks: Chunks = { chunk: 0, rangeAt: 0 };
   /** Runs a part taken back from a worker (made once, not per call). */
   private readonly runHere = (kernel: KernelName, a: readonly number[]): void => this.run(kernel, a);
   private scratch: WasmBuffer | null = null;
@@ -172,6 +180,10 @@ export class Runner {
     b[15] = a15 ?? 0;
     b[16] = a16 ?? 0;
     b[17] = a17 ?? 0;
+    if (typeof parts !== 'function' && parts.chunks !== undefined && parts.range !== undefined) {
+      this.chunked(kernel, n, total, align, parts, parts.range, parts.chunks, pool);
+      return;
+    }
     const per = Math.ceil(total / this.threads / align) * align;
     let posted = 0;
     for (let t = 1; t < this.threads; t++) {
@@ -188,6 +200,11 @@ export class Runner {
     } catch (e) {
       failed = e;
     }
+    this.finish(pool, posted, failed);
+  }
+
+  /** Waits for the first `posted` workers' jobs, then throws the first failure (`failed`, or a worker's). */
+  private finish(pool: Pool, posted: number, failed: unknown): void {
     for (let w = 0; w < posted; w++) {
       try {
         pool.wait(w, this.runHere);
@@ -196,6 +213,39 @@ export class Runner {
       }
     }
     if (failed !== null) throw failed;
+  }
+
+  /** split's dynamic form: every thread claims chunks of [0, total) from one counter until none is left. */
+  private chunked(
+    kernel: KernelName,
+    n: number,
+    total: number,
+    align: number,
+    parts: Parts,
+    at: number,
+    perThread: number,
+    pool: Pool,
+  ): void {
+    const chunk = Math.ceil(total / (this.threads * perThread) / align) * align;
+    const chunks = this.chunks;
+    chunks.chunk = chunk;
+    chunks.rangeAt = at;
+    pool.resetChunks();
+    const posted = this.threads - 1;
+    for (let t = 1; t < this.threads; t++) pool.post(t - 1, kernel, this.part(t, n, parts, 0, total), chunks);
+    let failed: unknown = null;
+    const a = this.part(0, n, parts, 0, total);
+    try {
+      for (let lo = pool.claim() * chunk; lo < total; lo = pool.claim() * chunk) {
+        a[at] = lo;
+        a[at + 1] = Math.min(total, lo + chunk);
+        this.run(kernel, a);
+      }
+    } catch (e) {
+      // The workers claim what is left.
+      failed = e;
+    }
+    this.finish(pool, posted, failed);
   }
 
   /** Thread t's arguments for part [lo, hi): the call's (in `base`) with the `parts` slots changed. */

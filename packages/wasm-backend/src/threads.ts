@@ -35,10 +35,15 @@ export const KERNELS = [
 export type KernelName = (typeof KERNELS)[number];
 
 /** Bytes of one worker's control block. */
-export const CONTROL_BYTES = 256;
+export const CONTROL_BYTES = 320;
 const MAX_ARGS = 24;
+/** Header words (see worker-source.ts), then the f64 arguments. */
+const HEADER_WORDS = 12;
+const ARGS_AT = HEADER_WORDS * 4;
 /** Where in a control block a worker leaves the (ASCII, truncated) message of a kernel that failed. */
-const ERROR_AT = 32 + MAX_ARGS * 8;
+const ERROR_AT = ARGS_AT + MAX_ARGS * 8;
+/** The chunk counter every thread claims from: word 8 of the first worker's control block. */
+const COUNTER_WORD = 8;
 /**
  * Microseconds a thread spins before it blocks: the owner waiting for a worker, and a worker
  * waiting for its next job. Short, so that a spinning thread never takes a core from a thread
@@ -98,6 +103,12 @@ function spawn(): { worker: WorkerLike; onMessage(f: (m: { type: string; message
   };
 }
 
+/** A job split dynamically: threads claim chunks of `chunk` indices of the range at argument slot `rangeAt`. */
+export interface Chunks {
+  chunk: number;
+  rangeAt: number;
+}
+
 interface Control {
   i32: Int32Array;
   f64: Float64Array;
@@ -118,12 +129,15 @@ export class Pool {
   private readonly postedJob: number[] = [];
   private readonly postedKernel: KernelName[] = [];
   private readonly postedArgs: (readonly number[])[] = [];
+  private readonly postedChunked: boolean[] = [];
   /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
   private readonly canBlock = nodeBuiltins() !== null;
 
   private constructor(
     private readonly workers: WorkerLike[],
     private readonly controls: Control[],
+    /** The shared chunk counter (see claim()). */
+    private readonly counter: Int32Array,
   ) {}
 
   /** Workers (threads besides the owner). */
@@ -151,14 +165,17 @@ export class Pool {
           ctl,
           names: KERNELS,
           spinUs: SPIN_US,
+          argsAt: ARGS_AT,
+          maxArgs: MAX_ARGS,
+          counter: ctlPtrs[0] + COUNTER_WORD * 4,
           errorAt: ERROR_AT,
           errorBytes: CONTROL_BYTES - ERROR_AT,
         });
         await ready;
         s.unref();
         controls.push({
-          i32: new Int32Array(memory.buffer, ctl, 8),
-          f64: new Float64Array(memory.buffer, ctl + 32, MAX_ARGS),
+          i32: new Int32Array(memory.buffer, ctl, HEADER_WORDS),
+          f64: new Float64Array(memory.buffer, ctl + ARGS_AT, MAX_ARGS),
           error: new Uint8Array(memory.buffer, ctl + ERROR_AT, CONTROL_BYTES - ERROR_AT),
         });
       }
@@ -166,24 +183,40 @@ export class Pool {
       for (const w of workers) w.terminate();
       throw e;
     }
-    return new Pool(workers, controls);
+    const counter = n > 0 ? controls[0].i32.subarray(COUNTER_WORD, COUNTER_WORD + 1) : new Int32Array(1);
+    return new Pool(workers, controls, counter);
   }
 
   /**
    * Offers `kernel(...args)` to worker w (whose previous job is finished or taken back). `args`
-   * must stay unchanged until wait(w) returns.
+   * must stay unchanged until wait(w) returns. With `chunks`, args hold the whole range and the
+   * worker claims chunks of it (claim()) until none is left.
    */
-  post(w: number, kernel: KernelName, args: readonly number[]): void {
+  post(w: number, kernel: KernelName, args: readonly number[], chunks: Chunks | null = null): void {
     const id = KERNELS.indexOf(kernel);
     if (this.disposed) throw new BackendError(`wasm backend: ${kernel} used after dispose()`);
     if (id < 0) throw new BackendError(`wasm backend: no kernel named ${kernel} (workers run ${KERNELS.join(', ')})`);
     if (args.length > MAX_ARGS)
       throw new BackendError(`wasm backend: ${kernel} got ${args.length} arguments; workers take at most ${MAX_ARGS}`);
+    const i32 = this.controls[w].i32;
+    i32[6] = chunks === null ? 0 : chunks.chunk;
+    i32[7] = chunks === null ? 0 : chunks.rangeAt;
     this.send(w, id, args);
     this.postedJob[w] = this.seq;
     this.postedKernel[w] = kernel;
     this.postedArgs[w] = args;
+    this.postedChunked[w] = chunks !== null;
     this.stats.posted++;
+  }
+
+  /** Starts a chunked call: no chunk is claimed yet. Call before posting its jobs. */
+  resetChunks(): void {
+    Atomics.store(this.counter, 0, 0);
+  }
+
+  /** The next unclaimed chunk's number (every thread of a chunked call claims from this one counter). */
+  claim(): number {
+    return Atomics.add(this.counter, 0, 1);
   }
 
   private send(w: number, id: number, args: readonly number[]): void {
@@ -199,7 +232,8 @@ export class Pool {
 
   /**
    * Completes worker w's last job: runs it here with `runHere` if the worker has not started it
-   * yet, otherwise waits for the worker to finish it.
+   * yet, otherwise waits for the worker to finish it. A chunked job is not run here: its caller
+   * claims chunks until none is left before it waits, so there is nothing left for it.
    */
   wait(w: number, runHere: (kernel: KernelName, args: readonly number[]) => void): void {
     const c = this.controls[w];
@@ -208,7 +242,7 @@ export class Pool {
     const args = this.postedArgs[w];
     if (Atomics.compareExchange(c.i32, 5, job, 0) === job) {
       this.stats.takenBack++;
-      runHere(kernel, args);
+      if (!this.postedChunked[w]) runHere(kernel, args);
       return;
     }
     let spins = 0;
