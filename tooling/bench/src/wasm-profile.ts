@@ -1,6 +1,7 @@
 /**
  * Where a W2 step's time goes on the wasm backend: wraps every primitive and fused routine of a
- * backend with a timer, runs W2 steps (fused Adam) and prints time per primitive and shape.
+ * backend with a timer, runs W2 steps (fused Adam) and prints time per primitive and shape (and
+ * GFLOP/s for matmuls and fused linears).
  *
  *   node --conditions=@nn/source --import tsx tooling/bench/src/wasm-profile.ts [--threads 1|2] [--steps N] [--relaxed]
  */
@@ -67,6 +68,16 @@ for (const [, s] of rows) prim += s.ms / steps;
 console.log(
   `W2 on ${be.threads} thread(s)${be.relaxedSimd ? ', relaxed SIMD' : ''}: ${total.toFixed(3)} ms/step, ${prim.toFixed(3)} ms in primitives`,
 );
-for (const [k, s] of rows)
-  console.log(`${((s.ms / steps) * 1000).toFixed(0).padStart(6)} us  x${(s.n / steps).toFixed(0).padStart(2)}  ${k}`);
+/** Multiply-adds x 2 of a matmul or fused linear row (from its key's shapes), or 0. */
+function flops(key: string): number {
+  const dims = [...key.matchAll(/\[([\d,]+)\]/g)].map((m) => m[1].split(',').map(Number));
+  if (key.startsWith('matmul ') && dims.length >= 2) return 2 * dims[0][0] * dims[0][1] * dims[0][2] * dims[1][2];
+  if (key.startsWith('fused.linear ') && dims.length >= 2) return 2 * dims[0][0] * dims[0][1] * dims[1][0];
+  return 0;
+}
+for (const [k, s] of rows) {
+  const f = flops(k);
+  const rate = f > 0 ? `${((f * s.n) / s.ms / 1e6).toFixed(1).padStart(5)} GFLOP/s  ` : ' '.repeat(15);
+  console.log(`${((s.ms / steps) * 1000).toFixed(0).padStart(6)} us  x${(s.n / steps).toFixed(0).padStart(2)}  ${rate}${k}`);
+}
 be.dispose();
