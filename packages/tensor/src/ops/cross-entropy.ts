@@ -43,8 +43,10 @@ export function softmaxCrossEntropy(
   const fused = be.fused.crossEntropy;
   const [n, c] = logits.shape;
   if (fused === undefined || c === 0 || !isContiguous(logits.shape, logits.strides) || !isContiguous(target.shape, target.strides)) {
+    // gather checks the targets there.
     return composed(logits, target, ignoreIndex, reduction);
   }
+  checkTargets(target, c, ignoreIndex);
   const logSum = empty(be, [n], logits.dtype, 'softmaxCrossEntropy');
   const loss = empty(be, reduction === 'none' ? [n] : [], logits.dtype, 'softmaxCrossEntropy');
   fused(logits, target, ignoreIndex, reduction, logSum, loss);
@@ -64,7 +66,11 @@ function checkArgs(logits: Tensor, target: Tensor, ignoreIndex: number, reductio
   if (logits.ndim !== 2 || target.ndim !== 1 || target.shape[0] !== logits.shape[0]) {
     throw new ShapeError(`${op}: logits must be [N, C] and target [N], got [${logits.shape.join(',')}] and [${target.shape.join(',')}]`);
   }
-  const c = logits.shape[1];
+}
+
+/** Every target in [0, c) or equal to ignoreIndex (the fused routines index with them unchecked). */
+function checkTargets(target: Tensor, c: number, ignoreIndex: number): void {
+  const op = 'softmaxCrossEntropy';
   const error = (v: number, i: number): Error =>
     new ValueRangeError(
       `${op}: target ${v} at position ${i} is out of range for ${c} classes (valid: 0 to ${c - 1}, or ignoreIndex ${ignoreIndex})`,
