@@ -79,6 +79,8 @@ export class Heap {
   private liveBytes = 0;
   private liveBuffers = 0;
   private view: Uint8Array | null = null;
+  /** The memory's size in bytes (only this heap grows it): reading memory.buffer makes a new object for a shared memory. */
+  private capacity: number;
 
   constructor(
     readonly memory: WebAssembly.Memory,
@@ -86,6 +88,7 @@ export class Heap {
     private readonly maxPages: number,
   ) {
     this.top = Math.ceil(base / ALIGN) * ALIGN;
+    this.capacity = memory.buffer.byteLength;
   }
 
   /**
@@ -200,7 +203,7 @@ export class Heap {
 
   /** Grows the memory so that [0, end) is addressable, for a request of `bytes`. */
   private ensure(end: number, bytes: number): void {
-    const have = this.memory.buffer.byteLength;
+    const have = this.capacity;
     if (end <= have) return;
     const pages = have / PAGE;
     const need = Math.ceil(end / PAGE) - pages;
@@ -215,6 +218,7 @@ export class Heap {
     if (grow < need) throw fail(`${this.maxPages * PAGE - this.top} bytes left`);
     try {
       this.memory.grow(grow);
+      this.capacity = this.memory.buffer.byteLength;
     } catch (e) {
       throw fail(`the engine refused to grow it by ${grow * PAGE} bytes: ${(e as Error).message}`);
     }
