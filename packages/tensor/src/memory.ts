@@ -119,7 +119,6 @@ const PENDING_MAX = 256;
 let flushScheduled = false;
 
 function registerPending(): void {
-  flushScheduled = false;
   for (let i = 0; i < pending.length; i++) {
     const o = pending[i]._owned;
     if (o.collectable && !o.registered) {
@@ -130,6 +129,12 @@ function registerPending(): void {
   pending.length = 0;
 }
 
+/** The macrotask flush: at most one is scheduled at a time. */
+function flushPending(): void {
+  flushScheduled = false;
+  registerPending();
+}
+
 function adopt(t: Tensor): void {
   if (t._owned.collectable) return;
   t._owned.collectable = true;
@@ -137,7 +142,7 @@ function adopt(t: Tensor): void {
   if (pending.length >= PENDING_MAX) registerPending();
   else if (!flushScheduled) {
     flushScheduled = true;
-    setTimeout(registerPending, 0);
+    setTimeout(flushPending, 0);
   }
   unscoped.live++;
   if (++unscoped.created % LEAK_WINDOW !== 0 || unscoped.warned) return;
