@@ -36,9 +36,16 @@ interface Counts {
 }
 const liveByBackend = new Map<string, Counts>();
 
+// Every tensor's creation and disposal counts here, nearly always on the backend of the last one.
+let lastBackend = '';
+let lastCounts: Counts | null = null;
+
 function counts(backend: string): Counts {
+  if (backend === lastBackend && lastCounts !== null) return lastCounts;
   let c = liveByBackend.get(backend);
   if (c === undefined) liveByBackend.set(backend, (c = { tensors: 0, bytes: 0 }));
+  lastBackend = backend;
+  lastCounts = c;
   return c;
 }
 
