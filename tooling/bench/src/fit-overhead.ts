@@ -5,7 +5,9 @@
  *
  *   bare     linear(x, w, b, 'relu') x2 + linear + crossEntropy + backward + the backend's fused
  *            Adam routine per parameter, on pre-built batches (the W2 step of wasm-mlp.ts)
- *   modules  Sequential(Linear, ReLU, ...) + CrossEntropyLoss + optim.Adam (step, zeroGrad), same batches
+ *   unfused  Sequential(Linear, ReLU, ...) + CrossEntropyLoss + optim.Adam (step, zeroGrad), same
+ *            batches, with each ReLU run on its own (a subclass: what Sequential did before it fused them)
+ *   modules  the same with the library's ReLU (Sequential fuses each Linear → ReLU pair)
  *   loader   modules, with batches from a shuffling DataLoader over a TensorDataset
  *   fit      fit() over that DataLoader (progress off, no metrics)
  *
@@ -14,10 +16,12 @@
  * second is timed, after a warm-up round, so load changes hit every way alike:
  *
  *   cd tooling/bench && node --conditions=@nn/source --import tsx src/fit-overhead.ts
- *        [--ways bare,modules,loader,fit] [--rounds 3] [--backend wasm|cpu] [--threads N] [--plain-simd] [--count]
+ *        [--ways bare,unfused,modules,loader,fit] [--rounds 3] [--backend wasm|cpu] [--threads N] [--plain-simd] [--count]
  *
  * Prints the median and minimum ms/step, wall and the process's CPU time (all threads: with two
- * wasm threads the worker's spinning counts too, so --threads 1 shows the main thread's work), and
+ * wasm threads the worker's spinning counts too, so --threads 1 shows the main thread's work), the
+ * 10th and 25th percentiles of single steps' wall times (on a loaded machine, the steps that ran
+ * undisturbed), and
  * with --count the backend calls per step of each way. --hidden 8 shrinks the hidden layers so that
  * the kernels take little time and the per-step overhead of the modules, loader and fit stands out.
  */
@@ -30,13 +34,13 @@ import { setFlagsFromString } from 'node:v8';
 import { DataLoader, TensorDataset, loadMnistLike } from '@nn/data';
 import { CrossEntropyLoss, Linear, ReLU, Sequential, crossEntropy } from '@nn/layers';
 import { Adam } from '@nn/optim';
-import { type Tensor, getBackend, linear, manualSeed, narrow, setBackend, tidy, zerosLike } from '@nn/tensor';
+import { type Tensor, getBackend, linear, manualSeed, relu, narrow, setBackend, tidy, zerosLike } from '@nn/tensor';
 import { fit } from '@nn/train';
 import { relaxedSimdHere } from './wasm-libs.js';
 
 const { values } = parseArgs({
   options: {
-    ways: { type: 'string', default: 'bare,modules,loader,fit' },
+    ways: { type: 'string', default: 'bare,unfused,modules,loader,fit' },
     rounds: { type: 'string', default: '3' },
     backend: { type: 'string', default: 'wasm' },
     threads: { type: 'string' },
@@ -45,9 +49,10 @@ const { values } = parseArgs({
     hidden: { type: 'string', default: '256' },
   },
 });
-type Way = 'bare' | 'modules' | 'loader' | 'fit';
+const WAYS = ['bare', 'unfused', 'modules', 'loader', 'fit'] as const;
+type Way = (typeof WAYS)[number];
 const ways = (values.ways as string).split(',') as Way[];
-for (const w of ways) if (!['bare', 'modules', 'loader', 'fit'].includes(w)) throw new Error(`--ways: unknown way '${w}'`);
+for (const w of ways) if (!WAYS.includes(w)) throw new Error(`--ways: unknown way '${w}' (known: ${WAYS.join(', ')})`);
 const rounds = Number(values.rounds);
 let threadsLabel = 'cpu';
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -99,7 +104,7 @@ const steps = Math.ceil(train.labels.shape[0]! / BATCH);
 
 /** The pre-built batches of `bare` and `modules`: the first rows, in order. */
 const fixed: [Tensor, Tensor][] = [];
-if (ways.includes('bare') || ways.includes('modules')) {
+if (ways.some((w) => w === 'bare' || w === 'unfused' || w === 'modules')) {
   for (let b = 0; b < steps; b++) {
     const n = Math.min(BATCH, train.labels.shape[0]! - b * BATCH);
     fixed.push([narrow(train.images, 0, b * BATCH, n).contiguous(), narrow(train.labels, 0, b * BATCH, n).contiguous()]);
@@ -133,9 +138,17 @@ function bareStep(x: Tensor, y: Tensor): void {
   }
 }
 
-function moduleStep(x: Tensor, y: Tensor): void {
+/** A ReLU with a forward of its own, which Sequential does not fuse into the Linear before it. */
+class UnfusedReLU extends ReLU {
+  override forward(x: Tensor): Tensor {
+    return relu(x);
+  }
+}
+const unfused = new Sequential(...model.layers.map((m) => (m instanceof ReLU ? new UnfusedReLU() : m)));
+
+function moduleStep(x: Tensor, y: Tensor, net: Sequential = model): void {
   const loss = tidy(() => {
-    const l = ce(model(x) as Tensor, y);
+    const l = ce(net(x) as Tensor, y);
     l.backward();
     optimizer.step();
     optimizer.zeroGrad();
@@ -145,21 +158,44 @@ function moduleStep(x: Tensor, y: Tensor): void {
   loss.dispose();
 }
 
+/** The end time of every step of the epoch being timed: single steps between load spikes show in their low percentiles. */
+let stamps: number[] = [];
+const stamp = (): void => {
+  stamps.push(performance.now());
+};
+
+function overFixed(step: (x: Tensor, y: Tensor) => void): void {
+  for (const [x, y] of fixed) {
+    step(x, y);
+    stamp();
+  }
+}
+
 /** One epoch of a way. */
 const EPOCH: Record<Way, () => Promise<void>> = {
-  bare: async () => fixed.forEach(([x, y]) => bareStep(x, y)),
-  modules: async () => fixed.forEach(([x, y]) => moduleStep(x, y)),
+  bare: async () => overFixed((x, y) => bareStep(x, y)),
+  unfused: async () => overFixed((x, y) => moduleStep(x, y, unfused)),
+  modules: async () => overFixed((x, y) => moduleStep(x, y)),
   loader: async () => {
     for await (const [x, y] of loader) {
       moduleStep(x, y);
       x.dispose();
       y.dispose();
+      stamp();
     }
   },
   fit: async () => {
-    await fit(model, { train: loader, loss: (o, y) => ce(o, y), optimizer, epochs: 1, progress: false });
+    await fit(model, {
+      train: loader,
+      loss: (o, y) => ce(o, y),
+      optimizer,
+      epochs: 1,
+      progress: false,
+      callbacks: [{ onBatchEnd: stamp }],
+    });
   },
 };
+const stepTimes = new Map<Way, number[]>(ways.map((w) => [w, []]));
 
 const times = new Map<Way, { wall: number; cpu: number }[]>(ways.map((w) => [w, []]));
 for (let r = 0; r <= rounds; r++) {
@@ -169,16 +205,21 @@ for (let r = 0; r <= rounds; r++) {
     calls.clear();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
+    stamps = [t0];
     await EPOCH[w]();
     const c = process.cpuUsage(c0);
-    if (r > 0) times.get(w)!.push({ wall: (performance.now() - t0) / steps, cpu: (c.user + c.system) / 1000 / steps });
+    if (r > 0) {
+      times.get(w)!.push({ wall: (performance.now() - t0) / steps, cpu: (c.user + c.system) / 1000 / steps });
+      for (let i = 1; i < stamps.length; i++) stepTimes.get(w)!.push(stamps[i]! - stamps[i - 1]!);
+    }
     if (counting && values.count === true) {
       const rows = [...calls].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${(n / steps).toFixed(2)}`);
       console.log(`  ${w} backend calls per step: ${rows.join(', ')}`);
     }
   }
 }
-const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+const quantile = (a: number[], q: number): number => [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) * q)]!;
+const median = (a: number[]): number => quantile(a, 0.5);
 console.log(
   `${getBackend().name} (${threadsLabel}), ${rounds} rounds of two epochs (${steps} steps each, the second timed) per way after a warm-up round; ms/step:`,
 );
@@ -186,7 +227,8 @@ for (const w of ways) {
   const ts = times.get(w)!;
   console.log(
     `  ${w.padEnd(8)} wall median ${median(ts.map((x) => x.wall)).toFixed(3)} min ${Math.min(...ts.map((x) => x.wall)).toFixed(3)}   ` +
-      `cpu median ${median(ts.map((x) => x.cpu)).toFixed(3)} min ${Math.min(...ts.map((x) => x.cpu)).toFixed(3)}`,
+      `cpu median ${median(ts.map((x) => x.cpu)).toFixed(3)} min ${Math.min(...ts.map((x) => x.cpu)).toFixed(3)}   ` +
+      `single steps p10 ${quantile(stepTimes.get(w)!, 0.1).toFixed(3)} p25 ${quantile(stepTimes.get(w)!, 0.25).toFixed(3)}`,
   );
 }
 console.log(
