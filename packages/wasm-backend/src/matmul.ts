@@ -6,13 +6,14 @@ import { ptrOf } from './layout.js';
 import type { Parts, Runner } from './runner.js';
 
 /**
- * gemm's parts split rows (i0, i1 at 8) or columns (j0, j1 at 10), claimed in chunks (a thread
- * that starts late does fewer). A chunk packs its own block of B, and of A unless A is contiguous
- * along K (read in place): chunks of rows repack B, so they are fewer.
+ * gemm's parts split rows (i0, i1 at 8) or columns (j0, j1 at 10): a fixed part per thread, then a
+ * tail of chunks the threads claim (a thread that starts late does fewer). A chunk packs its own
+ * block of B, and of A unless A is contiguous along K (read in place): chunks of rows repack B,
+ * so there are fewer.
  */
-const GEMM_ROWS: Parts = { range: 8, work: 13, chunks: 2 };
+const GEMM_ROWS: Parts = { range: 8, work: 13, chunks: 1 };
 const GEMM_COLS: Parts = { range: 10, work: 13, chunks: 4 };
-const GEMM_COLS_PACKED_A: Parts = { range: 10, work: 13, chunks: 2 };
+const GEMM_COLS_PACKED_A: Parts = { range: 10, work: 13, chunks: 1 };
 /** bgemm's parts split batches. */
 const BGEMM: Parts = { range: 12, work: 14 };
 /** linearGrad's scratch holds one float64 per column. */

@@ -16,6 +16,8 @@ import { type Chunks, type KernelName, type Pool, kernelError } from './threads.
 
 /** Descriptor area: enough words for rank-64 views with four operands. */
 const DESC_BYTES = 4096;
+/** The share of a chunked call (Parts.chunks) split in fixed parts, one per thread; the rest is claimed in chunks. */
+const FIXED_SHARE = 0.75;
 /** Most arguments a split kernel takes (split's a0..a17). */
 const SPLIT_ARGS = 18;
 
@@ -36,8 +38,9 @@ export interface Parts {
   /** Slot of the thread's gemm scratch: the call passes workOf(0), part t gets workOf(t). */
   readonly work?: number;
   /**
-   * With `range`: split into this many chunks per thread, which the threads claim one at a time
-   * (a thread that starts late, or runs slower, then does fewer), instead of one part per thread.
+   * With `range`: each thread gets a fixed part of 3/4 of the range, and the last 1/4 is cut into
+   * this many chunks per thread, which the threads claim one at a time once done with their own
+   * part (a thread that starts late, or runs slower, then does fewer).
    */
   readonly chunks?: number;
 }
@@ -69,7 +72,7 @@ export class Runner {
   /** Argument rows by thread and argument count (see row()). */
   private readonly rows: number[][][] = [];
   /** A chunked call's chunk size and range slot, as posted to the workers (one object, reused). */
-  private readonly chunks: Chunks = { chunk: 0, rangeAt: 0 };
+  private readonly chunks: Chunks = { chunk: 0, rangeAt: 0, tailLo: 0, tailHi: 0 };
   /** Runs a part taken back from a worker (made once, not per call). */
   private readonly runHere = (kernel: KernelName, a: readonly number[]): void => this.run(kernel, a);
   private scratch: WasmBuffer | null = null;
@@ -215,7 +218,7 @@ export class Runner {
     if (failed !== null) throw failed;
   }
 
-  /** split's dynamic form: every thread claims chunks of [0, total) from one counter until none is left. */
+  /** split with a shared tail: a fixed part per thread, then chunks of the rest claimed from one counter. */
   private chunked(
     kernel: KernelName,
     n: number,
@@ -226,17 +229,22 @@ export class Runner {
     perThread: number,
     pool: Pool,
   ): void {
-    const chunk = Math.ceil(total / (this.threads * perThread) / align) * align;
+    const per = Math.floor((total * FIXED_SHARE) / this.threads / align) * align;
+    const tailLo = per * this.threads;
+    const chunk = Math.max(align, Math.ceil((total - tailLo) / (this.threads * perThread) / align) * align);
     const chunks = this.chunks;
     chunks.chunk = chunk;
     chunks.rangeAt = at;
+    chunks.tailLo = tailLo;
+    chunks.tailHi = total;
     pool.resetChunks();
     const posted = this.threads - 1;
-    for (let t = 1; t < this.threads; t++) pool.post(t - 1, kernel, this.part(t, n, parts, 0, total), chunks);
+    for (let t = 1; t < this.threads; t++) pool.post(t - 1, kernel, this.part(t, n, parts, t * per, (t + 1) * per), chunks);
     let failed: unknown = null;
-    const a = this.part(0, n, parts, 0, total);
+    const a = this.part(0, n, parts, 0, per);
     try {
-      for (let lo = pool.claim() * chunk; lo < total; lo = pool.claim() * chunk) {
+      if (per > 0) this.run(kernel, a);
+      for (let lo = tailLo + pool.claim() * chunk; lo < total; lo = tailLo + pool.claim() * chunk) {
         a[at] = lo;
         a[at + 1] = Math.min(total, lo + chunk);
         this.run(kernel, a);

@@ -103,10 +103,15 @@ function spawn(): { worker: WorkerLike; onMessage(f: (m: { type: string; message
   };
 }
 
-/** A job split dynamically: threads claim chunks of `chunk` indices of the range at argument slot `rangeAt`. */
+/**
+ * A job with a shared tail: after its own part (the range at argument slot `rangeAt`), each thread
+ * claims chunks of `chunk` indices of [tailLo, tailHi) until none is left.
+ */
 export interface Chunks {
   chunk: number;
   rangeAt: number;
+  tailLo: number;
+  tailHi: number;
 }
 
 interface Control {
@@ -129,7 +134,6 @@ export class Pool {
   private readonly postedJob: number[] = [];
   private readonly postedKernel: KernelName[] = [];
   private readonly postedArgs: (readonly number[])[] = [];
-  private readonly postedChunked: boolean[] = [];
   /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
   private readonly canBlock = nodeBuiltins() !== null;
 
@@ -189,8 +193,8 @@ export class Pool {
 
   /**
    * Offers `kernel(...args)` to worker w (whose previous job is finished or taken back). `args`
-   * must stay unchanged until wait(w) returns. With `chunks`, args hold the whole range and the
-   * worker claims chunks of it (claim()) until none is left.
+   * must stay unchanged until wait(w) returns. With `chunks`, the worker then claims chunks of
+   * the shared tail (claim()) until none is left.
    */
   post(w: number, kernel: KernelName, args: readonly number[], chunks: Chunks | null = null): void {
     const id = KERNELS.indexOf(kernel);
@@ -201,15 +205,16 @@ export class Pool {
     const i32 = this.controls[w].i32;
     i32[6] = chunks === null ? 0 : chunks.chunk;
     i32[7] = chunks === null ? 0 : chunks.rangeAt;
+    i32[9] = chunks === null ? 0 : chunks.tailLo;
+    i32[10] = chunks === null ? 0 : chunks.tailHi;
     this.send(w, id, args);
     this.postedJob[w] = this.seq;
     this.postedKernel[w] = kernel;
     this.postedArgs[w] = args;
-    this.postedChunked[w] = chunks !== null;
     this.stats.posted++;
   }
 
-  /** Starts a chunked call: no chunk is claimed yet. Call before posting its jobs. */
+  /** Starts a call with a shared tail: no chunk is claimed yet. Call before posting its jobs. */
   resetChunks(): void {
     Atomics.store(this.counter, 0, 0);
   }
@@ -232,8 +237,8 @@ export class Pool {
 
   /**
    * Completes worker w's last job: runs it here with `runHere` if the worker has not started it
-   * yet, otherwise waits for the worker to finish it. A chunked job is not run here: its caller
-   * claims chunks until none is left before it waits, so there is nothing left for it.
+   * yet, otherwise waits for the worker to finish it. (A job taken back runs its own part only:
+   * its caller claims the shared tail's chunks until none is left before it waits.)
    */
   wait(w: number, runHere: (kernel: KernelName, args: readonly number[]) => void): void {
     const c = this.controls[w];
@@ -242,7 +247,7 @@ export class Pool {
     const args = this.postedArgs[w];
     if (Atomics.compareExchange(c.i32, 5, job, 0) === job) {
       this.stats.takenBack++;
-      if (!this.postedChunked[w]) runHere(kernel, args);
+      runHere(kernel, args);
       return;
     }
     let spins = 0;

@@ -6,11 +6,11 @@
  *   control block (i32 words): [0] job sequence number (the wake-up signal), [1] last job done,
  *   [2] kernel index (-1: exit), [3] argument count, [4] error flag, [5] claim word: the posted
  *   job's number, or its negation once a worker took it, or 0 once the owner took it back;
- *   [6] chunk size (0: run the job as one part), [7] the argument slot of the job's range;
- *   f64 arguments from `argsAt`; a failed kernel's message (ASCII, 0-terminated or truncated) at
- *   `errorAt`. A chunked job's arguments hold a whole range [lo, hi): the worker claims chunk
- *   numbers from the shared counter at `counter` (Atomics.add; the owner and every worker claim
- *   from it) and runs the kernel on each claimed chunk until the range is used up.
+ *   [6] chunk size of a shared tail (0: none), [7] the argument slot of the job's range, [9, 10]
+ *   the tail [lo, hi); f64 arguments from `argsAt`; a failed kernel's message (ASCII,
+ *   0-terminated or truncated) at `errorAt`. A job with a shared tail runs its own range, then
+ *   claims chunk numbers from the shared counter at `counter` (Atomics.add; the owner and every
+ *   worker claim from it) and runs the kernel on each claimed chunk of the tail until none is left.
  *
  * A worker runs a job only if it wins the claim word, so the owner, once done with its own part,
  * can take back a part no worker has started (a worker that is slow to wake, e.g. because another
@@ -66,11 +66,11 @@ onMessage((msg) => {
         const a = lists[n] || (lists[n] = new Array(n).fill(null));
         for (let i = 0; i < n; i++) a[i] = args[i];
         const chunk = ctl[6];
-        if (chunk === 0) fns[id].apply(null, a);
-        else {
-          const at = ctl[7];
-          const lo0 = a[at];
-          const hi0 = a[at + 1];
+        const at = ctl[7];
+        if (chunk === 0 || a[at] < a[at + 1]) fns[id].apply(null, a);
+        if (chunk !== 0) {
+          const lo0 = ctl[9];
+          const hi0 = ctl[10];
           for (let lo = lo0 + Atomics.add(counter, 0, 1) * chunk; lo < hi0; lo = lo0 + Atomics.add(counter, 0, 1) * chunk) {
             a[at] = lo;
             a[at + 1] = Math.min(hi0, lo + chunk);
