@@ -52,8 +52,6 @@ export function rangeAt(slot: number): Parts {
 
 // Arguments past a kernel's own are undefined (and ignored by the wasm function).
 type KernelFn = (...a: (number | undefined)[]) => void;
-/** The older form of Parts: each part's arguments from a closure (allocates per call and part). */
-type PartArgs = (lo: number, hi: number, t: number) => number[];
 
 /** flat1(fid, x, sx, o, so, n) and flat2(fid, a, sa, b, sb, o, so, n): pointers move, n shrinks. */
 const FLAT1: Parts = { length: 5, strided: [1, 3] };
@@ -119,15 +117,15 @@ export class Runner {
   /**
    * Runs kernel over [0, total), split into one part per thread (part starts aligned to `align`)
    * when total >= min. a0... are the kernel's arguments for the whole range on one thread;
-   * `parts` names the ones that change per part (or, allocating, gives each part's arguments).
+   * `parts` names the ones that change per part.
    */
   split(
     kernel: KernelName,
     total: number,
     min: number,
     align: number,
-    parts: Parts | PartArgs,
-    a0?: number,
+    parts: Parts,
+    a0: number,
     a1?: number,
     a2?: number,
     a3?: number,
@@ -150,22 +148,19 @@ export class Runner {
     const f = this.ex[kernel] as KernelFn;
     const pool = this.pool;
     if (pool === null || total < min || total < 2 * align) {
-      if (typeof parts === 'function') this.run(kernel, parts(0, total, 0));
-      else {
-        // One part: the arguments as given (a wasm function ignores arguments past its own).
-        try {
-          f(a0 ?? 0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17);
-        } catch (e) {
-          const a = [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17].slice(0, f.length) as number[];
-          throw kernelError(kernel, a, 'on the calling thread', (e as Error).message);
-        }
+      // One part: the arguments as given (a wasm function ignores arguments past its own).
+      try {
+        f(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17);
+      } catch (e) {
+        const a = [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17].slice(0, f.length) as number[];
+        throw kernelError(kernel, a, 'on the calling thread', (e as Error).message);
       }
       return;
     }
     const n = f.length;
     if (n > SPLIT_ARGS) throw new BackendError(`wasm backend: kernel ${kernel} takes ${n} arguments; split passes at most ${SPLIT_ARGS}`);
     const b = this.base;
-    b[0] = a0 ?? 0;
+    b[0] = a0;
     b[1] = a1 ?? 0;
     b[2] = a2 ?? 0;
     b[3] = a3 ?? 0;
@@ -183,7 +178,7 @@ export class Runner {
     b[15] = a15 ?? 0;
     b[16] = a16 ?? 0;
     b[17] = a17 ?? 0;
-    if (typeof parts !== 'function' && parts.chunks !== undefined && parts.range !== undefined) {
+    if (parts.chunks !== undefined && parts.range !== undefined) {
       this.chunked(kernel, n, total, align, parts, parts.range, parts.chunks, pool);
       return;
     }
@@ -257,8 +252,7 @@ export class Runner {
   }
 
   /** Thread t's arguments for part [lo, hi): the call's (in `base`) with the `parts` slots changed. */
-  private part(t: number, n: number, parts: Parts | PartArgs, lo: number, hi: number): number[] {
-    if (typeof parts === 'function') return parts(lo, hi, t);
+  private part(t: number, n: number, parts: Parts, lo: number, hi: number): number[] {
     const a = this.row(t, n);
     const b = this.base;
     for (let i = 0; i < n; i++) a[i] = b[i];
