@@ -5,15 +5,9 @@ import { ACT_CODES } from './kernels.js';
 import { ptrOf } from './layout.js';
 import type { Parts, Runner } from './runner.js';
 
-/**
- * gemm's parts split rows (i0, i1 at 8) or columns (j0, j1 at 10): a fixed part per thread, then a
- * tail of chunks the threads claim (a thread that starts late does fewer). A chunk packs its own
- * block of B, and of A unless A is contiguous along K (read in place): chunks of rows repack B,
- * so there are fewer.
- */
-const GEMM_ROWS: Parts = { range: 8, work: 13, chunks: 1 };
-const GEMM_COLS: Parts = { range: 10, work: 13, chunks: 4 };
-const GEMM_COLS_PACKED_A: Parts = { range: 10, work: 13, chunks: 1 };
+/** gemm's parts split rows (i0, i1 at 8) or columns (j0, j1 at 10). */
+const GEMM_ROWS: Parts = { range: 8, work: 13 };
+const GEMM_COLS: Parts = { range: 10, work: 13 };
 /** bgemm's parts split batches. */
 const BGEMM: Parts = { range: 12, work: 14 };
 /** linearGrad's scratch holds one float64 per column. */
@@ -78,31 +72,7 @@ function gemm(
   const byRows = M >= N;
   const min = M * N * K < r.thresholds.matmul ? Number.POSITIVE_INFINITY : 0;
   if (byRows) r.split('gemm', M, min, 4, GEMM_ROWS, A, sam, sak, B, sbk, sbn, C, N, 0, M, 0, N, K, r.workOf(0), bias, sbias, act);
-  else
-    r.split(
-      'gemm',
-      N,
-      min,
-      8,
-      sak === 1 ? GEMM_COLS : GEMM_COLS_PACKED_A,
-      A,
-      sam,
-      sak,
-      B,
-      sbk,
-      sbn,
-      C,
-      N,
-      0,
-      M,
-      0,
-      N,
-      K,
-      r.workOf(0),
-      bias,
-      sbias,
-      act,
-    );
+  else r.split('gemm', N, min, 8, GEMM_COLS, A, sam, sak, B, sbk, sbn, C, N, 0, M, 0, N, K, r.workOf(0), bias, sbias, act);
 }
 
 /** out[M, N] = act(x[M, K] @ w[N, K]^T + bias[N]), bias and activation applied per finished block. */

@@ -12,12 +12,10 @@ import type { View } from '@nn/tensor/backend';
 import type { Heap, WasmBuffer } from './heap.js';
 import { COPY_1, COPY_4, type Kernels, type SplitThresholds } from './kernels.js';
 import { flatStride, ptrOf, sizeOf, writeElementwise } from './layout.js';
-import { type Chunks, type KernelName, type Pool, kernelError } from './threads.js';
+import { type KernelName, type Pool, kernelError } from './threads.js';
 
 /** Descriptor area: enough words for rank-64 views with four operands. */
 const DESC_BYTES = 4096;
-/** The share of a chunked call (Parts.chunks) split in fixed parts, one per thread; the rest is claimed in chunks. */
-const FIXED_SHARE = 0.75;
 /** Most arguments a split kernel takes (split's a0..a17). */
 const SPLIT_ARGS = 18;
 
@@ -37,12 +35,6 @@ export interface Parts {
   readonly scaled?: readonly [slot: number, bytes: number];
   /** Slot of the thread's gemm scratch: the call passes workOf(0), part t gets workOf(t). */
   readonly work?: number;
-  /**
-   * With `range`: each thread gets a fixed part of 3/4 of the range, and the last 1/4 is cut into
-   * this many chunks per thread, which the threads claim one at a time once done with their own
-   * part (a thread that starts late, or runs slower, then does fewer).
-   */
-  readonly chunks?: number;
 }
 
 /** Parts of kernels taking (..., lo, hi, ...) at `slot`. */
@@ -69,8 +61,6 @@ export class Runner {
   private readonly base: number[] = new Array(SPLIT_ARGS).fill(0);
   /** Argument rows by thread and argument count (see row()). */
   private readonly rows: number[][][] = [];
-  /** A chunked call's chunk size and range slot, as posted to the workers (one object, reused). */
-  private readonly chunks: Chunks = { chunk: 0, rangeAt: 0, tailLo: 0, tailHi: 0 };
   /** Runs a part taken back from a worker (made once, not per call). */
   private readonly runHere = (kernel: KernelName, a: readonly number[]): void => this.run(kernel, a);
   private scratch: WasmBuffer | null = null;
@@ -178,10 +168,6 @@ export class Runner {
     b[15] = a15 ?? 0;
     b[16] = a16 ?? 0;
     b[17] = a17 ?? 0;
-    if (parts.chunks !== undefined && parts.range !== undefined) {
-      this.chunked(kernel, n, total, align, parts, parts.range, parts.chunks, pool);
-      return;
-    }
     const per = Math.ceil(total / this.threads / align) * align;
     let posted = 0;
     for (let t = 1; t < this.threads; t++) {
@@ -198,11 +184,6 @@ export class Runner {
     } catch (e) {
       failed = e;
     }
-    this.finish(pool, posted, failed);
-  }
-
-  /** Waits for the first `posted` workers' jobs, then throws the first failure (`failed`, or a worker's). */
-  private finish(pool: Pool, posted: number, failed: unknown): void {
     for (let w = 0; w < posted; w++) {
       try {
         pool.wait(w, this.runHere);
@@ -211,44 +192,6 @@ export class Runner {
       }
     }
     if (failed !== null) throw failed;
-  }
-
-  /** split with a shared tail: a fixed part per thread, then chunks of the rest claimed from one counter. */
-  private chunked(
-    kernel: KernelName,
-    n: number,
-    total: number,
-    align: number,
-    parts: Parts,
-    at: number,
-    perThread: number,
-    pool: Pool,
-  ): void {
-    const per = Math.floor((total * FIXED_SHARE) / this.threads / align) * align;
-    const tailLo = per * this.threads;
-    const chunk = Math.max(align, Math.ceil((total - tailLo) / (this.threads * perThread) / align) * align);
-    const chunks = this.chunks;
-    chunks.chunk = chunk;
-    chunks.rangeAt = at;
-    chunks.tailLo = tailLo;
-    chunks.tailHi = total;
-    pool.resetChunks();
-    const posted = this.threads - 1;
-    for (let t = 1; t < this.threads; t++) pool.post(t - 1, kernel, this.part(t, n, parts, t * per, (t + 1) * per), chunks);
-    let failed: unknown = null;
-    const a = this.part(0, n, parts, 0, per);
-    try {
-      if (per > 0) this.run(kernel, a);
-      for (let lo = tailLo + pool.claim() * chunk; lo < total; lo = tailLo + pool.claim() * chunk) {
-        a[at] = lo;
-        a[at + 1] = Math.min(total, lo + chunk);
-        this.run(kernel, a);
-      }
-    } catch (e) {
-      // The workers claim what is left.
-      failed = e;
-    }
-    this.finish(pool, posted, failed);
   }
 
   /** Thread t's arguments for part [lo, hi): the call's (in `base`) with the `parts` slots changed. */

@@ -35,15 +35,10 @@ export const KERNELS = [
 export type KernelName = (typeof KERNELS)[number];
 
 /** Bytes of one worker's control block. */
-export const CONTROL_BYTES = 320;
+export const CONTROL_BYTES = 256;
 const MAX_ARGS = 24;
-/** Header words (see worker-source.ts), then the f64 arguments. */
-const HEADER_WORDS = 12;
-const ARGS_AT = HEADER_WORDS * 4;
 /** Where in a control block a worker leaves the (ASCII, truncated) message of a kernel that failed. */
-const ERROR_AT = ARGS_AT + MAX_ARGS * 8;
-/** The chunk counter every thread claims from: word 8 of the first worker's control block. */
-const COUNTER_WORD = 8;
+const ERROR_AT = 32 + MAX_ARGS * 8;
 /**
  * Microseconds a thread spins before it blocks: the owner waiting for a worker, and a worker
  * waiting for its next job. Short, so that a spinning thread never takes a core from a thread
@@ -103,17 +98,6 @@ function spawn(): { worker: WorkerLike; onMessage(f: (m: { type: string; message
   };
 }
 
-/**
- * A job with a shared tail: after its own part (the range at argument slot `rangeAt`), each thread
- * claims chunks of `chunk` indices of [tailLo, tailHi) until none is left.
- */
-export interface Chunks {
-  chunk: number;
-  rangeAt: number;
-  tailLo: number;
-  tailHi: number;
-}
-
 interface Control {
   i32: Int32Array;
   f64: Float64Array;
@@ -140,8 +124,6 @@ export class Pool {
   private constructor(
     private readonly workers: WorkerLike[],
     private readonly controls: Control[],
-    /** The shared chunk counter (see claim()). */
-    private readonly counter: Int32Array,
   ) {}
 
   /** Workers (threads besides the owner). */
@@ -169,17 +151,14 @@ export class Pool {
           ctl,
           names: KERNELS,
           spinUs: SPIN_US,
-          argsAt: ARGS_AT,
-          maxArgs: MAX_ARGS,
-          counter: ctlPtrs[0] + COUNTER_WORD * 4,
           errorAt: ERROR_AT,
           errorBytes: CONTROL_BYTES - ERROR_AT,
         });
         await ready;
         s.unref();
         controls.push({
-          i32: new Int32Array(memory.buffer, ctl, HEADER_WORDS),
-          f64: new Float64Array(memory.buffer, ctl + ARGS_AT, MAX_ARGS),
+          i32: new Int32Array(memory.buffer, ctl, 8),
+          f64: new Float64Array(memory.buffer, ctl + 32, MAX_ARGS),
           error: new Uint8Array(memory.buffer, ctl + ERROR_AT, CONTROL_BYTES - ERROR_AT),
         });
       }
@@ -187,41 +166,24 @@ export class Pool {
       for (const w of workers) w.terminate();
       throw e;
     }
-    const counter = n > 0 ? controls[0].i32.subarray(COUNTER_WORD, COUNTER_WORD + 1) : new Int32Array(1);
-    return new Pool(workers, controls, counter);
+    return new Pool(workers, controls);
   }
 
   /**
    * Offers `kernel(...args)` to worker w (whose previous job is finished or taken back). `args`
-   * must stay unchanged until wait(w) returns. With `chunks`, the worker then claims chunks of
-   * the shared tail (claim()) until none is left.
+   * must stay unchanged until wait(w) returns.
    */
-  post(w: number, kernel: KernelName, args: readonly number[], chunks: Chunks | null = null): void {
+  post(w: number, kernel: KernelName, args: readonly number[]): void {
     const id = KERNELS.indexOf(kernel);
     if (this.disposed) throw new BackendError(`wasm backend: ${kernel} used after dispose()`);
     if (id < 0) throw new BackendError(`wasm backend: no kernel named ${kernel} (workers run ${KERNELS.join(', ')})`);
     if (args.length > MAX_ARGS)
       throw new BackendError(`wasm backend: ${kernel} got ${args.length} arguments; workers take at most ${MAX_ARGS}`);
-    const i32 = this.controls[w].i32;
-    i32[6] = chunks === null ? 0 : chunks.chunk;
-    i32[7] = chunks === null ? 0 : chunks.rangeAt;
-    i32[9] = chunks === null ? 0 : chunks.tailLo;
-    i32[10] = chunks === null ? 0 : chunks.tailHi;
     this.send(w, id, args);
     this.postedJob[w] = this.seq;
     this.postedKernel[w] = kernel;
     this.postedArgs[w] = args;
     this.stats.posted++;
-  }
-
-  /** Starts a call with a shared tail: no chunk is claimed yet. Call before posting its jobs. */
-  resetChunks(): void {
-    Atomics.store(this.counter, 0, 0);
-  }
-
-  /** The next unclaimed chunk's number (every thread of a chunked call claims from this one counter). */
-  claim(): number {
-    return Atomics.add(this.counter, 0, 1);
   }
 
   private send(w: number, id: number, args: readonly number[]): void {
@@ -237,8 +199,7 @@ export class Pool {
 
   /**
    * Completes worker w's last job: runs it here with `runHere` if the worker has not started it
-   * yet, otherwise waits for the worker to finish it. (A job taken back runs its own part only:
-   * its caller claims the shared tail's chunks until none is left before it waits.)
+   * yet, otherwise waits for the worker to finish it.
    */
   wait(w: number, runHere: (kernel: KernelName, args: readonly number[]) => void): void {
     const c = this.controls[w];

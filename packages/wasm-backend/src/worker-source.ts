@@ -6,11 +6,8 @@
  *   control block (i32 words): [0] job sequence number (the wake-up signal), [1] last job done,
  *   [2] kernel index (-1: exit), [3] argument count, [4] error flag, [5] claim word: the posted
  *   job's number, or its negation once a worker took it, or 0 once the owner took it back;
- *   [6] chunk size of a shared tail (0: none), [7] the argument slot of the job's range, [9, 10]
- *   the tail [lo, hi); f64 arguments from `argsAt`; a failed kernel's message (ASCII,
- *   0-terminated or truncated) at `errorAt`. A job with a shared tail runs its own range, then
- *   claims chunk numbers from the shared counter at `counter` (Atomics.add; the owner and every
- *   worker claim from it) and runs the kernel on each claimed chunk of the tail until none is left.
+ *   f64 arguments from byte 32; a failed kernel's message (ASCII, 0-terminated or truncated) at
+ *   `errorAt`.
  *
  * A worker runs a job only if it wins the claim word, so the owner, once done with its own part,
  * can take back a part no worker has started (a worker that is slow to wake, e.g. because another
@@ -36,9 +33,8 @@ onMessage((msg) => {
     return;
   }
   const fns = msg.names.map((n) => inst.exports[n]);
-  const ctl = new Int32Array(msg.memory.buffer, msg.ctl, msg.argsAt >> 2);
-  const args = new Float64Array(msg.memory.buffer, msg.ctl + msg.argsAt, msg.maxArgs);
-  const counter = new Int32Array(msg.memory.buffer, msg.counter, 1);
+  const ctl = new Int32Array(msg.memory.buffer, msg.ctl, 8);
+  const args = new Float64Array(msg.memory.buffer, msg.ctl + 32, 24);
   const error = new Uint8Array(msg.memory.buffer, msg.ctl + msg.errorAt, msg.errorBytes);
   const spinMs = msg.spinUs / 1000;
   // Argument lists by length, made once: a fresh array per job would be garbage on every call.
@@ -65,18 +61,7 @@ onMessage((msg) => {
         const n = ctl[3];
         const a = lists[n] || (lists[n] = new Array(n).fill(null));
         for (let i = 0; i < n; i++) a[i] = args[i];
-        const chunk = ctl[6];
-        const at = ctl[7];
-        if (chunk === 0 || a[at] < a[at + 1]) fns[id].apply(null, a);
-        if (chunk !== 0) {
-          const lo0 = ctl[9];
-          const hi0 = ctl[10];
-          for (let lo = lo0 + Atomics.add(counter, 0, 1) * chunk; lo < hi0; lo = lo0 + Atomics.add(counter, 0, 1) * chunk) {
-            a[at] = lo;
-            a[at + 1] = Math.min(hi0, lo + chunk);
-            fns[id].apply(null, a);
-          }
-        }
+        fns[id].apply(null, a);
       } catch (e) {
         const text = String((e && e.message) || e);
         error.fill(0);
