@@ -90,11 +90,10 @@ function packB(b: usize, sk: isize, sn: isize, kc: i32, nc: i32, dst: usize): vo
 }
 
 /**
- * C[4x8 tile at c, row stride ldc bytes] (=|+=) A panel x packed B panel over kc. The A panel's
- * element (r, k) is at pa + r * ra + k * ka bytes: a packed panel (ra 4, ka 16), or rows of A in
- * place (ra its row stride, ka 4). A partial tile (mr x nr) goes through the scratch tile at `tile`.
+ * C[4x8 tile at c, row stride ldc bytes] (=|+=) packed A panel x packed B panel over kc. A partial
+ * tile (mr x nr) goes through the scratch tile at `tile`.
  */
-function micro(pa: usize, ra: isize, ka: usize, pb: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, first: bool, tile: usize): void {
+function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, first: bool, tile: usize): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0);
@@ -103,28 +102,22 @@ function micro(pa: usize, ra: isize, ka: usize, pb: usize, kc: i32, c: usize, ld
   let c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0);
   let c31 = f32x4.splat(0);
-  let p1 = <usize>(<isize>pa + ra);
-  let p2 = <usize>(<isize>pa + 2 * ra);
-  let p3 = <usize>(<isize>pa + 3 * ra);
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
     c00 = madd(a, b0, c00);
     c01 = madd(a, b1, c01);
-    a = v128.load32_splat(p1);
+    a = v128.load32_splat(pa, 4);
     c10 = madd(a, b0, c10);
     c11 = madd(a, b1, c11);
-    a = v128.load32_splat(p2);
+    a = v128.load32_splat(pa, 8);
     c20 = madd(a, b0, c20);
     c21 = madd(a, b1, c21);
-    a = v128.load32_splat(p3);
+    a = v128.load32_splat(pa, 12);
     c30 = madd(a, b0, c30);
     c31 = madd(a, b1, c31);
-    pa += ka;
-    p1 += ka;
-    p2 += ka;
-    p3 += ka;
+    pa += 16;
     pb += 32;
   }
   const full = mr === MR && nr === NR;
@@ -239,20 +232,13 @@ export function gemm(
       packB(B + <usize>(<isize>pc * bk + <isize>jc * bn), bk, bn, kc, nc, pb);
       for (let ic = i0; ic < i1; ic += MC) {
         const mc = min(MC, i1 - ic);
-        const a = A + <usize>(<isize>ic * sm + <isize>pc * sk);
-        // A contiguous along K: whole 4-row panels are read in place (no packing); a last partial
-        // panel is packed (its missing rows must not be read).
-        const inPlace = sk === 4 ? mc & ~(MR - 1) : 0;
-        packA(a + <usize>(<isize>inPlace * sm), sm, sk, mc - inPlace, kc, pa);
+        packA(A + <usize>(<isize>ic * sm + <isize>pc * sk), sm, sk, mc, kc, pa);
         const cb = C + <usize>ic * lc + ((<usize>jc) << 2);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bp = pb + <usize>(jr * kc) * 4;
           for (let ir = 0; ir < mc; ir += MR) {
-            const ct = cb + <usize>ir * lc + ((<usize>jr) << 2);
-            const mr = min(MR, mc - ir);
-            if (ir < inPlace) micro(a + <usize>(<isize>ir * sm), sm, 4, bp, kc, ct, lc, mr, nr, pc === 0, tile);
-            else micro(pa + <usize>((ir - inPlace) * kc) * 4, 4, 16, bp, kc, ct, lc, mr, nr, pc === 0, tile);
+            micro(pa + <usize>(ir * kc) * 4, bp, kc, cb + <usize>ir * lc + ((<usize>jr) << 2), lc, min(MR, mc - ir), nr, pc === 0, tile);
           }
         }
         if (epi && pc + kc >= K) epilogue(cb, lc, mc, nc, bias === 0 ? 0 : bias + <usize>(<isize>jc * bs), bs, act);
