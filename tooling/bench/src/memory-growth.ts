@@ -4,7 +4,9 @@
  * 500 steps in a fresh process per configuration; the process's memory is read at step 100 and at
  * step 500, split as Node reports it:
  *
- * - RSS: what the OS sees (the goal: under 1 MB of growth, PyTorch's is 0.1 MB);
+ * - RSS: what the OS sees (the goal: under 1 MB of growth, PyTorch's is 0.1 MB), at the two
+ *   instants and as the growth of its floor (the lowest RSS over the 50 steps before each): an
+ *   instant's reading also holds the young generation's current garbage, a few MB up or down;
  * - JS heap used / total: V8's objects, and the space V8 has reserved for them (it grows its young
  *   generation and keeps promoted garbage until a full GC, so garbage per step shows here);
  * - external / arrayBuffers: typed arrays' memory outside the JS heap (the cpu backend's buffers);
@@ -24,6 +26,11 @@ import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { isMain, table } from './harness.js';
 
 const BACKENDS = ['cpu', 'wasm', 'wasm-2t'] as const;
+/**
+ * RSS read at one instant includes however much garbage the young generation holds then (a few
+ * MB either way); its minimum over this many steps is the floor a growth or leak would raise.
+ */
+const FLOOR_WINDOW = 50;
 type Backend = (typeof BACKENDS)[number];
 
 interface Reading {
@@ -42,6 +49,8 @@ interface GrowthResult {
   from: number;
   to: number;
   at: [Reading, Reading];
+  /** The lowest RSS over the FLOOR_WINDOW steps ending at `from` and at `to`. */
+  rssFloor: [number, number];
   minorGcs: number;
   majorGcs: number;
   skipped?: string;
@@ -90,17 +99,26 @@ async function runChild(backend: Backend, fused: boolean, from: number, to: numb
       nnBytes: nn?.bytes ?? 0,
     };
   };
-  for (let i = 0; i < from; i++) trainer.step(i);
+  // RSS after every step of the FLOOR_WINDOW steps that end at `from` and at `to`: their minima.
+  const floor = (lo: number, hi: number): number => {
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = lo; i < hi; i++) {
+      trainer.step(i);
+      if (i >= hi - FLOOR_WINDOW) min = Math.min(min, process.memoryUsage.rss());
+    }
+    return min;
+  };
+  const floor0 = floor(0, from);
   const gcs = gcCounter();
   const r0 = read();
   gcs.from = performance.now();
-  for (let i = from; i < to; i++) trainer.step(i);
+  const floor1 = floor(from, to);
   gcs.to = performance.now();
   const r1 = read();
   await new Promise((resolve) => setTimeout(resolve, 10)); // the observer reports asynchronously
   gcs.stop();
   trainer.dispose();
-  return { backend, fused, from, to, at: [r0, r1], minorGcs: gcs.minor, majorGcs: gcs.major };
+  return { backend, fused, from, to, at: [r0, r1], rssFloor: [floor0, floor1], minorGcs: gcs.minor, majorGcs: gcs.major };
 }
 
 function spawnGrowth(backend: Backend, fused: boolean, from: number, to: number): GrowthResult {
@@ -121,7 +139,7 @@ function spawnGrowth(backend: Backend, fused: boolean, from: number, to: number)
   if (r.status !== 0 || line === undefined) {
     const why = `child exited with ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ').slice(0, 200)}`;
     const zero: Reading = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0, wasm: 0, nnBytes: 0 };
-    return { backend, fused, from, to, at: [zero, zero], minorGcs: 0, majorGcs: 0, skipped: why };
+    return { backend, fused, from, to, at: [zero, zero], rssFloor: [0, 0], minorGcs: 0, majorGcs: 0, skipped: why };
   }
   return JSON.parse(line) as GrowthResult;
 }
@@ -131,13 +149,14 @@ const mb = (x: number): string => (x / 2 ** 20).toFixed(2);
 export function growthTable(results: GrowthResult[]): string {
   const rows = results.map((r) => {
     const name = `${r.backend}, ${r.fused ? 'fused Adam' : 'Adam as tensor ops'}`;
-    if (r.skipped !== undefined) return [name, '-', '-', '-', '-', '-', '-', '-', r.skipped];
+    if (r.skipped !== undefined) return [name, '-', '-', '-', '-', '-', '-', '-', '-', r.skipped];
     const [a, b] = r.at;
     const d = (k: keyof Reading): string => mb(b[k] - a[k]);
     return [
       name,
       mb(a.rss),
       d('rss'),
+      mb(r.rssFloor[1] - r.rssFloor[0]),
       d('heapUsed'),
       d('heapTotal'),
       d('external'),
@@ -152,6 +171,7 @@ export function growthTable(results: GrowthResult[]): string {
       'W2 on',
       `RSS at ${results[0]?.from ?? ''} MB`,
       `RSS growth ${span} MB`,
+      `RSS floor growth MB`,
       'heap used',
       'heap total',
       'external',
@@ -176,8 +196,10 @@ if (isMain(import.meta.url)) {
   });
   const to = Number(values.steps ?? 500);
   const from = Number(values.from ?? 100);
-  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 1 || to <= from) {
-    console.error(`memory-growth: need integers 1 <= --from < --steps, got ${values.from} and ${values.steps}`);
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < FLOOR_WINDOW || to - from < FLOOR_WINDOW) {
+    console.error(
+      `memory-growth: need integers ${FLOOR_WINDOW} <= --from <= --steps - ${FLOOR_WINDOW}, got ${values.from} and ${values.steps}`,
+    );
     process.exit(2);
   }
   if (values.child !== undefined) {
