@@ -175,7 +175,10 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, ignoreInde
   }
   const data = target.dataSync();
   // An indexed loop: entries() makes an iterator and a pair per target, on every training step.
-  for (let i = 0; i < data.length; i++) if (data[i] !== ignoreIndex && (data[i] < 0 || data[i] >= c)) throw error(data[i], i);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!; // i < data.length
+    if (v !== ignoreIndex && (v < 0 || v >= c)) throw error(v, i);
+  }
   return c;
 }
 
