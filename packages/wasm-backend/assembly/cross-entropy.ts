@@ -7,10 +7,10 @@
 
 // exp(a) = 2^n * exp(r), n = round(a / ln 2), r = a - n ln 2 (ln 2 in two parts, Cody-Waite), and
 // exp(r) on [-ln2/2, ln2/2] by Cephes' expf polynomial.
-const LOG2E: f32 = 1.44269504088896341;
+const LOG2E: f32 = 1.4426950408889634;
 const LN2_HI: f32 = 0.693359375;
-const LN2_LO: f32 = -2.12194440e-4;
-const P0: f32 = 1.9875691500e-4;
+const LN2_LO: f32 = -2.1219444e-4;
+const P0: f32 = 1.98756915e-4;
 const P1: f32 = 1.3981999507e-3;
 const P2: f32 = 8.3334519073e-3;
 const P3: f32 = 4.1665795894e-2;
@@ -66,8 +66,8 @@ function rowShift(row: usize, C: i32): f32 {
   let m = load<f32>(row);
   for (let j = 1; j < C; j++) {
     const v = load<f32>(row + ((<usize>j) << 2));
-    if (v > m || v != v) m = v;
-    if (m != m) break;
+    if (v > m || isNaN(v)) m = v;
+    if (isNaN(m)) break;
   }
   return isFinite(m) ? m : 0;
 }
