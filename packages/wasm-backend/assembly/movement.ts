@@ -39,13 +39,20 @@ export function gather(d: usize, lo: i32, hi: i32): void {
       px += <usize>(<isize>c * load<i32>(s0 + ((<usize>dd) << 2)));
       pi += <usize>(<isize>c * load<i32>(s1 + ((<usize>dd) << 2)));
     }
-    for (let j = 0; j < n; j++) {
-      const src = px + <usize>(<isize>load<i32>(pi) * axisStride);
-      if (E === 4) store<i32>(o, load<i32>(src));
-      else store<u8>(o, load<u8>(src));
-      o += E;
-      px += xs;
-      pi += is;
+    if (is === 0 && xs === <isize>E) {
+      // One index for the whole run and contiguous elements (index_select, embedding rows): a copy.
+      const bytes = <usize>n * E;
+      memory.copy(o, px + <usize>(<isize>load<i32>(pi) * axisStride), bytes);
+      o += bytes;
+    } else {
+      for (let j = 0; j < n; j++) {
+        const src = px + <usize>(<isize>load<i32>(pi) * axisStride);
+        if (E === 4) store<i32>(o, load<i32>(src));
+        else store<u8>(o, load<u8>(src));
+        o += E;
+        px += xs;
+        pi += is;
+      }
     }
     e += n;
   }
