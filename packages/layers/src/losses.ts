@@ -1,7 +1,7 @@
 /** Losses as functions and modules, with reduction 'mean' | 'sum' | 'none' and PyTorch's semantics. */
 import * as T from '@nn/tensor';
 import { DTypeError, ShapeError, type Tensor, ValueRangeError } from '@nn/tensor';
-import { softmaxCrossEntropy } from '@nn/tensor/backend';
+import { checkClassIndices, softmaxCrossEntropy } from '@nn/tensor/backend';
 import { customGrad } from '@nn/autograd';
 import { dims } from './check.js';
 import { Module } from './module.js';
@@ -163,22 +163,7 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, ignoreInde
     );
   }
   const [c] = dims(input.shape, classDim);
-  const error = (v: number, i: number): Error =>
-    new ValueRangeError(
-      `${op}: target ${v} at position ${i} is out of range for ${c} classes (valid: 0 to ${c - 1}${ignoreIndex < 0 || ignoreIndex >= c ? `, or ignoreIndex ${ignoreIndex}` : ''})`,
-    );
-  const be = target.backend;
-  if (be.readSync === undefined) {
-    // No synchronous read: the backend checks on the device and throws at the next read or sync.
-    if (target.size > 0) be.checkIndices?.(target, c, ignoreIndex, error);
-    return c;
-  }
-  const data = target.dataSync();
-  // An indexed loop: entries() makes an iterator and a pair per target, on every training step.
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!; // i < data.length
-    if (v !== ignoreIndex && (v < 0 || v >= c)) throw error(v, i);
-  }
+  checkClassIndices(op, target, c, ignoreIndex);
   return c;
 }
 
@@ -246,7 +231,7 @@ export function crossEntropy(
     // The common case is one op (one fused kernel each way on backends that have them).
     return T.tidy(() => {
       const [logits, tgt] = flattenClasses(input, target);
-      const loss = softmaxCrossEntropy(logits, tgt, { ignoreIndex, reduction });
+      const loss = softmaxCrossEntropy(logits, tgt, { ignoreIndex, reduction, targetsChecked: true }); // checked above
       return reduction === 'none' ? T.reshape(loss, target.shape) : loss;
     });
   }

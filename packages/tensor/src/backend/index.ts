@@ -42,6 +42,7 @@ export type { DiffOp, OpParams, ParamsOf, RecordedActivation, ReduceParams, Stru
 export { sliceView, padWindow } from '../ops/movement.js';
 export { linearGrad } from '../ops/linear-grad.js';
 export {
+  checkClassIndices,
   softmaxCrossEntropy,
   softmaxCrossEntropyGrad,
   type CrossEntropyReduction,

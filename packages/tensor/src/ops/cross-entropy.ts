@@ -23,6 +23,11 @@ export interface SoftmaxCrossEntropyOptions {
   ignoreIndex?: number;
   /** `'mean'` (default), `'sum'` or `'none'`. */
   reduction?: CrossEntropyReduction;
+  /**
+   * The caller has already checked every target with {@link checkClassIndices} (as @nn/layers'
+   * crossEntropy does, naming itself in the error), so the targets are not read back again.
+   */
+  targetsChecked?: boolean;
 }
 
 const REDUCTIONS: readonly string[] = ['mean', 'sum', 'none'];
@@ -36,7 +41,7 @@ const REDUCTIONS: readonly string[] = ['mean', 'sum', 'none'];
 export function softmaxCrossEntropy(
   logits: Tensor,
   target: Tensor,
-  { ignoreIndex = -100, reduction = 'mean' }: SoftmaxCrossEntropyOptions = {},
+  { ignoreIndex = -100, reduction = 'mean', targetsChecked = false }: SoftmaxCrossEntropyOptions = {},
 ): Tensor {
   const be = backendOf('softmaxCrossEntropy', logits, target);
   checkArgs(logits, target, ignoreIndex, reduction);
@@ -46,7 +51,7 @@ export function softmaxCrossEntropy(
     // gather checks the targets there.
     return composed(logits, target, ignoreIndex, reduction);
   }
-  checkTargets(target, c, ignoreIndex);
+  if (!targetsChecked) checkClassIndices('softmaxCrossEntropy', target, c, ignoreIndex);
   const logSum = empty(be, [n], logits.dtype, 'softmaxCrossEntropy');
   const loss = empty(be, reduction === 'none' ? [n] : [], logits.dtype, 'softmaxCrossEntropy');
   fused(logits, target, ignoreIndex, reduction, logSum, loss);
@@ -68,23 +73,26 @@ function checkArgs(logits: Tensor, target: Tensor, ignoreIndex: number, reductio
   }
 }
 
-/** Every target in [0, c) or equal to ignoreIndex (the fused routines index with them unchecked). */
-function checkTargets(target: Tensor, c: number, ignoreIndex: number): void {
-  const op = 'softmaxCrossEntropy';
+/**
+ * Throws a ValueRangeError naming `op` unless every class index in `target` (int32) is in
+ * [0, classes) or equals ignoreIndex. Backends without synchronous reads check on the device and
+ * throw at the next read or sync. The fused routines index with the targets unchecked.
+ */
+export function checkClassIndices(op: string, target: Tensor, classes: number, ignoreIndex: number): void {
   const error = (v: number, i: number): Error =>
     new ValueRangeError(
-      `${op}: target ${v} at position ${i} is out of range for ${c} classes (valid: 0 to ${c - 1}, or ignoreIndex ${ignoreIndex})`,
+      `${op}: target ${v} at position ${i} is out of range for ${classes} classes (valid: 0 to ${classes - 1}${ignoreIndex < 0 || ignoreIndex >= classes ? `, or ignoreIndex ${ignoreIndex}` : ''})`,
     );
   const be = target.backend;
   if (be.readSync === undefined) {
-    // No synchronous read: the backend checks on the device and throws at the next read or sync.
-    if (target.size > 0) be.checkIndices?.(target, c, ignoreIndex, error);
+    if (target.size > 0) be.checkIndices?.(target, classes, ignoreIndex, error);
     return;
   }
   const data = target.dataSync();
+  // An indexed loop: entries() would make an iterator and a pair per target, every training step.
   for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v !== ignoreIndex && (v < 0 || v >= c)) throw error(v, i);
+    const v = data[i]!; // i < data.length
+    if (v !== ignoreIndex && (v < 0 || v >= classes)) throw error(v, i);
   }
 }
 
