@@ -11,18 +11,23 @@
  *   generation and keeps promoted garbage until a full GC, so garbage per step shows here);
  * - external / arrayBuffers: typed arrays' memory outside the JS heap (the cpu backend's buffers);
  * - wasm memory: the wasm backend's linear memory (grows only, never shrinks);
+ * - malloc arenas (Linux): resident bytes of the C heap, the main arena ([heap]) and the threads'
+ *   arenas (anonymous mappings at 64 MiB-aligned addresses, glibc's arena size). V8's compiler
+ *   threads take TurboFan's working memory from their arenas, and glibc keeps what they free, so
+ *   this grows with every function V8 optimizes in the window (none of it is @nn's data);
  * - @nn bytes: live bytes the backend reports (must not change at all);
  * - GCs: young-generation (scavenge) and full collections V8 ran in the window; scavenges come
  *   every few MB allocated, so they track the JS garbage a step makes.
  *
+ * Each configuration runs in a fresh process: memory-growth-child.ts bundled by esbuild and run by
+ * plain Node (child-bundle.ts: no TypeScript loader thread in the process).
+ *
  * Run: node --conditions=@nn/source --import tsx src/memory-growth.ts [--only cpu,wasm,wasm-2t]
- *      [--steps 500] [--from 100]
+ *      [--steps 500] [--from 100]   (without the condition: @nn from dist/, after `pnpm build`)
  */
-import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { type ChildScript, bundleChild, fromSource, runChildScript } from './child-bundle.js';
 import { isMain, table } from './harness.js';
 
 const BACKENDS = ['cpu', 'wasm', 'wasm-2t'] as const;
@@ -30,10 +35,10 @@ const BACKENDS = ['cpu', 'wasm', 'wasm-2t'] as const;
  * RSS read at one instant includes however much garbage the young generation holds then (a few
  * MB either way); its minimum over this many steps is the floor a growth or leak would raise.
  */
-const FLOOR_WINDOW = 50;
-type Backend = (typeof BACKENDS)[number];
+export const FLOOR_WINDOW = 50;
+export type Backend = (typeof BACKENDS)[number];
 
-interface Reading {
+export interface Reading {
   rss: number;
   heapUsed: number;
   heapTotal: number;
@@ -41,9 +46,10 @@ interface Reading {
   arrayBuffers: number;
   wasm: number;
   nnBytes: number;
+  malloc: number;
 }
 
-interface GrowthResult {
+export interface GrowthResult {
   backend: Backend;
   fused: boolean;
   from: number;
@@ -56,92 +62,11 @@ interface GrowthResult {
   skipped?: string;
 }
 
-/** Counts garbage collections by kind that start between `from` and `to` (performance.now() times). */
-function gcCounter(): { from: number; to: number; minor: number; major: number; stop(): void } {
-  const c = { from: Number.POSITIVE_INFINITY, to: Number.POSITIVE_INFINITY, minor: 0, major: 0, stop: () => obs.disconnect() };
-  // Entries arrive asynchronously, after the synchronous loop: filter them by their start time.
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      if (e.startTime < c.from || e.startTime > c.to) continue;
-      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
-      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) c.minor++;
-      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) c.major++;
-    }
-  });
-  obs.observe({ entryTypes: ['gc'] });
-  return c;
-}
-
-async function runChild(backend: Backend, fused: boolean, from: number, to: number): Promise<GrowthResult> {
-  const t = await import('@nn/tensor');
-  await import('@nn/autograd');
-  let footprint = (): number => 0;
-  if (backend !== 'cpu') {
-    const { createWasmBackend } = await import('@nn/wasm-backend');
-    const threads = backend === 'wasm' ? 1 : 2;
-    const be = await createWasmBackend({ threads, name: backend });
-    if (be.threads !== threads) throw new Error(`only ${be.threads} wasm thread(s) here`);
-    t.registerBackend(be);
-    footprint = () => be.footprint().memoryBytes;
-  }
-  const { makeW2Problem, nnAdamTrainer } = await import('./wasm-mlp.js');
-  const trainer = nnAdamTrainer(backend, makeW2Problem(), fused);
-  const read = (): Reading => {
-    const m = process.memoryUsage();
-    const nn = t.memory().backends[backend];
-    return {
-      rss: m.rss,
-      heapUsed: m.heapUsed,
-      heapTotal: m.heapTotal,
-      external: m.external,
-      arrayBuffers: m.arrayBuffers,
-      wasm: footprint(),
-      nnBytes: nn?.bytes ?? 0,
-    };
-  };
-  // RSS after every step of the FLOOR_WINDOW steps that end at `from` and at `to`: their minima.
-  const floor = (lo: number, hi: number): number => {
-    let min = Number.POSITIVE_INFINITY;
-    for (let i = lo; i < hi; i++) {
-      trainer.step(i);
-      if (i >= hi - FLOOR_WINDOW) min = Math.min(min, process.memoryUsage.rss());
-    }
-    return min;
-  };
-  const floor0 = floor(0, from);
-  const gcs = gcCounter();
-  const r0 = read();
-  gcs.from = performance.now();
-  const floor1 = floor(from, to);
-  gcs.to = performance.now();
-  const r1 = read();
-  await new Promise((resolve) => setTimeout(resolve, 10)); // the observer reports asynchronously
-  gcs.stop();
-  trainer.dispose();
-  return { backend, fused, from, to, at: [r0, r1], rssFloor: [floor0, floor1], minorGcs: gcs.minor, majorGcs: gcs.major };
-}
-
-function spawnGrowth(backend: Backend, fused: boolean, from: number, to: number): GrowthResult {
-  const self = fileURLToPath(import.meta.url);
-  const args = [
-    ...process.execArgv,
-    self,
-    '--child',
-    backend,
-    '--from',
-    String(from),
-    '--steps',
-    String(to),
-    ...(fused ? ['--fused'] : []),
-  ];
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: process.env });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (r.status !== 0 || line === undefined) {
-    const why = `child exited with ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ').slice(0, 200)}`;
-    const zero: Reading = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0, wasm: 0, nnBytes: 0 };
-    return { backend, fused, from, to, at: [zero, zero], rssFloor: [0, 0], minorGcs: 0, majorGcs: 0, skipped: why };
-  }
-  return JSON.parse(line) as GrowthResult;
+function spawnGrowth(child: ChildScript, backend: Backend, fused: boolean, from: number, to: number): GrowthResult {
+  const r = runChildScript(child, { NN_W4: JSON.stringify({ backend, fused, from, to }) });
+  if ('report' in r) return r.report as GrowthResult;
+  const zero: Reading = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0, wasm: 0, nnBytes: 0, malloc: 0 };
+  return { backend, fused, from, to, at: [zero, zero], rssFloor: [0, 0], minorGcs: 0, majorGcs: 0, skipped: r.error };
 }
 
 const mb = (x: number): string => (x / 2 ** 20).toFixed(2);
@@ -149,7 +74,7 @@ const mb = (x: number): string => (x / 2 ** 20).toFixed(2);
 export function growthTable(results: GrowthResult[]): string {
   const rows = results.map((r) => {
     const name = `${r.backend}, ${r.fused ? 'fused Adam' : 'Adam as tensor ops'}`;
-    if (r.skipped !== undefined) return [name, '-', '-', '-', '-', '-', '-', '-', '-', r.skipped];
+    if (r.skipped !== undefined) return [name, '-', '-', '-', '-', '-', '-', '-', '-', '-', r.skipped];
     const [a, b] = r.at;
     const d = (k: keyof Reading): string => mb(b[k] - a[k]);
     return [
@@ -161,6 +86,7 @@ export function growthTable(results: GrowthResult[]): string {
       d('heapTotal'),
       d('external'),
       d('wasm'),
+      d('malloc'),
       String(b.nnBytes - a.nnBytes),
       `${r.minorGcs} / ${r.majorGcs}`,
     ];
@@ -176,6 +102,7 @@ export function growthTable(results: GrowthResult[]): string {
       'heap total',
       'external',
       'wasm memory',
+      'malloc arenas',
       '@nn bytes',
       'GCs minor / full',
     ],
@@ -186,11 +113,9 @@ export function growthTable(results: GrowthResult[]): string {
 if (isMain(import.meta.url)) {
   const { values } = parseArgs({
     options: {
-      child: { type: 'string' },
       only: { type: 'string' },
       steps: { type: 'string' },
       from: { type: 'string' },
-      fused: { type: 'boolean' },
     },
     strict: true,
   });
@@ -202,10 +127,6 @@ if (isMain(import.meta.url)) {
     );
     process.exit(2);
   }
-  if (values.child !== undefined) {
-    console.log(JSON.stringify(await runChild(values.child as Backend, values.fused === true, from, to)));
-    process.exit(0);
-  }
   const only = (values.only?.split(',') ?? [...BACKENDS]) as Backend[];
   const bad = only.filter((b) => !(BACKENDS as readonly string[]).includes(b));
   if (bad.length > 0) {
@@ -213,11 +134,13 @@ if (isMain(import.meta.url)) {
     process.exit(2);
   }
   console.log(
-    `W4: memory growth over W2 steps ${from}->${to}, no forced GC, a fresh process per row; load ${loadavg()
+    `W4: memory growth over W2 steps ${from}->${to}, no forced GC, a fresh process per row, @nn from ${fromSource ? 'src/' : 'dist/'}; load ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
+  const child = await bundleChild('memory-growth-child.ts');
   const results: GrowthResult[] = [];
-  for (const b of only) for (const fused of [true, false]) results.push(spawnGrowth(b, fused, from, to));
+  for (const b of only) for (const fused of [true, false]) results.push(spawnGrowth(child, b, fused, from, to));
+  child.cleanup();
   console.log(growthTable(results));
 }

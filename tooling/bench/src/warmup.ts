@@ -25,12 +25,9 @@
  * `pnpm build` first. Libraries: nn-cpu, nn-wasm, nn-wasm-2t, nn-webgpu (needs an
  * adapter: source .ci/webgpu.env), nn-cpu-modules, nn-wasm-modules, tfjs-cpu, tfjs-wasm, jax-js.
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type ChildScript, bundleChild, fromSource, runChildScript } from './child-bundle.js';
 import { fmt, isMain, summarize, table } from './harness.js';
 
 export const LIBS = [
@@ -70,61 +67,21 @@ export interface ColdResult {
   skipped?: string;
 }
 
-/** The child script, bundled once per run (see warmup-child.ts); `cleanup` deletes it. */
-export interface ChildScript {
-  file: string;
-  cleanup(): void;
-}
-
-/**
- * Bundles warmup-child.ts with @nn (from src/ with `source`, else from the built dist/) into a
- * temporary folder of this package, so the child runs as plain JavaScript, as an application does:
- * under tsx the loader's own functions (its parser) keep V8's compiler threads busy into the cold
- * window (measured: about 1,000 steps/s less). The other libraries stay external (node_modules),
- * and the wasm kernels are copied to where @nn/wasm-backend looks for them ('../wasm/' from the code).
- */
-export async function buildChild(source: boolean): Promise<ChildScript> {
-  const { build } = await import('esbuild');
-  const here = dirname(fileURLToPath(import.meta.url));
-  const dir = mkdtempSync(join(here, '..', '.warmup-'));
-  const file = join(dir, 'dist', 'child.mjs');
-  await build({
-    entryPoints: [join(here, 'warmup-child.ts')],
-    outfile: file,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    conditions: source ? ['@nn/source'] : [],
-    external: ['@tensorflow/*', '@jax-js/*', 'webgpu'],
-    // No module of the bundle is the entry script: its `isMain` blocks (mlp.ts's) must not run.
-    define: { 'process.argv': '[]' },
-    logLevel: 'error',
-  });
-  const wasm = dirname(fileURLToPath(import.meta.resolve('@nn/wasm-backend/wasm/nn.wasm')));
-  cpSync(wasm, join(dir, 'wasm'), { recursive: true });
-  return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** Runs one library in a fresh Node process (no loader flags) and parses its report. */
+/** Runs one library in a fresh Node process (the bundled warmup-child.ts) and parses its report. */
 export function spawnCold(child: ChildScript, lib: Lib): ColdResult {
-  const r = spawnSync(process.execPath, [child.file], { encoding: 'utf8', env: { ...process.env, NN_WARMUP_LIB: lib } });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (r.status !== 0 || line === undefined) {
-    const why = `child exited with ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`;
-    return {
-      lib,
-      firstStepMs: Number.NaN,
-      coldSps: Number.NaN,
-      warmSps: Number.NaN,
-      coldCpuSps: Number.NaN,
-      warmCpuSps: Number.NaN,
-      coldMainSps: Number.NaN,
-      loss0: Number.NaN,
-      skipped: why,
-    };
-  }
-  return JSON.parse(line) as ColdResult;
+  const r = runChildScript(child, { NN_WARMUP_LIB: lib });
+  if ('report' in r) return r.report as ColdResult;
+  return {
+    lib,
+    firstStepMs: Number.NaN,
+    coldSps: Number.NaN,
+    warmSps: Number.NaN,
+    coldCpuSps: Number.NaN,
+    warmCpuSps: Number.NaN,
+    coldMainSps: Number.NaN,
+    loss0: Number.NaN,
+    skipped: r.error,
+  };
 }
 
 const median = (xs: number[]): number => (xs.length === 0 ? Number.NaN : summarize(xs).medianMs);
@@ -175,11 +132,10 @@ if (isMain(import.meta.url)) {
     process.exit(2);
   }
   const repeats = Number(values.repeats ?? 3);
-  const source = process.execArgv.some((a) => a.includes('@nn/source'));
   console.log(
-    `W3 cold start — Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}, @nn from ${source ? 'src/' : 'dist/'}, bundled by esbuild`,
+    `W3 cold start — Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model.trim()}, @nn from ${fromSource ? 'src/' : 'dist/'}, bundled by esbuild`,
   );
-  const child = await buildChild(source);
+  const child = await bundleChild('warmup-child.ts');
   console.log(
     `load average at start: ${loadavg()
       .map((x) => x.toFixed(2))
