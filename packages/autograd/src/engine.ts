@@ -186,7 +186,8 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
   const prevEnabled = autograd.gradEnabled;
   autograd.gradEnabled = createGraph;
   try {
-    return tidy(() => {
+    // The leaves case keeps nothing: null, not [], through tidy, so tidy has nothing to walk.
+    const result = tidy((): (Tensor | null)[] | null => {
       const grads = new Map<GradNode, Tensor>();
       for (let i = 0; i < roots.length; i++) {
         const r = roots[i]!;
@@ -273,8 +274,9 @@ export function computeGrads(req: GradRequest): (Tensor | null)[] {
           leaf.grad = sum;
         }
       });
-      return [];
+      return null;
     });
+    return result ?? [];
   } finally {
     autograd.gradEnabled = prevEnabled;
   }

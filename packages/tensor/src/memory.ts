@@ -229,10 +229,15 @@ function collect(value: unknown, into: Set<Tensor>, isTensor: (v: unknown) => v 
     if (value._tangent !== null) into.add(value._tangent); // a forward-mode tangent lives with its primal
     return;
   }
-  // An indexed loop: for-of allocates an iterator until V8 optimizes this (tidy runs it every step).
-  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) collect(value[i], into, isTensor);
-  else if (value instanceof Map) for (const v of value.values()) collect(v, into, isTensor);
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, into, isTensor);
+  if (value instanceof Map) for (const v of value.values()) collect(v, into, isTensor);
+  else if (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype) {
+    // Object.values also for arrays: its result always has one hidden class, whereas a caller's
+    // arrays change theirs (V8's Array.prototype.map makes PACKED arrays, HOLEY ones once inlined),
+    // and loads from such an array deopt this function (and closeScope) when they do.
+    // An indexed loop: for-of allocates an iterator until V8 optimizes this (tidy runs it every step).
+    const values = Object.values(value);
+    for (let i = 0; i < values.length; i++) collect(values[i], into, isTensor);
+  }
 }
 
 let isTensorFn: (v: unknown) => v is Tensor = (_v): _v is Tensor => false;
@@ -243,13 +248,12 @@ export function setTensorCheck(f: (v: unknown) => v is Tensor): void {
 function closeScope(stack: ScopeStack, scope: Scope, result: unknown): void {
   const top = stack.scopes.pop();
   if (top !== scope) throw new NNError('scope: scopes closed out of order (an un-awaited scope()?)');
-  // Most scopes return nothing, a number, [] (backward) or one tensor: no Set of kept tensors for those.
+  // Most scopes return nothing, a number or one tensor: no Set of kept tensors for those. (No
+  // `result.length` test for []: a caller's arrays change hidden class, see collect.)
   let only: Tensor | null = null;
   let keep: Set<Tensor> | null = null;
   if (isTensorFn(result) && result._tangent === null) only = result;
-  else if (result !== null && typeof result === 'object' && !(Array.isArray(result) && result.length === 0)) {
-    collect(result, (keep = new Set<Tensor>()), isTensorFn);
-  }
+  else if (result !== null && typeof result === 'object') collect(result, (keep = new Set<Tensor>()), isTensorFn);
   const parent = stack.scopes[stack.scopes.length - 1];
   const tensors = scope.tensors;
   for (let i = 0; i < tensors.length; i++) {

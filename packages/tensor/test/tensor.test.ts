@@ -174,6 +174,23 @@ describe('memory', () => {
     kept.list[0].dispose();
     expect(T.memory().tensors).toBe(before);
   });
+  it('tidy keeps the tensors of any kind of array it returns (holey, sparse, empty, in a Map)', () => {
+    const before = T.memory().tensors;
+    const kept = T.tidy(() => {
+      const holey = new Array<T.Tensor>(2);
+      holey[0] = T.ones([1]);
+      holey[1] = T.ones([2]);
+      // biome-ignore lint/suspicious/noSparseArray: a hole between two kept tensors
+      const sparse = [T.ones([3]), , T.ones([4])];
+      T.ones([5]); // not returned: freed
+      return { holey, sparse, empty: [], numbers: [1.5, 2], map: new Map([['m', [T.ones([6])]]]) };
+    });
+    expect(T.memory().tensors).toBe(before + 5);
+    const all = [...kept.holey, kept.sparse[0]!, kept.sparse[2]!, kept.map.get('m')![0]];
+    expect(all.map((t) => t.size)).toEqual([1, 2, 3, 4, 6]);
+    for (const t of all) t.dispose();
+    expect(T.memory().tensors).toBe(before);
+  });
   it('nested tidy passes kept tensors to the outer scope', () => {
     const before = T.memory().tensors;
     T.tidy(() => {
