@@ -5,7 +5,7 @@
  * is written once, in tensor ops, so both modes and higher orders follow.
  */
 import type { Tensor, UnaryOp } from '@nn/tensor';
-import type { ArithOp } from '@nn/tensor/backend';
+import { type ArithOp, linearGrad } from '@nn/tensor/backend';
 import * as T from '@nn/tensor';
 import { type RuleContext, inputOf, inputsOf } from './context.js';
 
@@ -27,6 +27,15 @@ const unaryPartial =
 
 const zero: Partial = () => null;
 
+/**
+ * v * act'(y) from the output y: one pass of the backend's fused `linearGrad` where it can (no
+ * graph recorded, contiguous float), else the same ops composed (so higher orders still work).
+ */
+const activationPartial =
+  (act: 'relu' | 'tanh' | 'sigmoid'): Partial =>
+  (ctx, _i, v) =>
+    linearGrad(v, ctx.output(), act, false)[0];
+
 export const PARTIALS: { [K in ElementwiseOp]: Partial } = {
   neg: (_c, _i, v) => T.neg(v),
   abs: unaryPartial((x) => T.sign(x)),
@@ -43,9 +52,9 @@ export const PARTIALS: { [K in ElementwiseOp]: Partial } = {
   reciprocal: unaryPartial((_x, y) => T.neg(T.mul(y(), y()))),
   sin: unaryPartial((x) => T.cos(x)),
   cos: unaryPartial((x) => T.neg(T.sin(x))),
-  tanh: unaryPartial((_x, y) => T.sub(1, T.mul(y(), y()))),
-  sigmoid: unaryPartial((_x, y) => T.mul(y(), T.sub(1, y()))),
-  relu: (ctx, _i, v) => T.where(T.gt(inputOf(ctx, 0), 0), v, 0),
+  tanh: activationPartial('tanh'),
+  sigmoid: activationPartial('sigmoid'),
+  relu: activationPartial('relu'),
   erf: unaryPartial((x) => T.mul(T.exp(T.neg(T.mul(x, x))), TWO_OVER_SQRT_PI)),
 
   add: (_c, _i, v) => v,
