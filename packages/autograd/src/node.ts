@@ -32,7 +32,10 @@ export abstract class GradNode implements GradNodeRef {
     this.refs++;
   }
   release(): void {
-    if (--this.refs > 0) return;
+    if (--this.refs === 0) this.die();
+  }
+  /** Out of line from release(), which V8 inlines wherever a tensor is disposed. */
+  private die(): void {
     dying.push(this);
     if (draining) return;
     draining = true;
