@@ -315,6 +315,8 @@ class VjpContext implements RuleContext<unknown> {
     return this.node.params;
   }
   output(): Tensor {
+    // Without createGraph nothing records, so the saved share serves as it is: no reconnected tensor to make and free.
+    if (!autograd.gradEnabled) return this.node.out;
     if (this.out === null) this.out = outputOf(this.node);
     return this.out;
   }
