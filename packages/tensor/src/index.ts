@@ -6,6 +6,7 @@ export { Tensor, isTensor } from './tensor.js';
 export type { DType, DataArray } from './dtype.js';
 export { NNError, ShapeError, DTypeError, ValueRangeError, DisposedError, BackendError } from './errors.js';
 export { memory, tidy, scope, keep, type MemorySummary } from './memory.js';
+export { compile, CompileError, type CompileArg } from './compile.js';
 export { registerBackend, setBackend, getBackend, listBackends } from './registry.js';
 export { createCpuBackend } from './cpu/index.js';
 export { createReferenceBackend } from './reference/index.js';

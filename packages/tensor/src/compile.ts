@@ -1,0 +1,383 @@
+/**
+ * `compile(fn)`: records the backend calls fn makes once, then replays them for later calls with
+ * new inputs of the same layout, without running fn's JavaScript again (PyTorch's
+ * `torch.compile(mode='reduce-overhead')`, which replays CUDA graphs; jax.jit). A small model's
+ * step is mostly per-op JavaScript (tensor objects, autograd graph, scopes); a replay is a loop
+ * over kernel calls, so it runs faster and reaches full speed without a long JIT warm-up.
+ */
+import type { Backend, View } from './backend/contract.js';
+import type { DataArray, DType } from './dtype.js';
+import { NNError } from './errors.js';
+import { Storage, tidy } from './memory.js';
+import { isTensorValue, makeView, newTensor } from './ops/core.js';
+import { getBackend, listBackends } from './registry.js';
+import type { Tensor } from './tensor.js';
+
+/** Thrown when fn does something a replay could not repeat (a read, randomness, optimizer state). */
+export class CompileError extends NNError {
+  override name = 'CompileError';
+}
+
+/** An argument of a compiled function: a tensor or an array of tensors. */
+export type CompileArg = Tensor | readonly Tensor[];
+
+/** An argument of a recorded call: a view of a buffer slot, a buffer slot, or a constant. */
+type Arg =
+  | { kind: 'view'; slot: number; dtype: DType; shape: readonly number[]; strides: readonly number[]; offset: number }
+  | { kind: 'buffer'; slot: number }
+  | { kind: 'const'; value: unknown };
+
+type Step =
+  | { kind: 'alloc'; slot: number; size: number; dtype: DType }
+  | { kind: 'free'; slot: number }
+  | { kind: 'write'; slot: number; data: DataArray }
+  | { kind: 'call'; name: string; fused: boolean; args: Arg[] };
+
+/** A recorded call ready to replay: its function, its arguments with the views' places left empty. */
+interface Call {
+  fn: (...a: unknown[]) => unknown;
+  args: unknown[];
+  views: { at: number; slot: number; dtype: DType; shape: readonly number[]; strides: readonly number[]; offset: number }[];
+}
+
+/** A replay step: ALLOC slot size dtype, FREE slot, WRITE slot data, CALL call. */
+const ALLOC = 0;
+const FREE = 1;
+const WRITE = 2;
+const CALL = 3;
+type Op =
+  | { code: 0; slot: number; size: number; dtype: DType }
+  | { code: 1; slot: number }
+  | { code: 2; slot: number; data: DataArray }
+  | { code: 3; call: Call };
+
+/** Where an output tensor's elements live: a buffer made by the replay, or an input's storage. */
+interface OutputLeaf {
+  slot: number;
+  dtype: DType;
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+}
+
+/** One recording: for inputs of one layout (shape, strides, offset, dtype, aliasing) on one backend. */
+interface Plan {
+  backend: Backend;
+  layout: string;
+  inputs: number;
+  ops: Op[];
+  /** Buffers the replay allocates and nobody frees (each becomes an output's storage). */
+  sizes: Map<number, { size: number; dtype: DType }>;
+  /** Buffers allocated and still alive at the end that no output holds (state fn left on tensors, e.g. `.grad`). */
+  stray: number[];
+  outputs: OutputLeaf[];
+  rebuild: (leaves: Tensor[]) => unknown;
+}
+
+const PRIMITIVES = [
+  'unary',
+  'binary',
+  'where',
+  'reduce',
+  'matmul',
+  'copy',
+  'copyInto',
+  'gather',
+  'scatterAdd',
+  'argsort',
+  'cast',
+  'fill',
+  'iota',
+  'checkIndices',
+] as const;
+
+/** What each unrepeatable call is, for the error. */
+const REFUSED: Record<string, string> = {
+  read: 'reads tensor values (dataSync, item, arraySync, data, or an op that checks values, such as crossEntropy on its class indices)',
+  readSync: 'reads tensor values (dataSync, item, arraySync, data, or an op that checks values, such as crossEntropy on its class indices)',
+  random: 'draws random numbers (rand, randn, dropout, ...): every replay would repeat the same ones',
+  adam: 'steps an optimizer, whose state (the step count) a replay cannot advance: call optimizer.step() outside',
+  sgd: "steps an optimizer, whose state (the first step's momentum) a replay cannot advance: call optimizer.step() outside",
+  dispose: 'disposes a backend',
+};
+
+let capturing = false;
+
+/**
+ * Compiles `fn` for replay. The first call with inputs of a new layout (per argument: shape,
+ * strides, offset, dtype, and which arguments share storage) runs fn as usual and records the
+ * backend calls it makes; later calls replay them on the new inputs' buffers and return fresh
+ * tensors shaped like fn's result (a tensor, or arrays/plain objects of tensors).
+ *
+ * fn must be a function of its arguments only, as for jax.jit: what it does in JavaScript (control
+ * flow, counters, `.grad` assignments) happens once, at the recording. So it may not read tensor
+ * values, draw random numbers, step an optimizer, or use tensors it was not given and did not make
+ * (a closure's tensors: pass them as arguments); each throws a `CompileError` naming the problem
+ * at the recording. Replayed results do not record autograd (their `requiresGrad` is false); take
+ * gradients inside fn (`valueAndGrad`, or `backward()` and `.grad`) and return them.
+ *
+ * @example
+ * ```ts
+ * import { compile, matmul, sub, tensor } from '@nn/tensor';
+ *
+ * const step = compile((w: Tensor, x: Tensor) => sub(w, matmul(x, w).mul(0.1)));
+ * let w = tensor([[1, 0], [0, 1]]);
+ * for (let i = 0; i < 3; i++) w = step(w, tensor([[1, 2], [3, 4]])); // recorded once, replayed twice
+ * ```
+ */
+export function compile<A extends CompileArg[], R>(fn: (...args: A) => R): (...args: A) => R {
+  const plans: Plan[] = [];
+  return (...args: A): R => {
+    const inputs = flattenArgs(args);
+    const layout = layoutOf(inputs);
+    for (let i = 0; i < plans.length; i++) if (plans[i].layout === layout) return replay(plans[i], inputs) as R;
+    const [result, plan] = record(fn, args, inputs, layout);
+    plans.push(plan);
+    return result;
+  };
+}
+
+function flattenArgs(args: readonly CompileArg[]): Tensor[] {
+  const out: Tensor[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (isTensorValue(a)) out.push(a);
+    else if (Array.isArray(a) && a.every(isTensorValue)) out.push(...a);
+    else {
+      const got = Array.isArray(a) ? 'an array with a non-tensor element' : a === null ? 'null' : typeof a;
+      throw new CompileError(`compile: argument ${i} must be a tensor or an array of tensors, got ${got}`);
+    }
+  }
+  for (const t of out) t._check('compile');
+  return out;
+}
+
+/** The inputs' layout and storage sharing, as a string (equal strings: one recording serves both). */
+function layoutOf(inputs: Tensor[]): string {
+  const first = new Map<unknown, number>();
+  let s = '';
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    const buffer = t.storage.buffer;
+    if (!first.has(buffer)) first.set(buffer, i);
+    s += `|${t.storage.backend.name}:${t.dtype}:${t.shape.join(',')}:${t.strides.join(',')}:${t.offset}:${first.get(buffer)}`;
+  }
+  return s;
+}
+
+function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, inputs: Tensor[], layout: string): [R, Plan] {
+  if (capturing) throw new CompileError('compile: a compiled function cannot be recorded inside another one');
+  const backend = inputs.length > 0 ? inputs[0].storage.backend : getBackend();
+  for (const t of inputs) {
+    if (t.storage.backend !== backend) {
+      throw new CompileError(`compile: every input must be on one backend; got '${backend.name}' and '${t.storage.backend.name}'`);
+    }
+  }
+  const slots = new Map<unknown, number>();
+  inputs.forEach((t, i) => {
+    if (!slots.has(t.storage.buffer)) slots.set(t.storage.buffer, i);
+  });
+  let next = inputs.length;
+  const sizes = new Map<number, { size: number; dtype: DType }>();
+  const live = new Set<number>();
+  const steps: Step[] = [];
+  const slotOf = (buffer: unknown, what: string): number => {
+    const s = slots.get(buffer);
+    if (s === undefined) {
+      throw new CompileError(
+        `compile: fn ${what} a tensor it was neither given nor made (a closure's tensor, or a tensor kept from an earlier call); pass it as an argument`,
+      );
+    }
+    return s;
+  };
+  const encode = (a: unknown, what: string): Arg => {
+    if (a !== null && typeof a === 'object' && 'buffer' in a && 'shape' in a) {
+      const v = a as View;
+      return { kind: 'view', slot: slotOf(v.buffer, what), dtype: v.dtype, shape: v.shape, strides: v.strides, offset: v.offset };
+    }
+    return { kind: 'const', value: a };
+  };
+  const restore: (() => void)[] = [];
+  const patch = (
+    obj: Record<string, unknown>,
+    name: string,
+    wrap: (orig: (...a: unknown[]) => unknown) => (...a: unknown[]) => unknown,
+  ) => {
+    const orig = obj[name];
+    if (typeof orig !== 'function') return;
+    const own = Object.hasOwn(obj, name);
+    obj[name] = wrap((orig as (...a: unknown[]) => unknown).bind(obj));
+    restore.push(() => {
+      if (own) obj[name] = orig;
+      else delete obj[name];
+    });
+  };
+  const refuse = (name: string) => () => {
+    throw new CompileError(`compile: fn ${REFUSED[name]}; a replay could not repeat that`);
+  };
+  const b = backend as unknown as Record<string, unknown>;
+  patch(b, 'alloc', (orig) => (size, dtype) => {
+    const buffer = orig(size, dtype);
+    const slot = next++;
+    slots.set(buffer, slot);
+    sizes.set(slot, { size: size as number, dtype: dtype as DType });
+    live.add(slot);
+    steps.push({ kind: 'alloc', slot, size: size as number, dtype: dtype as DType });
+    return buffer;
+  });
+  patch(b, 'free', (orig) => (buffer) => {
+    const slot = slotOf(buffer, 'frees');
+    if (slot < inputs.length)
+      throw new CompileError("compile: fn disposed (the last view of) one of its inputs; a replay would free the caller's tensor");
+    live.delete(slot);
+    slots.delete(buffer);
+    steps.push({ kind: 'free', slot });
+    return orig(buffer);
+  });
+  patch(b, 'write', (orig) => (buffer, data) => {
+    steps.push({ kind: 'write', slot: slotOf(buffer, 'writes to'), data: (data as DataArray).slice() });
+    return orig(buffer, data);
+  });
+  patch(b, 'random', () => refuse('random'));
+  patch(b, 'dispose', () => refuse('dispose'));
+  const recordCall =
+    (name: string, fused: boolean) =>
+    (orig: (...a: unknown[]) => unknown) =>
+    (...a: unknown[]) => {
+      steps.push({ kind: 'call', name, fused, args: a.map((x) => encode(x, 'uses')) });
+      return orig(...a);
+    };
+  for (const name of PRIMITIVES) patch(b, name, recordCall(name, false));
+  const fused = backend.fused as unknown as Record<string, unknown>;
+  for (const name of Object.keys(fused)) patch(fused, name, name in REFUSED ? () => refuse(name) : recordCall(name, true));
+  // Reads on any backend make fn depend on values; calls on another backend would not be recorded.
+  for (const other of listBackends()) {
+    const o = getBackend(other) as unknown as Record<string, unknown>;
+    patch(o, 'read', () => refuse('read'));
+    patch(o, 'readSync', () => refuse('readSync'));
+    if (o === b) continue;
+    for (const name of ['alloc', 'write', ...PRIMITIVES]) {
+      patch(o, name, () => () => {
+        throw new CompileError(
+          `compile: fn uses backend '${other}' besides its inputs' '${backend.name}'; a compiled function runs on one backend`,
+        );
+      });
+    }
+  }
+  capturing = true;
+  let result: R;
+  try {
+    result = tidy(() => {
+      const r = fn(...args);
+      if (r instanceof Promise) throw new CompileError('compile: fn must be synchronous (it returned a Promise)');
+      return r;
+    });
+  } finally {
+    capturing = false;
+    for (let i = restore.length - 1; i >= 0; i--) restore[i]();
+  }
+  const outputs: OutputLeaf[] = [];
+  let rebuild: (leaves: Tensor[]) => unknown;
+  try {
+    rebuild = template(result, (t) => {
+      outputs.push({ slot: slotOf(t.storage.buffer, 'returns'), dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset });
+      return outputs.length - 1;
+    });
+  } catch (e) {
+    disposeTree(result);
+    throw e;
+  }
+  const held = new Set(outputs.map((o) => o.slot));
+  const stray = [...live].filter((s) => !held.has(s));
+  return [result, { backend, layout, inputs: inputs.length, ops: steps.map((st) => toOp(backend, st)), sizes, stray, outputs, rebuild }];
+}
+
+/** A function that rebuilds `value`'s shape (tensors at the leaves) from a list of tensors. */
+function template(value: unknown, leaf: (t: Tensor) => number, path = 'result'): (leaves: Tensor[]) => unknown {
+  if (isTensorValue(value)) {
+    const k = leaf(value);
+    return (leaves) => leaves[k];
+  }
+  if (value === null || value === undefined) return () => value;
+  if (Array.isArray(value)) {
+    const parts = value.map((v, i) => template(v, leaf, `${path}[${i}]`));
+    return (leaves) => parts.map((p) => p(leaves));
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const keys = Object.keys(value);
+    const parts = keys.map((k) => template((value as Record<string, unknown>)[k], leaf, `${path}.${k}`));
+    return (leaves) => Object.fromEntries(keys.map((k, i) => [k, parts[i](leaves)]));
+  }
+  throw new CompileError(`compile: fn must return tensors (alone, or in arrays and plain objects); ${path} is ${typeof value}`);
+}
+
+function disposeTree(value: unknown): void {
+  if (isTensorValue(value)) value.dispose();
+  else if (Array.isArray(value)) value.forEach(disposeTree);
+  else if (value !== null && typeof value === 'object') Object.values(value).forEach(disposeTree);
+}
+
+/** Binds a recorded step to the backend's (unpatched) function. */
+function toOp(be: Backend, st: Step): Op {
+  if (st.kind === 'alloc') return { code: ALLOC, slot: st.slot, size: st.size, dtype: st.dtype };
+  if (st.kind === 'free') return { code: FREE, slot: st.slot };
+  if (st.kind === 'write') return { code: WRITE, slot: st.slot, data: st.data };
+  const owner = (st.fused ? be.fused : be) as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const call: Call = { fn: owner[st.name].bind(owner), args: [], views: [] };
+  st.args.forEach((x, at) => {
+    if (x.kind === 'view') call.views.push({ at, slot: x.slot, dtype: x.dtype, shape: x.shape, strides: x.strides, offset: x.offset });
+    call.args.push(x.kind === 'const' ? x.value : null);
+  });
+  return { code: CALL, call };
+}
+
+function replay(plan: Plan, inputs: Tensor[]): unknown {
+  // Its kernel calls would bypass the recording's hooks and be missing from the outer function's replays.
+  if (capturing) throw new CompileError('compile: a compiled function cannot run while another one is being recorded');
+  const be = plan.backend;
+  const buffers: unknown[] = new Array(plan.sizes.size + plan.inputs);
+  for (let i = 0; i < plan.inputs; i++) buffers[i] = inputs[i].storage.buffer;
+  const ops = plan.ops;
+  let i = 0;
+  try {
+    for (; i < ops.length; i++) {
+      const op = ops[i];
+      if (op.code === CALL) {
+        const { fn, views } = op.call;
+        // Fresh arguments and views per call: an asynchronous backend (WebGPU) may hold them until it encodes.
+        const args = op.call.args.slice();
+        for (let k = 0; k < views.length; k++) {
+          const v = views[k];
+          args[v.at] = { buffer: buffers[v.slot], dtype: v.dtype, shape: v.shape, strides: v.strides, offset: v.offset };
+        }
+        fn(...args);
+      } else if (op.code === ALLOC) buffers[op.slot] = be.alloc(op.size, op.dtype);
+      else if (op.code === FREE) be.free(buffers[op.slot]);
+      else be.write(buffers[op.slot], op.data);
+    }
+  } catch (e) {
+    // Free what this replay allocated and had not freed yet.
+    const live = new Set<number>();
+    for (let k = 0; k < i; k++) {
+      const op = ops[k];
+      if (op.code === ALLOC) live.add(op.slot);
+      else if (op.code === FREE) live.delete(op.slot);
+    }
+    for (const s of live) be.free(buffers[s]);
+    throw e;
+  }
+  for (const s of plan.stray) be.free(buffers[s]);
+  // One storage per output buffer, shared by the outputs that view it.
+  const storages = new Map<number, Storage>();
+  const leaves = plan.outputs.map((o) => {
+    if (o.slot < plan.inputs) return makeView(inputs[o.slot], o.shape, o.strides, o.offset);
+    let storage = storages.get(o.slot);
+    if (storage === undefined) {
+      const { size, dtype } = plan.sizes.get(o.slot)!;
+      storage = new Storage(be, buffers[o.slot], dtype, size);
+      storages.set(o.slot, storage);
+    } else storage.retain();
+    return newTensor(storage, o.shape, o.strides, o.offset, o.dtype);
+  });
+  return plan.rebuild(leaves);
+}
