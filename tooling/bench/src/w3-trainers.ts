@@ -4,10 +4,10 @@
  * jax-js one is mlp.ts's `jaxSgdTrainer`. Same problem as mlp.ts: 2-16-16-1 tanh, batch 32, MSE, SGD
  * momentum 0.9, lr 0.05, the loss read back every step.
  */
-import { noGrad } from '@nn/autograd';
+import { noGrad, valueAndGrad } from '@nn/autograd';
 import { Linear, Sequential, Tanh, mseLoss } from '@nn/layers';
 import { SGD } from '@nn/optim';
-import { add, matmul, mean, mul, square, sub, tanh, tensor, tidy, zerosLike } from '@nn/tensor';
+import { type Tensor, add, compile, matmul, mean, mul, square, sub, tanh, tensor, tidy, zerosLike } from '@nn/tensor';
 import { BATCH, LAYERS, LR, MOMENTUM, makeProblem } from './mlp.js';
 import type { Trainer } from './wasm-mlp.js';
 
@@ -103,6 +103,62 @@ export function nnModuleTrainer(backend: string): Trainer {
     },
     dispose(): void {
       for (const q of [...model.parameters(), ...batches.flatMap((b) => [b.x, b.y])]) q.dispose();
+    },
+  };
+}
+
+/**
+ * W3's tensor-op step (wasm-mlp.ts's nnSgdTrainer: same ops, weights and batches) through
+ * `compile`: the first call records the backend calls, later calls replay them, so each step runs
+ * its kernels without the per-op JavaScript (tensor objects, autograd graph, scopes). Written as
+ * jax-js's W3 is (a pure function of parameters, velocities and batch, gradients by valueAndGrad).
+ */
+export function nnCompiledTrainer(backend: string): Trainer {
+  const p = makeProblem();
+  let params = p.init.map(({ data, shape }) => tensor(data, { backend, shape }));
+  let vel = params.map((q) => zerosLike(q));
+  const batches = p.batches.map(({ x, y }) => ({
+    x: tensor(x, { backend, shape: [BATCH, 2] }),
+    y: tensor(y, { backend, shape: [BATCH, 1] }),
+  }));
+  const argnums = params.map((_, k) => k);
+  const step = compile((ps: Tensor[], vs: Tensor[], x: Tensor, y: Tensor) => {
+    const lossOf = (...q: Tensor[]): Tensor => {
+      let h = x;
+      for (let l = 0; l < q.length; l += 2) {
+        const z = add(matmul(h, q[l]), q[l + 1]);
+        h = l + 2 < q.length ? tanh(z) : z;
+      }
+      return mean(square(sub(h, y)));
+    };
+    const [loss, grads] = valueAndGrad(lossOf, argnums)(...ps) as [Tensor, Tensor[]];
+    const next = noGrad(() => {
+      const out: { params: Tensor[]; vel: Tensor[] } = { params: [], vel: [] };
+      for (let k = 0; k < ps.length; k++) {
+        const v = add(mul(vs[k], MOMENTUM), grads[k]);
+        out.vel.push(v);
+        out.params.push(sub(ps[k], mul(v, LR)));
+      }
+      return out;
+    });
+    return { loss, ...next };
+  });
+  return {
+    step(i: number): number {
+      const { x, y } = batches[i % batches.length];
+      const r = step(params, vel, x, y);
+      for (let k = 0; k < params.length; k++) {
+        params[k].dispose();
+        vel[k].dispose();
+      }
+      params = r.params;
+      vel = r.vel;
+      const value = r.loss.item();
+      r.loss.dispose();
+      return value;
+    },
+    dispose(): void {
+      for (const q of [...params, ...vel, ...batches.flatMap((b) => [b.x, b.y])]) q.dispose();
     },
   };
 }

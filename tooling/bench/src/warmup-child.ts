@@ -15,7 +15,7 @@ async function nnStep(lib: Lib): Promise<Step> {
   const t = await import('@nn/tensor');
   await import('@nn/autograd');
   let backend = 'cpu';
-  if (lib === 'nn-wasm' || lib === 'nn-wasm-2t' || lib === 'nn-wasm-modules') {
+  if (lib === 'nn-wasm' || lib === 'nn-wasm-2t' || lib === 'nn-wasm-modules' || lib === 'nn-wasm-compiled') {
     const { createWasmBackend } = await import('@nn/wasm-backend');
     const threads = lib === 'nn-wasm-2t' ? 2 : 1;
     const be = await createWasmBackend({ threads, name: lib });
@@ -24,6 +24,11 @@ async function nnStep(lib: Lib): Promise<Step> {
     backend = lib;
   }
   if (lib === 'nn-webgpu') return nnWebGPUStep();
+  if (lib.endsWith('-compiled')) {
+    const { nnCompiledTrainer } = await import('./w3-trainers.js');
+    const trainer = nnCompiledTrainer(backend);
+    return (i) => trainer.step(i);
+  }
   if (lib.endsWith('-modules')) {
     const { nnModuleTrainer } = await import('./w3-trainers.js');
     const trainer = nnModuleTrainer(backend);

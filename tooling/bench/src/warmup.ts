@@ -17,13 +17,16 @@
  * The nn-cpu/nn-wasm rows train with tensor ops, the update included (wasm-mlp.ts's nnSgdTrainer);
  * the `-modules` rows train as a PyTorch course writes it: Linear and Tanh modules, mseLoss, and
  * optim.SGD's zeroGrad/backward/step (w3-trainers.ts's nnModuleTrainer: fused linear forward and
- * fused SGD update where the backend has them).
+ * fused SGD update where the backend has them); the `-compiled` rows run the tensor-op step through
+ * `compile` (w3-trainers.ts's nnCompiledTrainer: recorded once, then replayed), as jax-js's row
+ * runs it through jit.
  *
  * Run: node --conditions=@nn/source --import tsx src/warmup.ts [--only nn-cpu,nn-wasm,...]
  *      [--repeats 3]
  * Without `--conditions=@nn/source` the children bundle the built packages (dist/): run
  * `pnpm build` first. Libraries: nn-cpu, nn-wasm, nn-wasm-2t, nn-webgpu (needs an
- * adapter: source .ci/webgpu.env), nn-cpu-modules, nn-wasm-modules, tfjs-cpu, tfjs-wasm, jax-js.
+ * adapter: source .ci/webgpu.env), nn-cpu-modules, nn-wasm-modules, nn-cpu-compiled, nn-wasm-compiled,
+ * tfjs-cpu, tfjs-wasm, jax-js.
  */
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -37,6 +40,8 @@ export const LIBS = [
   'nn-webgpu',
   'nn-cpu-modules',
   'nn-wasm-modules',
+  'nn-cpu-compiled',
+  'nn-wasm-compiled',
   'tfjs-cpu',
   'tfjs-wasm',
   'jax-js',
