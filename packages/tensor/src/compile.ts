@@ -93,8 +93,8 @@ const PRIMITIVES = [
 
 /** What each unrepeatable call is, for the error. */
 const REFUSED: Record<string, string> = {
-  read: 'reads tensor values (dataSync, item, arraySync, data, or an op that checks values, such as crossEntropy on its class indices)',
-  readSync: 'reads tensor values (dataSync, item, arraySync, data, or an op that checks values, such as crossEntropy on its class indices)',
+  read: 'reads tensor values (dataSync, item, arraySync, data, or an op that needs them on the host)',
+  readSync: 'reads tensor values (dataSync, item, arraySync, data, or an op that needs them on the host)',
   random: 'draws random numbers (rand, randn, dropout, ...): every replay would repeat the same ones',
   adam: 'steps an optimizer, whose state (the step count) a replay cannot advance: call optimizer.step() outside',
   sgd: "steps an optimizer, whose state (the first step's momentum) a replay cannot advance: call optimizer.step() outside",
@@ -216,6 +216,12 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
     throw new CompileError(`compile: fn ${REFUSED[name]}; a replay could not repeat that`);
   };
   const b = backend as unknown as Record<string, unknown>;
+  // A backend that validates indices by reading them (cpu, wasm) gets a checkIndices for the
+  // recording, so ops check through a recorded call (repeated at each replay) instead of a read.
+  if (backend.checkIndices === undefined && backend.readSync !== undefined) {
+    b.checkIndices = hostCheckIndices(backend.readSync.bind(backend));
+    restore.push(() => delete b.checkIndices);
+  }
   patch(b, 'alloc', (orig) => (size, dtype) => {
     const buffer = orig(size, dtype);
     const slot = next++;
@@ -317,13 +323,43 @@ function disposeTree(value: unknown): void {
   else if (value !== null && typeof value === 'object') Object.values(value).forEach(disposeTree);
 }
 
+/**
+ * The contract's `checkIndices` for a backend with synchronous reads: reads the indices' view and
+ * throws `error(value, position)` for the first one outside [0, bound) that is not `ignore`.
+ */
+function hostCheckIndices(readSync: NonNullable<Backend['readSync']>) {
+  return (indices: View, bound: number, ignore: number | null, error: (value: number, position: number) => Error): void => {
+    const { shape, strides, offset } = indices;
+    let size = 1;
+    let extent = offset + 1;
+    for (let d = 0; d < shape.length; d++) {
+      size *= shape[d];
+      extent += (shape[d] - 1) * Math.max(strides[d], 0);
+    }
+    if (size === 0) return;
+    const data = readSync(indices.buffer, 'int32', extent);
+    const at = new Array<number>(shape.length).fill(0);
+    for (let i = 0; i < size; i++) {
+      let k = offset;
+      for (let d = 0; d < shape.length; d++) k += at[d] * strides[d];
+      const v = data[k];
+      if (v !== ignore && (v < 0 || v >= bound)) throw error(v, i);
+      for (let d = shape.length - 1; d >= 0 && ++at[d] === shape[d]; d--) at[d] = 0;
+    }
+  };
+}
+
 /** Binds a recorded step to the backend's (unpatched) function. */
 function toOp(be: Backend, st: Step): Op {
   if (st.kind === 'alloc') return { code: ALLOC, slot: st.slot, size: st.size, dtype: st.dtype };
   if (st.kind === 'free') return { code: FREE, slot: st.slot };
   if (st.kind === 'write') return { code: WRITE, slot: st.slot, data: st.data };
   const owner = (st.fused ? be.fused : be) as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const call: Call = { fn: owner[st.name].bind(owner), args: [], views: [] };
+  const fn =
+    st.name === 'checkIndices' && be.checkIndices === undefined
+      ? hostCheckIndices((be.readSync as NonNullable<Backend['readSync']>).bind(be))
+      : owner[st.name].bind(owner);
+  const call: Call = { fn: fn as (...a: unknown[]) => unknown, args: [], views: [] };
   st.args.forEach((x, at) => {
     if (x.kind === 'view') call.views.push({ at, slot: x.slot, dtype: x.dtype, shape: x.shape, strides: x.strides, offset: x.offset });
     call.args.push(x.kind === 'const' ? x.value : null);

@@ -84,7 +84,8 @@ export function checkClassIndices(op: string, target: Tensor, classes: number, i
       `${op}: target ${v} at position ${i} is out of range for ${classes} classes (valid: 0 to ${classes - 1}${ignoreIndex < 0 || ignoreIndex >= classes ? `, or ignoreIndex ${ignoreIndex}` : ''})`,
     );
   const be = target.backend;
-  if (be.readSync === undefined) {
+  if (be.readSync === undefined || be.checkIndices !== undefined) {
+    // The backend checks (on the device, or at each replay of a compile recording).
     if (target.size > 0) be.checkIndices?.(target, classes, ignoreIndex, error);
     return;
   }

@@ -552,8 +552,9 @@ function checkIndex(op: string, index: Tensor, bound: number, what: string): voi
   const be = index.storage.backend;
   if (index.size === 0) return;
   const error = (v: number): Error => new ValueRangeError(`${op}: index ${v} is out of range for ${what} (valid: 0 to ${bound - 1})`);
-  if (be.readSync === undefined) {
-    // No synchronous read: the backend checks on the device and throws at the next read or sync.
+  if (be.readSync === undefined || be.checkIndices !== undefined) {
+    // The backend checks (WebGPU: on the device, throwing at the next read or sync; a compile
+    // recording: at each replay), not a read of the values here.
     be.checkIndices?.(index, bound, null, error);
     return;
   }
