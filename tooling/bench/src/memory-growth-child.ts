@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
-import { type Backend, FLOOR_WINDOW, type GrowthResult, type Reading } from './memory-growth.js';
+import { type Adam, type Backend, FLOOR_WINDOW, type GrowthResult, type Reading } from './memory-growth.js';
 
 const ARENA_ALIGN = 64n * 2n ** 20n;
 
@@ -46,7 +46,7 @@ function gcCounter(): { from: number; to: number; minor: number; major: number; 
   return c;
 }
 
-async function runChild(backend: Backend, fused: boolean, from: number, to: number): Promise<GrowthResult> {
+async function runChild(backend: Backend, adam: Adam, from: number, to: number): Promise<GrowthResult> {
   const t = await import('@nn/tensor');
   await import('@nn/autograd');
   let footprint = (): number => 0;
@@ -58,8 +58,9 @@ async function runChild(backend: Backend, fused: boolean, from: number, to: numb
     t.registerBackend(be);
     footprint = () => be.footprint().memoryBytes;
   }
-  const { makeW2Problem, nnAdamTrainer } = await import('./wasm-mlp.js');
-  const trainer = nnAdamTrainer(backend, makeW2Problem(), fused);
+  const { makeW2Problem, nnAdamTrainer, nnCompiledAdamTrainer } = await import('./wasm-mlp.js');
+  const trainer =
+    adam === 'compiled' ? nnCompiledAdamTrainer(backend, makeW2Problem()) : nnAdamTrainer(backend, makeW2Problem(), adam === 'fused');
   const read = (): Reading => {
     const m = process.memoryUsage();
     const nn = t.memory().backends[backend];
@@ -93,14 +94,14 @@ async function runChild(backend: Backend, fused: boolean, from: number, to: numb
   await new Promise((resolve) => setTimeout(resolve, 10)); // the observer reports asynchronously
   gcs.stop();
   trainer.dispose();
-  return { backend, fused, from, to, at: [r0, r1], rssFloor: [floor0, floor1], minorGcs: gcs.minor, majorGcs: gcs.major };
+  return { backend, adam, from, to, at: [r0, r1], rssFloor: [floor0, floor1], minorGcs: gcs.minor, majorGcs: gcs.major };
 }
 
-const { backend, fused, from, to } = JSON.parse(process.env.NN_W4 ?? 'null') as {
+const { backend, adam, from, to } = JSON.parse(process.env.NN_W4 ?? 'null') as {
   backend: Backend;
-  fused: boolean;
+  adam: Adam;
   from: number;
   to: number;
 };
-console.log(JSON.stringify(await runChild(backend, fused, from, to)));
+console.log(JSON.stringify(await runChild(backend, adam, from, to)));
 process.exit(0);

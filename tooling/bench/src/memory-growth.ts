@@ -37,6 +37,9 @@ const BACKENDS = ['cpu', 'wasm', 'wasm-2t'] as const;
  */
 export const FLOOR_WINDOW = 50;
 export type Backend = (typeof BACKENDS)[number];
+export const ADAMS = ['fused', 'ops', 'compiled'] as const;
+export type Adam = (typeof ADAMS)[number];
+const ADAM_NAMES: Record<Adam, string> = { fused: 'fused Adam', ops: 'Adam as tensor ops', compiled: 'compiled (Adam as tensor ops)' };
 
 export interface Reading {
   rss: number;
@@ -51,7 +54,8 @@ export interface Reading {
 
 export interface GrowthResult {
   backend: Backend;
-  fused: boolean;
+  /** How the step updates: the backend's fused Adam, Adam as tensor ops, or the tensor-op step through compile. */
+  adam: Adam;
   from: number;
   to: number;
   at: [Reading, Reading];
@@ -62,18 +66,18 @@ export interface GrowthResult {
   skipped?: string;
 }
 
-function spawnGrowth(child: ChildScript, backend: Backend, fused: boolean, from: number, to: number): GrowthResult {
-  const r = runChildScript(child, { NN_W4: JSON.stringify({ backend, fused, from, to }) });
+function spawnGrowth(child: ChildScript, backend: Backend, adam: Adam, from: number, to: number): GrowthResult {
+  const r = runChildScript(child, { NN_W4: JSON.stringify({ backend, adam, from, to }) });
   if ('report' in r) return r.report as GrowthResult;
   const zero: Reading = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0, wasm: 0, nnBytes: 0, malloc: 0 };
-  return { backend, fused, from, to, at: [zero, zero], rssFloor: [0, 0], minorGcs: 0, majorGcs: 0, skipped: r.error };
+  return { backend, adam, from, to, at: [zero, zero], rssFloor: [0, 0], minorGcs: 0, majorGcs: 0, skipped: r.error };
 }
 
 const mb = (x: number): string => (x / 2 ** 20).toFixed(2);
 
 export function growthTable(results: GrowthResult[]): string {
   const rows = results.map((r) => {
-    const name = `${r.backend}, ${r.fused ? 'fused Adam' : 'Adam as tensor ops'}`;
+    const name = `${r.backend}, ${ADAM_NAMES[r.adam]}`;
     if (r.skipped !== undefined) return [name, '-', '-', '-', '-', '-', '-', '-', '-', '-', r.skipped];
     const [a, b] = r.at;
     const d = (k: keyof Reading): string => mb(b[k] - a[k]);
@@ -140,7 +144,7 @@ if (isMain(import.meta.url)) {
   );
   const child = await bundleChild('memory-growth-child.ts');
   const results: GrowthResult[] = [];
-  for (const b of only) for (const fused of [true, false]) results.push(spawnGrowth(child, b, fused, from, to));
+  for (const b of only) for (const adam of ADAMS) results.push(spawnGrowth(child, b, adam, from, to));
   child.cleanup();
   console.log(growthTable(results));
 }

@@ -16,9 +16,26 @@
  * Every library starts from the same weights and sees the same batches; every step reads its
  * loss back, so no library can defer work past the timer.
  */
-import { noGrad } from '@nn/autograd';
+import { noGrad, valueAndGrad } from '@nn/autograd';
 import { crossEntropy } from '@nn/layers';
-import { add, div, getBackend, linear, matmul, mean, mul, sqrt, square, sub, tanh, tensor, tidy, zerosLike } from '@nn/tensor';
+import {
+  type Tensor,
+  add,
+  compile,
+  div,
+  getBackend,
+  linear,
+  matmul,
+  mean,
+  mul,
+  sqrt,
+  square,
+  sub,
+  tanh,
+  tensor,
+  tidy,
+  zerosLike,
+} from '@nn/tensor';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as Jax from '@jax-js/jax';
 import { prng, uniformArray } from './harness.js';
@@ -122,6 +139,64 @@ export function nnAdamTrainer(backend: string, p: W2Problem, fused: boolean): Tr
         q.grad?.dispose();
         q.grad = null;
       }
+      return value;
+    },
+    dispose(): void {
+      for (const q of [...params, ...m, ...v, ...batches.flatMap((b) => [b.x, b.y])]) q.dispose();
+    },
+  };
+}
+
+/**
+ * W2 through `compile`: the step of nnAdamTrainer with Adam as tensor ops (same weights, batches
+ * and bits), recorded once and replayed. Adam's step-dependent factors are 0-d tensors passed in
+ * each step (a JavaScript number would be baked in at the recording).
+ */
+export function nnCompiledAdamTrainer(backend: string, p: W2Problem): Trainer {
+  const o = { backend };
+  let params = p.init.map(({ data, shape }) => tensor(data, { ...o, shape }));
+  let m = params.map((t) => zerosLike(t));
+  let v = params.map((t) => zerosLike(t));
+  const batches = p.batches.map(({ x, labels }) => ({
+    x: tensor(x, { ...o, shape: [W2_BATCH, 784] }),
+    y: tensor(labels, { ...o, dtype: 'int32', shape: [W2_BATCH] }),
+  }));
+  const argnums = params.map((_, k) => k);
+  const step = compile((ps: Tensor[], ms: Tensor[], vs: Tensor[], x: Tensor, y: Tensor, lrOverBc1: Tensor, sqrtBc2: Tensor) => {
+    const lossOf = (...q: Tensor[]): Tensor => {
+      const h1 = linear(x, q[0], q[1], 'relu');
+      const h2 = linear(h1, q[2], q[3], 'relu');
+      return crossEntropy(linear(h2, q[4], q[5]), y);
+    };
+    const [loss, grads] = valueAndGrad(lossOf, argnums)(...ps) as [Tensor, Tensor[]];
+    const out: { loss: Tensor; params: Tensor[]; m: Tensor[]; v: Tensor[] } = { loss, params: [], m: [], v: [] };
+    noGrad(() => {
+      for (let k = 0; k < ps.length; k++) {
+        const g = grads[k];
+        const mk = add(mul(ms[k], ADAM.beta1), mul(g, 1 - ADAM.beta1));
+        const vk = add(mul(vs[k], ADAM.beta2), mul(mul(g, 1 - ADAM.beta2), g));
+        const denom = add(div(sqrt(vk), sqrtBc2), ADAM.eps);
+        out.params.push(add(ps[k], div(mul(mk, lrOverBc1), denom)));
+        out.m.push(mk);
+        out.v.push(vk);
+      }
+    });
+    return out;
+  });
+  let t = 0;
+  return {
+    step(i: number): number {
+      const { x, y } = batches[i % batches.length];
+      t++;
+      const lrOverBc1 = tensor(-ADAM.lr / (1 - ADAM.beta1 ** t), o);
+      const sqrtBc2 = tensor(Math.sqrt(1 - ADAM.beta2 ** t), o);
+      const r = step(params, m, v, x, y, lrOverBc1, sqrtBc2);
+      for (const q of [...params, ...m, ...v, lrOverBc1, sqrtBc2]) q.dispose();
+      params = r.params;
+      m = r.m;
+      v = r.v;
+      const value = r.loss.item();
+      r.loss.dispose();
       return value;
     },
     dispose(): void {
