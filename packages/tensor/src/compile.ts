@@ -37,7 +37,21 @@ type Step =
 interface Call {
   fn: (...a: unknown[]) => unknown;
   args: unknown[];
-  views: { at: number; slot: number; dtype: DType; shape: readonly number[]; strides: readonly number[]; offset: number }[];
+  views: {
+    at: number;
+    slot: number;
+    view: { buffer: unknown; dtype: DType; shape: readonly number[]; strides: readonly number[]; offset: number };
+  }[];
+}
+
+/** What a recording assumed of one input: its layout, and the first input sharing its storage. */
+interface InputLayout {
+  backend: Backend;
+  dtype: DType;
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+  alias: number;
 }
 
 /** A replay step: ALLOC slot size dtype, FREE slot, WRITE slot data, CALL call. */
@@ -63,7 +77,13 @@ interface OutputLeaf {
 /** One recording: for inputs of one layout (shape, strides, offset, dtype, aliasing) on one backend. */
 interface Plan {
   backend: Backend;
-  layout: string;
+  layout: InputLayout[];
+  /**
+   * Whether the backend is done with a call's arguments when it returns (it reads synchronously:
+   * cpu, wasm), so a replay reuses one set of argument and view objects; WebGPU may hold them
+   * until it encodes a fused chain, so it gets fresh ones per call.
+   */
+  reuse: boolean;
   inputs: number;
   ops: Op[];
   /** Buffers the replay allocates and nobody frees (each becomes an output's storage). */
@@ -129,9 +149,8 @@ export function compile<A extends CompileArg[], R>(fn: (...args: A) => R): (...a
   const plans: Plan[] = [];
   return (...args: A): R => {
     const inputs = flattenArgs(args);
-    const layout = layoutOf(inputs);
-    for (let i = 0; i < plans.length; i++) if (plans[i].layout === layout) return replay(plans[i], inputs) as R;
-    const [result, plan] = record(fn, args, inputs, layout);
+    for (let i = 0; i < plans.length; i++) if (matches(plans[i].layout, inputs)) return replay(plans[i], inputs) as R;
+    const [result, plan] = record(fn, args, inputs, layoutOf(inputs));
     plans.push(plan);
     return result;
   };
@@ -152,20 +171,51 @@ function flattenArgs(args: readonly CompileArg[]): Tensor[] {
   return out;
 }
 
-/** The inputs' layout and storage sharing, as a string (equal strings: one recording serves both). */
-function layoutOf(inputs: Tensor[]): string {
-  const first = new Map<unknown, number>();
-  let s = '';
-  for (let i = 0; i < inputs.length; i++) {
-    const t = inputs[i];
-    const buffer = t.storage.buffer;
-    if (!first.has(buffer)) first.set(buffer, i);
-    s += `|${t.storage.backend.name}:${t.dtype}:${t.shape.join(',')}:${t.strides.join(',')}:${t.offset}:${first.get(buffer)}`;
-  }
-  return s;
+/** The first input before `i` on the same storage as input i, or i. */
+function aliasOf(inputs: Tensor[], i: number): number {
+  const buffer = inputs[i].storage.buffer;
+  for (let j = 0; j < i; j++) if (inputs[j].storage.buffer === buffer) return j;
+  return i;
 }
 
-function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, inputs: Tensor[], layout: string): [R, Plan] {
+/** The inputs' layout and storage sharing (equal layouts: one recording serves both). */
+function layoutOf(inputs: Tensor[]): InputLayout[] {
+  return inputs.map((t, i) => ({
+    backend: t.storage.backend,
+    dtype: t.dtype,
+    shape: t.shape,
+    strides: t.strides,
+    offset: t.offset,
+    alias: aliasOf(inputs, i),
+  }));
+}
+
+const sameDims = (a: readonly number[], b: readonly number[]): boolean => {
+  if (a.length !== b.length) return false;
+  for (let d = 0; d < a.length; d++) if (a[d] !== b[d]) return false;
+  return true;
+};
+
+/** Whether inputs have the recorded layout (compared in place: a replay allocates no key). */
+function matches(layout: InputLayout[], inputs: Tensor[]): boolean {
+  if (layout.length !== inputs.length) return false;
+  for (let i = 0; i < inputs.length; i++) {
+    const l = layout[i];
+    const t = inputs[i];
+    if (
+      t.storage.backend !== l.backend ||
+      t.dtype !== l.dtype ||
+      t.offset !== l.offset ||
+      !sameDims(t.shape, l.shape) ||
+      !sameDims(t.strides, l.strides) ||
+      aliasOf(inputs, i) !== l.alias
+    )
+      return false;
+  }
+  return true;
+}
+
+function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, inputs: Tensor[], layout: InputLayout[]): [R, Plan] {
   if (capturing) throw new CompileError('compile: a compiled function cannot be recorded inside another one');
   const backend = inputs.length > 0 ? inputs[0].storage.backend : getBackend();
   for (const t of inputs) {
@@ -295,7 +345,11 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
   }
   const held = new Set(outputs.map((o) => o.slot));
   const stray = [...live].filter((s) => !held.has(s));
-  return [result, { backend, layout, inputs: inputs.length, ops: steps.map((st) => toOp(backend, st)), sizes, stray, outputs, rebuild }];
+  const reuse = backend.readSync !== undefined;
+  return [
+    result,
+    { backend, layout, reuse, inputs: inputs.length, ops: steps.map((st) => toOp(backend, st)), sizes, stray, outputs, rebuild },
+  ];
 }
 
 /** A function that rebuilds `value`'s shape (tensors at the leaves) from a list of tensors. */
@@ -361,7 +415,9 @@ function toOp(be: Backend, st: Step): Op {
       : owner[st.name].bind(owner);
   const call: Call = { fn: fn as (...a: unknown[]) => unknown, args: [], views: [] };
   st.args.forEach((x, at) => {
-    if (x.kind === 'view') call.views.push({ at, slot: x.slot, dtype: x.dtype, shape: x.shape, strides: x.strides, offset: x.offset });
+    if (x.kind === 'view') {
+      call.views.push({ at, slot: x.slot, view: { buffer: null, dtype: x.dtype, shape: x.shape, strides: x.strides, offset: x.offset } });
+    }
     call.args.push(x.kind === 'const' ? x.value : null);
   });
   return { code: CALL, call };
@@ -371,6 +427,7 @@ function replay(plan: Plan, inputs: Tensor[]): unknown {
   // Its kernel calls would bypass the recording's hooks and be missing from the outer function's replays.
   if (capturing) throw new CompileError('compile: a compiled function cannot run while another one is being recorded');
   const be = plan.backend;
+  const reuse = plan.reuse;
   const buffers: unknown[] = new Array(plan.sizes.size + plan.inputs);
   for (let i = 0; i < plan.inputs; i++) buffers[i] = inputs[i].storage.buffer;
   const ops = plan.ops;
@@ -380,13 +437,15 @@ function replay(plan: Plan, inputs: Tensor[]): unknown {
       const op = ops[i];
       if (op.code === CALL) {
         const { fn, views } = op.call;
-        // Fresh arguments and views per call: an asynchronous backend (WebGPU) may hold them until it encodes.
-        const args = op.call.args.slice();
+        const args = reuse ? op.call.args : op.call.args.slice();
         for (let k = 0; k < views.length; k++) {
-          const v = views[k];
-          args[v.at] = { buffer: buffers[v.slot], dtype: v.dtype, shape: v.shape, strides: v.strides, offset: v.offset };
+          const { at, slot, view } = views[k];
+          if (reuse) {
+            view.buffer = buffers[slot];
+            args[at] = view;
+          } else args[at] = { ...view, buffer: buffers[slot] };
         }
-        fn(...args);
+        fn.apply(undefined, args);
       } else if (op.code === ALLOC) buffers[op.slot] = be.alloc(op.size, op.dtype);
       else if (op.code === FREE) be.free(buffers[op.slot]);
       else be.write(buffers[op.slot], op.data);
