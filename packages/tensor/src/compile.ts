@@ -231,6 +231,7 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
   const sizes = new Map<number, { size: number; dtype: DType }>();
   const live = new Set<number>();
   const steps: Step[] = [];
+  let disposedInput = false;
   const slotOf = (buffer: unknown, what: string): number => {
     const s = slots.get(buffer);
     if (s === undefined) {
@@ -283,8 +284,12 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
   });
   patch(b, 'free', (orig) => (buffer) => {
     const slot = slotOf(buffer, 'frees');
-    if (slot < inputs.length)
-      throw new CompileError("compile: fn disposed (the last view of) one of its inputs; a replay would free the caller's tensor");
+    if (slot < inputs.length) {
+      // Refused once fn returns: throwing here would stop Tensor.dispose halfway (the tensor marked
+      // disposed, its buffer, node and .grad never freed). The free goes through, as running fn does.
+      disposedInput = true;
+      return orig(buffer);
+    }
     live.delete(slot);
     slots.delete(buffer);
     steps.push({ kind: 'free', slot });
@@ -322,26 +327,27 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
   }
   capturing = true;
   let result: R;
+  const outputs: OutputLeaf[] = [];
+  let rebuild!: (leaves: Tensor[]) => unknown;
   try {
     result = tidy(() => {
       const r = fn(...args);
-      if (r instanceof Promise) throw new CompileError('compile: fn must be synchronous (it returned a Promise)');
+      if (r instanceof Promise) {
+        r.catch(() => {}); // reported here, not again as an unhandled rejection
+        throw new CompileError('compile: fn must be synchronous (it returned a Promise)');
+      }
+      if (disposedInput)
+        throw new CompileError("compile: fn disposed (the last view of) one of its inputs; a replay would free the caller's tensor");
+      // Inside the scope: on a refusal it frees what fn made (wherever it sits in the result), never an input or a closure's tensor.
+      rebuild = template(r, (t) => {
+        outputs.push({ slot: slotOf(t.storage.buffer, 'returns'), dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset });
+        return outputs.length - 1;
+      });
       return r;
     });
   } finally {
     capturing = false;
     for (let i = restore.length - 1; i >= 0; i--) restore[i]();
-  }
-  const outputs: OutputLeaf[] = [];
-  let rebuild: (leaves: Tensor[]) => unknown;
-  try {
-    rebuild = template(result, (t) => {
-      outputs.push({ slot: slotOf(t.storage.buffer, 'returns'), dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset });
-      return outputs.length - 1;
-    });
-  } catch (e) {
-    disposeTree(result);
-    throw e;
   }
   const held = new Set(outputs.map((o) => o.slot));
   const stray = [...live].filter((s) => !held.has(s));
@@ -369,12 +375,6 @@ function template(value: unknown, leaf: (t: Tensor) => number, path = 'result'):
     return (leaves) => Object.fromEntries(keys.map((k, i) => [k, parts[i](leaves)]));
   }
   throw new CompileError(`compile: fn must return tensors (alone, or in arrays and plain objects); ${path} is ${typeof value}`);
-}
-
-function disposeTree(value: unknown): void {
-  if (isTensorValue(value)) value.dispose();
-  else if (Array.isArray(value)) value.forEach(disposeTree);
-  else if (value !== null && typeof value === 'object') Object.values(value).forEach(disposeTree);
 }
 
 /**
