@@ -232,6 +232,9 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
   const live = new Set<number>();
   const steps: Step[] = [];
   let disposedInput = false;
+  /** Slots written in place (copyInto/addInto destinations): state fn updates, like an optimizer's. */
+  const updated = new Set<number>();
+  const leaves: Tensor[] = [];
   const slotOf = (buffer: unknown, what: string): number => {
     const s = slots.get(buffer);
     if (s === undefined) {
@@ -305,7 +308,9 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
     (name: string, fused: boolean) =>
     (orig: (...a: unknown[]) => unknown) =>
     (...a: unknown[]) => {
-      steps.push({ kind: 'call', name, fused, args: a.map((x) => encode(x, 'uses')) });
+      const args = a.map((x) => encode(x, 'uses'));
+      if ((name === 'copyInto' || name === 'addInto') && args[0].kind === 'view') updated.add(args[0].slot);
+      steps.push({ kind: 'call', name, fused, args });
       return orig(...a);
     };
   for (const name of PRIMITIVES) patch(b, name, recordCall(name, false));
@@ -340,6 +345,7 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
         throw new CompileError("compile: fn disposed (the last view of) one of its inputs; a replay would free the caller's tensor");
       // Inside the scope: on a refusal it frees what fn made (wherever it sits in the result), never an input or a closure's tensor.
       rebuild = template(r, (t) => {
+        leaves.push(t);
         outputs.push({ slot: slotOf(t.storage.buffer, 'returns'), dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset });
         return outputs.length - 1;
       });
@@ -351,6 +357,16 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
   }
   const held = new Set(outputs.map((o) => o.slot));
   const stray = [...live].filter((s) => !held.has(s));
+  // A buffer fn made, updated in place and kept outside its result (an optimizer's state, made at
+  // its first step) would restart from its first value at every replay: refuse, not replay wrongly.
+  // Its inputs' new .grad are kept too, but are never updated in place.
+  const grads = new Set(inputs.map((t) => (t.grad === null ? -1 : slots.get(t.grad.storage.buffer))));
+  if (stray.some((s) => updated.has(s) && !grads.has(s))) {
+    for (const t of leaves) if (!inputs.includes(t)) t.dispose();
+    throw new CompileError(
+      "compile: fn updates in place a tensor it made and keeps outside its result (an optimizer's state, such as SGD's momentum or Adam's averages, made at its first step); a replay would restart it every time: call optimizer.step() outside, or pass the state in and return the new one",
+    );
+  }
   const reuse = backend.readSync !== undefined;
   return [
     result,
