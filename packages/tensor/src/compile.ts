@@ -231,7 +231,7 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
   const sizes = new Map<number, { size: number; dtype: DType }>();
   const live = new Set<number>();
   const steps: Step[] = [];
-  let disposedInput = false;
+  let disposedOutside: string | null = null;
   /** Slots written in place (copyInto/addInto destinations): state fn updates, like an optimizer's. */
   const updated = new Set<number>();
   const leaves: Tensor[] = [];
@@ -286,11 +286,14 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
     return buffer;
   });
   patch(b, 'free', (orig) => (buffer) => {
-    const slot = slotOf(buffer, 'frees');
-    if (slot < inputs.length) {
+    const slot = slots.get(buffer);
+    if (slot === undefined || slot < inputs.length) {
       // Refused once fn returns: throwing here would stop Tensor.dispose halfway (the tensor marked
       // disposed, its buffer, node and .grad never freed). The free goes through, as running fn does.
-      disposedInput = true;
+      disposedOutside ??=
+        slot === undefined
+          ? "disposed a tensor it was neither given nor made (a closure's tensor, or a .grad from an earlier step: zeroGrad() outside)"
+          : 'disposed (the last view of) one of its inputs';
       return orig(buffer);
     }
     live.delete(slot);
@@ -341,8 +344,7 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
         r.catch(() => {}); // reported here, not again as an unhandled rejection
         throw new CompileError('compile: fn must be synchronous (it returned a Promise)');
       }
-      if (disposedInput)
-        throw new CompileError("compile: fn disposed (the last view of) one of its inputs; a replay would free the caller's tensor");
+      if (disposedOutside !== null) throw new CompileError(`compile: fn ${disposedOutside}; a replay would free the caller's tensor`);
       // Inside the scope: on a refusal it frees what fn made (wherever it sits in the result), never an input or a closure's tensor.
       rebuild = template(r, (t) => {
         leaves.push(t);
