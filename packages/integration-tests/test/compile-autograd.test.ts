@@ -155,6 +155,26 @@ for (const name of ['cpu', 'reference'] as const) {
       disposeAll(x, y);
     });
 
+    it('zeroGrad inside fn after an eager step (disposing the old .grad) is refused cleanly: no half-disposed .grad, no leak', () => {
+      const start = usage(name);
+      const w = values([3], 1).requiresGrad_();
+      const x = values([3], 2);
+      const lossOf = (w: Tensor, x: Tensor) => T.sum(T.square(T.mul(w, x)));
+      T.tidy(() => lossOf(w, x).backward()); // an eager step leaves w.grad
+      const old = w.grad!;
+      const f = T.compile((w: Tensor, x: Tensor) => {
+        w.grad?.dispose();
+        w.grad = null;
+        const loss = lossOf(w, x);
+        loss.backward();
+        return loss.detach();
+      });
+      expect(() => f(w, x)).toThrow(/compile: fn disposed a tensor it was neither given nor made .*zeroGrad\(\) outside/);
+      expect(old.isDisposed).toBe(true);
+      disposeAll(w, x);
+      expect(usage(name)).toEqual(start);
+    });
+
     for (const [label, make] of OPTIMIZERS) {
       it(`an optimizer step inside fn is refused: ${label}`, async () => {
         const error = await stepInside(name, make);

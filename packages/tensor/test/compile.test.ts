@@ -500,6 +500,35 @@ for (const name of ['cpu', 'reference'] as const) {
         expect(usage(name)).toEqual(start);
       });
 
+      it('disposing a tensor from outside fn: refused once fn returns, its buffer freed as running fn would', () => {
+        const start = usage(name);
+        const w = values([3], 1);
+        const f = T.compile((x: Tensor) => {
+          w.dispose();
+          return T.exp(x);
+        });
+        const x = values([2], 2);
+        expect(() => f(x)).toThrow(/compile: fn disposed a tensor it was neither given nor made/);
+        expect(w.isDisposed).toBe(true);
+        x.dispose();
+        expect(usage(name)).toEqual(start);
+      });
+
+      it('an error of fn itself (a shape mismatch): rethrown, the backend restored, a later call records', () => {
+        const start = usage(name);
+        let bad = true;
+        const f = T.compile((x: Tensor) => T.matmul(T.exp(x), bad ? x : T.transpose(x, 0, 1)));
+        const x = values([2, 3], 1);
+        const alloc = T.getBackend(name).alloc;
+        expect(() => f(x)).toThrow(T.ShapeError);
+        expect(T.getBackend(name).alloc).toBe(alloc);
+        bad = false;
+        const r = f(x);
+        expect(r.shape).toEqual([2, 2]);
+        disposeAll(r, x);
+        expect(usage(name)).toEqual(start);
+      });
+
       it('another backend', () => {
         const other = name === 'cpu' ? 'reference' : 'cpu';
         expectRefusal(
