@@ -10,6 +10,7 @@ import type { DataArray, DType } from './dtype.js';
 import { NNError } from './errors.js';
 import { Storage, tidy } from './memory.js';
 import { isTensorValue, makeView, newTensor } from './ops/core.js';
+import { getRngState } from './ops/creation.js';
 import { getBackend, listBackends } from './registry.js';
 import type { Tensor } from './tensor.js';
 
@@ -333,6 +334,9 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
       });
     }
   }
+  // Host-side draws (randperm) upload their values and never call the backend's random: the
+  // generator's state moving during fn is what tells.
+  const rng = getRngState();
   capturing = true;
   let result: R;
   const outputs: OutputLeaf[] = [];
@@ -344,6 +348,8 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
         r.catch(() => {}); // reported here, not again as an unhandled rejection
         throw new CompileError('compile: fn must be synchronous (it returned a Promise)');
       }
+      const now = getRngState();
+      if (now.counter !== rng.counter || now.key[0] !== rng.key[0] || now.key[1] !== rng.key[1]) refuse('random')();
       if (disposedOutside !== null) throw new CompileError(`compile: fn ${disposedOutside}; a replay would free the caller's tensor`);
       // Inside the scope: on a refusal it frees what fn made (wherever it sits in the result), never an input or a closure's tensor.
       rebuild = template(r, (t) => {

@@ -459,6 +459,8 @@ for (const name of ['cpu', 'reference'] as const) {
         expectRefusal((x) => T.add(x, T.rand([2, 2])), /compile: fn draws random numbers/);
         expectRefusal((x) => T.add(x, T.randn([2])), /compile: fn draws random numbers/);
         expectRefusal((x) => T.add(x, T.randint(0, 3, [2, 2])), /compile: fn draws random numbers/);
+        // Drawn on the host (Fisher-Yates over Philox) and uploaded: the RNG state tells.
+        expectRefusal((x) => T.indexSelect(x, 0, T.randperm(2)), /compile: fn draws random numbers/);
         // multinomial checks its probabilities first: a read on cpu and reference.
         expectRefusal((x) => T.multinomial(T.softmax(x, 1), 1), /compile: fn (draws random numbers|reads tensor values)/);
       });
