@@ -79,6 +79,8 @@ interface OutputLeaf {
 interface Plan {
   backend: Backend;
   layout: InputLayout[];
+  /** Per argument: -1 for a tensor, else its array's length (fn sees the grouping, not just the flat inputs). */
+  groups: number[];
   /**
    * Whether the backend is done with a call's arguments when it returns (it reads synchronously:
    * cpu, wasm), so a replay reuses one set of argument and view objects; WebGPU may hold them
@@ -150,7 +152,9 @@ export function compile<A extends CompileArg[], R>(fn: (...args: A) => R): (...a
   const plans: Plan[] = [];
   return (...args: A): R => {
     const inputs = flattenArgs(args);
-    for (let i = 0; i < plans.length; i++) if (matches(plans[i].layout, inputs)) return replay(plans[i], inputs) as R;
+    for (let i = 0; i < plans.length; i++) {
+      if (sameGroups(plans[i].groups, args) && matches(plans[i].layout, inputs)) return replay(plans[i], inputs) as R;
+    }
     const [result, plan] = record(fn, args, inputs, layoutOf(inputs));
     plans.push(plan);
     return result;
@@ -196,6 +200,15 @@ const sameDims = (a: readonly number[], b: readonly number[]): boolean => {
   for (let d = 0; d < a.length; d++) if (a[d] !== b[d]) return false;
   return true;
 };
+
+const groupOf = (a: CompileArg): number => (Array.isArray(a) ? a.length : -1);
+
+/** Whether args group their tensors as recorded: [a, b], [c] and [a], [b, c] flatten alike but fn sees them apart. */
+function sameGroups(groups: readonly number[], args: readonly CompileArg[]): boolean {
+  if (groups.length !== args.length) return false;
+  for (let i = 0; i < args.length; i++) if (groups[i] !== groupOf(args[i])) return false;
+  return true;
+}
 
 /** Whether inputs have the recorded layout (compared in place: a replay allocates no key). */
 function matches(layout: InputLayout[], inputs: Tensor[]): boolean {
@@ -378,7 +391,18 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
   const reuse = backend.readSync !== undefined;
   return [
     result,
-    { backend, layout, reuse, inputs: inputs.length, ops: steps.map((st) => toOp(backend, st)), sizes, stray, outputs, rebuild },
+    {
+      backend,
+      layout,
+      groups: args.map(groupOf),
+      reuse,
+      inputs: inputs.length,
+      ops: steps.map((st) => toOp(backend, st)),
+      sizes,
+      stray,
+      outputs,
+      rebuild,
+    },
   ];
 }
 

@@ -327,6 +327,33 @@ for (const name of ['cpu', 'reference'] as const) {
         disposeAll(x, w, xt, wide, xo);
       });
 
+      it('the same tensors grouped into other arrays (or a bare tensor for an array of one) record again', () => {
+        let runs = 0;
+        const fn = (xs: Tensor | Tensor[], ys: Tensor | Tensor[]) => {
+          runs++;
+          const list = (v: Tensor | Tensor[]) => (Array.isArray(v) ? v : [v]);
+          return { sx: list(xs).map((x) => T.exp(x)), sy: list(ys).map((y) => T.neg(y)), bare: !Array.isArray(xs) ? [T.sum(xs)] : [] };
+        };
+        const compiled = T.compile(fn);
+        const [a, b, c] = [values([2], 1), values([2], 2), values([2], 3)];
+        const groupings: [Tensor | Tensor[], Tensor | Tensor[]][] = [
+          [[a, b], [c]],
+          [[a], [b, c]],
+          [a, [b, c]],
+          [[a], [b, c]],
+          [[a, b], [c]],
+        ];
+        for (const [xs, ys] of groupings) {
+          const got = compiled(xs, ys);
+          const want = T.tidy(() => fn(xs, ys));
+          runs--;
+          expectSame(got, want);
+          disposeAll(got, want);
+        }
+        expect(runs).toBe(3);
+        disposeAll(a, b, c);
+      });
+
       it('two arguments viewing one storage record apart from two separate ones', () => {
         let runs = 0;
         const fn = (a: Tensor, b: Tensor) => {
