@@ -201,6 +201,19 @@ const sameDims = (a: readonly number[], b: readonly number[]): boolean => {
   return true;
 };
 
+/** The first and last element a view touches in its buffer, or null when it has none. */
+function extentOf(v: { shape: readonly number[]; strides: readonly number[]; offset: number }): [number, number] | null {
+  let lo = v.offset;
+  let hi = v.offset;
+  for (let d = 0; d < v.shape.length; d++) {
+    if (v.shape[d] === 0) return null;
+    const reach = (v.shape[d] - 1) * v.strides[d];
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  }
+  return [lo, hi];
+}
+
 const groupOf = (a: CompileArg): number => (Array.isArray(a) ? a.length : -1);
 
 /** Whether args group their tensors as recorded: [a, b], [c] and [a], [b, c] flatten alike but fn sees them apart. */
@@ -241,6 +254,14 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
   inputs.forEach((t, i) => {
     if (!slots.has(t.storage.buffer)) slots.set(t.storage.buffer, i);
   });
+  // The elements of each input buffer the arguments cover: a view past them is a closure's tensor
+  // sharing an argument's storage, which a replay would read from the new (maybe smaller) input.
+  const covered = inputs.map((): [number, number] => [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
+  for (const t of inputs) {
+    const e = extentOf(t);
+    const c = covered[slots.get(t.storage.buffer)!];
+    if (e !== null) [c[0], c[1]] = [Math.min(c[0], e[0]), Math.max(c[1], e[1])];
+  }
   let next = inputs.length;
   const sizes = new Map<number, { size: number; dtype: DType }>();
   const live = new Set<number>();
@@ -261,7 +282,14 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
   const encode = (a: unknown, what: string): Arg => {
     if (a !== null && typeof a === 'object' && 'buffer' in a && 'shape' in a) {
       const v = a as View;
-      return { kind: 'view', slot: slotOf(v.buffer, what), dtype: v.dtype, shape: v.shape, strides: v.strides, offset: v.offset };
+      const slot = slotOf(v.buffer, what);
+      const e = slot < inputs.length ? extentOf(v) : null;
+      if (e !== null && (e[0] < covered[slot][0] || e[1] > covered[slot][1])) {
+        throw new CompileError(
+          `compile: fn ${what} a tensor it was not given that shares storage with argument ${slot} (a closure's tensor, e.g. the one the argument was sliced from); pass it as an argument`,
+        );
+      }
+      return { kind: 'view', slot, dtype: v.dtype, shape: v.shape, strides: v.strides, offset: v.offset };
     }
     return { kind: 'const', value: a };
   };

@@ -496,6 +496,14 @@ for (const name of ['cpu', 'reference'] as const) {
         const w = values([2, 2], 9);
         expectRefusal((x) => T.matmul(x, w), /compile: fn uses a tensor it was neither given nor made.*pass it as an argument/);
         expectRefusal((x) => [T.exp(x), w], /compile: fn returns a tensor it was neither given nor made/);
+        // Sharing an argument's storage: x is a slice of it, so its buffer alone would not tell.
+        const big = values([4, 2], 8);
+        const f = T.compile((x: Tensor) => T.add(x, T.sum(big)));
+        const part = T.slice(big, 0, 0, 2);
+        const start = usage(name);
+        expect(() => f(part)).toThrow(/compile: fn uses a tensor it was not given that shares storage with argument 0/);
+        expect(usage(name)).toEqual(start);
+        disposeAll(big, part);
         w.dispose();
       });
 
