@@ -115,6 +115,32 @@ for (const name of ['cpu', 'reference'] as const) {
       }
     });
 
+    it('a result with a live graph: the recording can backward; replays return plain tensors and free what the graph saved', () => {
+      const start = usage(name);
+      const fn = (w: Tensor, x: Tensor) => T.sum(T.square(T.tanh(T.matmul(x, w))));
+      const compiled = T.compile(fn);
+      const w = values([3, 2], 1).requiresGrad_();
+      const x = values([4, 3], 2);
+      const first = compiled(w, x);
+      expect(first.requiresGrad).toBe(true);
+      first.backward();
+      const we = values([3, 2], 1).requiresGrad_();
+      T.tidy(() => fn(we, x).backward());
+      expect(bits(w.grad!)).toEqual(bits(we.grad!));
+      const afterRecording = usage(name);
+      for (let i = 0; i < 3; i++) {
+        const wi = values([3, 2], 10 + i).requiresGrad_();
+        const got = compiled(wi, x);
+        expect(got.requiresGrad).toBe(false);
+        const want = T.tidy(() => fn(wi, x));
+        expectSameBits(got, want);
+        disposeAll(got, want, wi);
+        expect(usage(name)).toEqual(afterRecording);
+      }
+      disposeAll(first, w, we, x);
+      expect(usage(name)).toEqual(start);
+    });
+
     it('crossEntropy with class indices: the targets are checked at each replay, with the eager error', () => {
       const fn = (logits: Tensor, target: Tensor) => L.crossEntropy(T.mul(logits, 2), target);
       const compiled = T.compile(fn);
