@@ -436,22 +436,39 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
 
 /** A function that rebuilds `value`'s shape (tensors at the leaves) from a list of tensors. */
 function template(value: unknown, leaf: (t: Tensor) => number, path = 'result'): (leaves: Tensor[]) => unknown {
-  if (isTensorValue(value)) {
-    const k = leaf(value);
-    return (leaves) => leaves[k];
-  }
-  if (value === null || value === undefined) return () => value;
-  if (Array.isArray(value)) {
-    const parts = value.map((v, i) => template(v, leaf, `${path}[${i}]`));
-    return (leaves) => parts.map((p) => p(leaves));
-  }
+  // The returned closures come from the helpers below: made here, they would share this scope's
+  // context, which holds `leaf` and `value`, and so keep the recording (its inputs' and results'
+  // buffers) alive as long as the compiled function.
+  if (isTensorValue(value)) return pick(leaf(value));
+  if (value === null || value === undefined) return constant(value);
+  if (Array.isArray(value)) return rebuildArray(value.map((v, i) => template(v, leaf, `${path}[${i}]`)));
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const keys = Object.keys(value);
-    const parts = keys.map((k) => template((value as Record<string, unknown>)[k], leaf, `${path}.${k}`));
-    return (leaves) => Object.fromEntries(keys.map((k, i) => [k, parts[i](leaves)]));
+    return rebuildObject(
+      keys,
+      keys.map((k) => template((value as Record<string, unknown>)[k], leaf, `${path}.${k}`)),
+    );
   }
   throw new CompileError(`compile: fn must return tensors (alone, or in arrays and plain objects); ${path} is ${typeof value}`);
 }
+
+type Rebuild = (leaves: Tensor[]) => unknown;
+const pick =
+  (k: number): Rebuild =>
+  (leaves) =>
+    leaves[k];
+const constant =
+  (v: null | undefined): Rebuild =>
+  () =>
+    v;
+const rebuildArray =
+  (parts: Rebuild[]): Rebuild =>
+  (leaves) =>
+    parts.map((p) => p(leaves));
+const rebuildObject =
+  (keys: string[], parts: Rebuild[]): Rebuild =>
+  (leaves) =>
+    Object.fromEntries(keys.map((k, i) => [k, parts[i](leaves)]));
 
 /**
  * The contract's `checkIndices` for a backend with synchronous reads: reads the indices' view and
@@ -522,6 +539,8 @@ function replay(plan: Plan, inputs: Tensor[]): unknown {
           } else args[at] = { ...view, buffer: buffers[slot] };
         }
         fn.apply(undefined, args);
+        // Reused views must not hold this replay's buffers after it (cpu's are arrays: a step's memory).
+        if (reuse) for (let k = 0; k < views.length; k++) views[k].view.buffer = null;
       } else if (op.code === ALLOC) buffers[op.slot] = be.alloc(op.size, op.dtype);
       else if (op.code === FREE) be.free(buffers[op.slot]);
       else be.write(buffers[op.slot], op.data);
