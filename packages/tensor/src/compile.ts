@@ -22,10 +22,9 @@ export class CompileError extends NNError {
 /** An argument of a compiled function: a tensor or an array of tensors. */
 export type CompileArg = Tensor | readonly Tensor[];
 
-/** An argument of a recorded call: a view of a buffer slot, a buffer slot, or a constant. */
+/** An argument of a recorded call: a view of a buffer slot, or a constant. */
 type Arg =
   | { kind: 'view'; slot: number; dtype: DType; shape: readonly number[]; strides: readonly number[]; offset: number }
-  | { kind: 'buffer'; slot: number }
   | { kind: 'const'; value: unknown };
 
 type Step =
@@ -133,15 +132,15 @@ let capturing = false;
  * tensors shaped like fn's result (a tensor, or arrays/plain objects of tensors).
  *
  * fn must be a function of its arguments only, as for jax.jit: what it does in JavaScript (control
- * flow, counters, `.grad` assignments) happens once, at the recording. So it may not read tensor
- * values, draw random numbers, step an optimizer, or use tensors it was not given and did not make
- * (a closure's tensors: pass them as arguments); each throws a `CompileError` naming the problem
- * at the recording. Replayed results do not record autograd (their `requiresGrad` is false); take
+ * flow, counters, `.grad` assignments, the numbers it closes over) happens once, at the recording.
+ * So it may not read tensor values, draw random numbers, step an optimizer (or keep any state it
+ * updates in place), or use tensors it was not given and did not make (a closure's tensors: pass
+ * them as arguments); each throws a `CompileError` naming the problem at the recording. Replayed results do not record autograd (their `requiresGrad` is false); take
  * gradients inside fn (`valueAndGrad`, or `backward()` and `.grad`) and return them.
  *
  * @example
  * ```ts
- * import { compile, matmul, sub, tensor } from '@nn/tensor';
+ * import { type Tensor, compile, matmul, sub, tensor } from '@nn/tensor';
  *
  * const step = compile((w: Tensor, x: Tensor) => sub(w, matmul(x, w).mul(0.1)));
  * let w = tensor([[1, 0], [0, 1]]);
