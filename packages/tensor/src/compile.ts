@@ -36,6 +36,8 @@ type Step =
 /** A recorded call ready to replay: its function, its arguments with the views' places left empty. */
 interface Call {
   fn: (...a: unknown[]) => unknown;
+  /** What `this` is for fn (the backend or its fused routines). */
+  owner: unknown;
   args: unknown[];
   views: {
     at: number;
@@ -466,8 +468,11 @@ const rebuildArray =
     parts.map((p) => p(leaves));
 const rebuildObject =
   (keys: string[], parts: Rebuild[]): Rebuild =>
-  (leaves) =>
-    Object.fromEntries(keys.map((k, i) => [k, parts[i](leaves)]));
+  (leaves) => {
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) o[keys[i]] = parts[i](leaves);
+    return o;
+  };
 
 /**
  * The contract's `checkIndices` for a backend with synchronous reads: reads the indices' view and
@@ -504,8 +509,8 @@ function toOp(be: Backend, st: Step): Op {
   const fn =
     st.name === 'checkIndices' && be.checkIndices === undefined
       ? hostCheckIndices((be.readSync as NonNullable<Backend['readSync']>).bind(be))
-      : owner[st.name].bind(owner);
-  const call: Call = { fn: fn as (...a: unknown[]) => unknown, args: [], views: [] };
+      : owner[st.name];
+  const call: Call = { fn: fn as (...a: unknown[]) => unknown, owner, args: [], views: [] };
   st.args.forEach((x, at) => {
     if (x.kind === 'view') {
       call.views.push({ at, slot: x.slot, view: { buffer: null, dtype: x.dtype, shape: x.shape, strides: x.strides, offset: x.offset } });
@@ -513,6 +518,32 @@ function toOp(be: Backend, st: Step): Op {
     call.args.push(x.kind === 'const' ? x.value : null);
   });
   return { code: CALL, call };
+}
+
+/** fn.call with the arguments spelled out: `apply` with an array copies it into a new list per call. */
+function invoke(fn: (...a: unknown[]) => unknown, owner: unknown, a: unknown[]): void {
+  switch (a.length) {
+    case 1:
+      fn.call(owner, a[0]);
+      break;
+    case 2:
+      fn.call(owner, a[0], a[1]);
+      break;
+    case 3:
+      fn.call(owner, a[0], a[1], a[2]);
+      break;
+    case 4:
+      fn.call(owner, a[0], a[1], a[2], a[3]);
+      break;
+    case 5:
+      fn.call(owner, a[0], a[1], a[2], a[3], a[4]);
+      break;
+    case 6:
+      fn.call(owner, a[0], a[1], a[2], a[3], a[4], a[5]);
+      break;
+    default:
+      fn.apply(owner, a);
+  }
 }
 
 function replay(plan: Plan, inputs: Tensor[]): unknown {
@@ -537,7 +568,7 @@ function replay(plan: Plan, inputs: Tensor[]): unknown {
             args[at] = view;
           } else args[at] = { ...view, buffer: buffers[slot] };
         }
-        fn.apply(undefined, args);
+        invoke(fn, op.call.owner, args);
         // Reused views must not hold this replay's buffers after it (cpu's are arrays: a step's memory).
         if (reuse) for (let k = 0; k < views.length; k++) views[k].view.buffer = null;
       } else if (op.code === ALLOC) buffers[op.slot] = be.alloc(op.size, op.dtype);
