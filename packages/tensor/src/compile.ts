@@ -5,7 +5,7 @@
  * step is mostly per-op JavaScript (tensor objects, autograd graph, scopes); a replay is a loop
  * over kernel calls, so it runs faster and reaches full speed without a long JIT warm-up.
  */
-import type { Backend, View } from './backend/contract.js';
+import { type Backend, PRIMITIVES, type View } from './backend/contract.js';
 import type { DataArray, DType } from './dtype.js';
 import { NNError } from './errors.js';
 import { Storage, tidy } from './memory.js';
@@ -98,22 +98,8 @@ interface Plan {
   rebuild: (leaves: Tensor[]) => unknown;
 }
 
-const PRIMITIVES = [
-  'unary',
-  'binary',
-  'where',
-  'reduce',
-  'matmul',
-  'copy',
-  'copyInto',
-  'gather',
-  'scatterAdd',
-  'argsort',
-  'cast',
-  'fill',
-  'iota',
-  'checkIndices',
-] as const;
+/** What a recording wraps: every primitive but `random` (refused), and the optional index check. */
+const RECORDED = [...PRIMITIVES.filter((p) => p !== 'random'), 'checkIndices'] as const;
 
 /** What each unrepeatable call is, for the error. */
 const REFUSED: Record<string, string> = {
@@ -359,7 +345,7 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
       steps.push({ kind: 'call', name, fused, args });
       return orig(...a);
     };
-  for (const name of PRIMITIVES) patch(b, name, recordCall(name, false));
+  for (const name of RECORDED) patch(b, name, recordCall(name, false));
   const fused = backend.fused as unknown as Record<string, unknown>;
   for (const name of Object.keys(fused)) patch(fused, name, name in REFUSED ? () => refuse(name) : recordCall(name, true));
   // Reads on any backend make fn depend on values; calls on another backend would not be recorded.
@@ -368,7 +354,7 @@ function record<A extends CompileArg[], R>(fn: (...args: A) => R, args: A, input
     patch(o, 'read', () => refuse('read'));
     patch(o, 'readSync', () => refuse('readSync'));
     if (o === b) continue;
-    for (const name of ['alloc', 'write', ...PRIMITIVES]) {
+    for (const name of ['alloc', 'write', ...RECORDED]) {
       patch(o, name, () => () => {
         throw new CompileError(
           `compile: fn uses backend '${other}' besides its inputs' '${backend.name}'; a compiled function runs on one backend`,

@@ -7,7 +7,7 @@
  *   synchronous backends (cpu, wasm), where a call returns when its work is done.
  */
 import type { Backend, DType } from '@nn/tensor';
-import type { View } from '@nn/tensor/backend';
+import { PRIMITIVES, type View } from '@nn/tensor/backend';
 
 const bytesOf = (size: number, dtype: DType): number => size * (dtype === 'bool' ? 1 : dtype === 'float64' ? 8 : 4);
 
@@ -59,23 +59,6 @@ export function trackPeak(be: Backend): PeakTracker {
     },
   };
 }
-
-const PRIMITIVES = [
-  'unary',
-  'binary',
-  'where',
-  'reduce',
-  'matmul',
-  'copy',
-  'copyInto',
-  'gather',
-  'scatterAdd',
-  'argsort',
-  'cast',
-  'fill',
-  'iota',
-  'random',
-] as const;
 
 export interface Profile {
   on: boolean;

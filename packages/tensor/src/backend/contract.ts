@@ -280,3 +280,24 @@ export interface Backend<B = unknown> extends Storage<B>, Primitives<B> {
 
 /** The name of a primitive (`unary`, `matmul`, ...). */
 export type Primitive = keyof Primitives<unknown>;
+
+/** Every primitive's name (for code that wraps a backend: profilers, `compile`'s recording). */
+export const PRIMITIVES = [
+  'unary',
+  'binary',
+  'where',
+  'reduce',
+  'matmul',
+  'copy',
+  'copyInto',
+  'gather',
+  'scatterAdd',
+  'argsort',
+  'cast',
+  'fill',
+  'iota',
+  'random',
+] as const satisfies readonly Primitive[];
+// A primitive added to the contract but not to the list fails to compile here.
+const everyPrimitive: Exclude<Primitive, (typeof PRIMITIVES)[number]> extends never ? true : never = true;
+void everyPrimitive;

@@ -30,7 +30,7 @@ export type {
   RandomKind,
   FusedActivation,
 } from './contract.js';
-export { UNARY_OPS, BINARY_OPS, ARITH_OPS, COMPARE_OPS, REDUCE_OPS } from './contract.js';
+export { UNARY_OPS, BINARY_OPS, ARITH_OPS, COMPARE_OPS, REDUCE_OPS, PRIMITIVES } from './contract.js';
 export * from './elementwise-table.js';
 export { sizeOf, contiguousStrides, isContiguous, flatStep, collapse, collapseGroup, type IntArrayLike } from '../layout.js';
 export { philox4x32, fillRandom, blocksUsed, seedKey, permutationFromBits } from '../rng.js';
