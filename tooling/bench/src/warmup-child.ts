@@ -6,7 +6,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { summarize } from './harness.js';
-import { COLD_STEPS, type ColdResult, LIBS, type Lib, SETTLE_STEPS, SLOW, WARM_RUN, WARM_RUNS, WARMUP_STEPS } from './warmup.js';
+import {
+  COLD_STEPS,
+  type ColdResult,
+  LIBS,
+  type Lib,
+  SETTLE_STEPS,
+  SLOW,
+  WARM_RUN,
+  WARM_RUNS,
+  WARMUP_STEPS,
+  skippedResult,
+} from './warmup.js';
 
 /** One step function per library: step(i) trains on batch i mod 16 and returns the loss. */
 type Step = (i: number) => number | Promise<number>;
@@ -75,18 +86,7 @@ async function runChild(lib: Lib): Promise<ColdResult> {
   try {
     step = lib.startsWith('nn-') ? await nnStep(lib) : lib === 'jax-js' ? await jaxStep() : await tfStep(lib);
   } catch (e) {
-    const why = (e as Error).message.split(/[.:] /)[0].slice(0, 120); // the first clause is enough for a table
-    return {
-      lib,
-      firstStepMs: Number.NaN,
-      coldSps: Number.NaN,
-      warmSps: Number.NaN,
-      coldCpuSps: Number.NaN,
-      warmCpuSps: Number.NaN,
-      coldMainSps: Number.NaN,
-      loss0: Number.NaN,
-      skipped: why,
-    };
+    return skippedResult(lib, (e as Error).message.split(/[.:] /)[0].slice(0, 120)); // the first clause is enough for a table
   }
   const loss0 = await step(0);
   const firstStepMs = performance.now() - t0;

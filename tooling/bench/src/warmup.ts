@@ -75,17 +75,22 @@ export interface ColdResult {
 /** Runs one library in a fresh Node process (the bundled warmup-child.ts) and parses its report. */
 export function spawnCold(child: ChildScript, lib: Lib): ColdResult {
   const r = runChildScript(child, { NN_WARMUP_LIB: lib });
-  if ('report' in r) return r.report as ColdResult;
+  return 'report' in r ? (r.report as ColdResult) : skippedResult(lib, r.error);
+}
+
+/** The report of a library that could not run, and why. */
+export function skippedResult(lib: Lib, why: string): ColdResult {
+  const nan = Number.NaN;
   return {
     lib,
-    firstStepMs: Number.NaN,
-    coldSps: Number.NaN,
-    warmSps: Number.NaN,
-    coldCpuSps: Number.NaN,
-    warmCpuSps: Number.NaN,
-    coldMainSps: Number.NaN,
-    loss0: Number.NaN,
-    skipped: r.error,
+    firstStepMs: nan,
+    coldSps: nan,
+    warmSps: nan,
+    coldCpuSps: nan,
+    warmCpuSps: nan,
+    coldMainSps: nan,
+    loss0: nan,
+    skipped: why,
   };
 }
 
