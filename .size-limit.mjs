@@ -70,19 +70,22 @@ const training = ['tensor', 'autograd', 'layers', 'optim'];
 // Measured on the commit that set them (kB = 1000 bytes): MLP step 33.45; surfaces 37.78, 44.84,
 // 76.88, 93.5, 88.61, 110.45; .wasm 49.05 each (after the fused cross-entropy landed: its op, cpu
 // routines and autograd rules +0.4 to +1.3 kB, its wasm kernels +1.8 kB; the rest of the growth
-// since the previous budgets, +0.1 to +0.5 kB, came with the dispatch-speed work).
+// since the previous budgets, +0.1 to +0.5 kB, came with the dispatch-speed work). Raised again
+// for `compile` (record once, replay: 2026-12-03), which every surface that includes @nn/tensor
+// carries: surfaces 41.38, 48.48, 80.61, 97.19, 92.32, 114.19 (+1.5 to +3.6 kB); the MLP step,
+// which does not import it, 33.65.
 // The issue's goal, a tensor + autograd program <= 25 kB, is not met: the MLP step pays for every
 // Tensor method's op family (sort, multinomial, tril, ...), the cpu backend's fused optimizer steps,
 // the eval-free reference backend (the automatic fallback where a Content-Security-Policy forbids
 // eval) and autograd's whole rule table (whose window rules reach foldWindows/slidingWindows).
 export default [
   program('MLP training step (tensor + autograd)', ['tensor', 'autograd'], mlp, '34.1 kB'),
-  stack('@nn/tensor', ['tensor'], '38.5 kB'),
-  stack('@nn/tensor + autograd', ['tensor', 'autograd'], '45.7 kB'),
-  stack('@nn/tensor + autograd + layers + optim', training, '78.4 kB'),
-  stack('training stack (+ data + train)', [...training, 'data', 'train'], '95.4 kB'),
-  stack('+ @nn/wasm-backend', [...training, 'wasm-backend'], '90.4 kB'),
-  stack('+ @nn/wasm-backend + @nn/webgpu-backend', [...training, 'wasm-backend', 'webgpu-backend'], '112.7 kB'),
+  stack('@nn/tensor', ['tensor'], '42.2 kB'),
+  stack('@nn/tensor + autograd', ['tensor', 'autograd'], '49.4 kB'),
+  stack('@nn/tensor + autograd + layers + optim', training, '82.2 kB'),
+  stack('training stack (+ data + train)', [...training, 'data', 'train'], '99.1 kB'),
+  stack('+ @nn/wasm-backend', [...training, 'wasm-backend'], '94.2 kB'),
+  stack('+ @nn/wasm-backend + @nn/webgpu-backend', [...training, 'wasm-backend', 'webgpu-backend'], '116.5 kB'),
   wasm('nn.wasm', '50 kB'),
   wasm('nn-threads.wasm', '50 kB'),
   wasm('nn-relaxed.wasm', '50 kB'),
